@@ -1,0 +1,49 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Strict settings shared by every target.
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+/// Public library modules additionally make a missing `Sendable` annotation an error.
+let publicModule: [SwiftSetting] = strict + [.treatWarning("ExplicitSendable", as: .error)]
+
+let examples = ["OrderService", "HelloQueue", "Emitter", "AsyncPipeline", "Telemetry"]
+
+let package = Package(
+    name: "EventBus",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "EventBus", targets: ["EventBus"]),
+        .library(name: "EventBusTesting", targets: ["EventBusTesting"]),
+        .executable(name: "eventbus", targets: ["EventBusCLI"]),
+    ] + examples.map { .executable(name: $0, targets: [$0]) },
+    targets: [
+        .target(name: "EventQueue", swiftSettings: publicModule),
+        .target(name: "EventBus", dependencies: ["EventQueue"], swiftSettings: publicModule),
+        .target(name: "EventBusTesting", dependencies: ["EventBus"], swiftSettings: publicModule),
+        .target(name: "CommandLineSupport", swiftSettings: strict),
+        .executableTarget(
+            name: "EventBusCLI",
+            dependencies: ["EventBus", "CommandLineSupport"],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "EventQueueTests", dependencies: ["EventQueue", "EventBusTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "EventBusTests",
+            dependencies: ["EventBus", "EventBusTesting", "CommandLineSupport"],
+            swiftSettings: strict
+        ),
+    ]
+        + examples.map {
+            .executableTarget(
+                name: $0,
+                dependencies: ["EventBus", "CommandLineSupport"],
+                path: "Examples/\($0)",
+                swiftSettings: strict
+            )
+        }
+)

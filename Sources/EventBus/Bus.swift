@@ -1,0 +1,183 @@
+import EventQueue
+import Foundation
+import Synchronization
+
+/// The event bus: routes each published event by its type to every subscription, with the
+/// strategy each subscription chose.
+///
+/// ```swift
+/// let bus = Bus()
+/// try bus.register(inventory)                                   // observer: publish awaits it
+/// try bus.on(OrderPlaced.self) { order in print(order.id) }     // callback
+/// let orders = try bus.subscribe(to: OrderPlaced.self)          // mailbox, iterate at your pace
+/// let report = try await bus.publish(OrderPlaced(id: 1))
+/// ```
+///
+/// `Bus` is a `Sendable` class whose state sits behind mutexes rather than an actor: the routing
+/// table is read under a lock and `publish` runs on the caller's executor (`nonisolated(nonsending)`), so a publish
+/// to one observer costs one hop — to the observer — and a publish to a mailbox costs none.
+/// See Documentation/Architecture.md.
+public final class Bus: Sendable {
+    /// The settings the bus was created with.
+    public let configuration: BusConfiguration
+    let router = Router()
+    let ids: EventIDGenerator
+    let registry = QueueRegistry()
+    let counters = BusCounters()
+    let services: Services
+
+    /// Creates a bus; the default configuration keeps everything in memory.
+    public init(configuration: BusConfiguration = BusConfiguration()) {
+        self.configuration = configuration
+        self.ids = configuration.idNonce.map(EventIDGenerator.init(nonce:)) ?? EventIDGenerator()
+        self.services = Services()
+    }
+
+    deinit {
+        // A bus that is dropped without shutdown must not leave consumer tasks waiting forever.
+        let records = router.shutDown()
+        for record in records { record.onCancel?() }
+        for registered in registry.all {
+            registered.queue.terminate()
+            registered.consumer?.cancel()
+        }
+    }
+
+    var clock: any QueueClock { configuration.clock }
+
+    // MARK: Publish
+
+    /// Publishes an event to every subscription of its type (and of every protocol it conforms to).
+    ///
+    /// Observers are awaited one after the other, in registration order (lower `order` first);
+    /// callbacks and mailboxes are enqueued. Returns once every observer has finished and every
+    /// queue has accepted the event (a mailbox with ``OverflowPolicy/suspendPublisher`` may make
+    /// it wait). An observer that throws does not stop the others: its error is in the report and
+    /// is published as a ``HandlerFailure``. An event nobody subscribed to is published again as
+    /// a ``DeadEvent``.
+    ///
+    /// - Parameters:
+    ///   - event: the event.
+    ///   - priority: its lane in every mailbox.
+    ///   - headers: string headers carried in its metadata.
+    ///   - correlationID: ties it to other events; defaults to that of the event being handled
+    ///     when called from a handler.
+    /// - Throws: ``BusError/shutDown`` after shutdown; ``BusError/rejected(eventName:mailboxes:report:)``
+    ///   when a mailbox with overflow policy `.fail` is full (the others still got the event).
+    @discardableResult
+    public nonisolated(nonsending) func publish<E: Event>(
+        _ event: E,
+        priority: Priority = .normal,
+        headers: [String: String] = [:],
+        correlationID: String? = nil
+    ) async throws -> PublishReport {
+        let route = try router.route(for: event)
+        let metadata = EventMetadata(
+            id: ids.next(),
+            publishedAt: Date(),
+            priority: priority,
+            headers: headers,
+            correlationID: correlationID ?? EventContext.inheritedCorrelationID,
+            attempt: 1
+        )
+        return try await dispatch(event, metadata: metadata, route: route)
+    }
+
+    /// Publishes with metadata made by the caller (delayed publication keeps its id this way).
+    nonisolated(nonsending) func publish<E: Event>(_ event: E, metadata: EventMetadata) async throws
+        -> PublishReport
+    {
+        let route = try router.route(for: event)
+        return try await dispatch(event, metadata: metadata, route: route)
+    }
+
+    nonisolated(nonsending) func dispatch<E: Event>(_ event: E, metadata: EventMetadata, route: Route<E>)
+        async throws -> PublishReport
+    {
+        var report = PublishReport(eventID: metadata.id)
+        if route.entries.isEmpty {
+            report.isDead = true
+            await bury(event, metadata: metadata)
+            return report
+        }
+        var gone: [UInt64] = []
+        var rejected: [String] = []
+        for entry in route.entries {
+            switch await entry.deliver(event, metadata) {
+            case .observed:
+                report.observed += 1
+            case .enqueued(let outcome):
+                switch outcome {
+                case .enqueued: report.enqueued += 1
+                case .droppedOldest:
+                    report.enqueued += 1
+                    report.dropped += 1
+                case .droppedNewest: report.dropped += 1
+                case .duplicate: report.duplicates += 1
+                }
+            case .failed(let error):
+                report.failures.append(
+                    HandlerFailure(subscriptionID: entry.subscriptionID, strategy: entry.strategy,
+                                   eventName: E.eventName, eventID: metadata.id, error: error))
+            case .rejected(let name):
+                rejected.append(name)
+            case .gone:
+                gone.append(entry.subscriptionID)
+            }
+        }
+        if !gone.isEmpty { router.remove(gone) }
+        for failure in report.failures { await reportFailure(failure, while: E.self) }
+        if !rejected.isEmpty {
+            throw BusError.rejected(eventName: E.eventName, mailboxes: rejected, report: report)
+        }
+        return report
+    }
+
+    /// Publishes a ``DeadEvent`` for an event nobody subscribed to (never for bus-internal events).
+    nonisolated(nonsending) private func bury<E: Event>(_ event: E, metadata: EventMetadata) async {
+        counters.deadEvents.add(1, ordering: .relaxed)
+        guard E.self != DeadEvent.self, E.self != HandlerFailure.self else { return }
+        _ = try? await publish(DeadEvent(event: event, metadata: metadata), priority: metadata.priority,
+                               correlationID: metadata.correlationID ?? metadata.id.description)
+    }
+
+    /// Counts a handler failure and publishes it (a failing `HandlerFailure` handler is only counted).
+    nonisolated(nonsending) func reportFailure<E>(_ failure: HandlerFailure, while handling: E.Type) async {
+        counters.handlerFailures.add(1, ordering: .relaxed)
+        guard E.self != HandlerFailure.self else { return }
+        _ = try? await publish(failure, correlationID: failure.eventID.description)
+    }
+
+    // MARK: Introspection
+
+    /// How many subscriptions are active, in all or for one strategy.
+    public func subscriptionCount(strategy: Strategy? = nil) -> Int {
+        router.count(strategy: strategy)
+    }
+
+    /// Counters kept by the bus itself.
+    public func statistics() -> BusStatistics {
+        BusStatistics(
+            deadEvents: counters.deadEvents.load(ordering: .relaxed),
+            handlerFailures: counters.handlerFailures.load(ordering: .relaxed),
+            compiledRoutes: router.compiledRoutes
+        )
+    }
+}
+
+/// Counters the bus keeps without a lock.
+final class BusCounters: Sendable {
+    let deadEvents = Atomic<UInt64>(0)
+    let handlerFailures = Atomic<UInt64>(0)
+}
+
+/// Counters of the bus as a whole.
+public struct BusStatistics: Sendable, Hashable {
+    /// Events published with no subscriber (including dead events and failures nobody observed).
+    public var deadEvents: UInt64
+    /// Handler invocations that threw, across every strategy.
+    public var handlerFailures: UInt64
+    /// Routes compiled since the bus started: one per concrete event type, again after a change
+    /// of subscriptions that affects it.
+    public var compiledRoutes: UInt64
+}

@@ -1,0 +1,59 @@
+import EventQueue
+
+/// Settings of a ``Bus``. The defaults are the embedded, in-memory configuration.
+public struct BusConfiguration: Sendable {
+    /// The mailbox used by ``Bus/subscribe(to:mailbox:acknowledgement:retry:deadLetter:dedup:)``
+    /// when none is given.
+    public var defaultMailbox: Mailbox
+    /// The queue bound of each callback subscription.
+    public var callbackCapacity: Capacity
+    /// How many delayed publications may wait at once.
+    public var schedulerCapacity: Int
+    /// The time source for delays, timeouts, retry backoff and metrics.
+    public var clock: any QueueClock
+    /// A fixed nonce for event ids (nil: random). Deterministic tests set it.
+    public var idNonce: UInt64?
+
+    /// Creates a configuration.
+    public init(
+        defaultMailbox: Mailbox = .default,
+        callbackCapacity: Capacity = .default,
+        schedulerCapacity: Int = 100_000,
+        clock: any QueueClock = SystemQueueClock(),
+        idNonce: UInt64? = nil
+    ) {
+        self.defaultMailbox = defaultMailbox
+        self.callbackCapacity = callbackCapacity
+        self.schedulerCapacity = schedulerCapacity
+        self.clock = clock
+        self.idNonce = idNonce
+    }
+}
+
+/// The queue behind a publish-subscribe subscription.
+public enum Mailbox: Sendable, Hashable {
+    /// At most `capacity` events; `overflow` decides what happens beyond.
+    case bounded(Int, overflow: OverflowPolicy)
+    /// No bound: only when the publish rate is bounded elsewhere.
+    case unbounded
+
+    /// 10,000 events, the publisher waits when full.
+    public static let `default` = Mailbox.bounded(10_000, overflow: .suspendPublisher)
+
+    var capacity: Capacity {
+        switch self {
+        case .bounded(let limit, let overflow): .bounded(limit, overflow: overflow)
+        case .unbounded: .unbounded
+        }
+    }
+}
+
+/// How a mailbox subscriber settles its deliveries.
+public enum DeliveryAcknowledgement: Sendable, Hashable {
+    /// A delivery is acknowledged when the subscriber asks for the next one (after handling it).
+    /// A subscriber may still call ``Delivery/nack(_:)`` to have it retried.
+    case automatic
+    /// The subscriber calls ``Delivery/ack()`` or ``Delivery/nack(_:)``. A delivery not settled
+    /// within `visibilityTimeout` (nil: never) is redelivered per the retry policy.
+    case manual(visibilityTimeout: Duration?)
+}

@@ -1,0 +1,59 @@
+import EventQueue
+
+/// Why the bus refused an operation. Every failure the bus reports is one of these.
+public enum BusError: Error, Sendable, CustomStringConvertible {
+    /// The bus was shut down; nothing more is accepted.
+    case shutDown
+    /// A subscriber's mailbox is full and its overflow policy is ``OverflowPolicy/fail``.
+    /// The other subscribers received the event; `report` says what happened.
+    case rejected(eventName: String, mailboxes: [String], report: PublishReport)
+    /// `request` found no responder for the request type (checked at once, not after a timeout).
+    case noResponder(requestName: String)
+    /// A responder for this request type is already registered.
+    case responderAlreadyRegistered(requestName: String)
+    /// The responder did not answer within the timeout.
+    case timeout(requestName: String, after: Duration)
+    /// A point-to-point queue name is already used for a different event type.
+    case queueTypeMismatch(queue: String, expected: String, actual: String)
+    /// A point-to-point queue refused the event (full with overflow policy `.fail`).
+    case queueFull(queue: String, capacity: Int)
+    /// A name that is not `[A-Za-z0-9._-]{1,128}` or contains `..`.
+    case invalidName(String)
+    /// The queue core failed (for example, the storage behind a mailbox).
+    case queue(QueueError)
+
+    /// A sentence for people.
+    public var description: String {
+        switch self {
+        case .shutDown:
+            "the bus is shut down: publish, send, request and subscribe are refused"
+        case .rejected(let name, let mailboxes, _):
+            "\(name) was refused by full mailbox(es) \(mailboxes.joined(separator: ", ")) (overflow policy .fail)"
+        case .noResponder(let name):
+            "no responder is registered for request \(name)"
+        case .responderAlreadyRegistered(let name):
+            "a responder for request \(name) is already registered; cancel it first"
+        case .timeout(let name, let after):
+            "request \(name) got no response within \(after)"
+        case .queueTypeMismatch(let queue, let expected, let actual):
+            "queue \"\(queue)\" carries \(expected), not \(actual)"
+        case .queueFull(let queue, let capacity):
+            "queue \"\(queue)\" is full (capacity \(capacity), overflow policy .fail)"
+        case .invalidName(let name):
+            "invalid name \"\(name)\": use 1 to 128 of A-Z a-z 0-9 . _ - and no \"..\""
+        case .queue(let error):
+            error.description
+        }
+    }
+
+    /// Checks a mailbox or queue name: `[A-Za-z0-9._-]{1,128}`, no `..`.
+    public static func validate(name: String) throws(BusError) {
+        let allowed = name.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x2E || byte == 0x5F || byte == 0x2D
+        }
+        guard allowed, (1...128).contains(name.utf8.count), !name.contains("..") else {
+            throw .invalidName(name)
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import EventQueue
+
+/// An actor that observes events: the observer strategy.
+///
+/// One actor may handle several event types. It lists them in ``declareHandlers(_:)``; each
+/// handler runs isolated to the actor. Register it with ``Bus/register(_:order:)``; `publish`
+/// then awaits it (with every other observer, in order) and reports what it threw.
+///
+/// ```swift
+/// actor Inventory: EventHandler {
+///     var reserved = 0
+///     static func declareHandlers(_ handlers: inout EventHandlers<Inventory>) {
+///         handlers.on(OrderPlaced.self) { inventory, order in inventory.reserved += order.quantity }
+///         handlers.on(OrderCancelled.self) { inventory, order in try await inventory.release(order) }
+///     }
+/// }
+/// ```
+///
+/// The bus holds observers weakly: a handler that is deallocated is unsubscribed.
+public protocol EventHandler: Actor {
+    /// Lists the event types this actor handles and the code that handles each.
+    static func declareHandlers(_ handlers: inout EventHandlers<Self>)
+}
+
+/// The handlers an ``EventHandler`` declares.
+public struct EventHandlers<Handler: EventHandler> {
+    struct Declared {
+        let target: RouteTarget
+        let factory: (WeakHandler<Handler>) -> any EntryFactory
+    }
+
+    var declared: [Declared] = []
+
+    init() {}
+
+    /// Handles events of exactly type `E`.
+    public mutating func on<E: Event>(
+        _ type: E.Type,
+        perform body: @escaping @Sendable (isolated Handler, E) async throws -> Void
+    ) {
+        declared.append(
+            Declared(target: .exact(ObjectIdentifier(E.self))) { weak in
+                ExactFactory<E>(strategy: .observer, deliver: observerCall(weak, body))
+            })
+    }
+
+    /// Handles every event whose type matches `P`, typically a protocol: `(any OrderEvent).self`.
+    public mutating func on<P: Sendable>(
+        matching type: P.Type,
+        perform body: @escaping @Sendable (isolated Handler, P) async throws -> Void
+    ) {
+        declared.append(
+            Declared(target: .pattern) { weak in
+                PatternFactory<P>(strategy: .observer, deliver: observerCall(weak, body))
+            })
+    }
+}
+
+/// Declarations are collected synchronously inside ``EventHandler/declareHandlers(_:)`` and
+/// never cross tasks.
+@available(*, unavailable)
+extension EventHandlers: Sendable {}
+
+/// A weak reference to an observer actor.
+final class WeakHandler<Handler: AnyObject & Sendable>: Sendable {
+    private weak let reference: Handler?
+
+    init(_ handler: Handler) {
+        reference = handler
+    }
+
+    var handler: Handler? { reference }
+}
+
+private func observerCall<Handler: EventHandler, T: Sendable>(
+    _ weak: WeakHandler<Handler>,
+    _ body: @escaping @Sendable (isolated Handler, T) async throws -> Void
+) -> @Sendable (T, EventMetadata) async -> DeliveryResult {
+    { event, metadata in
+        guard let handler = weak.handler else { return .gone }
+        do {
+            try await EventContext.$current.withValue(EventContext.Current(metadata: metadata)) {
+                try await body(handler, event)
+            }
+            return .observed
+        } catch {
+            return .failed(error)
+        }
+    }
+}

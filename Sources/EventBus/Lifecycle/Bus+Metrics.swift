@@ -1,0 +1,24 @@
+import EventQueue
+
+/// Metrics of every queue on the bus, and their sum.
+public struct BusMetrics: Sendable {
+    /// One entry per mailbox, callback queue, point-to-point queue and the scheduler.
+    public var queues: [QueueMetrics]
+    /// The bus's own counters.
+    public var statistics: BusStatistics
+
+    /// Every queue added together (depth, counters, rates; the largest latency quantiles).
+    public var total: QueueMetrics {
+        var total = QueueMetrics(name: "total")
+        for queue in queues { total.absorb(queue) }
+        return total
+    }
+}
+
+extension Bus {
+    /// Depth, in-flight, counters, arrival and consume rates, latency quantiles and the
+    /// drain forecast of every queue on the bus.
+    public func metrics() -> BusMetrics {
+        BusMetrics(queues: allQueues().map { $0.metrics() }, statistics: statistics())
+    }
+}

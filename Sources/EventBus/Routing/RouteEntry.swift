@@ -1,0 +1,83 @@
+import EventQueue
+
+/// What delivering one event to one subscription did.
+enum DeliveryResult: Sendable {
+    case observed
+    case enqueued(EnqueueOutcome)
+    case failed(any Error)
+    case rejected(String)
+    case gone
+}
+
+/// One subscription's delivery function for events of type `E`.
+struct RouteEntry<E: Event>: Sendable {
+    let subscriptionID: UInt64
+    let strategy: Strategy
+    let deliver: @Sendable (E, EventMetadata) async -> DeliveryResult
+}
+
+/// The compiled, immutable list of deliveries for one concrete event type.
+// @unchecked: immutable; `entries` is a `let` array of Sendable values.
+final class Route<E: Event>: AnyRoute, @unchecked Sendable {
+    let entries: [RouteEntry<E>]
+
+    init(entries: [RouteEntry<E>]) {
+        self.entries = entries
+    }
+}
+
+/// The type-erased handle under which a ``Route`` is cached.
+class AnyRoute: @unchecked Sendable {
+    // @unchecked: subclasses are immutable (`let` properties of Sendable types only).
+}
+
+/// Builds a subscription's ``RouteEntry`` for a concrete event type, or nil when the
+/// subscription does not take that type.
+protocol EntryFactory: Sendable {
+    func entry<E: Event>(for sample: E, subscriptionID: UInt64) -> RouteEntry<E>?
+}
+
+/// The subscription's target: one concrete type, or every type that matches a pattern.
+enum RouteTarget: Sendable {
+    case exact(ObjectIdentifier)
+    case pattern
+    /// Not routed by event type (point-to-point consumers, responders): kept for cancel and counts.
+    case detached
+}
+
+/// A subscription as the routing table keeps it.
+struct SubscriptionRecord: Sendable {
+    let id: UInt64
+    let order: Int
+    let target: RouteTarget
+    let strategy: Strategy
+    let factory: any EntryFactory
+    /// Called once when the subscription ends (closes its mailbox, ends its consumer).
+    let onCancel: (@Sendable () -> Void)?
+}
+
+/// Delivers to a subscription of exactly type `T`.
+struct ExactFactory<T: Event>: EntryFactory {
+    let strategy: Strategy
+    let deliver: @Sendable (T, EventMetadata) async -> DeliveryResult
+
+    func entry<E: Event>(for sample: E, subscriptionID: UInt64) -> RouteEntry<E>? {
+        guard let typed = deliver as? @Sendable (E, EventMetadata) async -> DeliveryResult else { return nil }
+        return RouteEntry(subscriptionID: subscriptionID, strategy: strategy, deliver: typed)
+    }
+}
+
+/// Delivers to a subscription of a protocol or other pattern `P` (e.g. `any OrderEvent`).
+struct PatternFactory<P: Sendable>: EntryFactory {
+    let strategy: Strategy
+    let deliver: @Sendable (P, EventMetadata) async -> DeliveryResult
+
+    func entry<E: Event>(for sample: E, subscriptionID: UInt64) -> RouteEntry<E>? {
+        guard sample is P else { return nil }
+        let deliver = self.deliver
+        return RouteEntry(subscriptionID: subscriptionID, strategy: strategy) { event, metadata in
+            // The match was checked once for this concrete type when the route was compiled.
+            await deliver(event as! P, metadata)
+        }
+    }
+}

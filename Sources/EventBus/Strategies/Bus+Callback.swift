@@ -1,0 +1,144 @@
+import EventQueue
+import Synchronization
+
+extension Bus {
+    /// Calls `handler` for every event of type `E` (EventEmitter's `on`).
+    ///
+    /// The handler runs isolated to the caller's actor when there is one (`#isolation`), one event
+    /// at a time, in publish order. `publish` returns once the event is in the callback's queue.
+    /// A handler that throws is reported as a ``HandlerFailure``; later events still arrive.
+    ///
+    /// - Returns: the subscription; ``Subscription/cancel()`` is `off`.
+    /// - Throws: ``BusError/shutDown``.
+    @discardableResult
+    public func on<E: Event>(
+        _ type: E.Type,
+        isolation: isolated (any Actor)? = #isolation,
+        perform handler: @escaping (E) async throws -> Void
+    ) throws -> Subscription {
+        try addCallback(E.self, target: .exact(ObjectIdentifier(E.self)), once: false, isolation: isolation,
+                        makeFactory: { ExactFactory<E>(strategy: .callback, deliver: $0) }, handler: handler)
+    }
+
+    /// Calls `handler` for every event whose type matches `P`, typically a protocol
+    /// (`(any OrderEvent).self`), or every event (`(any Event).self`).
+    @discardableResult
+    public func on<P: Sendable>(
+        matching type: P.Type,
+        isolation: isolated (any Actor)? = #isolation,
+        perform handler: @escaping (P) async throws -> Void
+    ) throws -> Subscription {
+        try addCallback(P.self, target: .pattern, once: false, isolation: isolation,
+                        makeFactory: { PatternFactory<P>(strategy: .callback, deliver: $0) }, handler: handler)
+    }
+
+    /// Calls `handler` for the next event of type `E` only, then cancels itself.
+    @discardableResult
+    public func once<E: Event>(
+        _ type: E.Type,
+        isolation: isolated (any Actor)? = #isolation,
+        perform handler: @escaping (E) async throws -> Void
+    ) throws -> Subscription {
+        try addCallback(E.self, target: .exact(ObjectIdentifier(E.self)), once: true, isolation: isolation,
+                        makeFactory: { ExactFactory<E>(strategy: .callback, deliver: $0) }, handler: handler)
+    }
+
+    private func addCallback<T: Sendable>(
+        _ type: T.Type,
+        target: RouteTarget,
+        once: Bool,
+        isolation: isolated (any Actor)?,
+        makeFactory: (@escaping @Sendable (T, EventMetadata) async -> DeliveryResult) -> any EntryFactory,
+        handler: @escaping (T) async throws -> Void
+    ) throws -> Subscription {
+        let queue = WorkQueue<Envelope<T>>(
+            name: "callback \(typeName(T.self))",
+            configuration: QueueConfiguration(capacity: configuration.callbackCapacity, clock: clock))
+        queue.trackCompletion()
+        let fired = Atomic<Bool>(false)
+        let overflow = configuration.callbackCapacity.overflowPolicy
+        let deliver: @Sendable (T, EventMetadata) async -> DeliveryResult = { event, metadata in
+            if once && fired.exchange(true, ordering: .relaxed) { return .gone }
+            return await Bus.offer(queue, Envelope(event: event, metadata: metadata), overflow: overflow)
+        }
+        let factory = makeFactory(deliver)
+        let registryKey = registry.add(queue, strategy: .callback)
+        let id = try router.add(target: target, strategy: .callback, factory: factory) { [registry] in
+            queue.close()
+            _ = registry
+        }
+        let router = self.router
+        let task = Task { [weak self] in
+            _ = isolation
+            while let batch = try? await queue.next() {
+                for lease in batch {
+                    let envelope = lease.element
+                    do {
+                        try await EventContext.$current.withValue(EventContext.Current(metadata: envelope.metadata)) {
+                            try await handler(envelope.event)
+                        }
+                    } catch {
+                        let failure = HandlerFailure(subscriptionID: id, strategy: .callback,
+                                                     eventName: typeName(T.self), eventID: envelope.metadata.id,
+                                                     error: error)
+                        await self?.reportFailure(failure, while: T.self)
+                    }
+                    if once {
+                        router.remove([id])
+                        queue.terminate()
+                    }
+                }
+                queue.complete(batch.count)
+            }
+            self?.registry.remove(registryKey)
+        }
+        registry.setConsumer(task, for: registryKey)
+        return Subscription(ids: [id], router: router, strategy: .callback)
+    }
+
+    /// Enqueues an envelope into a subscription's queue, waiting for room only under
+    /// ``OverflowPolicy/suspendPublisher``.
+    static func offer<T: Sendable>(_ queue: WorkQueue<Envelope<T>>, _ envelope: Envelope<T>, overflow: OverflowPolicy)
+        async -> DeliveryResult
+    {
+        if !queue.hasStorage {
+            do {
+                return .enqueued(
+                    try queue.tryEnqueue(envelope, id: envelope.metadata.id, priority: envelope.metadata.priority))
+            } catch .full where overflow == .suspendPublisher {
+                // fall through to the waiting path
+            } catch .full {
+                return .rejected(queue.name)
+            } catch .closed {
+                return .gone
+            } catch {
+                return .failed(error)
+            }
+        }
+        do {
+            return .enqueued(
+                try await queue.enqueue(envelope, id: envelope.metadata.id, priority: envelope.metadata.priority))
+        } catch QueueError.closed {
+            return .gone
+        } catch QueueError.full {
+            return .rejected(queue.name)
+        } catch {
+            return .failed(error)
+        }
+    }
+}
+
+/// The readable name of an event type or pattern.
+func typeName<T>(_ type: T.Type) -> String {
+    if let event = type as? any Event.Type { return event.eventName }
+    return String(describing: type)
+}
+
+extension Capacity {
+    var overflowPolicy: OverflowPolicy {
+        switch self {
+        case .bounded(_, let overflow): overflow
+        case .unbounded: .suspendPublisher
+        }
+    }
+}

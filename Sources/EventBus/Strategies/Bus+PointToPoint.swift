@@ -1,0 +1,133 @@
+import EventQueue
+import Synchronization
+import Foundation
+
+/// A factory that is never routed by type (point-to-point consumers and responders).
+struct DetachedFactory: EntryFactory {
+    func entry<E: Event>(for sample: E, subscriptionID: UInt64) -> RouteEntry<E>? { nil }
+}
+
+extension Bus {
+    /// Declares a point-to-point queue before use, choosing how events without an ordering key
+    /// are dispatched. Sending or receiving declares a queue with the defaults.
+    ///
+    /// - Parameters:
+    ///   - name: `[A-Za-z0-9._-]{1,128}`, no `..`.
+    ///   - type: the one event type the queue carries.
+    ///   - dispatch: round-robin (default) or least-loaded.
+    ///   - capacity: the bound of the backlog (events sent while no consumer is attached).
+    /// - Throws: ``BusError/invalidName(_:)``, ``BusError/queueTypeMismatch(queue:expected:actual:)``,
+    ///   ``BusError/shutDown``.
+    public func declareQueue<E: Event>(
+        _ name: String,
+        for type: E.Type,
+        dispatch: DispatchPolicy = .roundRobin,
+        capacity: Capacity = .default
+    ) throws {
+        _ = try channel(name, for: E.self, dispatch: dispatch, capacity: capacity)
+    }
+
+    /// Sends an event to exactly one consumer of the named queue (point-to-point).
+    ///
+    /// Returns once a consumer's queue (or the backlog) accepted it; waits while it is full.
+    /// - Parameters:
+    ///   - event: the event.
+    ///   - queue: the queue name.
+    ///   - orderingKey: events with the same key go to the same consumer, in order.
+    ///   - priority: the lane.
+    ///   - headers: metadata headers.
+    /// - Returns: the event's id.
+    @discardableResult
+    public nonisolated(nonsending) func send<E: Event>(
+        _ event: E,
+        to queue: String,
+        orderingKey: String? = nil,
+        priority: Priority = .normal,
+        headers: [String: String] = [:]
+    ) async throws -> EventID {
+        let channel = try channel(queue, for: E.self, dispatch: .roundRobin, capacity: .default)
+        let metadata = EventMetadata(
+            id: ids.next(), publishedAt: Date(), priority: priority, headers: headers,
+            correlationID: EventContext.inheritedCorrelationID, attempt: 1, orderingKey: orderingKey)
+        try await channel.send(Envelope(event: event, metadata: metadata))
+        return metadata.id
+    }
+
+    /// Joins the named queue as one more competing consumer and returns its deliveries.
+    ///
+    /// - Parameters:
+    ///   - type: the event type the queue carries.
+    ///   - queue: the queue name.
+    ///   - mailbox: the bound of this consumer's own queue.
+    ///   - acknowledgement: automatic or manual.
+    ///   - retry: retries of failed deliveries (they stay with this consumer).
+    ///   - deadLetter: what happens after the last attempt.
+    public func receive<E: Event>(
+        _ type: E.Type,
+        from queue: String,
+        mailbox: Mailbox = .bounded(1_000, overflow: .suspendPublisher),
+        acknowledgement: DeliveryAcknowledgement = .automatic,
+        retry: RetryPolicy = .none,
+        deadLetter: DeadLetterPolicy = .keep
+    ) throws -> Deliveries<E> {
+        let channel = try channel(queue, for: E.self, dispatch: .roundRobin, capacity: .default)
+        let consumerQueue = WorkQueue<Envelope<E>>(
+            name: "queue \(queue)",
+            configuration: queueConfiguration(capacity: mailbox.capacity, acknowledgement: acknowledgement,
+                                              retry: retry, deadLetter: deadLetter, dedup: nil))
+        let consumerID = channel.attach(consumerQueue)
+        let key = registry.add(consumerQueue, strategy: .pointToPoint)
+        let id: UInt64
+        do {
+            id = try router.add(target: .detached, strategy: .pointToPoint, factory: DetachedFactory()) {
+                [weak self] in
+                channel.detach(consumerID)
+                self?.registry.remove(key)
+            }
+        } catch {
+            channel.detach(consumerID)
+            registry.remove(key)
+            throw error
+        }
+        let subscription = Subscription(ids: [id], router: router, strategy: .pointToPoint)
+        return Deliveries(queue: consumerQueue, lifetime: SubscriptionLifetime(subscription),
+                          automatic: acknowledgement == .automatic, registryKey: key)
+    }
+
+    /// Joins the named queue with a handler: returning acknowledges, throwing is a nack.
+    @discardableResult
+    public func consume<E: Event>(
+        _ type: E.Type,
+        from queue: String,
+        mailbox: Mailbox = .bounded(1_000, overflow: .suspendPublisher),
+        retry: RetryPolicy = .none,
+        deadLetter: DeadLetterPolicy = .keep,
+        handler: @escaping @Sendable (E) async throws -> Void
+    ) throws -> Deliveries<E> {
+        let deliveries = try receive(
+            E.self, from: queue, mailbox: mailbox,
+            acknowledgement: retry.maxAttempts > 1 ? .manual(visibilityTimeout: nil) : .automatic, retry: retry,
+            deadLetter: deadLetter)
+        startConsumer(deliveries, strategy: .pointToPoint, handler: handler)
+        return deliveries
+    }
+
+    func channel<E: Event>(_ name: String, for type: E.Type, dispatch: DispatchPolicy, capacity: Capacity)
+        throws -> Channel<E>
+    {
+        try BusError.validate(name: name)
+        let clock = self.clock
+        return try services.state.withLock { state throws(BusError) -> Channel<E> in
+            if state.shutdown != nil { throw .shutDown }
+            if let existing = state.channels[name] {
+                guard let channel = existing as? Channel<E> else {
+                    throw .queueTypeMismatch(queue: name, expected: existing.eventTypeName, actual: E.eventName)
+                }
+                return channel
+            }
+            let channel = Channel<E>(name: name, dispatch: dispatch, capacity: capacity, clock: clock)
+            state.channels[name] = channel
+            return channel
+        }
+    }
+}

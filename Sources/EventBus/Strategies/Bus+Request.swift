@@ -1,0 +1,141 @@
+import EventQueue
+import Foundation
+import Synchronization
+
+/// An event that expects one typed response (request-reply).
+///
+/// ```swift
+/// struct GetQuote: Request { typealias Response = Decimal; let symbol: String }
+/// try bus.respond(to: GetQuote.self) { request in 42 }
+/// let price = try await bus.request(GetQuote(symbol: "X"), timeout: .seconds(1))
+/// ```
+public protocol Request: Event {
+    /// The type of the answer.
+    associatedtype Response: Sendable
+}
+
+extension Bus {
+    /// Registers the one responder for request type `R`.
+    /// - Throws: ``BusError/responderAlreadyRegistered(requestName:)``, ``BusError/shutDown``.
+    @discardableResult
+    public func respond<R: Request>(
+        to type: R.Type,
+        with responder: @escaping @Sendable (R) async throws -> R.Response
+    ) throws -> Subscription {
+        let key = ObjectIdentifier(R.self)
+        let services = self.services
+        let responderID: UInt64 = try services.state.withLock { state throws(BusError) -> UInt64 in
+            if state.shutdown != nil { throw .shutDown }
+            if state.responders[key] != nil { throw .responderAlreadyRegistered(requestName: R.eventName) }
+            state.nextResponderID += 1
+            state.responders[key] = (state.nextResponderID, responder)
+            return state.nextResponderID
+        }
+        let unregister: @Sendable () -> Void = {
+            services.state.withLock { state in
+                if state.responders[key]?.id == responderID { state.responders[key] = nil }
+            }
+        }
+        do {
+            let id = try router.add(target: .detached, strategy: .requestReply, factory: DetachedFactory(),
+                                    onCancel: unregister)
+            return Subscription(ids: [id], router: router, strategy: .requestReply)
+        } catch {
+            unregister()
+            throw error
+        }
+    }
+
+    /// Sends a request to its responder and returns the response.
+    ///
+    /// - Throws: ``BusError/noResponder(requestName:)`` at once when none is registered;
+    ///   ``BusError/timeout(requestName:after:)`` when no answer comes within `timeout` (the
+    ///   responder's task is cancelled); the responder's own error; `CancellationError` when the
+    ///   calling task is cancelled (the responder's task is cancelled too).
+    public nonisolated(nonsending) func request<R: Request>(_ request: R, timeout: Duration) async throws
+        -> R.Response
+    {
+        if router.isShutDown { throw BusError.shutDown }
+        let key = ObjectIdentifier(R.self)
+        let stored = services.state.withLock { $0.responders[key]?.respond }
+        guard let respond = stored as? @Sendable (R) async throws -> R.Response else {
+            throw BusError.noResponder(requestName: R.eventName)
+        }
+        let metadata = EventMetadata(
+            id: ids.next(), publishedAt: Date(), correlationID: EventContext.inheritedCorrelationID)
+        let clock = self.clock
+        let race = RequestRace<R.Response>()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                race.start(continuation)
+                race.add(
+                    Task {
+                        do {
+                            let response = try await EventContext.$current.withValue(
+                                EventContext.Current(metadata: metadata)
+                            ) { try await respond(request) }
+                            race.finish(.success(response))
+                        } catch {
+                            race.finish(.failure(error))
+                        }
+                    })
+                let deadline = clock.now + timeout
+                race.add(
+                    Task {
+                        do {
+                            try await clock.sleep(until: deadline)
+                            race.finish(.failure(BusError.timeout(requestName: R.eventName, after: timeout)))
+                        } catch {
+                            // cancelled: the request finished first
+                        }
+                    })
+            }
+        } onCancel: {
+            race.finish(.failure(CancellationError()))
+        }
+    }
+}
+
+/// The first of responder, timer and cancellation to finish resumes the caller and cancels the rest.
+final class RequestRace<Response: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<Response, any Error>?
+        var result: Result<Response, any Error>?
+        var tasks: [Task<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    func start(_ continuation: CheckedContinuation<Response, any Error>) {
+        let early: Result<Response, any Error>? = state.withLock { state in
+            if let result = state.result { return result }
+            state.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(with: early) }
+    }
+
+    func add(_ task: Task<Void, Never>) {
+        let finished = state.withLock { state -> Bool in
+            if state.result != nil { return true }
+            state.tasks.append(task)
+            return false
+        }
+        if finished { task.cancel() }
+    }
+
+    func finish(_ result: Result<Response, any Error>) {
+        let (continuation, tasks) = state.withLock {
+            state -> (CheckedContinuation<Response, any Error>?, [Task<Void, Never>]) in
+            guard state.result == nil else { return (nil, []) }
+            state.result = result
+            defer {
+                state.continuation = nil
+                state.tasks = []
+            }
+            return (state.continuation, state.tasks)
+        }
+        for task in tasks { task.cancel() }
+        continuation?.resume(with: result)
+    }
+}

@@ -1,0 +1,160 @@
+import EventQueue
+import Synchronization
+
+/// How a point-to-point queue picks the consumer for an event without an ordering key.
+public enum DispatchPolicy: Sendable, Hashable {
+    /// Consumers take turns.
+    case roundRobin
+    /// The consumer with the fewest queued and in-flight events.
+    case leastLoaded
+}
+
+/// The type-erased face of a ``Channel``.
+protocol AnyChannel: Sendable {
+    var eventTypeName: String { get }
+    var allQueues: [any ManagedQueue] { get }
+    func close()
+}
+
+/// A named point-to-point queue: every event goes to exactly one of its consumers.
+///
+/// Each consumer has a queue of its own; the channel assigns events to them. An event with an
+/// ordering key goes to the consumer the key hashes to, so events with one key are handled by
+/// one consumer, in order, while the set of consumers does not change. Events sent while there
+/// is no consumer wait in a backlog and are handed over, in order, to the first consumer.
+/// When a consumer leaves, its unhandled events are handed to the others.
+final class Channel<E: Event>: AnyChannel {
+    struct Consumer {
+        let id: UInt64
+        let queue: WorkQueue<Envelope<E>>
+    }
+
+    struct State {
+        var consumers: [Consumer] = []
+        var backlog: WorkQueue<Envelope<E>>
+        var turn = 0
+        var nextID: UInt64 = 0
+        var closed = false
+    }
+
+    let name: String
+    let dispatch: DispatchPolicy
+    let capacity: Capacity
+    let clock: any QueueClock
+    let state: Mutex<State>
+
+    init(name: String, dispatch: DispatchPolicy, capacity: Capacity, clock: any QueueClock) {
+        self.name = name
+        self.dispatch = dispatch
+        self.capacity = capacity
+        self.clock = clock
+        self.state = Mutex(State(backlog: Channel.makeBacklog(name: name, capacity: capacity, clock: clock)))
+    }
+
+    private static func makeBacklog(name: String, capacity: Capacity, clock: any QueueClock)
+        -> WorkQueue<Envelope<E>>
+    {
+        WorkQueue(name: "queue \(name) backlog", configuration: QueueConfiguration(capacity: capacity, clock: clock))
+    }
+
+    var eventTypeName: String { E.eventName }
+
+    var isClosed: Bool { state.withLock { $0.closed } }
+
+    var allQueues: [any ManagedQueue] {
+        state.withLock { state in [state.backlog] + state.consumers.map(\.queue) }
+    }
+
+    /// The queue that should take an event with this key now (nil once the channel is closed).
+    func target(key: String?) -> WorkQueue<Envelope<E>>? {
+        state.withLock { state in
+            if state.closed { return nil }
+            guard !state.consumers.isEmpty else { return state.backlog }
+            let index: Int
+            if let key {
+                index = Int(stableHash(key) % UInt64(state.consumers.count))
+            } else {
+                switch dispatch {
+                case .roundRobin:
+                    index = state.turn % state.consumers.count
+                    state.turn &+= 1
+                case .leastLoaded:
+                    var best = 0
+                    var bestLoad = Int.max
+                    for (position, consumer) in state.consumers.enumerated() {
+                        let load = consumer.queue.load
+                        if load < bestLoad {
+                            best = position
+                            bestLoad = load
+                        }
+                    }
+                    index = best
+                }
+            }
+            return state.consumers[index].queue
+        }
+    }
+
+    /// Sends an event, retrying when the chosen queue closed under it (a consumer left).
+    func send(_ envelope: Envelope<E>) async throws {
+        while true {
+            guard let queue = target(key: envelope.metadata.orderingKey) else { throw BusError.shutDown }
+            do {
+                try await queue.enqueue(envelope, id: envelope.metadata.id, priority: envelope.metadata.priority)
+                return
+            } catch QueueError.closed {
+                continue
+            } catch QueueError.full(let capacity) {
+                throw BusError.queueFull(queue: name, capacity: capacity)
+            }
+        }
+    }
+
+    /// Adds a consumer queue; backlog events move to the consumers in their original order.
+    func attach(_ queue: WorkQueue<Envelope<E>>) -> UInt64 {
+        let (id, moved) = state.withLock { state -> (UInt64, [RemovedEvent<Envelope<E>>]) in
+            state.nextID += 1
+            state.consumers.append(Consumer(id: state.nextID, queue: queue))
+            guard state.consumers.count == 1 else { return (state.nextID, []) }
+            let moved = state.backlog.removeAll()
+            state.backlog = Channel.makeBacklog(name: name, capacity: capacity, clock: clock)
+            return (state.nextID, moved)
+        }
+        redistribute(moved)
+        return id
+    }
+
+    /// Removes a consumer; its unhandled events go to the others (or the backlog).
+    func detach(_ id: UInt64) {
+        let removed: Consumer? = state.withLock { state in
+            guard let index = state.consumers.firstIndex(where: { $0.id == id }) else { return nil }
+            return state.consumers.remove(at: index)
+        }
+        guard let removed else { return }
+        redistribute(removed.queue.removeAll())
+    }
+
+    private func redistribute(_ events: [RemovedEvent<Envelope<E>>]) {
+        for event in events {
+            // The chosen consumer may close between choosing and inserting: then choose again.
+            while let queue = target(key: event.element.metadata.orderingKey),
+                !queue.forceEnqueue(event.element, id: event.id, priority: event.priority, attempts: event.attempts)
+            {}
+        }
+    }
+
+    func close() {
+        state.withLock { $0.closed = true }
+        for queue in allQueues { queue.close() }
+    }
+}
+
+/// FNV-1a: a hash that is the same in every process (Swift's `Hasher` is seeded per process).
+func stableHash(_ text: String) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 {
+        hash ^= UInt64(byte)
+        hash &*= 0x100_0000_01b3
+    }
+    return hash
+}

@@ -1,0 +1,107 @@
+import EventQueue
+import Synchronization
+
+/// A publish-subscribe subscription: an `AsyncSequence` of ``Delivery`` values from its own mailbox.
+///
+/// ```swift
+/// let orders = try bus.subscribe(to: OrderPlaced.self)
+/// for try await delivery in orders {
+///     try await bill(delivery.event)
+/// }
+/// ```
+///
+/// The subscription ends when ``cancel()`` is called, when the iterating task is cancelled, or
+/// when the sequence and its iterator are released; events still in the mailbox are then
+/// dropped (a durable mailbox keeps them).
+public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
+    /// The element type.
+    public typealias Element = Delivery<E>
+
+    let queue: WorkQueue<Envelope<E>>
+    let lifetime: SubscriptionLifetime
+    let automatic: Bool
+    let registryKey: UInt64
+
+    /// The subscription, to cancel it or check that it is active.
+    public var subscription: Subscription { lifetime.subscription }
+
+    /// Ends the subscription: the mailbox is closed; iteration ends after what it still holds.
+    public func cancel() {
+        lifetime.subscription.cancel()
+    }
+
+    /// Depth, counters, rates and latency of this subscription's mailbox.
+    public func metrics() -> QueueMetrics {
+        queue.metrics()
+    }
+
+    /// Events that exhausted their attempts.
+    public func deadLetters() -> [DeadLetter<Envelope<E>>] {
+        queue.deadLetters()
+    }
+
+    /// Puts dead letters back into the mailbox (all, or those with the given ids).
+    @discardableResult
+    public func requeueDeadLetters(ids: Set<EventID>? = nil) async throws -> Int {
+        try await queue.requeueDeadLetters(ids: ids)
+    }
+
+    /// Creates the iterator.
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(queue: queue, lifetime: lifetime, automatic: automatic)
+    }
+
+    /// Iterates the mailbox.
+    public struct Iterator: AsyncIteratorProtocol {
+        let queue: WorkQueue<Envelope<E>>
+        let lifetime: SubscriptionLifetime
+        let automatic: Bool
+        var buffer: [Lease<Envelope<E>>] = []
+        var index = 0
+        var previous: Lease<Envelope<E>>?
+
+        /// The next delivery, or nil when the subscription has ended.
+        /// - Throws: ``QueueError/storage(_:)`` when a durable mailbox cannot record the attempt.
+        public mutating func next() async throws -> Delivery<E>? {
+            if automatic, let previous {
+                self.previous = nil
+                do {
+                    try await queue.ack(previous)
+                } catch QueueError.unknownLease {
+                    // settled by the subscriber already
+                }
+            }
+            if index == buffer.count {
+                queue.complete(buffer.count)
+                buffer = []
+                index = 0
+                guard let batch = try await queue.next() else {
+                    lifetime.subscription.cancel()
+                    return nil
+                }
+                buffer = batch
+            }
+            let lease = buffer[index]
+            index += 1
+            if automatic { previous = lease }
+            return Delivery(lease: lease, queue: queue)
+        }
+    }
+}
+
+/// An iterator belongs to the one task that iterates.
+@available(*, unavailable)
+extension Deliveries.Iterator: Sendable {}
+
+/// Cancels its subscription when the last sequence or iterator holding it is released.
+final class SubscriptionLifetime: Sendable {
+    let subscription: Subscription
+
+    init(_ subscription: Subscription) {
+        self.subscription = subscription
+    }
+
+    deinit {
+        subscription.cancel()
+    }
+}

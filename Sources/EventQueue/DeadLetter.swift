@@ -1,0 +1,27 @@
+/// What happens to an event whose last attempt failed.
+public enum DeadLetterPolicy: Sendable, Hashable {
+    /// Keep up to `limit` dead letters for inspection and requeue; beyond it the oldest is
+    /// discarded and counted in ``QueueMetrics/deadLettersDiscarded``.
+    case keep(limit: Int)
+    /// Count it, then discard it.
+    case discard
+
+    /// Keep up to 10,000 dead letters.
+    public static let keep = DeadLetterPolicy.keep(limit: 10_000)
+}
+
+/// An event that exhausted its attempts, kept with the reason of its last failure.
+public struct DeadLetter<Element: Sendable>: Sendable {
+    /// The event.
+    public let element: Element
+    /// Its identifier.
+    public let id: EventID
+    /// Its lane.
+    public let priority: Priority
+    /// How many deliveries were attempted.
+    public let attempts: Int
+    /// The last failure, as text.
+    public let reason: String
+    /// When it was dead-lettered, on the queue's clock.
+    public let deadLetteredAt: ContinuousClock.Instant
+}

@@ -1,0 +1,53 @@
+/// A binary min-heap ordered by `key`, ties broken by insertion order.
+struct MinHeap<Element> {
+    private var items: [(key: ContinuousClock.Instant, order: UInt64, element: Element)] = []
+    private var inserted: UInt64 = 0
+
+    var count: Int { items.count }
+    var isEmpty: Bool { items.isEmpty }
+    var minKey: ContinuousClock.Instant? { items.first?.key }
+
+    mutating func insert(_ element: Element, key: ContinuousClock.Instant) {
+        inserted += 1
+        items.append((key, inserted, element))
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard less(child, parent) else { break }
+            items.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func popMin() -> (key: ContinuousClock.Instant, element: Element)? {
+        guard !items.isEmpty else { return nil }
+        items.swapAt(0, items.count - 1)
+        let top = items.removeLast()
+        var parent = 0
+        while true {
+            let left = parent * 2 + 1
+            let right = left + 1
+            var smallest = parent
+            if left < items.count && less(left, smallest) { smallest = left }
+            if right < items.count && less(right, smallest) { smallest = right }
+            if smallest == parent { break }
+            items.swapAt(parent, smallest)
+            parent = smallest
+        }
+        return (top.key, top.element)
+    }
+
+    /// Every element, in no particular order, leaving the heap empty.
+    mutating func removeAll() -> [Element] {
+        defer { items.removeAll() }
+        return items.map(\.element)
+    }
+
+    func forEach(_ body: (Element) -> Void) {
+        for item in items { body(item.element) }
+    }
+
+    private func less(_ a: Int, _ b: Int) -> Bool {
+        items[a].key < items[b].key || (items[a].key == items[b].key && items[a].order < items[b].order)
+    }
+}

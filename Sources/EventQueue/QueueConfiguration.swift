@@ -1,0 +1,73 @@
+/// How a queue hands out events and what it does when handling fails.
+public enum AcknowledgementMode: Sendable, Hashable {
+    /// An event leaves the queue when it is handed to a consumer: at-most-once, the cheapest mode.
+    /// Retry and dead letters do not apply.
+    case none
+    /// An event stays in flight until it is acknowledged or negatively acknowledged. An event
+    /// not settled within `visibilityTimeout` (nil: no timeout) counts as failed and is retried.
+    case explicit(visibilityTimeout: Duration?)
+}
+
+/// The settings of a ``WorkQueue``.
+public struct QueueConfiguration: Sendable {
+    /// The bound and what happens beyond it.
+    public var capacity: Capacity
+    /// Whether deliveries must be acknowledged.
+    public var acknowledgement: AcknowledgementMode
+    /// Attempts and backoff for failed deliveries (with explicit acknowledgement).
+    public var retry: RetryPolicy
+    /// What happens after the last failed attempt.
+    public var deadLetter: DeadLetterPolicy
+    /// Drop a second event with an id seen within this window (nil: no dedup).
+    public var dedup: DedupWindow?
+    /// The time source for delays, timeouts and backoff.
+    public var clock: any QueueClock
+
+    /// Creates a configuration; every argument has the default a production mailbox wants.
+    public init(
+        capacity: Capacity = .default,
+        acknowledgement: AcknowledgementMode = .none,
+        retry: RetryPolicy = .none,
+        deadLetter: DeadLetterPolicy = .keep,
+        dedup: DedupWindow? = nil,
+        clock: any QueueClock = SystemQueueClock()
+    ) {
+        self.capacity = capacity
+        self.acknowledgement = acknowledgement
+        self.retry = retry
+        self.deadLetter = deadLetter
+        self.dedup = dedup
+        self.clock = clock
+    }
+}
+
+/// One event handed to a consumer.
+public struct Lease<Element: Sendable>: Sendable {
+    /// The event.
+    public let element: Element
+    /// Its identifier.
+    public let id: EventID
+    /// Its lane.
+    public let priority: Priority
+    /// 1 for the first delivery, 2 for the first retry, and so on.
+    public let attempt: Int
+    /// The handle to acknowledge it with (0 when the queue does not track acknowledgements).
+    public let tag: UInt64
+}
+
+/// An event as it sits in a queue.
+struct QueueEntry<Element: Sendable> {
+    var element: Element
+    var id: EventID
+    var priority: Priority
+    var attempts: Int
+    var enqueuedAt: ContinuousClock.Instant
+}
+
+/// An event removed from a queue by ``WorkQueue/removeAll()``.
+package struct RemovedEvent<Element: Sendable>: Sendable {
+    package var element: Element
+    package var id: EventID
+    package var priority: Priority
+    package var attempts: Int
+}

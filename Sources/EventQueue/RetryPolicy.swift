@@ -1,0 +1,85 @@
+import Foundation
+
+/// How often, and after how long, a failed delivery is tried again.
+///
+/// `maxAttempts` counts every delivery, the first included: `maxAttempts: 3` means one
+/// delivery and at most two retries. After the last failed attempt the event goes to the
+/// dead letters (see ``DeadLetterPolicy``).
+public struct RetryPolicy: Sendable, Hashable {
+    /// The shape of the delay between attempts.
+    public enum Backoff: Sendable, Hashable {
+        /// Retry at once.
+        case immediate
+        /// The same delay before every retry.
+        case fixed(Duration)
+        /// `initial × multiplier^(attempt-1)`, capped at `maxDelay`, spread by ±`jitter` (a fraction, 0...1).
+        case exponential(initial: Duration, multiplier: Double, maxDelay: Duration, jitter: Double)
+    }
+
+    /// Total deliveries allowed, the first included (at least 1).
+    public var maxAttempts: Int
+    /// The delay between attempts.
+    public var backoff: Backoff
+
+    /// Creates a policy.
+    public init(maxAttempts: Int, backoff: Backoff) {
+        self.maxAttempts = max(1, maxAttempts)
+        self.backoff = backoff
+    }
+
+    /// One attempt; a failure goes straight to the dead letters.
+    public static let none = RetryPolicy(maxAttempts: 1, backoff: .immediate)
+
+    /// Up to `maxAttempts` deliveries, retried at once.
+    public static func immediate(maxAttempts: Int) -> RetryPolicy {
+        RetryPolicy(maxAttempts: maxAttempts, backoff: .immediate)
+    }
+
+    /// Up to `maxAttempts` deliveries, `delay` apart.
+    public static func fixed(maxAttempts: Int, delay: Duration) -> RetryPolicy {
+        RetryPolicy(maxAttempts: maxAttempts, backoff: .fixed(delay))
+    }
+
+    /// Up to `maxAttempts` deliveries with exponential backoff and jitter.
+    public static func exponential(
+        maxAttempts: Int,
+        initial: Duration,
+        multiplier: Double = 2,
+        maxDelay: Duration = .seconds(30),
+        jitter: Double = 0.2
+    ) -> RetryPolicy {
+        RetryPolicy(
+            maxAttempts: maxAttempts,
+            backoff: .exponential(
+                initial: initial,
+                multiplier: max(1, multiplier),
+                maxDelay: maxDelay,
+                jitter: min(1, max(0, jitter))
+            )
+        )
+    }
+
+    /// The delay before the delivery that follows failed attempt number `attempt` (1-based).
+    /// `unit` is a random number in 0..<1 that spreads the jitter.
+    public func delay(afterAttempt attempt: Int, unit: Double) -> Duration {
+        switch backoff {
+        case .immediate:
+            return .zero
+        case .fixed(let delay):
+            return delay
+        case .exponential(let initial, let multiplier, let maxDelay, let jitter):
+            let base = Double(nanoseconds(initial)) * pow(multiplier, Double(max(0, attempt - 1)))
+            let capped = min(base, Double(nanoseconds(maxDelay)))
+            let spread = capped * jitter * (unit * 2 - 1)
+            return .nanoseconds(Int64(max(0, min(capped + spread, Double(nanoseconds(maxDelay))))))
+        }
+    }
+}
+
+/// Whole nanoseconds in a duration, saturating.
+package func nanoseconds(_ duration: Duration) -> Int64 {
+    let (seconds, attoseconds) = duration.components
+    let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+    if overflow { return seconds < 0 ? .min : .max }
+    return scaled.addingReportingOverflow(attoseconds / 1_000_000_000).overflow ? .max : scaled + attoseconds / 1_000_000_000
+}

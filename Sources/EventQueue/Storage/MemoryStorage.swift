@@ -1,0 +1,94 @@
+import Synchronization
+
+/// A ``QueueStorage`` that keeps everything in memory.
+///
+/// It survives the *queue*, not the process: open a second ``WorkQueue`` on the same
+/// storage to see exactly what a restart would redeliver. Tests use it to check recovery
+/// semantics without a disk; the durable file log implements the same protocol.
+public final class MemoryStorage<Element: Sendable>: QueueStorage, Sendable {
+    private struct State {
+        var sequence: UInt64 = 0
+        var pending: [EventID: (sequence: UInt64, event: StoredEvent<Element>)] = [:]
+        var dead: [EventID: (sequence: UInt64, letter: StoredDeadLetter<Element>)] = [:]
+        var recent: [EventID] = []
+        var failNext: (any Error)?
+    }
+
+    private let state = Mutex(State())
+
+    /// Creates empty storage.
+    public init() {}
+
+    /// Makes the next write fail with `error` (for tests of the failure paths).
+    public func failNextWrite(with error: any Error) {
+        state.withLock { $0.failNext = error }
+    }
+
+    /// Pending, dead-letter and recent-id state, ordered by acceptance.
+    public func recover() throws -> RecoveredState<Element> {
+        state.withLock { state in
+            RecoveredState(
+                pending: state.pending.values.sorted { $0.sequence < $1.sequence }.map(\.event),
+                deadLetters: state.dead.values.sorted { $0.sequence < $1.sequence }.map(\.letter),
+                recentIDs: state.recent
+            )
+        }
+    }
+
+    /// Stores the event.
+    public func append(_ event: StoredEvent<Element>) async throws {
+        try write { state in
+            state.sequence += 1
+            state.pending[event.id] = (state.sequence, event)
+            state.recent.append(event.id)
+            if state.recent.count > 100_000 { state.recent.removeFirst(state.recent.count - 100_000) }
+        }
+    }
+
+    /// Updates attempt counts.
+    public func recordAttempts(_ attempts: [(id: EventID, attempt: Int)]) async throws {
+        try write { state in
+            for (id, attempt) in attempts { state.pending[id]?.event.attempts = attempt }
+        }
+    }
+
+    /// Forgets the event.
+    public func acknowledge(_ id: EventID) async throws {
+        try write { state in _ = state.pending.removeValue(forKey: id) }
+    }
+
+    /// Stores the retry time.
+    public func reschedule(_ id: EventID, notBefore: WallClockInstant?) async throws {
+        try write { state in state.pending[id]?.event.notBefore = notBefore }
+    }
+
+    /// Moves the event to the dead letters.
+    public func deadLetter(_ id: EventID, reason: String) async throws {
+        try write { state in
+            guard let entry = state.pending.removeValue(forKey: id) else { return }
+            state.dead[id] = (entry.sequence, StoredDeadLetter(event: entry.event, reason: reason))
+        }
+    }
+
+    /// Moves dead letters back to pending.
+    public func requeue(_ ids: [EventID]) async throws {
+        try write { state in
+            for id in ids {
+                guard var entry = state.dead.removeValue(forKey: id) else { continue }
+                entry.letter.event.attempts = 0
+                entry.letter.event.notBefore = nil
+                state.pending[id] = (entry.sequence, entry.letter.event)
+            }
+        }
+    }
+
+    private func write(_ body: (inout State) -> Void) throws {
+        try state.withLock { state in
+            if let error = state.failNext {
+                state.failNext = nil
+                throw error
+            }
+            body(&state)
+        }
+    }
+}

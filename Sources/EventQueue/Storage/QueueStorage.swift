@@ -1,0 +1,111 @@
+/// An event as the storage behind a queue keeps it.
+public struct StoredEvent<Element: Sendable>: Sendable {
+    /// The event.
+    public var element: Element
+    /// Its identifier.
+    public var id: EventID
+    /// Its lane.
+    public var priority: Priority
+    /// Deliveries started so far.
+    public var attempts: Int
+    /// When it may be delivered, on the wall clock (nil: at once).
+    public var notBefore: WallClockInstant?
+
+    /// Creates a stored event.
+    public init(element: Element, id: EventID, priority: Priority, attempts: Int, notBefore: WallClockInstant?) {
+        self.element = element
+        self.id = id
+        self.priority = priority
+        self.attempts = attempts
+        self.notBefore = notBefore
+    }
+}
+
+/// Nanoseconds since the Unix epoch: the form in which storage keeps times across restarts.
+public struct WallClockInstant: Sendable, Hashable, Comparable, Codable {
+    /// Nanoseconds since 1970-01-01T00:00:00Z.
+    public var nanosecondsSinceEpoch: Int64
+
+    /// Creates an instant.
+    public init(nanosecondsSinceEpoch: Int64) {
+        self.nanosecondsSinceEpoch = nanosecondsSinceEpoch
+    }
+
+    /// Earlier instants sort first.
+    public static func < (lhs: WallClockInstant, rhs: WallClockInstant) -> Bool {
+        lhs.nanosecondsSinceEpoch < rhs.nanosecondsSinceEpoch
+    }
+}
+
+/// What storage hands back when a queue opens on it.
+public struct RecoveredState<Element: Sendable>: Sendable {
+    /// Accepted, unacknowledged events, in acceptance order.
+    public var pending: [StoredEvent<Element>]
+    /// Dead letters kept across the restart.
+    public var deadLetters: [StoredDeadLetter<Element>]
+    /// Recently seen ids, oldest first, to restore the dedup window.
+    public var recentIDs: [EventID]
+
+    /// Creates a recovered state.
+    public init(pending: [StoredEvent<Element>], deadLetters: [StoredDeadLetter<Element>], recentIDs: [EventID]) {
+        self.pending = pending
+        self.deadLetters = deadLetters
+        self.recentIDs = recentIDs
+    }
+}
+
+/// A dead letter as storage keeps it.
+public struct StoredDeadLetter<Element: Sendable>: Sendable {
+    /// The event and its delivery state.
+    public var event: StoredEvent<Element>
+    /// The last failure.
+    public var reason: String
+
+    /// Creates a stored dead letter.
+    public init(event: StoredEvent<Element>, reason: String) {
+        self.event = event
+        self.reason = reason
+    }
+}
+
+/// The seam between a ``WorkQueue`` and where its events live.
+///
+/// A queue without storage keeps events in memory only. A queue with storage calls it at
+/// every state change that must survive a restart, *before* the change becomes visible:
+/// an event is appended before the producer is told it was accepted, an attempt is recorded
+/// before the delivery is handed out, and so on. Implementations throw to refuse; the queue
+/// then undoes the change and reports ``QueueError/storage(_:)``.
+public protocol QueueStorage<Element>: Sendable {
+    /// The stored value type.
+    associatedtype Element: Sendable
+
+    /// Loads what survived the last run. Called once, when a queue opens.
+    func recover() throws -> RecoveredState<Element>
+    /// Stores a newly accepted event; returns once it is stored under the storage's durability policy.
+    func append(_ event: StoredEvent<Element>) async throws
+    /// Records that delivery attempt `attempt` of these events starts now.
+    func recordAttempts(_ attempts: [(id: EventID, attempt: Int)]) async throws
+    /// Records that the event was handled; it is never delivered again.
+    func acknowledge(_ id: EventID) async throws
+    /// Records that a failed event waits until `notBefore` for its next attempt.
+    func reschedule(_ id: EventID, notBefore: WallClockInstant?) async throws
+    /// Records that the event exhausted its attempts.
+    func deadLetter(_ id: EventID, reason: String) async throws
+    /// Moves dead letters back to pending with their attempt count reset.
+    func requeue(_ ids: [EventID]) async throws
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension WallClockInstant {
+    /// The current wall-clock time.
+    public static func now() -> WallClockInstant {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return WallClockInstant(nanosecondsSinceEpoch: Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec))
+    }
+}

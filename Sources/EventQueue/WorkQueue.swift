@@ -1,0 +1,638 @@
+import Synchronization
+
+/// The in-process queue core: a bounded, prioritised, acknowledging queue of values.
+///
+/// Producers enqueue under a mutex, without an actor hop; consumers take batches, so a busy
+/// queue costs one wake-up per batch rather than per event. Every mailbox, point-to-point
+/// channel and scheduler in EventBus is one of these.
+///
+/// - Ordering: FIFO within a ``Priority`` lane. A retried event rejoins the back of its lane.
+/// - Bounds: ``Capacity``; ready, delayed, in-flight and reserved events all count.
+/// - Acknowledgement: ``AcknowledgementMode``; with `.explicit`, ``ack(_:)`` and
+///   ``nack(_:reason:)`` settle a lease, ``RetryPolicy`` and ``DeadLetterPolicy`` decide what
+///   a failure becomes.
+public final class WorkQueue<Element: Sendable>: Sendable {
+    /// The queue's name, used in metrics.
+    public let name: String
+    /// The settings it was created with.
+    public let configuration: QueueConfiguration
+    let storage: (any QueueStorage<Element>)?
+    let clock: any QueueClock
+    let state: Mutex<QueueState<Element>>
+
+    /// Creates an in-memory queue.
+    public init(name: String, configuration: QueueConfiguration = QueueConfiguration()) {
+        self.name = name
+        self.configuration = configuration
+        self.storage = nil
+        self.clock = configuration.clock
+        self.state = Mutex(QueueState(configuration: configuration, now: configuration.clock.now))
+    }
+
+    private init(name: String, configuration: QueueConfiguration, storage: any QueueStorage<Element>) {
+        self.name = name
+        self.configuration = configuration
+        self.storage = storage
+        self.clock = configuration.clock
+        self.state = Mutex(QueueState(configuration: configuration, now: configuration.clock.now))
+    }
+
+    /// Opens a queue on `storage`, restoring what it kept: pending events are delivered again
+    /// (with their attempt counts), dead letters are kept, the dedup window is refilled. A pending
+    /// event that already used all its attempts (the process died while handling it) goes
+    /// straight to the dead letters.
+    public static func open(
+        name: String,
+        configuration: QueueConfiguration = QueueConfiguration(),
+        storage: any QueueStorage<Element>
+    ) async throws -> WorkQueue<Element> {
+        let queue = WorkQueue(name: name, configuration: configuration, storage: storage)
+        let recovered: RecoveredState<Element>
+        do {
+            recovered = try storage.recover()
+        } catch {
+            throw QueueError.storage("recovery failed: \(error)")
+        }
+        let now = queue.clock.now
+        var buried: [(EventID, String)] = []
+        var effects = QueueEffects()
+        queue.state.withLock { state in
+            for id in recovered.recentIDs { _ = state.dedup?.insert(id, now: now) }
+            for letter in recovered.deadLetters {
+                let entry = QueueEntry(element: letter.event.element, id: letter.event.id,
+                                       priority: letter.event.priority, attempts: letter.event.attempts,
+                                       enqueuedAt: now)
+                state.bury(entry, reason: letter.reason, now: now, effects: &effects)
+                state.deadLettered -= 1
+            }
+            for event in recovered.pending {
+                let entry = QueueEntry(element: event.element, id: event.id, priority: event.priority,
+                                       attempts: event.attempts, enqueuedAt: now)
+                if state.tracked && event.attempts >= state.retry.maxAttempts {
+                    let reason = "attempt \(event.attempts) of \(state.retry.maxAttempts) did not finish before a restart"
+                    state.bury(entry, reason: reason, now: now, effects: &effects)
+                    buried.append((event.id, reason))
+                    continue
+                }
+                state.insert(entry, notBefore: queue.instant(from: event.notBefore), now: now, effects: &effects)
+                state.enqueued += 1
+            }
+        }
+        queue.perform(effects)
+        for (id, reason) in buried {
+            try await storage.deadLetter(id, reason: reason)
+        }
+        return queue
+    }
+
+    // MARK: Producing
+
+    /// Adds an event, applying the overflow policy when the queue is full.
+    ///
+    /// With ``OverflowPolicy/suspendPublisher`` this waits for room (cancellation ends the wait
+    /// with ``QueueError/cancelled`` and the event is not accepted). With storage it returns only
+    /// after the storage has stored the event.
+    ///
+    /// - Parameters:
+    ///   - element: the event.
+    ///   - id: its identifier (dedup and acknowledgement use it).
+    ///   - priority: its lane.
+    ///   - notBefore: the earliest delivery time on the queue's clock (nil: at once).
+    /// - Returns: what happened to it (dropped events are reported here and counted in metrics).
+    /// - Throws: ``QueueError``.
+    @discardableResult
+    public func enqueue(
+        _ element: Element,
+        id: EventID,
+        priority: Priority = .normal,
+        notBefore: ContinuousClock.Instant? = nil
+    ) async throws -> EnqueueOutcome {
+        let now = clock.now
+        var effects = QueueEffects()
+        let admission: Admission = state.withLock { state in
+            admit(&state, id: id, element: element, priority: priority, notBefore: notBefore, now: now,
+                  effects: &effects)
+        }
+        if !effects.isEmpty { perform(effects) }
+        switch admission {
+        case .done(let outcome):
+            return outcome
+        case .failed(let error):
+            throw error
+        case .reserved(let outcome):
+            try await commit(element, id: id, priority: priority, notBefore: notBefore)
+            return outcome
+        case .wait(let waiterID):
+            guard try await waitForRoom(waiterID: waiterID, eventID: id) else {
+                return .duplicate
+            }
+            try await commit(element, id: id, priority: priority, notBefore: notBefore)
+            return .enqueued
+        }
+    }
+
+    /// Adds an event without ever waiting: a full queue with ``OverflowPolicy/suspendPublisher``
+    /// throws ``QueueError/full(capacity:)``. Only for queues without storage.
+    @discardableResult
+    public func tryEnqueue(
+        _ element: Element,
+        id: EventID,
+        priority: Priority = .normal,
+        notBefore: ContinuousClock.Instant? = nil
+    ) throws(QueueError) -> EnqueueOutcome {
+        precondition(storage == nil, "tryEnqueue is only for queues without storage")
+        let now = clock.now
+        var effects = QueueEffects()
+        let admission: Admission = state.withLock { state in
+            if state.closed { return .failed(.closed) }
+            if state.held >= state.limit || !state.producers.isEmpty,
+                configuration.capacity.overflow == .suspendPublisher
+            {
+                return .failed(.full(capacity: state.limit))
+            }
+            return admit(&state, id: id, element: element, priority: priority, notBefore: notBefore, now: now,
+                         effects: &effects)
+        }
+        if !effects.isEmpty { perform(effects) }
+        switch admission {
+        case .done(let outcome): return outcome
+        case .failed(let error): throw error
+        case .reserved, .wait: preconditionFailure("a queue without storage never reserves or waits here")
+        }
+    }
+
+    private enum Admission {
+        case done(EnqueueOutcome)
+        case reserved(EnqueueOutcome)
+        case wait(UInt64)
+        case failed(QueueError)
+    }
+
+    private func admit(
+        _ state: inout QueueState<Element>,
+        id: EventID,
+        element: Element,
+        priority: Priority,
+        notBefore: ContinuousClock.Instant?,
+        now: ContinuousClock.Instant,
+        effects: inout QueueEffects
+    ) -> Admission {
+        if state.closed { return .failed(.closed) }
+        var outcome = EnqueueOutcome.enqueued
+        if state.held >= state.limit || !state.producers.isEmpty {
+            switch configuration.capacity.overflow {
+            case .fail:
+                return .failed(.full(capacity: state.limit))
+            case .dropNewest:
+                state.dropped += 1
+                return .done(.droppedNewest)
+            case .dropOldest:
+                guard state.dropOldestReady() else {
+                    state.dropped += 1
+                    return .done(.droppedNewest)
+                }
+                state.dropped += 1
+                outcome = .droppedOldest
+            case .suspendPublisher:
+                state.nextWaiterID += 1
+                return .wait(state.nextWaiterID)
+            }
+        }
+        guard state.dedupAdmit(id) else { return .done(.duplicate) }
+        if storage != nil {
+            state.reserved += 1
+            return .reserved(outcome)
+        }
+        state.enqueued += 1
+        state.arrivals.record(1, now: now)
+        state.insert(QueueEntry(element: element, id: id, priority: priority, attempts: 0, enqueuedAt: now),
+                     notBefore: notBefore, now: now, effects: &effects)
+        return .done(outcome)
+    }
+
+    /// Waits until a reservation is granted. True: reserved; false: the id turned out to be a duplicate.
+    private func waitForRoom(waiterID: UInt64, eventID: EventID) async throws -> Bool {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Bool, any Error>) in
+                var effects = QueueEffects()
+                state.withLock { state in
+                    if state.closed {
+                        effects.producers.append((continuation, .failure(.closed)))
+                    } else if Task.isCancelled {
+                        effects.producers.append((continuation, .failure(.cancelled)))
+                    } else {
+                        state.producers.append(ProducerWaiter(id: waiterID, eventID: eventID,
+                                                              continuation: continuation))
+                        state.grantProducers(&effects)
+                    }
+                }
+                perform(effects)
+            }
+        } onCancel: {
+            let waiter: ProducerWaiter? = state.withLock { state in
+                state.producers.removeAll { $0.id == waiterID }.first
+            }
+            waiter?.continuation.resume(throwing: QueueError.cancelled)
+        }
+    }
+
+    /// Stores (when there is storage) and publishes a reserved event.
+    private func commit(_ element: Element, id: EventID, priority: Priority, notBefore: ContinuousClock.Instant?)
+        async throws
+    {
+        if let storage {
+            do {
+                try await storage.append(
+                    StoredEvent(element: element, id: id, priority: priority, attempts: 0,
+                                notBefore: wallClock(from: notBefore)))
+            } catch {
+                var effects = QueueEffects()
+                state.withLock { state in
+                    state.reserved -= 1
+                    if state.dedup != nil { state.dedup?.forget(id) }
+                    state.grantProducers(&effects)
+                    state.checkDrained(&effects)
+                }
+                perform(effects)
+                throw QueueError.storage(String(describing: error))
+            }
+        }
+        let now = clock.now
+        var effects = QueueEffects()
+        let closed: Bool = state.withLock { state in
+            state.reserved -= 1
+            if state.terminated {
+                state.checkDrained(&effects)
+                return true
+            }
+            state.enqueued += 1
+            state.arrivals.record(1, now: now)
+            state.insert(QueueEntry(element: element, id: id, priority: priority, attempts: 0, enqueuedAt: now),
+                         notBefore: notBefore, now: now, effects: &effects)
+            return false
+        }
+        perform(effects)
+        // A terminated queue with storage keeps the stored event for the next open; without
+        // storage the reservation could not have been made after termination.
+        _ = closed
+    }
+
+    // MARK: Consuming
+
+    /// Takes up to `maxCount` ready events, waiting while there are none.
+    ///
+    /// Returns nil when the queue is closed and drained, when it was terminated, or when the
+    /// calling task is cancelled. With storage, the attempt numbers are stored before the
+    /// leases are returned.
+    public func next(maxCount: Int = 64) async throws -> [Lease<Element>]? {
+        while true {
+            let now = clock.now
+            var effects = QueueEffects()
+            let result: [Lease<Element>]? = state.withLock { state in
+                if state.terminated { return nil }
+                if state.ready > 0 { return state.take(max: maxCount, now: now, effects: &effects) }
+                if state.closed && state.isDrained { return nil }
+                return []
+            }
+            if !effects.isEmpty { perform(effects) }
+            guard let result else { return nil }
+            if !result.isEmpty {
+                if let storage, state.withLock({ $0.tracked }) {
+                    try await storage.recordAttempts(result.map { ($0.id, $0.attempt) })
+                }
+                return result
+            }
+            if Task.isCancelled { return nil }
+            await waitForWork()
+            if Task.isCancelled { return nil }
+        }
+    }
+
+    private func waitForWork() async {
+        let waiterID = state.withLock { state -> UInt64 in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.ready > 0 || state.terminated || (state.closed && state.isDrained) || Task.isCancelled {
+                        return true
+                    }
+                    state.consumers.append((waiterID, continuation))
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                state.consumers.removeAll { $0.id == waiterID }.first
+            }
+            waiter?.continuation.resume()
+        }
+    }
+
+    /// Acknowledges a lease: the event is done and never delivered again.
+    /// A no-op for queues without acknowledgement tracking.
+    /// - Throws: ``QueueError/unknownLease(_:)`` when the lease is not in flight (already settled,
+    ///   or expired and redelivered); ``QueueError/storage(_:)`` when storage could not record it.
+    public func ack(_ lease: Lease<Element>) async throws {
+        guard lease.tag != 0 else { return }
+        let now = clock.now
+        var effects = QueueEffects()
+        let entry = state.withLock { $0.acknowledge(tag: lease.tag, now: now, effects: &effects) }
+        perform(effects)
+        guard let entry else { throw QueueError.unknownLease(lease.tag) }
+        if let storage {
+            do {
+                try await storage.acknowledge(entry.id)
+            } catch {
+                throw QueueError.storage(String(describing: error))
+            }
+        }
+    }
+
+    /// Reports a failed delivery: it is retried per the ``RetryPolicy`` or dead-lettered.
+    /// - Throws: as ``ack(_:)``.
+    public func nack(_ lease: Lease<Element>, reason: String) async throws {
+        guard lease.tag != 0 else { return }
+        let now = clock.now
+        var effects = QueueEffects()
+        let outcome = state.withLock { $0.fail(tag: lease.tag, reason: reason, now: now, effects: &effects) }
+        perform(effects)
+        guard let outcome else { throw QueueError.unknownLease(lease.tag) }
+        try await persist([outcome])
+    }
+
+    private func persist(_ outcomes: [FailureOutcome]) async throws {
+        guard let storage else { return }
+        do {
+            for outcome in outcomes {
+                switch outcome {
+                case .retry(let id, let due):
+                    try await storage.reschedule(id, notBefore: wallClock(from: due))
+                case .deadLettered(let id, let reason):
+                    try await storage.deadLetter(id, reason: reason)
+                }
+            }
+        } catch {
+            throw QueueError.storage(String(describing: error))
+        }
+    }
+
+    // MARK: Dead letters
+
+    /// The dead letters kept, oldest first.
+    public func deadLetters() -> [DeadLetter<Element>] {
+        state.withLock { state in
+            (0..<state.deadLetters.count).map { state.deadLetters[$0] }
+        }
+    }
+
+    /// Puts dead letters back in their lanes with a fresh attempt count (all of them, or those
+    /// whose id is in `ids`). Requeued events may exceed the capacity: an operator asked for them.
+    /// - Returns: how many were requeued.
+    @discardableResult
+    public func requeueDeadLetters(ids: Set<EventID>? = nil) async throws -> Int {
+        let now = clock.now
+        var effects = QueueEffects()
+        let requeued: [EventID] = state.withLock { state in
+            let letters = state.deadLetters.removeAll { ids?.contains($0.id) ?? true }
+            for letter in letters {
+                state.insert(QueueEntry(element: letter.element, id: letter.id, priority: letter.priority,
+                                        attempts: 0, enqueuedAt: now),
+                             notBefore: nil, now: now, effects: &effects)
+            }
+            return letters.map(\.id)
+        }
+        perform(effects)
+        if let storage, !requeued.isEmpty {
+            try await storage.requeue(requeued)
+        }
+        return requeued.count
+    }
+
+    // MARK: Lifecycle
+
+    /// Stops accepting events; consumers receive what is left, then nil. Waiting producers fail
+    /// with ``QueueError/closed``.
+    public func close() {
+        var effects = QueueEffects()
+        state.withLock { state in
+            state.closed = true
+            state.closeAll(error: .closed, effects: &effects)
+        }
+        perform(effects)
+    }
+
+    /// Closes the queue and ends every consumer at once; undelivered events stay where they are
+    /// (in storage, if any, for the next open).
+    public func terminate() {
+        var effects = QueueEffects()
+        state.withLock { state in
+            state.closed = true
+            state.terminated = true
+            effects.cancelTimer = state.timerTask
+            state.timerTask = nil
+            state.armed = nil
+            state.closeAll(error: .closed, effects: &effects)
+            if !state.drainWaiters.isEmpty {
+                effects.drained.append(contentsOf: state.drainWaiters.map(\.continuation))
+                state.drainWaiters.removeAll()
+            }
+        }
+        perform(effects)
+    }
+
+    /// Whether nothing can progress without the clock moving (see ``waitUntilIdle()``).
+    public var isIdle: Bool { state.withLock { $0.terminated || $0.satisfies(includeDelayed: false) } }
+
+    /// Whether ``close()`` or ``terminate()`` was called.
+    public var isClosed: Bool { state.withLock { $0.closed } }
+
+    /// Waits until nothing is ready, delayed, reserved or in flight (or the queue is terminated).
+    public func waitUntilDrained() async {
+        await waitUntil(includeDelayed: true)
+    }
+
+    /// Waits until nothing can progress without the clock moving: nothing ready, reserved, in
+    /// flight or being handled, and no delayed event already due.
+    public func waitUntilIdle() async {
+        await waitUntil(includeDelayed: false)
+    }
+
+    private func waitUntil(includeDelayed: Bool) async {
+        let waiterID = state.withLock { state -> UInt64 in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = state.withLock { state -> Bool in
+                    if state.satisfies(includeDelayed: includeDelayed) || state.terminated || Task.isCancelled {
+                        return true
+                    }
+                    state.drainWaiters.append((waiterID, includeDelayed, continuation))
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                guard let index = state.drainWaiters.firstIndex(where: { $0.id == waiterID }) else {
+                return nil
+            }
+                return state.drainWaiters.remove(at: index).continuation
+            }
+            waiter?.resume()
+        }
+    }
+
+    /// Terminates the queue and hands back every event it held (ready, delayed and in flight),
+    /// so that another queue can take them over.
+    package func removeAll() -> [RemovedEvent<Element>] {
+        var effects = QueueEffects()
+        let removed: [RemovedEvent<Element>] = state.withLock { state in
+            var entries: [QueueEntry<Element>] = []
+            for lane in 0..<3 { entries += state.lanes[lane].removeAll() }
+            state.ready = 0
+            entries += state.delayed.removeAll()
+            entries += state.inFlight.sorted { $0.key < $1.key }.map(\.value.entry)
+            state.inFlight.removeAll()
+            state.closed = true
+            state.terminated = true
+            effects.cancelTimer = state.timerTask
+            state.timerTask = nil
+            state.closeAll(error: .closed, effects: &effects)
+            return entries.map {
+                RemovedEvent(element: $0.element, id: $0.id, priority: $0.priority, attempts: $0.attempts)
+            }
+        }
+        perform(effects)
+        return removed
+    }
+
+    /// Makes ``next(maxCount:)`` count handed-out events as outstanding until ``complete(_:)``
+    /// reports them handled, so that drain and idle waits cover handling too.
+    package func trackCompletion() {
+        state.withLock { $0.trackCompletion = true }
+    }
+
+    /// Reports that `count` handed-out events have been handled.
+    package func complete(_ count: Int) {
+        guard count > 0 else { return }
+        var effects = QueueEffects()
+        state.withLock { state in
+            guard state.trackCompletion else { return }
+            state.outstanding = max(0, state.outstanding - count)
+            state.checkDrained(&effects)
+        }
+        perform(effects)
+    }
+
+    /// Inserts an event regardless of capacity and without storage (hand-over between queues).
+    package func forceEnqueue(_ element: Element, id: EventID, priority: Priority, attempts: Int) -> Bool {
+        let now = clock.now
+        var effects = QueueEffects()
+        let accepted = state.withLock { state -> Bool in
+            guard !state.closed else { return false }
+            state.enqueued += 1
+            state.arrivals.record(1, now: now)
+            state.insert(QueueEntry(element: element, id: id, priority: priority, attempts: attempts, enqueuedAt: now),
+                         notBefore: nil, now: now, effects: &effects)
+            return true
+        }
+        perform(effects)
+        return accepted
+    }
+
+    /// Whether the queue calls storage (then ``tryEnqueue(_:id:priority:notBefore:)`` is unavailable).
+    package var hasStorage: Bool { storage != nil }
+
+    /// Ready plus in-flight events: the load used by least-loaded dispatch.
+    package var load: Int { state.withLock { $0.ready + $0.inFlight.count } }
+
+    // MARK: Metrics
+
+    /// A snapshot of depth, counters, rates, latency and the forecast.
+    public func metrics() -> QueueMetrics {
+        let now = clock.now
+        return state.withLock { state in
+            QueueMetrics(
+                name: name,
+                depth: state.ready,
+                delayed: state.delayed.count,
+                inFlight: state.inFlight.count,
+                capacity: state.limit == Int.max ? nil : state.limit,
+                enqueued: state.enqueued,
+                delivered: state.delivered,
+                acked: state.acked,
+                nacked: state.nacked,
+                retried: state.retried,
+                dropped: state.dropped,
+                deduplicated: state.deduplicated,
+                deadLettered: state.deadLettered,
+                deadLetters: state.deadLetters.count,
+                deadLettersDiscarded: state.deadLettersDiscarded,
+                waitingProducers: state.producers.count,
+                arrivalRate: state.arrivals.rate(now: now),
+                consumeRate: state.consumption.rate(now: now),
+                latency: state.latency.summary
+            )
+        }
+    }
+
+    // MARK: Effects and timers
+
+    func perform(_ effects: QueueEffects) {
+        for continuation in effects.consumers { continuation.resume() }
+        for (continuation, result) in effects.producers {
+            continuation.resume(with: result.mapError { $0 as any Error })
+        }
+        for continuation in effects.drained { continuation.resume() }
+        effects.cancelTimer?.cancel()
+        if let deadline = effects.startTimer { startTimer(at: deadline) }
+    }
+
+    private func startTimer(at deadline: ContinuousClock.Instant) {
+        let clock = self.clock
+        let task = Task { [weak self] in
+            do {
+                try await clock.sleep(until: deadline)
+            } catch {
+                return
+            }
+            await self?.fireTimers()
+        }
+        state.withLock { state in
+            if state.armed == deadline && state.timerTask == nil {
+                state.timerTask = task
+            }
+        }
+    }
+
+    /// Handles due delays and expired visibility timeouts now (the timer calls this; tests
+    /// driving a manual clock may call it too).
+    package func fireTimers() async {
+        let now = clock.now
+        var effects = QueueEffects()
+        let outcomes = state.withLock { state -> [FailureOutcome] in
+            guard !state.terminated else { return [] }
+            return state.fireTimers(now: now, effects: &effects)
+        }
+        perform(effects)
+        try? await persist(outcomes)
+    }
+
+    private func instant(from wall: WallClockInstant?) -> ContinuousClock.Instant? {
+        guard let wall else { return nil }
+        let offset = wall.nanosecondsSinceEpoch - WallClockInstant.now().nanosecondsSinceEpoch
+        return clock.now + .nanoseconds(offset)
+    }
+
+    private func wallClock(from instant: ContinuousClock.Instant?) -> WallClockInstant? {
+        guard let instant else { return nil }
+        let offset = nanoseconds(instant - clock.now)
+        return WallClockInstant(nanosecondsSinceEpoch: WallClockInstant.now().nanosecondsSinceEpoch + offset)
+    }
+}

@@ -1,0 +1,64 @@
+import EventQueue
+import Testing
+
+@Suite struct MetricsTests {
+    @Test func theForecastFollowsTheQueueModel() {
+        #expect(Forecast(depth: 100, arrivalRate: 10, consumeRate: 60) == .drains(inSeconds: 2))
+        #expect(Forecast(depth: 0, arrivalRate: 50, consumeRate: 20) == .grows(perSecond: 30))
+        #expect(Forecast(depth: 0, arrivalRate: 0, consumeRate: 0) == .idle)
+        #expect(Forecast(depth: 5, arrivalRate: 0, consumeRate: 0) == .steady(depth: 5))
+        #expect(Forecast(depth: 100, arrivalRate: 10, consumeRate: 60).description == "drains in 2.0 s")
+        #expect(Forecast(depth: 0, arrivalRate: 50, consumeRate: 20).description == "grows by 30/s")
+    }
+
+    @Test func countersFollowEveryTransition() async throws {
+        let queue = makeQueue(
+            capacity: .bounded(3, overflow: .dropNewest), acknowledgement: .explicit(visibilityTimeout: nil),
+            retry: .immediate(maxAttempts: 2))
+        for value in 1...4 { try await queue.enqueue(value, id: id(UInt64(value))) }
+        let leases = try await queue.takeReady()
+        try await queue.ack(leases[0])
+        try await queue.nack(leases[1], reason: "x")
+        let metrics = queue.metrics()
+        #expect(metrics.enqueued == 3)
+        #expect(metrics.dropped == 1)
+        #expect(metrics.delivered == 3)
+        #expect(metrics.acked == 1)
+        #expect(metrics.nacked == 1)
+        #expect(metrics.retried == 1)
+        #expect(metrics.depth == 1)
+        #expect(metrics.inFlight == 1)
+        #expect(metrics.capacity == 3)
+    }
+
+    @Test func absorbAddsQueuesTogether() {
+        var total = QueueMetrics(name: "total")
+        var one = QueueMetrics(name: "a")
+        one.depth = 3
+        one.enqueued = 10
+        one.arrivalRate = 5
+        total.absorb(one)
+        total.absorb(one)
+        #expect(total.depth == 6)
+        #expect(total.enqueued == 20)
+        #expect(total.arrivalRate == 10)
+    }
+
+    @Test func formatDecimalRounds() {
+        #expect(formatDecimal(1234.5678, places: 2) == "1234.57")
+        #expect(formatDecimal(0.04, places: 1) == "0.0")
+        #expect(formatDecimal(-3.5, places: 0) == "-4")
+        #expect(formatDecimal(7, places: 3) == "7.000")
+    }
+
+    @Test func latencyQuantilesComeFromTheHistogram() async throws {
+        let queue = makeQueue()
+        for value in 1...100 { try await queue.enqueue(value, id: id(UInt64(value))) }
+        _ = try await queue.takeReady()
+        let latency = queue.metrics().latency
+        #expect(latency.count == 100)
+        #expect(latency.p50 <= latency.p90)
+        #expect(latency.p90 <= latency.p99)
+        #expect(latency.p99 <= latency.max)
+    }
+}
