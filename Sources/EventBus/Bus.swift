@@ -62,6 +62,8 @@ public final class Bus: Sendable {
     ///   - headers: string headers carried in its metadata.
     ///   - correlationID: ties it to other events; defaults to that of the event being handled
     ///     when called from a handler.
+    ///   - id: the event's id (default: a fresh one). Give the same id when re-publishing an event
+    ///     from an external source, so that mailboxes with a dedup window drop the repeat.
     /// - Throws: ``BusError/shutDown`` after shutdown; ``BusError/rejected(eventName:mailboxes:report:)``
     ///   when a mailbox with overflow policy `.fail` is full (the others still got the event).
     @discardableResult
@@ -69,11 +71,12 @@ public final class Bus: Sendable {
         _ event: E,
         priority: Priority = .normal,
         headers: [String: String] = [:],
-        correlationID: String? = nil
+        correlationID: String? = nil,
+        id: EventID? = nil
     ) async throws -> PublishReport {
         let route = try router.route(for: event)
         let metadata = EventMetadata(
-            id: ids.next(),
+            id: id ?? ids.next(),
             publishedAt: Date(),
             priority: priority,
             headers: headers,
@@ -84,14 +87,21 @@ public final class Bus: Sendable {
     }
 
     /// Publishes with metadata made by the caller (delayed publication keeps its id this way).
-    nonisolated(nonsending) func publish<E: Event>(_ event: E, metadata: EventMetadata) async throws
+    nonisolated(nonsending) func publish<E: Event>(
+        _ event: E,
+        metadata: EventMetadata
+    ) async throws
         -> PublishReport
     {
         let route = try router.route(for: event)
         return try await dispatch(event, metadata: metadata, route: route)
     }
 
-    nonisolated(nonsending) func dispatch<E: Event>(_ event: E, metadata: EventMetadata, route: Route<E>)
+    nonisolated(nonsending) func dispatch<E: Event>(
+        _ event: E,
+        metadata: EventMetadata,
+        route: Route<E>
+    )
         async throws -> PublishReport
     {
         var report = PublishReport(eventID: metadata.id)
@@ -117,8 +127,14 @@ public final class Bus: Sendable {
                 }
             case .failed(let error):
                 report.failures.append(
-                    HandlerFailure(subscriptionID: entry.subscriptionID, strategy: entry.strategy,
-                                   eventName: E.eventName, eventID: metadata.id, error: error))
+                    HandlerFailure(
+                        subscriptionID: entry.subscriptionID,
+                        strategy: entry.strategy,
+                        eventName: E.eventName,
+                        eventID: metadata.id,
+                        error: error
+                    )
+                )
             case .rejected(let name):
                 rejected.append(name)
             case .gone:
@@ -137,8 +153,11 @@ public final class Bus: Sendable {
     nonisolated(nonsending) private func bury<E: Event>(_ event: E, metadata: EventMetadata) async {
         counters.deadEvents.add(1, ordering: .relaxed)
         guard E.self != DeadEvent.self, E.self != HandlerFailure.self else { return }
-        _ = try? await publish(DeadEvent(event: event, metadata: metadata), priority: metadata.priority,
-                               correlationID: metadata.correlationID ?? metadata.id.description)
+        _ = try? await publish(
+            DeadEvent(event: event, metadata: metadata),
+            priority: metadata.priority,
+            correlationID: metadata.correlationID ?? metadata.id.description
+        )
     }
 
     /// Counts a handler failure and publishes it (a failing `HandlerFailure` handler is only counted).

@@ -25,8 +25,9 @@ public final class EventRecorder: Sendable {
 
     private struct State {
         var records: [Record] = []
-        var waiters: [UInt64: (predicate: @Sendable ([Record]) -> Bool, continuation: CheckedContinuation<Void, Never>)] =
-            [:]
+        var waiters:
+            [UInt64: (predicate: @Sendable ([Record]) -> Bool, continuation: CheckedContinuation<Void, Never>)] =
+                [:]
         var nextID: UInt64 = 0
     }
 
@@ -75,7 +76,11 @@ public final class EventRecorder: Sendable {
     /// - Throws: ``ExpectationTimeout`` when they do not arrive within `timeout` (a guard
     ///   against a hung test, not a measurement).
     @discardableResult
-    public func wait<E: Event>(for type: E.Type, count: Int = 1, timeout: Duration = .seconds(10)) async throws
+    public func wait<E: Event>(
+        for type: E.Type,
+        count: Int = 1,
+        timeout: Duration = .seconds(10)
+    ) async throws
         -> [E]
     {
         try await wait(timeout: timeout, describing: "\(count) × \(E.eventName)") { records in

@@ -8,6 +8,8 @@ public struct QueueMetrics: Sendable, Hashable {
     public var delayed: Int
     /// Events handed to a consumer and not yet acknowledged.
     public var inFlight: Int
+    /// Events handed to a handler the bus runs that has not finished with them yet.
+    public var handling: Int
     /// The bound, or nil when unbounded.
     public var capacity: Int?
     /// Events accepted.
@@ -45,6 +47,7 @@ public struct QueueMetrics: Sendable, Hashable {
         depth = 0
         delayed = 0
         inFlight = 0
+        handling = 0
         capacity = 0
         enqueued = 0
         delivered = 0
@@ -63,15 +66,32 @@ public struct QueueMetrics: Sendable, Hashable {
     }
 
     init(
-        name: String, depth: Int, delayed: Int, inFlight: Int, capacity: Int?, enqueued: UInt64, delivered: UInt64,
-        acked: UInt64, nacked: UInt64, retried: UInt64, dropped: UInt64, deduplicated: UInt64, deadLettered: UInt64,
-        deadLetters: Int, deadLettersDiscarded: UInt64, waitingProducers: Int, arrivalRate: Double,
-        consumeRate: Double, latency: LatencySummary
+        name: String,
+        depth: Int,
+        delayed: Int,
+        inFlight: Int,
+        handling: Int,
+        capacity: Int?,
+        enqueued: UInt64,
+        delivered: UInt64,
+        acked: UInt64,
+        nacked: UInt64,
+        retried: UInt64,
+        dropped: UInt64,
+        deduplicated: UInt64,
+        deadLettered: UInt64,
+        deadLetters: Int,
+        deadLettersDiscarded: UInt64,
+        waitingProducers: Int,
+        arrivalRate: Double,
+        consumeRate: Double,
+        latency: LatencySummary
     ) {
         self.name = name
         self.depth = depth
         self.delayed = delayed
         self.inFlight = inFlight
+        self.handling = handling
         self.capacity = capacity
         self.enqueued = enqueued
         self.delivered = delivered
@@ -99,6 +119,7 @@ public struct QueueMetrics: Sendable, Hashable {
         depth += other.depth
         delayed += other.delayed
         inFlight += other.inFlight
+        handling += other.handling
         capacity = capacity.flatMap { mine in other.capacity.map { mine + $0 } }
         enqueued += other.enqueued
         delivered += other.delivered

@@ -109,8 +109,12 @@ struct QueueState<Element: Sendable> {
 
     // MARK: Lanes
 
-    mutating func insert(_ entry: QueueEntry<Element>, notBefore: ContinuousClock.Instant?, now: ContinuousClock.Instant,
-                         effects: inout QueueEffects) {
+    mutating func insert(
+        _ entry: QueueEntry<Element>,
+        notBefore: ContinuousClock.Instant?,
+        now: ContinuousClock.Instant,
+        effects: inout QueueEffects
+    ) {
         if let notBefore, notBefore > now {
             delayed.insert(entry, key: notBefore)
             rearm(&effects)
@@ -165,14 +169,26 @@ struct QueueState<Element: Sendable> {
                     visibility.append((now + visibilityTimeout, nextTag))
                 }
                 batch.append(
-                    Lease(element: entry.element, id: entry.id, priority: entry.priority, attempt: entry.attempts,
-                          tag: nextTag))
+                    Lease(
+                        element: entry.element,
+                        id: entry.id,
+                        priority: entry.priority,
+                        attempt: entry.attempts,
+                        tag: nextTag
+                    )
+                )
             } else {
                 acked += 1
                 latency.record(nanoseconds: UInt64(clamping: nanoseconds(now - entry.enqueuedAt)))
                 batch.append(
-                    Lease(element: entry.element, id: entry.id, priority: entry.priority, attempt: entry.attempts,
-                          tag: 0))
+                    Lease(
+                        element: entry.element,
+                        id: entry.id,
+                        priority: entry.priority,
+                        attempt: entry.attempts,
+                        tag: 0
+                    )
+                )
             }
         }
         if trackCompletion { outstanding += batch.count }
@@ -186,7 +202,11 @@ struct QueueState<Element: Sendable> {
         return batch
     }
 
-    mutating func acknowledge(tag: UInt64, now: ContinuousClock.Instant, effects: inout QueueEffects) -> QueueEntry<
+    mutating func acknowledge(
+        tag: UInt64,
+        now: ContinuousClock.Instant,
+        effects: inout QueueEffects
+    ) -> QueueEntry<
         Element
     >? {
         guard let removed = inFlight.removeValue(forKey: tag) else { return nil }
@@ -199,7 +219,12 @@ struct QueueState<Element: Sendable> {
     }
 
     /// Settles a failed delivery: another attempt after the backoff, or the dead letters.
-    mutating func fail(tag: UInt64, reason: String, now: ContinuousClock.Instant, effects: inout QueueEffects)
+    mutating func fail(
+        tag: UInt64,
+        reason: String,
+        now: ContinuousClock.Instant,
+        effects: inout QueueEffects
+    )
         -> FailureOutcome?
     {
         guard let removed = inFlight.removeValue(forKey: tag) else { return nil }
@@ -223,16 +248,27 @@ struct QueueState<Element: Sendable> {
         return .retry(entry.id, at: nil)
     }
 
-    mutating func bury(_ entry: QueueEntry<Element>, reason: String, now: ContinuousClock.Instant,
-                       effects: inout QueueEffects) {
+    mutating func bury(
+        _ entry: QueueEntry<Element>,
+        reason: String,
+        now: ContinuousClock.Instant,
+        effects: inout QueueEffects
+    ) {
         deadLettered += 1
         switch deadLetterPolicy {
         case .discard:
             deadLettersDiscarded += 1
         case .keep(let keepLimit):
             deadLetters.append(
-                DeadLetter(element: entry.element, id: entry.id, priority: entry.priority, attempts: entry.attempts,
-                           reason: reason, deadLetteredAt: now))
+                DeadLetter(
+                    element: entry.element,
+                    id: entry.id,
+                    priority: entry.priority,
+                    attempts: entry.attempts,
+                    reason: reason,
+                    deadLetteredAt: now
+                )
+            )
             while deadLetters.count > Swift.max(0, keepLimit) {
                 _ = deadLetters.popFirst()
                 deadLettersDiscarded += 1

@@ -59,17 +59,27 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         queue.state.withLock { state in
             for id in recovered.recentIDs { _ = state.dedup?.insert(id, now: now) }
             for letter in recovered.deadLetters {
-                let entry = QueueEntry(element: letter.event.element, id: letter.event.id,
-                                       priority: letter.event.priority, attempts: letter.event.attempts,
-                                       enqueuedAt: now)
+                let entry = QueueEntry(
+                    element: letter.event.element,
+                    id: letter.event.id,
+                    priority: letter.event.priority,
+                    attempts: letter.event.attempts,
+                    enqueuedAt: now
+                )
                 state.bury(entry, reason: letter.reason, now: now, effects: &effects)
                 state.deadLettered -= 1
             }
             for event in recovered.pending {
-                let entry = QueueEntry(element: event.element, id: event.id, priority: event.priority,
-                                       attempts: event.attempts, enqueuedAt: now)
+                let entry = QueueEntry(
+                    element: event.element,
+                    id: event.id,
+                    priority: event.priority,
+                    attempts: event.attempts,
+                    enqueuedAt: now
+                )
                 if state.tracked && event.attempts >= state.retry.maxAttempts {
-                    let reason = "attempt \(event.attempts) of \(state.retry.maxAttempts) did not finish before a restart"
+                    let reason =
+                        "attempt \(event.attempts) of \(state.retry.maxAttempts) did not finish before a restart"
                     state.bury(entry, reason: reason, now: now, effects: &effects)
                     buried.append((event.id, reason))
                     continue
@@ -110,8 +120,15 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         let now = clock.now
         var effects = QueueEffects()
         let admission: Admission = state.withLock { state in
-            admit(&state, id: id, element: element, priority: priority, notBefore: notBefore, now: now,
-                  effects: &effects)
+            admit(
+                &state,
+                id: id,
+                element: element,
+                priority: priority,
+                notBefore: notBefore,
+                now: now,
+                effects: &effects
+            )
         }
         if !effects.isEmpty { perform(effects) }
         switch admission {
@@ -150,8 +167,15 @@ public final class WorkQueue<Element: Sendable>: Sendable {
             {
                 return .failed(.full(capacity: state.limit))
             }
-            return admit(&state, id: id, element: element, priority: priority, notBefore: notBefore, now: now,
-                         effects: &effects)
+            return admit(
+                &state,
+                id: id,
+                element: element,
+                priority: priority,
+                notBefore: notBefore,
+                now: now,
+                effects: &effects
+            )
         }
         if !effects.isEmpty { perform(effects) }
         switch admission {
@@ -205,8 +229,12 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         }
         state.enqueued += 1
         state.arrivals.record(1, now: now)
-        state.insert(QueueEntry(element: element, id: id, priority: priority, attempts: 0, enqueuedAt: now),
-                     notBefore: notBefore, now: now, effects: &effects)
+        state.insert(
+            QueueEntry(element: element, id: id, priority: priority, attempts: 0, enqueuedAt: now),
+            notBefore: notBefore,
+            now: now,
+            effects: &effects
+        )
         return .done(outcome)
     }
 
@@ -221,8 +249,13 @@ public final class WorkQueue<Element: Sendable>: Sendable {
                     } else if Task.isCancelled {
                         effects.producers.append((continuation, .failure(.cancelled)))
                     } else {
-                        state.producers.append(ProducerWaiter(id: waiterID, eventID: eventID,
-                                                              continuation: continuation))
+                        state.producers.append(
+                            ProducerWaiter(
+                                id: waiterID,
+                                eventID: eventID,
+                                continuation: continuation
+                            )
+                        )
                         state.grantProducers(&effects)
                     }
                 }
@@ -237,14 +270,25 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     }
 
     /// Stores (when there is storage) and publishes a reserved event.
-    private func commit(_ element: Element, id: EventID, priority: Priority, notBefore: ContinuousClock.Instant?)
+    private func commit(
+        _ element: Element,
+        id: EventID,
+        priority: Priority,
+        notBefore: ContinuousClock.Instant?
+    )
         async throws
     {
         if let storage {
             do {
                 try await storage.append(
-                    StoredEvent(element: element, id: id, priority: priority, attempts: 0,
-                                notBefore: wallClock(from: notBefore)))
+                    StoredEvent(
+                        element: element,
+                        id: id,
+                        priority: priority,
+                        attempts: 0,
+                        notBefore: wallClock(from: notBefore)
+                    )
+                )
             } catch {
                 var effects = QueueEffects()
                 state.withLock { state in
@@ -267,8 +311,12 @@ public final class WorkQueue<Element: Sendable>: Sendable {
             }
             state.enqueued += 1
             state.arrivals.record(1, now: now)
-            state.insert(QueueEntry(element: element, id: id, priority: priority, attempts: 0, enqueuedAt: now),
-                         notBefore: notBefore, now: now, effects: &effects)
+            state.insert(
+                QueueEntry(element: element, id: id, priority: priority, attempts: 0, enqueuedAt: now),
+                notBefore: notBefore,
+                now: now,
+                effects: &effects
+            )
             return false
         }
         perform(effects)
@@ -399,9 +447,18 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         let requeued: [EventID] = state.withLock { state in
             let letters = state.deadLetters.removeAll { ids?.contains($0.id) ?? true }
             for letter in letters {
-                state.insert(QueueEntry(element: letter.element, id: letter.id, priority: letter.priority,
-                                        attempts: 0, enqueuedAt: now),
-                             notBefore: nil, now: now, effects: &effects)
+                state.insert(
+                    QueueEntry(
+                        element: letter.element,
+                        id: letter.id,
+                        priority: letter.priority,
+                        attempts: 0,
+                        enqueuedAt: now
+                    ),
+                    notBefore: nil,
+                    now: now,
+                    effects: &effects
+                )
             }
             return letters.map(\.id)
         }
@@ -480,8 +537,8 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         } onCancel: {
             let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
                 guard let index = state.drainWaiters.firstIndex(where: { $0.id == waiterID }) else {
-                return nil
-            }
+                    return nil
+                }
                 return state.drainWaiters.remove(at: index).continuation
             }
             waiter?.resume()
@@ -538,8 +595,12 @@ public final class WorkQueue<Element: Sendable>: Sendable {
             guard !state.closed else { return false }
             state.enqueued += 1
             state.arrivals.record(1, now: now)
-            state.insert(QueueEntry(element: element, id: id, priority: priority, attempts: attempts, enqueuedAt: now),
-                         notBefore: nil, now: now, effects: &effects)
+            state.insert(
+                QueueEntry(element: element, id: id, priority: priority, attempts: attempts, enqueuedAt: now),
+                notBefore: nil,
+                now: now,
+                effects: &effects
+            )
             return true
         }
         perform(effects)
@@ -563,6 +624,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
                 depth: state.ready,
                 delayed: state.delayed.count,
                 inFlight: state.inFlight.count,
+                handling: state.outstanding,
                 capacity: state.limit == Int.max ? nil : state.limit,
                 enqueued: state.enqueued,
                 delivered: state.delivered,

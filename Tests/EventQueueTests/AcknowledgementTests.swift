@@ -69,8 +69,10 @@ import Testing
     @Test func anUnsettledDeliveryIsRedeliveredAfterTheVisibilityTimeout() async throws {
         let clock = ManualClock()
         let queue = makeQueue(
-            acknowledgement: .explicit(visibilityTimeout: .seconds(10)), retry: .immediate(maxAttempts: 5),
-            clock: clock)
+            acknowledgement: .explicit(visibilityTimeout: .seconds(10)),
+            retry: .immediate(maxAttempts: 5),
+            clock: clock
+        )
         try await queue.enqueue(1, id: id(1))
         let first = try #require(try await queue.takeReady().first)
         #expect(first.attempt == 1)
@@ -88,7 +90,9 @@ import Testing
         let clock = ManualClock()
         let queue = makeQueue(
             acknowledgement: .explicit(visibilityTimeout: nil),
-            retry: .fixed(maxAttempts: 2, delay: .seconds(5)), clock: clock)
+            retry: .fixed(maxAttempts: 2, delay: .seconds(5)),
+            clock: clock
+        )
         try await queue.enqueue(1, id: id(1))
         let first = try #require(try await queue.takeReady().first)
         try await queue.nack(first, reason: "later")
@@ -102,9 +106,17 @@ import Testing
 
     @Test func exponentialBackoffDoublesAndCaps() {
         let policy = RetryPolicy.exponential(
-            maxAttempts: 10, initial: .milliseconds(50), maxDelay: .milliseconds(300), jitter: 0)
+            maxAttempts: 10,
+            initial: .milliseconds(50),
+            maxDelay: .milliseconds(300),
+            jitter: 0
+        )
         let delays = (1...5).map { policy.delay(afterAttempt: $0, unit: 0.5) }
-        #expect(delays == [.milliseconds(50), .milliseconds(100), .milliseconds(200), .milliseconds(300), .milliseconds(300)])
+        #expect(
+            delays == [
+                .milliseconds(50), .milliseconds(100), .milliseconds(200), .milliseconds(300), .milliseconds(300),
+            ]
+        )
     }
 
     @Test func jitterStaysWithinItsFraction() {

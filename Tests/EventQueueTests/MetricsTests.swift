@@ -13,8 +13,10 @@ import Testing
 
     @Test func countersFollowEveryTransition() async throws {
         let queue = makeQueue(
-            capacity: .bounded(3, overflow: .dropNewest), acknowledgement: .explicit(visibilityTimeout: nil),
-            retry: .immediate(maxAttempts: 2))
+            capacity: .bounded(3, overflow: .dropNewest),
+            acknowledgement: .explicit(visibilityTimeout: nil),
+            retry: .immediate(maxAttempts: 2)
+        )
         for value in 1...4 { try await queue.enqueue(value, id: id(UInt64(value))) }
         let leases = try await queue.takeReady()
         try await queue.ack(leases[0])

@@ -4,8 +4,11 @@ import Testing
 @Suite struct StorageTests {
     private func tracked(maxAttempts: Int = 3) -> QueueConfiguration {
         QueueConfiguration(
-            capacity: .bounded(10, overflow: .fail), acknowledgement: .explicit(visibilityTimeout: nil),
-            retry: .immediate(maxAttempts: maxAttempts), dedup: DedupWindow(count: 100))
+            capacity: .bounded(10, overflow: .fail),
+            acknowledgement: .explicit(visibilityTimeout: nil),
+            retry: .immediate(maxAttempts: maxAttempts),
+            dedup: DedupWindow(count: 100)
+        )
     }
 
     @Test func aRestartRedeliversExactlyTheUnacknowledgedEvents() async throws {
@@ -47,7 +50,10 @@ import Testing
         struct DiskFull: Error {}
         let storage = MemoryStorage<Int>()
         let queue = try await WorkQueue.open(
-            name: "a", configuration: QueueConfiguration(capacity: .bounded(1, overflow: .fail)), storage: storage)
+            name: "a",
+            configuration: QueueConfiguration(capacity: .bounded(1, overflow: .fail)),
+            storage: storage
+        )
         storage.failNextWrite(with: DiskFull())
         await #expect(throws: QueueError.self) { try await queue.enqueue(1, id: id(1)) }
         #expect(queue.metrics().enqueued == 0)

@@ -24,6 +24,12 @@ func makeQueue(
     WorkQueue(
         name: "test",
         configuration: QueueConfiguration(
-            capacity: capacity, acknowledgement: acknowledgement, retry: retry, deadLetter: deadLetter, dedup: dedup,
-            clock: clock))
+            capacity: capacity,
+            acknowledgement: acknowledgement,
+            retry: retry,
+            deadLetter: deadLetter,
+            dedup: dedup,
+            clock: clock
+        )
+    )
 }

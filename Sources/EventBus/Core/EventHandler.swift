@@ -41,7 +41,8 @@ public struct EventHandlers<Handler: EventHandler> {
         declared.append(
             Declared(target: .exact(ObjectIdentifier(E.self))) { weak in
                 ExactFactory<E>(strategy: .observer, deliver: observerCall(weak, body))
-            })
+            }
+        )
     }
 
     /// Handles every event whose type matches `P`, typically a protocol: `(any OrderEvent).self`.
@@ -52,7 +53,8 @@ public struct EventHandlers<Handler: EventHandler> {
         declared.append(
             Declared(target: .pattern) { weak in
                 PatternFactory<P>(strategy: .observer, deliver: observerCall(weak, body))
-            })
+            }
+        )
     }
 }
 

@@ -12,7 +12,7 @@ public struct EventMetadata: Sendable, Hashable {
     /// Free-form string headers (tracing context, tenant, content type...).
     public var headers: [String: String]
     /// Ties related events together: by default an event published inside a handler inherits
-    /// the correlation id of the event being handled (see ``Bus/publish(_:priority:headers:correlationID:)``).
+    /// the correlation id of the event being handled (see ``Bus/publish(_:priority:headers:correlationID:id:)``).
     public var correlationID: String?
     /// 1 for the first delivery, 2 for the first retry, and so on.
     public var attempt: Int

@@ -38,28 +38,29 @@ extension Bus {
 
         let clock = self.clock
         let until = clock.now + deadline
-        let drained = await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                for entry in registered {
-                    await entry.queue.waitUntilDrained()
+        // The drain runs unstructured: a consumer stuck in a handler must not keep this call
+        // waiting past the deadline (awaiting a task's value ignores cancellation).
+        let race = RequestRace<Bool>()
+        let drained = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            race.start(continuation)
+            race.add(
+                Task {
+                    for entry in registered { await entry.queue.waitUntilDrained() }
+                    for entry in registered { await entry.consumer?.value }
+                    race.finish(.success(true))
                 }
-                for entry in registered {
-                    await entry.consumer?.value
+            )
+            race.add(
+                Task {
+                    try? await clock.sleep(until: until)
+                    race.finish(.success(false))
                 }
-                return true
-            }
-            group.addTask {
-                try? await clock.sleep(until: until)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
+            )
         }
         var abandoned = 0
         for entry in registered {
             let metrics = entry.queue.metrics()
-            abandoned += metrics.depth + metrics.delayed + metrics.inFlight
+            abandoned += metrics.depth + metrics.delayed + metrics.inFlight + metrics.handling
             entry.queue.terminate()
             entry.consumer?.cancel()
         }
@@ -73,19 +74,25 @@ extension Bus {
     /// Whether ``shutdown(draining:)`` has begun.
     public var isShutDown: Bool { router.isShutDown }
 
-    /// Waits until nothing on the bus can progress without the clock moving: every mailbox,
-    /// callback queue and point-to-point queue is empty and its handler idle, and no delayed
-    /// event is due. Tests call it after publishing to callbacks and mailboxes.
+    /// Waits until every handler the bus runs is idle: callback queues, `consume` handlers and
+    /// the scheduler hold nothing that is ready, nothing is being handled, and no delayed event is
+    /// already due. Mailboxes you iterate yourself are not waited for (the bus cannot know whether
+    /// you mean to read them). Tests call it after publishing to callbacks and consumers.
     public func waitUntilIdle() async {
         while !Task.isCancelled {
-            let queues = allQueues()
+            let queues = handledQueues()
             for queue in queues { await queue.waitUntilIdle() }
             // Handlers may have published into a queue already passed: stop after a quiet pass.
-            if allQueues().allSatisfy(\.isIdle) { return }
+            if handledQueues().allSatisfy(\.isIdle) { return }
         }
     }
 
+    /// The queues whose consumer is a task the bus runs.
+    private func handledQueues() -> [any ManagedQueue] {
+        registry.all.filter { $0.consumer != nil }.map(\.queue)
+    }
+
     func allQueues() -> [any ManagedQueue] {
-        registry.all.map(\.queue) + services.state.withLock { state in state.channels.values.flatMap(\.allQueues) }
+        registry.all.map(\.queue) + services.state.withLock { state in state.channels.values.map(\.backlogQueue) }
     }
 }

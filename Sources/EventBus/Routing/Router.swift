@@ -53,7 +53,13 @@ final class Router: Sendable {
             state.nextID += 1
             let id = state.nextID
             state.records[id] = SubscriptionRecord(
-                id: id, order: order, target: target, strategy: strategy, factory: factory, onCancel: onCancel)
+                id: id,
+                order: order,
+                target: target,
+                strategy: strategy,
+                factory: factory,
+                onCancel: onCancel
+            )
             switch target {
             case .exact(let key):
                 state.exact[key, default: []].append(id)

@@ -16,8 +16,14 @@ extension Bus {
         isolation: isolated (any Actor)? = #isolation,
         perform handler: @escaping (E) async throws -> Void
     ) throws -> Subscription {
-        try addCallback(E.self, target: .exact(ObjectIdentifier(E.self)), once: false, isolation: isolation,
-                        makeFactory: { ExactFactory<E>(strategy: .callback, deliver: $0) }, handler: handler)
+        try addCallback(
+            E.self,
+            target: .exact(ObjectIdentifier(E.self)),
+            once: false,
+            isolation: isolation,
+            makeFactory: { ExactFactory<E>(strategy: .callback, deliver: $0) },
+            handler: handler
+        )
     }
 
     /// Calls `handler` for every event whose type matches `P`, typically a protocol
@@ -28,8 +34,14 @@ extension Bus {
         isolation: isolated (any Actor)? = #isolation,
         perform handler: @escaping (P) async throws -> Void
     ) throws -> Subscription {
-        try addCallback(P.self, target: .pattern, once: false, isolation: isolation,
-                        makeFactory: { PatternFactory<P>(strategy: .callback, deliver: $0) }, handler: handler)
+        try addCallback(
+            P.self,
+            target: .pattern,
+            once: false,
+            isolation: isolation,
+            makeFactory: { PatternFactory<P>(strategy: .callback, deliver: $0) },
+            handler: handler
+        )
     }
 
     /// Calls `handler` for the next event of type `E` only, then cancels itself.
@@ -39,8 +51,14 @@ extension Bus {
         isolation: isolated (any Actor)? = #isolation,
         perform handler: @escaping (E) async throws -> Void
     ) throws -> Subscription {
-        try addCallback(E.self, target: .exact(ObjectIdentifier(E.self)), once: true, isolation: isolation,
-                        makeFactory: { ExactFactory<E>(strategy: .callback, deliver: $0) }, handler: handler)
+        try addCallback(
+            E.self,
+            target: .exact(ObjectIdentifier(E.self)),
+            once: true,
+            isolation: isolation,
+            makeFactory: { ExactFactory<E>(strategy: .callback, deliver: $0) },
+            handler: handler
+        )
     }
 
     private func addCallback<T: Sendable>(
@@ -53,7 +71,8 @@ extension Bus {
     ) throws -> Subscription {
         let queue = WorkQueue<Envelope<T>>(
             name: "callback \(typeName(T.self))",
-            configuration: QueueConfiguration(capacity: configuration.callbackCapacity, clock: clock))
+            configuration: QueueConfiguration(capacity: configuration.callbackCapacity, clock: clock)
+        )
         queue.trackCompletion()
         let fired = Atomic<Bool>(false)
         let overflow = configuration.callbackCapacity.overflowPolicy
@@ -78,9 +97,13 @@ extension Bus {
                             try await handler(envelope.event)
                         }
                     } catch {
-                        let failure = HandlerFailure(subscriptionID: id, strategy: .callback,
-                                                     eventName: typeName(T.self), eventID: envelope.metadata.id,
-                                                     error: error)
+                        let failure = HandlerFailure(
+                            subscriptionID: id,
+                            strategy: .callback,
+                            eventName: typeName(T.self),
+                            eventID: envelope.metadata.id,
+                            error: error
+                        )
                         await self?.reportFailure(failure, while: T.self)
                     }
                     if once {
@@ -98,13 +121,18 @@ extension Bus {
 
     /// Enqueues an envelope into a subscription's queue, waiting for room only under
     /// ``OverflowPolicy/suspendPublisher``.
-    static func offer<T: Sendable>(_ queue: WorkQueue<Envelope<T>>, _ envelope: Envelope<T>, overflow: OverflowPolicy)
+    static func offer<T: Sendable>(
+        _ queue: WorkQueue<Envelope<T>>,
+        _ envelope: Envelope<T>,
+        overflow: OverflowPolicy
+    )
         async -> DeliveryResult
     {
         if !queue.hasStorage {
             do {
                 return .enqueued(
-                    try queue.tryEnqueue(envelope, id: envelope.metadata.id, priority: envelope.metadata.priority))
+                    try queue.tryEnqueue(envelope, id: envelope.metadata.id, priority: envelope.metadata.priority)
+                )
             } catch .full where overflow == .suspendPublisher {
                 // fall through to the waiting path
             } catch .full {
@@ -117,7 +145,8 @@ extension Bus {
         }
         do {
             return .enqueued(
-                try await queue.enqueue(envelope, id: envelope.metadata.id, priority: envelope.metadata.priority))
+                try await queue.enqueue(envelope, id: envelope.metadata.id, priority: envelope.metadata.priority)
+            )
         } catch QueueError.closed {
             return .gone
         } catch QueueError.full {

@@ -20,8 +20,13 @@ extension Bus {
         dedup: DedupWindow? = nil
     ) throws -> Deliveries<E> {
         try addMailbox(
-            E.self, target: .exact(ObjectIdentifier(E.self)), mailbox: mailbox, acknowledgement: acknowledgement,
-            retry: retry, deadLetter: deadLetter, dedup: dedup
+            E.self,
+            target: .exact(ObjectIdentifier(E.self)),
+            mailbox: mailbox,
+            acknowledgement: acknowledgement,
+            retry: retry,
+            deadLetter: deadLetter,
+            dedup: dedup
         ) { ExactFactory<E>(strategy: .mailbox, deliver: $0) }
     }
 
@@ -35,8 +40,13 @@ extension Bus {
         dedup: DedupWindow? = nil
     ) throws -> Deliveries<P> {
         try addMailbox(
-            P.self, target: .pattern, mailbox: mailbox, acknowledgement: acknowledgement, retry: retry,
-            deadLetter: deadLetter, dedup: dedup
+            P.self,
+            target: .pattern,
+            mailbox: mailbox,
+            acknowledgement: acknowledgement,
+            retry: retry,
+            deadLetter: deadLetter,
+            dedup: dedup
         ) { PatternFactory<P>(strategy: .mailbox, deliver: $0) }
     }
 
@@ -54,8 +64,13 @@ extension Bus {
     ) throws -> Deliveries<E> {
         let needsAck = retry.maxAttempts > 1
         let deliveries = try subscribe(
-            to: E.self, mailbox: mailbox, acknowledgement: needsAck ? .manual(visibilityTimeout: nil) : .automatic,
-            retry: retry, deadLetter: deadLetter, dedup: dedup)
+            to: E.self,
+            mailbox: mailbox,
+            acknowledgement: needsAck ? .manual(visibilityTimeout: nil) : .automatic,
+            retry: retry,
+            deadLetter: deadLetter,
+            dedup: dedup
+        )
         startConsumer(deliveries, strategy: .mailbox, handler: handler)
         return deliveries
     }
@@ -80,9 +95,15 @@ extension Bus {
                 } catch {
                     try? await delivery.nack(error)
                     await self?.reportFailure(
-                        HandlerFailure(subscriptionID: deliveries.subscription.ids.first ?? 0, strategy: strategy,
-                                       eventName: typeName(T.self), eventID: delivery.metadata.id, error: error),
-                        while: T.self)
+                        HandlerFailure(
+                            subscriptionID: deliveries.subscription.ids.first ?? 0,
+                            strategy: strategy,
+                            eventName: typeName(T.self),
+                            eventID: delivery.metadata.id,
+                            error: error
+                        ),
+                        while: T.self
+                    )
                 }
             }
         }
@@ -102,8 +123,14 @@ extension Bus {
         let capacity = (mailbox ?? configuration.defaultMailbox).capacity
         let queue = WorkQueue<Envelope<T>>(
             name: "mailbox \(typeName(T.self))",
-            configuration: queueConfiguration(capacity: capacity, acknowledgement: acknowledgement, retry: retry,
-                                              deadLetter: deadLetter, dedup: dedup))
+            configuration: queueConfiguration(
+                capacity: capacity,
+                acknowledgement: acknowledgement,
+                retry: retry,
+                deadLetter: deadLetter,
+                dedup: dedup
+            )
+        )
         let overflow = capacity.overflowPolicy
         let factory = makeFactory { event, metadata in
             await Bus.offer(queue, Envelope(event: event, metadata: metadata), overflow: overflow)
@@ -115,8 +142,11 @@ extension Bus {
         }
         let subscription = Subscription(ids: [id], router: router, strategy: .mailbox)
         return Deliveries(
-            queue: queue, lifetime: SubscriptionLifetime(subscription), automatic: acknowledgement == .automatic,
-            registryKey: key)
+            queue: queue,
+            lifetime: SubscriptionLifetime(subscription),
+            automatic: acknowledgement == .automatic,
+            registryKey: key
+        )
     }
 
     func queueConfiguration(
@@ -131,7 +161,13 @@ extension Bus {
         case .manual(let timeout): tracked = .explicit(visibilityTimeout: timeout)
         case .automatic: tracked = retry.maxAttempts > 1 ? .explicit(visibilityTimeout: nil) : .none
         }
-        return QueueConfiguration(capacity: capacity, acknowledgement: tracked, retry: retry, deadLetter: deadLetter,
-                                  dedup: dedup, clock: clock)
+        return QueueConfiguration(
+            capacity: capacity,
+            acknowledgement: tracked,
+            retry: retry,
+            deadLetter: deadLetter,
+            dedup: dedup,
+            clock: clock
+        )
     }
 }

@@ -17,8 +17,13 @@ extension Bus {
         do {
             for declared in handlers.declared {
                 ids.append(
-                    try router.add(target: declared.target, strategy: .observer, order: order,
-                                   factory: declared.factory(weak)))
+                    try router.add(
+                        target: declared.target,
+                        strategy: .observer,
+                        order: order,
+                        factory: declared.factory(weak)
+                    )
+                )
             }
         } catch {
             router.remove(ids)

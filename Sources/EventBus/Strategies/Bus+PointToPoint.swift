@@ -1,6 +1,6 @@
 import EventQueue
-import Synchronization
 import Foundation
+import Synchronization
 
 /// A factory that is never routed by type (point-to-point consumers and responders).
 struct DetachedFactory: EntryFactory {
@@ -47,8 +47,14 @@ extension Bus {
     ) async throws -> EventID {
         let channel = try channel(queue, for: E.self, dispatch: .roundRobin, capacity: .default)
         let metadata = EventMetadata(
-            id: ids.next(), publishedAt: Date(), priority: priority, headers: headers,
-            correlationID: EventContext.inheritedCorrelationID, attempt: 1, orderingKey: orderingKey)
+            id: ids.next(),
+            publishedAt: Date(),
+            priority: priority,
+            headers: headers,
+            correlationID: EventContext.inheritedCorrelationID,
+            attempt: 1,
+            orderingKey: orderingKey
+        )
         try await channel.send(Envelope(event: event, metadata: metadata))
         return metadata.id
     }
@@ -73,8 +79,14 @@ extension Bus {
         let channel = try channel(queue, for: E.self, dispatch: .roundRobin, capacity: .default)
         let consumerQueue = WorkQueue<Envelope<E>>(
             name: "queue \(queue)",
-            configuration: queueConfiguration(capacity: mailbox.capacity, acknowledgement: acknowledgement,
-                                              retry: retry, deadLetter: deadLetter, dedup: nil))
+            configuration: queueConfiguration(
+                capacity: mailbox.capacity,
+                acknowledgement: acknowledgement,
+                retry: retry,
+                deadLetter: deadLetter,
+                dedup: nil
+            )
+        )
         let consumerID = channel.attach(consumerQueue)
         let key = registry.add(consumerQueue, strategy: .pointToPoint)
         let id: UInt64
@@ -90,8 +102,12 @@ extension Bus {
             throw error
         }
         let subscription = Subscription(ids: [id], router: router, strategy: .pointToPoint)
-        return Deliveries(queue: consumerQueue, lifetime: SubscriptionLifetime(subscription),
-                          automatic: acknowledgement == .automatic, registryKey: key)
+        return Deliveries(
+            queue: consumerQueue,
+            lifetime: SubscriptionLifetime(subscription),
+            automatic: acknowledgement == .automatic,
+            registryKey: key
+        )
     }
 
     /// Joins the named queue with a handler: returning acknowledges, throwing is a nack.
@@ -105,14 +121,23 @@ extension Bus {
         handler: @escaping @Sendable (E) async throws -> Void
     ) throws -> Deliveries<E> {
         let deliveries = try receive(
-            E.self, from: queue, mailbox: mailbox,
-            acknowledgement: retry.maxAttempts > 1 ? .manual(visibilityTimeout: nil) : .automatic, retry: retry,
-            deadLetter: deadLetter)
+            E.self,
+            from: queue,
+            mailbox: mailbox,
+            acknowledgement: retry.maxAttempts > 1 ? .manual(visibilityTimeout: nil) : .automatic,
+            retry: retry,
+            deadLetter: deadLetter
+        )
         startConsumer(deliveries, strategy: .pointToPoint, handler: handler)
         return deliveries
     }
 
-    func channel<E: Event>(_ name: String, for type: E.Type, dispatch: DispatchPolicy, capacity: Capacity)
+    func channel<E: Event>(
+        _ name: String,
+        for type: E.Type,
+        dispatch: DispatchPolicy,
+        capacity: Capacity
+    )
         throws -> Channel<E>
     {
         try BusError.validate(name: name)

@@ -37,8 +37,12 @@ extension Bus {
             }
         }
         do {
-            let id = try router.add(target: .detached, strategy: .requestReply, factory: DetachedFactory(),
-                                    onCancel: unregister)
+            let id = try router.add(
+                target: .detached,
+                strategy: .requestReply,
+                factory: DetachedFactory(),
+                onCancel: unregister
+            )
             return Subscription(ids: [id], router: router, strategy: .requestReply)
         } catch {
             unregister()
@@ -52,7 +56,10 @@ extension Bus {
     ///   ``BusError/timeout(requestName:after:)`` when no answer comes within `timeout` (the
     ///   responder's task is cancelled); the responder's own error; `CancellationError` when the
     ///   calling task is cancelled (the responder's task is cancelled too).
-    public nonisolated(nonsending) func request<R: Request>(_ request: R, timeout: Duration) async throws
+    public nonisolated(nonsending) func request<R: Request>(
+        _ request: R,
+        timeout: Duration
+    ) async throws
         -> R.Response
     {
         if router.isShutDown { throw BusError.shutDown }
@@ -62,7 +69,10 @@ extension Bus {
             throw BusError.noResponder(requestName: R.eventName)
         }
         let metadata = EventMetadata(
-            id: ids.next(), publishedAt: Date(), correlationID: EventContext.inheritedCorrelationID)
+            id: ids.next(),
+            publishedAt: Date(),
+            correlationID: EventContext.inheritedCorrelationID
+        )
         let clock = self.clock
         let race = RequestRace<R.Response>()
         return try await withTaskCancellationHandler {
@@ -78,7 +88,8 @@ extension Bus {
                         } catch {
                             race.finish(.failure(error))
                         }
-                    })
+                    }
+                )
                 let deadline = clock.now + timeout
                 race.add(
                     Task {
@@ -88,7 +99,8 @@ extension Bus {
                         } catch {
                             // cancelled: the request finished first
                         }
-                    })
+                    }
+                )
             }
         } onCancel: {
             race.finish(.failure(CancellationError()))
@@ -99,7 +111,7 @@ extension Bus {
 /// The first of responder, timer and cancellation to finish resumes the caller and cancels the rest.
 final class RequestRace<Response: Sendable>: Sendable {
     private struct State {
-        var continuation: CheckedContinuation<Response, any Error>?
+        var continuation: Resumable<Response>?
         var result: Result<Response, any Error>?
         var tasks: [Task<Void, Never>] = []
     }
@@ -107,6 +119,14 @@ final class RequestRace<Response: Sendable>: Sendable {
     private let state = Mutex(State())
 
     func start(_ continuation: CheckedContinuation<Response, any Error>) {
+        start(.throwing(continuation))
+    }
+
+    func start(_ continuation: CheckedContinuation<Response, Never>) {
+        start(.nonThrowing(continuation))
+    }
+
+    private func start(_ continuation: Resumable<Response>) {
         let early: Result<Response, any Error>? = state.withLock { state in
             if let result = state.result { return result }
             state.continuation = continuation
@@ -126,7 +146,7 @@ final class RequestRace<Response: Sendable>: Sendable {
 
     func finish(_ result: Result<Response, any Error>) {
         let (continuation, tasks) = state.withLock {
-            state -> (CheckedContinuation<Response, any Error>?, [Task<Void, Never>]) in
+            state -> (Resumable<Response>?, [Task<Void, Never>]) in
             guard state.result == nil else { return (nil, []) }
             state.result = result
             defer {
@@ -137,5 +157,21 @@ final class RequestRace<Response: Sendable>: Sendable {
         }
         for task in tasks { task.cancel() }
         continuation?.resume(with: result)
+    }
+}
+
+/// A continuation that may or may not accept errors.
+private enum Resumable<Response: Sendable>: Sendable {
+    case throwing(CheckedContinuation<Response, any Error>)
+    case nonThrowing(CheckedContinuation<Response, Never>)
+
+    func resume(with result: Result<Response, any Error>) {
+        switch self {
+        case .throwing(let continuation):
+            continuation.resume(with: result)
+        case .nonThrowing(let continuation):
+            // Only successes are ever reported to a non-throwing waiter.
+            if case .success(let value) = result { continuation.resume(returning: value) }
+        }
     }
 }

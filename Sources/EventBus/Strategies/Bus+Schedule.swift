@@ -1,6 +1,6 @@
 import EventQueue
-import Synchronization
 import Foundation
+import Synchronization
 
 extension Bus {
     /// Publishes `event` once `delay` has passed on the bus's clock; never before.
@@ -30,8 +30,12 @@ extension Bus {
     ) throws -> EventID {
         if router.isShutDown { throw BusError.shutDown }
         let metadata = EventMetadata(
-            id: ids.next(), publishedAt: Date(), priority: priority, headers: headers,
-            correlationID: EventContext.inheritedCorrelationID)
+            id: ids.next(),
+            publishedAt: Date(),
+            priority: priority,
+            headers: headers,
+            correlationID: EventContext.inheritedCorrelationID
+        )
         let publication = ScheduledPublication { [weak self] in
             _ = try? await self?.publish(event, metadata: metadata)
         }
@@ -54,7 +58,8 @@ extension Bus {
             if let scheduler = state.scheduler { return (scheduler, false) }
             let queue = WorkQueue<ScheduledPublication>(
                 name: "scheduler",
-                configuration: QueueConfiguration(capacity: .bounded(capacity, overflow: .fail), clock: clock))
+                configuration: QueueConfiguration(capacity: .bounded(capacity, overflow: .fail), clock: clock)
+            )
             queue.trackCompletion()
             state.scheduler = queue
             return (queue, true)

@@ -13,6 +13,7 @@ public enum DispatchPolicy: Sendable, Hashable {
 protocol AnyChannel: Sendable {
     var eventTypeName: String { get }
     var allQueues: [any ManagedQueue] { get }
+    var backlogQueue: any ManagedQueue { get }
     func close()
 }
 
@@ -51,7 +52,11 @@ final class Channel<E: Event>: AnyChannel {
         self.state = Mutex(State(backlog: Channel.makeBacklog(name: name, capacity: capacity, clock: clock)))
     }
 
-    private static func makeBacklog(name: String, capacity: Capacity, clock: any QueueClock)
+    private static func makeBacklog(
+        name: String,
+        capacity: Capacity,
+        clock: any QueueClock
+    )
         -> WorkQueue<Envelope<E>>
     {
         WorkQueue(name: "queue \(name) backlog", configuration: QueueConfiguration(capacity: capacity, clock: clock))
@@ -60,6 +65,8 @@ final class Channel<E: Event>: AnyChannel {
     var eventTypeName: String { E.eventName }
 
     var isClosed: Bool { state.withLock { $0.closed } }
+
+    var backlogQueue: any ManagedQueue { state.withLock { $0.backlog } }
 
     var allQueues: [any ManagedQueue] {
         state.withLock { state in [state.backlog] + state.consumers.map(\.queue) }

@@ -96,9 +96,9 @@ public protocol QueueStorage<Element>: Sendable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 extension WallClockInstant {

@@ -1,0 +1,131 @@
+import EventBus
+import EventBusTesting
+import Testing
+
+struct ResizeImage: Event {
+    let number: Int
+    var album: String = ""
+}
+
+@Suite struct PointToPointTests {
+    /// Starts `count` consumers of the queue that record what they handled.
+    private func consumers(_ bus: Bus, count: Int, queue: String = "thumbnails") throws -> [Collector<Int>] {
+        try (0..<count).map { _ in
+            let handled = Collector<Int>()
+            try bus.consume(ResizeImage.self, from: queue) { handled.append($0.number) }
+            return handled
+        }
+    }
+
+    @Test func eachEventGoesToExactlyOneConsumer() async throws {
+        let bus = Bus()
+        let handled = try consumers(bus, count: 4)
+        for number in 0..<1_000 { try await bus.send(ResizeImage(number: number), to: "thumbnails") }
+        await bus.waitUntilIdle()
+        let all = handled.flatMap(\.values)
+        #expect(all.count == 1_000)
+        #expect(Set(all) == Set(0..<1_000))
+    }
+
+    @Test func roundRobinSharesTheWorkEvenly() async throws {
+        let bus = Bus()
+        let handled = try consumers(bus, count: 4)
+        for number in 0..<400 { try await bus.send(ResizeImage(number: number), to: "thumbnails") }
+        await bus.waitUntilIdle()
+        #expect(handled.map(\.count) == [100, 100, 100, 100])
+        #expect(handled[0].values == Array(stride(from: 0, to: 400, by: 4)))
+    }
+
+    @Test func leastLoadedPicksTheConsumerWithTheLeastWork() async throws {
+        let bus = Bus()
+        try bus.declareQueue("work", for: ResizeImage.self, dispatch: .leastLoaded)
+        let busy = try bus.receive(ResizeImage.self, from: "work")
+        for number in 0..<5 { try await bus.send(ResizeImage(number: number), to: "work") }
+        let fresh = try bus.receive(ResizeImage.self, from: "work")
+        for number in 5..<10 { try await bus.send(ResizeImage(number: number), to: "work") }
+        #expect(busy.metrics().depth == 5)
+        #expect(fresh.metrics().depth == 5)
+        // Now they are level: the next two go one to each.
+        try await bus.send(ResizeImage(number: 10), to: "work")
+        try await bus.send(ResizeImage(number: 11), to: "work")
+        #expect(busy.metrics().depth == 6)
+        #expect(fresh.metrics().depth == 6)
+    }
+
+    @Test func anOrderingKeyKeepsEventsOnOneConsumerInOrder() async throws {
+        let bus = Bus()
+        let handled = try (0..<3).map { _ in
+            let seen = Collector<ResizeImage>()
+            try bus.consume(ResizeImage.self, from: "albums") { seen.append($0) }
+            return seen
+        }
+        for number in 0..<300 {
+            let album = "album-\(number % 7)"
+            try await bus.send(ResizeImage(number: number, album: album), to: "albums", orderingKey: album)
+        }
+        await bus.waitUntilIdle()
+        for consumer in handled {
+            let byAlbum = Dictionary(grouping: consumer.values, by: \.album)
+            for (_, images) in byAlbum { #expect(images.map(\.number) == images.map(\.number).sorted()) }
+        }
+        let owners = (0..<7).map { album in handled.filter { $0.values.contains { $0.album == "album-\(album)" } }.count
+        }
+        #expect(owners.allSatisfy { $0 == 1 })
+    }
+
+    @Test func eventsSentBeforeAnyConsumerWaitAndArriveInOrder() async throws {
+        let bus = Bus()
+        for number in 0..<10 { try await bus.send(ResizeImage(number: number), to: "later") }
+        let handled = Collector<Int>()
+        try bus.consume(ResizeImage.self, from: "later") { handled.append($0.number) }
+        await bus.waitUntilIdle()
+        #expect(handled.values == Array(0..<10))
+    }
+
+    @Test func aLeavingConsumerHandsItsEventsToTheOthers() async throws {
+        let bus = Bus()
+        let leaving = try bus.receive(ResizeImage.self, from: "jobs")
+        let staying = Collector<Int>()
+        for number in 0..<6 { try await bus.send(ResizeImage(number: number), to: "jobs") }
+        #expect(leaving.metrics().depth == 6)
+        try bus.consume(ResizeImage.self, from: "jobs") { staying.append($0.number) }
+        leaving.cancel()
+        await bus.waitUntilIdle()
+        #expect(staying.values.sorted() == Array(0..<6))
+    }
+
+    @Test func aQueueCarriesOneEventType() async throws {
+        let bus = Bus()
+        try await bus.send(ResizeImage(number: 1), to: "typed")
+        await #expect {
+            try await bus.send(OrderPlaced(id: 1), to: "typed")
+        } throws: { error in
+            guard case BusError.queueTypeMismatch(let queue, _, _) = error else { return false }
+            return queue == "typed"
+        }
+    }
+
+    @Test(arguments: ["", "../etc", "a/b", "with space", String(repeating: "x", count: 129), "a..b"])
+    func invalidQueueNamesAreRefused(name: String) async throws {
+        let bus = Bus()
+        await #expect(throws: BusError.self) { try await bus.send(ResizeImage(number: 1), to: name) }
+    }
+
+    @Test(arguments: ["thumbnails", "a.b-c_d", "Q1", String(repeating: "x", count: 128)])
+    func validQueueNamesAreAccepted(name: String) throws {
+        try BusError.validate(name: name)
+    }
+
+    @Test func aThrowingConsumerRetriesThenDeadLetters() async throws {
+        let bus = Bus()
+        let attempts = Collector<Int>()
+        let consumer = try bus.consume(ResizeImage.self, from: "fragile", retry: .immediate(maxAttempts: 2)) { image in
+            attempts.append(image.number)
+            throw Boom(code: image.number)
+        }
+        try await bus.send(ResizeImage(number: 8), to: "fragile")
+        await bus.waitUntilIdle()
+        #expect(attempts.values == [8, 8])
+        #expect(consumer.deadLetters().map(\.element.event.number) == [8])
+    }
+}
