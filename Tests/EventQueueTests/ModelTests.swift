@@ -1,0 +1,164 @@
+import EventBusTesting
+import EventQueue
+import Testing
+
+/// A tiny reference model of a tracked, bounded queue with immediate retry and a visibility
+/// timeout. The randomized test drives it and a real `WorkQueue` with the same operations and
+/// compares every observable result.
+private struct ReferenceQueue {
+    struct Item {
+        var value: Int
+        var priority: Int
+        var attempts: Int
+    }
+
+    let capacity: Int
+    let maxAttempts: Int
+    var lanes: [[Item]] = [[], [], []]
+    var starvation = [0, 0, 0]
+    var inFlight: [Int: (item: Item, deadline: Int)] = [:]  // value → item, deadline in seconds
+    var dead: [Int] = []
+    var dropped = 0
+
+    var held: Int { lanes.map(\.count).reduce(0, +) + inFlight.count }
+
+    mutating func enqueue(_ value: Int, priority: Int) -> EnqueueOutcome {
+        guard held < capacity else {
+            dropped += 1
+            return .droppedNewest
+        }
+        lanes[priority].append(Item(value: value, priority: priority, attempts: 0))
+        return .enqueued
+    }
+
+    mutating func take(_ max: Int, now: Int, timeout: Int) -> [(value: Int, attempt: Int)] {
+        var result: [(Int, Int)] = []
+        while result.count < max, lanes.contains(where: { !$0.isEmpty }) {
+            var chosen = -1
+            for lane in [2, 1] where !lanes[lane].isEmpty && starvation[lane] >= Priority.starvationLimit {
+                chosen = lane
+                break
+            }
+            if chosen < 0 { chosen = lanes.firstIndex { !$0.isEmpty }! }
+            starvation[chosen] = 0
+            for lane in (chosen + 1)..<3 where !lanes[lane].isEmpty { starvation[lane] += 1 }
+            var item = lanes[chosen].removeFirst()
+            item.attempts += 1
+            inFlight[item.value] = (item, now + timeout)
+            result.append((item.value, item.attempts))
+        }
+        return result
+    }
+
+    mutating func ack(_ value: Int) -> Bool {
+        inFlight.removeValue(forKey: value) != nil
+    }
+
+    mutating func fail(_ value: Int) -> Bool {
+        guard let entry = inFlight.removeValue(forKey: value) else { return false }
+        if entry.item.attempts >= maxAttempts {
+            dead.append(value)
+        } else {
+            lanes[entry.item.priority].append(entry.item)
+        }
+        return true
+    }
+
+    mutating func expire(now: Int) {
+        // The real queue expires in delivery order; values were delivered in increasing tag order.
+        let expired = inFlight.filter { $0.value.deadline <= now }.keys.sorted { lhs, rhs in
+            (inFlight[lhs]!.deadline, order[lhs] ?? 0) < (inFlight[rhs]!.deadline, order[rhs] ?? 0)
+        }
+        for value in expired { _ = fail(value) }
+    }
+
+    var order: [Int: Int] = [:]
+}
+
+@Suite struct ModelTests {
+    @Test(arguments: 0..<40)
+    func theQueueMatchesTheReferenceModel(seed: Int) async throws {
+        var random = SeededRandom(seed: UInt64(seed) &* 0x9E37_79B9 &+ 1)
+        let clock = ManualClock()
+        let queue = WorkQueue<Int>(
+            name: "model",
+            configuration: QueueConfiguration(
+                capacity: .bounded(12, overflow: .dropNewest),
+                acknowledgement: .explicit(visibilityTimeout: .seconds(10)),
+                retry: .immediate(maxAttempts: 3), clock: clock))
+        var model = ReferenceQueue(capacity: 12, maxAttempts: 3)
+        var leases: [Int: Lease<Int>] = [:]
+        var now = 0
+        var nextValue = 0
+        var deliveries = 0
+        for _ in 0..<400 {
+            switch random.next() % 10 {
+            case 0, 1, 2, 3:
+                let priority = Int(random.next() % 3)
+                nextValue += 1
+                let outcome = try await queue.enqueue(
+                    nextValue, id: EventID(high: 0, low: UInt64(nextValue)), priority: Priority(rawValue: UInt8(priority))!)
+                #expect(outcome == model.enqueue(nextValue, priority: priority))
+            case 4, 5:
+                let max = Int(random.next() % 4) + 1
+                let expected = model.take(max, now: now, timeout: 10)
+                let taken = expected.isEmpty ? [] : (try await queue.next(maxCount: max) ?? [])
+                #expect(taken.map(\.element) == expected.map(\.value))
+                #expect(taken.map(\.attempt) == expected.map(\.attempt))
+                for lease in taken {
+                    leases[lease.element] = lease
+                    deliveries += 1
+                    model.order[lease.element] = deliveries
+                }
+            case 6, 7:
+                guard let value = leases.keys.sorted().randomElement(using: &random) else { continue }
+                let lease = leases.removeValue(forKey: value)!
+                let known = model.ack(value)
+                do {
+                    try await queue.ack(lease)
+                    #expect(known)
+                } catch {
+                    #expect(!known)
+                }
+            case 8:
+                guard let value = leases.keys.sorted().randomElement(using: &random) else { continue }
+                let lease = leases.removeValue(forKey: value)!
+                let known = model.fail(value)
+                do {
+                    try await queue.nack(lease, reason: "model")
+                    #expect(known)
+                } catch {
+                    #expect(!known)
+                }
+            default:
+                let seconds = Int(random.next() % 6) + 1
+                now += seconds
+                clock.advance(by: .seconds(seconds))
+                model.expire(now: now)
+                await queue.fireTimers()
+            }
+            let metrics = queue.metrics()
+            #expect(metrics.depth == model.lanes.map(\.count).reduce(0, +))
+            #expect(metrics.inFlight == model.inFlight.count)
+            #expect(queue.deadLetters().map(\.element) == model.dead)
+            #expect(metrics.dropped == UInt64(model.dropped))
+        }
+    }
+}
+
+/// SplitMix64, seeded: the same seed gives the same operations on every run.
+struct SeededRandom: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,43 @@
+@testable import EventQueue
+import Testing
+
+@Suite struct RingBufferTests {
+    @Test func behavesLikeAnArrayUnderRandomOperations() {
+        var random = SeededRandom(seed: 7)
+        var ring = RingBuffer<Int>()
+        var reference: [Int] = []
+        for step in 0..<20_000 {
+            switch random.next() % 4 {
+            case 0, 1:
+                ring.append(step)
+                reference.append(step)
+            case 2:
+                #expect(ring.popFirst() == reference.first)
+                if !reference.isEmpty { reference.removeFirst() }
+            default:
+                ring.prepend(-step)
+                reference.insert(-step, at: 0)
+            }
+            #expect(ring.count == reference.count)
+        }
+        #expect((0..<ring.count).map { ring[$0] } == reference)
+    }
+
+    @Test func theHeapPopsInKeyOrderAndKeepsInsertionOrderForTies() {
+        var heap = MinHeap<Int>()
+        let base = ContinuousClock.now
+        let keys = [5, 1, 3, 1, 4, 5, 0]
+        for (index, key) in keys.enumerated() { heap.insert(index, key: base + .seconds(key)) }
+        var popped: [Int] = []
+        while let next = heap.popMin() { popped.append(next.element) }
+        #expect(popped == [6, 1, 3, 2, 4, 0, 5])
+    }
+
+    @Test func histogramBucketsBoundTheirValues() {
+        for value in [0, 1, 7, 8, 9, 100, 1_000, 123_456, 9_999_999] as [UInt64] {
+            let bucket = LatencyHistogram.index(of: value)
+            #expect(LatencyHistogram.upperBound(ofBucket: bucket) >= value)
+            #expect(Double(LatencyHistogram.upperBound(ofBucket: bucket)) <= Double(value) * 1.125 + 1)
+        }
+    }
+}
