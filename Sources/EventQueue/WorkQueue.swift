@@ -499,6 +499,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
             }
         }
         perform(effects)
+        storage?.close()
     }
 
     /// Whether nothing can progress without the clock moving (see ``waitUntilIdle()``).

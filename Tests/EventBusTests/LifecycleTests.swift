@@ -12,7 +12,7 @@ import Testing
         await #expect(throws: BusError.self) { try await bus.send(ResizeImage(number: 1), to: "q") }
         await #expect(throws: BusError.self) { try await bus.request(GetQuote(symbol: "x"), timeout: .seconds(1)) }
         #expect(throws: BusError.self) { try bus.on(OrderPlaced.self) { _ in } }
-        #expect(throws: BusError.self) { try bus.subscribe(to: OrderPlaced.self) }
+        await #expect(throws: BusError.self) { try await bus.subscribe(to: OrderPlaced.self) }
         #expect(throws: BusError.self) { try bus.publish(Reminder(text: ""), after: .seconds(1)) }
     }
 
@@ -24,7 +24,7 @@ import Testing
             seen.append(order.id)
         }
         let handled = Collector<Int>()
-        try bus.consume(OrderPlaced.self) { handled.append($0.id) }
+        try await bus.consume(OrderPlaced.self) { handled.append($0.id) }
         for id in 1...200 { try await bus.publish(OrderPlaced(id: id)) }
         let report = await bus.shutdown(draining: .seconds(60))
         #expect(report.drained)
@@ -59,7 +59,7 @@ import Testing
 
     @Test func shutdownEndsMailboxIteration() async throws {
         let bus = Bus()
-        let mailbox = try bus.subscribe(to: OrderPlaced.self)
+        let mailbox = try await bus.subscribe(to: OrderPlaced.self)
         try await bus.publish(OrderPlaced(id: 1))
         let consumer = Task {
             var received: [Int] = []
@@ -72,7 +72,7 @@ import Testing
 
     @Test func droppingABusEndsItsConsumers() async throws {
         var bus: Bus? = Bus()
-        let mailbox = try bus!.subscribe(to: OrderPlaced.self)
+        let mailbox = try await bus!.subscribe(to: OrderPlaced.self)
         bus = nil
         var received = 0
         for try await _ in mailbox { received += 1 }

@@ -5,7 +5,7 @@ import Testing
 @Suite struct MailboxTests {
     @Test func aMailboxDeliversInPublishOrder() async throws {
         let bus = Bus()
-        let orders = try bus.subscribe(to: OrderPlaced.self)
+        let orders = try await bus.subscribe(to: OrderPlaced.self)
         for id in 1...100 { try await bus.publish(OrderPlaced(id: id)) }
         var received: [Int] = []
         for try await delivery in orders {
@@ -19,8 +19,11 @@ import Testing
         let bus = Bus()
         let publishers = 4
         let perPublisher = 10_000
-        let subscribers = (0..<3).map { _ in
-            try! bus.subscribe(to: OrderPlaced.self, mailbox: .bounded(1_000, overflow: .suspendPublisher))
+        var subscribers: [Deliveries<OrderPlaced>] = []
+        for _ in 0..<3 {
+            subscribers.append(
+                try await bus.subscribe(to: OrderPlaced.self, mailbox: .bounded(1_000, overflow: .suspendPublisher))
+            )
         }
         let consumers = subscribers.map { mailbox in
             Task { () -> Bool in
@@ -52,7 +55,7 @@ import Testing
 
     @Test func dropNewestIsReportedToThePublisher() async throws {
         let bus = Bus()
-        let mailbox = try bus.subscribe(to: OrderPlaced.self, mailbox: .bounded(2, overflow: .dropNewest))
+        let mailbox = try await bus.subscribe(to: OrderPlaced.self, mailbox: .bounded(2, overflow: .dropNewest))
         var reports: [PublishReport] = []
         for id in 1...4 { reports.append(try await bus.publish(OrderPlaced(id: id))) }
         #expect(reports.map(\.dropped) == [0, 0, 1, 1])
@@ -64,7 +67,7 @@ import Testing
 
     @Test func dropOldestKeepsTheNewest() async throws {
         let bus = Bus()
-        let mailbox = try bus.subscribe(to: OrderPlaced.self, mailbox: .bounded(2, overflow: .dropOldest))
+        let mailbox = try await bus.subscribe(to: OrderPlaced.self, mailbox: .bounded(2, overflow: .dropOldest))
         for id in 1...5 { try await bus.publish(OrderPlaced(id: id)) }
         var iterator = mailbox.makeAsyncIterator()
         #expect(try await iterator.next()?.event.id == 4)
@@ -73,8 +76,8 @@ import Testing
 
     @Test func aFullMailboxWithFailRejectsButOthersStillReceive() async throws {
         let bus = Bus()
-        let strict = try bus.subscribe(to: OrderPlaced.self, mailbox: .bounded(1, overflow: .fail))
-        let roomy = try bus.subscribe(to: OrderPlaced.self)
+        let strict = try await bus.subscribe(to: OrderPlaced.self, mailbox: .bounded(1, overflow: .fail))
+        let roomy = try await bus.subscribe(to: OrderPlaced.self)
         try await bus.publish(OrderPlaced(id: 1))
         await #expect {
             try await bus.publish(OrderPlaced(id: 2))
@@ -88,7 +91,7 @@ import Testing
 
     @Test func suspendPublisherMakesThePublisherWait() async throws {
         let bus = Bus()
-        let mailbox = try bus.subscribe(to: OrderPlaced.self, mailbox: .bounded(2, overflow: .suspendPublisher))
+        let mailbox = try await bus.subscribe(to: OrderPlaced.self, mailbox: .bounded(2, overflow: .suspendPublisher))
         let published = Collector<Int>()
         let publisher = Task {
             for id in 1...5 {
@@ -109,7 +112,7 @@ import Testing
 
     @Test func manualAckWithRetryRedeliversANackedEvent() async throws {
         let bus = Bus()
-        let mailbox = try bus.subscribe(
+        let mailbox = try await bus.subscribe(
             to: OrderPlaced.self,
             acknowledgement: .manual(visibilityTimeout: nil),
             retry: .immediate(maxAttempts: 3)
@@ -129,7 +132,7 @@ import Testing
     @Test func aPoisonEventEndsInTheDeadLettersAndCanBeRequeued() async throws {
         let bus = Bus()
         let attempts = Collector<Int>()
-        let mailbox = try bus.consume(OrderPlaced.self, retry: .immediate(maxAttempts: 3)) { order in
+        let mailbox = try await bus.consume(OrderPlaced.self, retry: .immediate(maxAttempts: 3)) { order in
             attempts.append(order.id)
             if order.id == 13 { throw Boom(code: 13) }
         }
@@ -150,7 +153,7 @@ import Testing
 
     @Test func dedupDropsARepublishedEventID() async throws {
         let bus = Bus()
-        let mailbox = try bus.subscribe(to: OrderPlaced.self, dedup: DedupWindow(count: 100))
+        let mailbox = try await bus.subscribe(to: OrderPlaced.self, dedup: DedupWindow(count: 100))
         let report = try await bus.publish(OrderPlaced(id: 1))
         #expect(report.enqueued == 1)
         // The same event re-published with its id (as a redelivering source would do).
@@ -163,7 +166,7 @@ import Testing
     @Test func endingTheIteratingTaskRemovesTheSubscription() async throws {
         let bus = Bus()
         let consumer = Task {
-            let mailbox = try bus.subscribe(to: OrderPlaced.self)
+            let mailbox = try await bus.subscribe(to: OrderPlaced.self)
             for try await _ in mailbox {}
         }
         while bus.subscriptionCount() == 0 { await Task.yield() }
@@ -175,7 +178,7 @@ import Testing
     @Test func releasingTheSequenceRemovesTheSubscription() async throws {
         let bus = Bus()
         do {
-            let mailbox = try bus.subscribe(to: OrderPlaced.self)
+            let mailbox = try await bus.subscribe(to: OrderPlaced.self)
             #expect(mailbox.subscription.isActive)
             #expect(bus.subscriptionCount() == 1)
         }
@@ -184,7 +187,7 @@ import Testing
 
     @Test func cancellingEndsIterationAfterWhatIsQueued() async throws {
         let bus = Bus()
-        let mailbox = try bus.subscribe(to: OrderPlaced.self)
+        let mailbox = try await bus.subscribe(to: OrderPlaced.self)
         try await bus.publish(OrderPlaced(id: 1))
         mailbox.cancel()
         var received: [Int] = []
@@ -196,7 +199,7 @@ import Testing
     @Test func anUnacknowledgedDeliveryComesBackAfterTheVisibilityTimeout() async throws {
         let clock = ManualClock()
         let bus = Bus(configuration: BusConfiguration(clock: clock))
-        let mailbox = try bus.subscribe(
+        let mailbox = try await bus.subscribe(
             to: OrderPlaced.self,
             acknowledgement: .manual(visibilityTimeout: .seconds(30)),
             retry: .immediate(maxAttempts: 2)
@@ -215,7 +218,7 @@ import Testing
 
     @Test func priorityAlertsOvertakeBulkEvents() async throws {
         let bus = Bus()
-        let mailbox = try bus.subscribe(to: OrderPlaced.self)
+        let mailbox = try await bus.subscribe(to: OrderPlaced.self)
         for id in 1...5 { try await bus.publish(OrderPlaced(id: id), priority: .low) }
         try await bus.publish(OrderPlaced(id: 99), priority: .high)
         var iterator = mailbox.makeAsyncIterator()

@@ -6,7 +6,7 @@ import Testing
     @Test func busMetricsGatherEveryQueue() async throws {
         let bus = Bus()
         try bus.on(OrderPlaced.self) { _ in }
-        let mailbox = try bus.subscribe(to: OrderPlaced.self)
+        let mailbox = try await bus.subscribe(to: OrderPlaced.self)
         for id in 1...10 { try await bus.publish(OrderPlaced(id: id)) }
         await bus.waitUntilIdle()
         let metrics = bus.metrics()
@@ -22,7 +22,7 @@ import Testing
         let callbackCounts = (0..<5).map { _ in Collector<Int>() }
         for counts in callbackCounts { try bus.on(OrderPlaced.self) { counts.append($0.id) } }
         let consumed = (0..<5).map { _ in Collector<Int>() }
-        for counts in consumed { try bus.consume(OrderPlaced.self) { counts.append($0.id) } }
+        for counts in consumed { try await bus.consume(OrderPlaced.self) { counts.append($0.id) } }
         let inventories = (0..<3).map { _ in Inventory() }
         for inventory in inventories { try bus.register(inventory) }
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -69,7 +69,7 @@ import Testing
 
     @Test func handlerFailuresArePublishedAsEvents() async throws {
         let bus = Bus()
-        let failures = try bus.subscribe(to: HandlerFailure.self)
+        let failures = try await bus.subscribe(to: HandlerFailure.self)
         try bus.register(NamedObserver("x", log: Collector(), failOn: 5)).self
         let observer = NamedObserver("y", log: Collector(), failOn: 5)
         try bus.register(observer)

@@ -9,17 +9,19 @@ struct ResizeImage: Event {
 
 @Suite struct PointToPointTests {
     /// Starts `count` consumers of the queue that record what they handled.
-    private func consumers(_ bus: Bus, count: Int, queue: String = "thumbnails") throws -> [Collector<Int>] {
-        try (0..<count).map { _ in
+    private func consumers(_ bus: Bus, count: Int, queue: String = "thumbnails") async throws -> [Collector<Int>] {
+        var all: [Collector<Int>] = []
+        for _ in 0..<count {
             let handled = Collector<Int>()
-            try bus.consume(ResizeImage.self, from: queue) { handled.append($0.number) }
-            return handled
+            try await bus.consume(ResizeImage.self, from: queue) { handled.append($0.number) }
+            all.append(handled)
         }
+        return all
     }
 
     @Test func eachEventGoesToExactlyOneConsumer() async throws {
         let bus = Bus()
-        let handled = try consumers(bus, count: 4)
+        let handled = try await consumers(bus, count: 4)
         for number in 0..<1_000 { try await bus.send(ResizeImage(number: number), to: "thumbnails") }
         await bus.waitUntilIdle()
         let all = handled.flatMap(\.values)
@@ -29,7 +31,7 @@ struct ResizeImage: Event {
 
     @Test func roundRobinSharesTheWorkEvenly() async throws {
         let bus = Bus()
-        let handled = try consumers(bus, count: 4)
+        let handled = try await consumers(bus, count: 4)
         for number in 0..<400 { try await bus.send(ResizeImage(number: number), to: "thumbnails") }
         await bus.waitUntilIdle()
         #expect(handled.map(\.count) == [100, 100, 100, 100])
@@ -39,9 +41,9 @@ struct ResizeImage: Event {
     @Test func leastLoadedPicksTheConsumerWithTheLeastWork() async throws {
         let bus = Bus()
         try bus.declareQueue("work", for: ResizeImage.self, dispatch: .leastLoaded)
-        let busy = try bus.receive(ResizeImage.self, from: "work")
+        let busy = try await bus.receive(ResizeImage.self, from: "work")
         for number in 0..<5 { try await bus.send(ResizeImage(number: number), to: "work") }
-        let fresh = try bus.receive(ResizeImage.self, from: "work")
+        let fresh = try await bus.receive(ResizeImage.self, from: "work")
         for number in 5..<10 { try await bus.send(ResizeImage(number: number), to: "work") }
         #expect(busy.metrics().depth == 5)
         #expect(fresh.metrics().depth == 5)
@@ -54,10 +56,11 @@ struct ResizeImage: Event {
 
     @Test func anOrderingKeyKeepsEventsOnOneConsumerInOrder() async throws {
         let bus = Bus()
-        let handled = try (0..<3).map { _ in
+        var handled: [Collector<ResizeImage>] = []
+        for _ in 0..<3 {
             let seen = Collector<ResizeImage>()
-            try bus.consume(ResizeImage.self, from: "albums") { seen.append($0) }
-            return seen
+            try await bus.consume(ResizeImage.self, from: "albums") { seen.append($0) }
+            handled.append(seen)
         }
         for number in 0..<300 {
             let album = "album-\(number % 7)"
@@ -77,18 +80,18 @@ struct ResizeImage: Event {
         let bus = Bus()
         for number in 0..<10 { try await bus.send(ResizeImage(number: number), to: "later") }
         let handled = Collector<Int>()
-        try bus.consume(ResizeImage.self, from: "later") { handled.append($0.number) }
+        try await bus.consume(ResizeImage.self, from: "later") { handled.append($0.number) }
         await bus.waitUntilIdle()
         #expect(handled.values == Array(0..<10))
     }
 
     @Test func aLeavingConsumerHandsItsEventsToTheOthers() async throws {
         let bus = Bus()
-        let leaving = try bus.receive(ResizeImage.self, from: "jobs")
+        let leaving = try await bus.receive(ResizeImage.self, from: "jobs")
         let staying = Collector<Int>()
         for number in 0..<6 { try await bus.send(ResizeImage(number: number), to: "jobs") }
         #expect(leaving.metrics().depth == 6)
-        try bus.consume(ResizeImage.self, from: "jobs") { staying.append($0.number) }
+        try await bus.consume(ResizeImage.self, from: "jobs") { staying.append($0.number) }
         leaving.cancel()
         await bus.waitUntilIdle()
         #expect(staying.values.sorted() == Array(0..<6))
@@ -119,7 +122,8 @@ struct ResizeImage: Event {
     @Test func aThrowingConsumerRetriesThenDeadLetters() async throws {
         let bus = Bus()
         let attempts = Collector<Int>()
-        let consumer = try bus.consume(ResizeImage.self, from: "fragile", retry: .immediate(maxAttempts: 2)) { image in
+        let consumer = try await bus.consume(ResizeImage.self, from: "fragile", retry: .immediate(maxAttempts: 2)) {
+            image in
             attempts.append(image.number)
             throw Boom(code: image.number)
         }

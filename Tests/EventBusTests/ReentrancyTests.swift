@@ -46,7 +46,7 @@ actor Relay: EventHandler {
     @Test func aMailboxConsumerMayPublishIntoItsOwnFullMailbox() async throws {
         let bus = Bus()
         let seen = Collector<Int>()
-        try bus.consume(Ping.self, mailbox: .bounded(4, overflow: .suspendPublisher)) { ping in
+        try await bus.consume(Ping.self, mailbox: .bounded(4, overflow: .suspendPublisher)) { ping in
             seen.append(ping.depth)
             if ping.depth < 30 { try await bus.publish(Ping(depth: ping.depth + 1)) }
         }

@@ -84,7 +84,7 @@ import Testing
 
     @Test func everyEventMatchesAnyEvent() async throws {
         let bus = Bus()
-        let mailbox = try bus.subscribe(matching: (any Event).self)
+        let mailbox = try await bus.subscribe(matching: (any Event).self)
         try await bus.publish(OrderPlaced(id: 1))
         try await bus.publish(Unrelated(value: 2))
         var iterator = mailbox.makeAsyncIterator()
@@ -94,7 +94,7 @@ import Testing
 
     @Test func anEventNobodyHandlesBecomesADeadEvent() async throws {
         let bus = Bus()
-        let dead = try bus.subscribe(to: DeadEvent.self)
+        let dead = try await bus.subscribe(to: DeadEvent.self)
         let report = try await bus.publish(Unrelated(value: 42))
         #expect(report.isDead)
         var iterator = dead.makeAsyncIterator()

@@ -85,7 +85,10 @@ private struct ReferenceQueue {
             configuration: QueueConfiguration(
                 capacity: .bounded(12, overflow: .dropNewest),
                 acknowledgement: .explicit(visibilityTimeout: .seconds(10)),
-                retry: .immediate(maxAttempts: 3), clock: clock))
+                retry: .immediate(maxAttempts: 3),
+                clock: clock
+            )
+        )
         var model = ReferenceQueue(capacity: 12, maxAttempts: 3)
         var leases: [Int: Lease<Int>] = [:]
         var now = 0
@@ -97,7 +100,10 @@ private struct ReferenceQueue {
                 let priority = Int(random.next() % 3)
                 nextValue += 1
                 let outcome = try await queue.enqueue(
-                    nextValue, id: EventID(high: 0, low: UInt64(nextValue)), priority: Priority(rawValue: UInt8(priority))!)
+                    nextValue,
+                    id: EventID(high: 0, low: UInt64(nextValue)),
+                    priority: Priority(rawValue: UInt8(priority))!
+                )
                 #expect(outcome == model.enqueue(nextValue, priority: priority))
             case 4, 5:
                 let max = Int(random.next() % 4) + 1

@@ -1,5 +1,6 @@
-@testable import EventQueue
 import Testing
+
+@testable import EventQueue
 
 @Suite struct RingBufferTests {
     @Test func behavesLikeAnArrayUnderRandomOperations() {

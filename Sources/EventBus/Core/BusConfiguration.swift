@@ -13,6 +13,8 @@ public struct BusConfiguration: Sendable {
     public var clock: any QueueClock
     /// A fixed nonce for event ids (nil: random). Deterministic tests set it.
     public var idNonce: UInt64?
+    /// Record and segment limits of durable mailboxes.
+    public var durableOptions: FileLogOptions
 
     /// Creates a configuration.
     public init(
@@ -20,8 +22,10 @@ public struct BusConfiguration: Sendable {
         callbackCapacity: Capacity = .default,
         schedulerCapacity: Int = 100_000,
         clock: any QueueClock = SystemQueueClock(),
-        idNonce: UInt64? = nil
+        idNonce: UInt64? = nil,
+        durableOptions: FileLogOptions = FileLogOptions()
     ) {
+        self.durableOptions = durableOptions
         self.defaultMailbox = defaultMailbox
         self.callbackCapacity = callbackCapacity
         self.schedulerCapacity = schedulerCapacity
@@ -36,6 +40,11 @@ public enum Mailbox: Sendable, Hashable {
     case bounded(Int, overflow: OverflowPolicy)
     /// No bound: only when the publish rate is bounded elsewhere.
     case unbounded
+    /// A mailbox on local disk: events are appended to a checksummed log under
+    /// `directory/name` before the publisher is told they were accepted, and are delivered
+    /// again after a crash until acknowledged (at-least-once). `capacity` bounds the events held
+    /// (the publisher waits beyond it). See Documentation/DurableMailboxes.md.
+    case durable(name: String, directory: String, sync: SyncPolicy = .batched, capacity: Int = 100_000)
 
     /// 10,000 events, the publisher waits when full.
     public static let `default` = Mailbox.bounded(10_000, overflow: .suspendPublisher)
@@ -44,6 +53,7 @@ public enum Mailbox: Sendable, Hashable {
         switch self {
         case .bounded(let limit, let overflow): .bounded(limit, overflow: overflow)
         case .unbounded: .unbounded
+        case .durable(_, _, _, let capacity): .bounded(capacity, overflow: .suspendPublisher)
         }
     }
 }

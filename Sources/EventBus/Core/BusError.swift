@@ -21,6 +21,12 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
     case invalidName(String)
     /// The queue core failed (for example, the storage behind a mailbox).
     case queue(QueueError)
+    /// A durable mailbox could not be opened.
+    case mailboxUnavailable(name: String, reason: FileLogError)
+    /// An event could not be encoded or decoded for a durable mailbox.
+    case codec(CodecError)
+    /// Protocol (pattern) subscriptions cannot be durable: a stored record must name one event type.
+    case patternNotDurable(mailbox: String)
 
     /// A sentence for people.
     public var description: String {
@@ -43,6 +49,12 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
             "invalid name \"\(name)\": use 1 to 128 of A-Z a-z 0-9 . _ - and no \"..\""
         case .queue(let error):
             error.description
+        case .mailboxUnavailable(let name, let reason):
+            "durable mailbox \(name) is unavailable: \(reason)"
+        case .codec(let error):
+            error.description
+        case .patternNotDurable(let name):
+            "mailbox \(name): a protocol subscription cannot be durable; subscribe to a concrete event type"
         }
     }
 

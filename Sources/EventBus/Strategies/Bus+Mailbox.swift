@@ -5,32 +5,39 @@ extension Bus {
     ///
     /// - Parameters:
     ///   - type: the event type.
-    ///   - mailbox: the bound and overflow policy (default: the configuration's).
+    ///   - mailbox: bounded, unbounded or durable (default: the configuration's).
     ///   - acknowledgement: automatic (on asking for the next delivery) or manual.
     ///   - retry: how failed deliveries (``Delivery/nack(_:)``, visibility timeouts) are retried.
     ///   - deadLetter: what happens after the last failed attempt.
     ///   - dedup: drop a second event with an id already seen in this window.
-    /// - Throws: ``BusError/shutDown``.
+    ///   - codec: how a durable mailbox stores event bodies (default: JSON for `Codable` events).
+    /// - Throws: ``BusError/shutDown``; for durable mailboxes ``BusError/mailboxUnavailable(name:reason:)``
+    ///   (bad name, insecure directory, locked by another process, I/O error) and
+    ///   ``BusError/codec(_:)`` when the event type has no codec.
     public func subscribe<E: Event>(
         to type: E.Type,
         mailbox: Mailbox? = nil,
         acknowledgement: DeliveryAcknowledgement = .automatic,
         retry: RetryPolicy = .none,
         deadLetter: DeadLetterPolicy = .keep,
-        dedup: DedupWindow? = nil
-    ) throws -> Deliveries<E> {
-        try addMailbox(
+        dedup: DedupWindow? = nil,
+        codec: (any EventCodec<E>)? = nil
+    ) async throws -> Deliveries<E> {
+        let storage = try durableStorage(for: E.self, mailbox: mailbox ?? configuration.defaultMailbox, codec: codec)
+        return try await addMailbox(
             E.self,
             target: .exact(ObjectIdentifier(E.self)),
             mailbox: mailbox,
             acknowledgement: acknowledgement,
             retry: retry,
             deadLetter: deadLetter,
-            dedup: dedup
+            dedup: dedup,
+            storage: storage
         ) { ExactFactory<E>(strategy: .mailbox, deliver: $0) }
     }
 
     /// Subscribes through a mailbox to every event whose type matches `P`, typically a protocol.
+    /// - Throws: ``BusError/patternNotDurable(mailbox:)`` for a durable mailbox, ``BusError/shutDown``.
     public func subscribe<P: Sendable>(
         matching type: P.Type,
         mailbox: Mailbox? = nil,
@@ -38,15 +45,19 @@ extension Bus {
         retry: RetryPolicy = .none,
         deadLetter: DeadLetterPolicy = .keep,
         dedup: DedupWindow? = nil
-    ) throws -> Deliveries<P> {
-        try addMailbox(
+    ) async throws -> Deliveries<P> {
+        if case .durable(let name, _, _, _) = mailbox ?? configuration.defaultMailbox {
+            throw BusError.patternNotDurable(mailbox: name)
+        }
+        return try await addMailbox(
             P.self,
             target: .pattern,
             mailbox: mailbox,
             acknowledgement: acknowledgement,
             retry: retry,
             deadLetter: deadLetter,
-            dedup: dedup
+            dedup: dedup,
+            storage: nil
         ) { PatternFactory<P>(strategy: .mailbox, deliver: $0) }
     }
 
@@ -60,19 +71,52 @@ extension Bus {
         retry: RetryPolicy = .none,
         deadLetter: DeadLetterPolicy = .keep,
         dedup: DedupWindow? = nil,
+        codec: (any EventCodec<E>)? = nil,
         handler: @escaping @Sendable (E) async throws -> Void
-    ) throws -> Deliveries<E> {
+    ) async throws -> Deliveries<E> {
         let needsAck = retry.maxAttempts > 1
-        let deliveries = try subscribe(
+        let deliveries = try await subscribe(
             to: E.self,
             mailbox: mailbox,
             acknowledgement: needsAck ? .manual(visibilityTimeout: nil) : .automatic,
             retry: retry,
             deadLetter: deadLetter,
-            dedup: dedup
+            dedup: dedup,
+            codec: codec
         )
         startConsumer(deliveries, strategy: .mailbox, handler: handler)
         return deliveries
+    }
+
+    /// Opens the file log behind a durable mailbox (nil for in-memory mailboxes).
+    private func durableStorage<E: Event>(
+        for type: E.Type,
+        mailbox: Mailbox,
+        codec: (any EventCodec<E>)?
+    )
+        throws -> FileLog<Envelope<E>>?
+    {
+        guard case .durable(let name, let directory, let sync, _) = mailbox else { return nil }
+        if router.isShutDown { throw BusError.shutDown }
+        let eventCodec: any EventCodec<E>
+        if let codec {
+            eventCodec = codec
+        } else if OpenedJSONCodec<E>.isAvailable {
+            eventCodec = OpenedJSONCodec<E>()
+        } else {
+            throw BusError.codec(.noCodec(eventName: E.eventName))
+        }
+        do {
+            return try FileLog(
+                directory: directory,
+                name: name,
+                sync: sync,
+                codec: EnvelopeCodec(codec: eventCodec),
+                options: configuration.durableOptions
+            )
+        } catch {
+            throw BusError.mailboxUnavailable(name: name, reason: error)
+        }
     }
 
     /// Runs `handler` over `deliveries` in a task of its own, acking or nacking each delivery.
@@ -118,27 +162,56 @@ extension Bus {
         retry: RetryPolicy,
         deadLetter: DeadLetterPolicy,
         dedup: DedupWindow?,
+        storage: FileLog<Envelope<T>>?,
         makeFactory: (@escaping @Sendable (T, EventMetadata) async -> DeliveryResult) -> any EntryFactory
-    ) throws -> Deliveries<T> {
+    ) async throws -> Deliveries<T> {
         let capacity = (mailbox ?? configuration.defaultMailbox).capacity
-        let queue = WorkQueue<Envelope<T>>(
-            name: "mailbox \(typeName(T.self))",
-            configuration: queueConfiguration(
-                capacity: capacity,
-                acknowledgement: acknowledgement,
-                retry: retry,
-                deadLetter: deadLetter,
-                dedup: dedup
-            )
+        var settings = queueConfiguration(
+            capacity: capacity,
+            acknowledgement: acknowledgement,
+            retry: retry,
+            deadLetter: deadLetter,
+            dedup: dedup
         )
+        let queue: WorkQueue<Envelope<T>>
+        if let storage {
+            // Durable mailboxes always track deliveries: an event stays on disk until acknowledged.
+            if case .none = settings.acknowledgement {
+                settings.acknowledgement = .explicit(visibilityTimeout: nil)
+            }
+            do {
+                queue = try await WorkQueue.open(
+                    name: "durable \(storage.path)",
+                    configuration: settings,
+                    storage: storage
+                )
+            } catch {
+                storage.close()
+                throw error
+            }
+        } else {
+            queue = WorkQueue(name: "mailbox \(typeName(T.self))", configuration: settings)
+        }
         let overflow = capacity.overflowPolicy
         let factory = makeFactory { event, metadata in
             await Bus.offer(queue, Envelope(event: event, metadata: metadata), overflow: overflow)
         }
         let key = registry.add(queue, strategy: .mailbox)
-        let id = try router.add(target: target, strategy: .mailbox, factory: factory) { [weak self] in
-            queue.close()
-            self?.registry.remove(key)
+        let id: UInt64
+        do {
+            id = try router.add(target: target, strategy: .mailbox, factory: factory) { [weak self] in
+                if storage != nil {
+                    // What is not yet acknowledged stays on disk for the next subscriber.
+                    queue.terminate()
+                } else {
+                    queue.close()
+                }
+                self?.registry.remove(key)
+            }
+        } catch {
+            registry.remove(key)
+            queue.terminate()
+            throw error
         }
         let subscription = Subscription(ids: [id], router: router, strategy: .mailbox)
         return Deliveries(

@@ -75,7 +75,7 @@ extension Bus {
         acknowledgement: DeliveryAcknowledgement = .automatic,
         retry: RetryPolicy = .none,
         deadLetter: DeadLetterPolicy = .keep
-    ) throws -> Deliveries<E> {
+    ) async throws -> Deliveries<E> {
         let channel = try channel(queue, for: E.self, dispatch: .roundRobin, capacity: .default)
         let consumerQueue = WorkQueue<Envelope<E>>(
             name: "queue \(queue)",
@@ -119,8 +119,8 @@ extension Bus {
         retry: RetryPolicy = .none,
         deadLetter: DeadLetterPolicy = .keep,
         handler: @escaping @Sendable (E) async throws -> Void
-    ) throws -> Deliveries<E> {
-        let deliveries = try receive(
+    ) async throws -> Deliveries<E> {
+        let deliveries = try await receive(
             E.self,
             from: queue,
             mailbox: mailbox,

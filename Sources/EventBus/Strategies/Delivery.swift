@@ -12,6 +12,18 @@ public struct Delivery<E: Sendable>: Sendable {
     init(lease: Lease<Envelope<E>>, queue: WorkQueue<Envelope<E>>) {
         self.event = lease.element.event
         var metadata = lease.element.metadata
+        if metadata.id != lease.id {
+            // Recovered from a durable mailbox: the log record carries the id and lane.
+            metadata = EventMetadata(
+                id: lease.id,
+                publishedAt: metadata.publishedAt,
+                priority: lease.priority,
+                headers: metadata.headers,
+                correlationID: metadata.correlationID,
+                attempt: lease.attempt,
+                orderingKey: metadata.orderingKey
+            )
+        }
         metadata.attempt = lease.attempt
         self.metadata = metadata
         self.lease = lease

@@ -93,6 +93,13 @@ public protocol QueueStorage<Element>: Sendable {
     func deadLetter(_ id: EventID, reason: String) async throws
     /// Moves dead letters back to pending with their attempt count reset.
     func requeue(_ ids: [EventID]) async throws
+    /// Writes out what is buffered and releases files and locks; called when the queue terminates.
+    func close()
+}
+
+extension QueueStorage {
+    /// Nothing to release.
+    public func close() {}
 }
 
 #if canImport(Glibc)

@@ -1,0 +1,74 @@
+import EventQueue
+import Foundation
+
+/// Stores an ``Envelope`` in a durable mailbox: the event's name and metadata, then the body
+/// from the event codec. Decoding refuses a record whose name is not the mailbox's event type.
+///
+/// Layout (little-endian): name, correlation id, ordering key (each `UInt16` length + UTF-8;
+/// `0xFFFF` for none), publish time (`Int64` ns since the epoch), header count (`UInt16`) and
+/// each header's name and value, then the body.
+struct EnvelopeCodec<E: Event>: RecordCodec {
+    let codec: any EventCodec<E>
+
+    func encode(_ envelope: Envelope<E>) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        put(E.eventName, into: &bytes)
+        put(envelope.metadata.correlationID, into: &bytes)
+        put(envelope.metadata.orderingKey, into: &bytes)
+        bytes.appendLittleEndian(Int64(envelope.metadata.publishedAt.timeIntervalSince1970 * 1e9))
+        bytes.appendLittleEndian(UInt16(clamping: envelope.metadata.headers.count))
+        for (name, value) in envelope.metadata.headers.sorted(by: { $0.key < $1.key }).prefix(Int(UInt16.max)) {
+            put(name, into: &bytes)
+            put(value, into: &bytes)
+        }
+        bytes += try codec.encode(envelope.event)
+        return bytes
+    }
+
+    func decode(_ bytes: [UInt8]) throws -> Envelope<E> {
+        var reader = ByteReader(bytes[...])
+        guard let name = try string(&reader) else { throw CodecError.malformedEnvelope }
+        guard name == E.eventName else { throw CodecError.unknownEventName(found: name, expected: E.eventName) }
+        let correlationID = try string(&reader)
+        let orderingKey = try string(&reader)
+        guard let nanos: Int64 = reader.integer(), let count: UInt16 = reader.integer() else {
+            throw CodecError.malformedEnvelope
+        }
+        var headers: [String: String] = [:]
+        for _ in 0..<count {
+            guard let key = try string(&reader), let value = try string(&reader) else {
+                throw CodecError.malformedEnvelope
+            }
+            headers[key] = value
+        }
+        let event = try codec.decode(Array(reader.rest))
+        // The id, lane and attempt come from the log record; the queue fills them in.
+        let metadata = EventMetadata(
+            id: EventID(high: 0, low: 0),
+            publishedAt: Date(timeIntervalSince1970: Double(nanos) / 1e9),
+            headers: headers,
+            correlationID: correlationID,
+            orderingKey: orderingKey
+        )
+        return Envelope(event: event, metadata: metadata)
+    }
+
+    private func put(_ text: String?, into bytes: inout [UInt8]) {
+        guard let text else {
+            bytes.appendLittleEndian(UInt16.max)
+            return
+        }
+        let utf8 = Array(text.utf8.prefix(Int(UInt16.max) - 1))
+        bytes.appendLittleEndian(UInt16(utf8.count))
+        bytes += utf8
+    }
+
+    private func string(_ reader: inout ByteReader) throws -> String? {
+        guard let length: UInt16 = reader.integer() else { throw CodecError.malformedEnvelope }
+        if length == UInt16.max { return nil }
+        guard let bytes = reader.take(Int(length)), let text = String(validating: bytes, as: UTF8.self) else {
+            throw CodecError.malformedEnvelope
+        }
+        return text
+    }
+}

@@ -1,0 +1,535 @@
+import Dispatch
+import Synchronization
+
+/// When a durable mailbox's appends reach the disk.
+public enum SyncPolicy: Sendable, Hashable, CustomStringConvertible {
+    /// `fdatasync` before `publish` returns. Concurrent publishers share one fsync (group commit).
+    case always
+    /// Group commit: appends are gathered for up to `interval` or `count` records, written with
+    /// one `write` and one `fdatasync`; each publish still returns only after its fsync.
+    case batched(interval: Duration, count: Int)
+    /// Written to the operating system, never fsynced: survives a process crash, not a power
+    /// loss or kernel crash. Not crash-safe; for tests and throwaway data.
+    case none
+
+    /// Group commit every 2 ms or 1,000 records.
+    public static let batched = SyncPolicy.batched(interval: .milliseconds(2), count: 1_000)
+
+    /// The policy as written in code.
+    public var description: String {
+        switch self {
+        case .always: "always"
+        case .batched(let interval, let count): "batched(\(interval), \(count))"
+        case .none: "none"
+        }
+    }
+}
+
+/// Turns queue elements into bytes and back for a ``FileLog``.
+public protocol RecordCodec<Element>: Sendable {
+    /// The element type.
+    associatedtype Element: Sendable
+    /// The bytes of an element.
+    func encode(_ element: Element) throws -> [UInt8]
+    /// The element of some bytes; throws when they do not decode.
+    func decode(_ bytes: [UInt8]) throws -> Element
+}
+
+/// Limits of a ``FileLog``.
+public struct FileLogOptions: Sendable, Hashable {
+    /// The largest record accepted or read, in bytes (checked before anything is allocated).
+    public var maxRecordSize: Int
+    /// A segment rolls over once it holds this many bytes.
+    public var segmentSize: Int
+
+    /// 1 MiB records, 64 MiB segments.
+    public init(maxRecordSize: Int = 1 << 20, segmentSize: Int = 64 << 20) {
+        self.maxRecordSize = max(64, maxRecordSize)
+        self.segmentSize = max(4_096, segmentSize)
+    }
+}
+
+/// What opening a log found and repaired.
+public struct RecoveryReport: Sendable, Hashable {
+    /// Records read back.
+    public var records = 0
+    /// Bytes of a torn tail cut off the last segment.
+    public var truncatedBytes = 0
+    /// Corrupt byte ranges skipped (and copied to the `quarantine` folder), never delivered.
+    public var quarantinedRanges = 0
+    /// Events whose body the codec could not decode; they were moved to the dead letters.
+    public var undecodable: [EventID] = []
+    /// Segment files found.
+    public var segments = 0
+}
+
+/// A ``QueueStorage`` on local disk: an append-only, checksummed log of every state change of
+/// one mailbox, in one directory.
+///
+/// See Documentation/DurableMailboxes.md for the format, the sync policies and the guarantees.
+public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
+    /// `<directory>/<name>`.
+    public let path: String
+    /// The sync policy.
+    public let sync: SyncPolicy
+    /// The limits.
+    public let options: FileLogOptions
+    let codec: any RecordCodec<Element>
+    let fileSystem: any FileSystem
+    let io: DispatchQueue
+    let state: Mutex<WriterState>
+
+    struct Waiter {
+        let continuation: CheckedContinuation<Void, any Error>
+    }
+
+    struct WriterState {
+        var fd: Int32 = -1
+        var lockFD: Int32 = -1
+        var segment: UInt64 = 0
+        var segmentBytes = 0
+        var buffer: [UInt8] = []
+        var waiters: [Waiter] = []
+        var needsSync = false
+        var scheduled = false
+        var delayedScheduled = false
+        var poisoned: FileLogError?
+        var closed = false
+        var sequence: UInt64 = 0
+        /// Unsettled (pending or dead) events per segment, to delete settled segments.
+        var live: [UInt64: Int] = [:]
+        var segmentOf: [EventID: UInt64] = [:]
+        var recent = RingBuffer<EventID>()
+        var report = RecoveryReport()
+    }
+
+    /// Opens (creating it if needed) the mailbox `name` under `directory` and takes its lock.
+    ///
+    /// - Throws: ``FileLogError``: an invalid name, a directory writable by group or others,
+    ///   a mailbox locked by another process, or an I/O error.
+    public convenience init(
+        directory: String,
+        name: String,
+        sync: SyncPolicy,
+        codec: any RecordCodec<Element>,
+        options: FileLogOptions = FileLogOptions()
+    ) throws(FileLogError) {
+        try self.init(
+            directory: directory,
+            name: name,
+            sync: sync,
+            codec: codec,
+            options: options,
+            fileSystem: PosixFileSystem()
+        )
+    }
+
+    package init(
+        directory: String,
+        name: String,
+        sync: SyncPolicy,
+        codec: any RecordCodec<Element>,
+        options: FileLogOptions,
+        fileSystem: any FileSystem
+    ) throws(FileLogError) {
+        try FileLogError.validate(name: name)
+        let root = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
+        self.path = root + "/" + name
+        self.sync = sync
+        self.options = options
+        self.codec = codec
+        self.fileSystem = fileSystem
+        self.io = DispatchQueue(label: "eventbus.filelog.\(name)")
+        self.state = Mutex(WriterState())
+        try fileSystem.makeDirectory(root)
+        try fileSystem.makeDirectory(path)
+        guard let mode = try fileSystem.directoryMode(path), mode & 0o170000 == 0o040000, mode & 0o022 == 0 else {
+            throw .insecureDirectory(path: path, mode: ((try? fileSystem.directoryMode(path)) ?? nil) ?? 0)
+        }
+        let lock = try fileSystem.lockExclusive(path + "/LOCK")
+        state.withLock { $0.lockFD = lock }
+    }
+
+    deinit {
+        let (fd, lock) = state.withLock { ($0.fd, $0.lockFD) }
+        if fd >= 0 { fileSystem.close(fd) }
+        if lock >= 0 { fileSystem.close(lock) }
+    }
+
+    /// What the last ``recover()`` found and repaired.
+    public var recoveryReport: RecoveryReport { state.withLock { $0.report } }
+
+    // MARK: Recovery
+
+    /// Scans every segment, checks every checksum, cuts a torn tail, quarantines corrupt ranges,
+    /// and returns the pending events and dead letters. Opens the last segment for appending.
+    public func recover() throws -> RecoveredState<Element> {
+        var report = RecoveryReport()
+        let names = try fileSystem.list(path).filter { LogFormat.segmentIndex($0) != nil }
+        report.segments = names.count
+        var pending: [EventID: RecoveredRecord] = [:]
+        var recent: [EventID] = []
+        var maxSequence: UInt64 = 0
+        var lastSegment: UInt64 = 0
+        var lastSize = LogFormat.headerSize
+        for (position, name) in names.enumerated() {
+            let index = LogFormat.segmentIndex(name)!
+            let file = path + "/" + name
+            let bytes = try fileSystem.readAll(file, limit: Int.max)
+            var scan = LogFormat.scan(bytes, maxRecordSize: options.maxRecordSize)
+            let isLast = position == names.count - 1
+            if scan.badHeader {
+                if isLast && bytes.count < LogFormat.headerSize {
+                    // A segment whose creation was torn: start it again.
+                    try fileSystem.remove(file)
+                    report.truncatedBytes += bytes.count
+                    continue
+                }
+                throw FileLogError.badHeader(path: file)
+            }
+            for range in scan.corrupt {
+                report.quarantinedRanges += 1
+                try quarantine(bytes[range], from: name, offset: range.lowerBound)
+            }
+            if scan.tornBytes > 0 {
+                if isLast {
+                    report.truncatedBytes += scan.tornBytes
+                    let fd = try fileSystem.openForAppend(file, create: false)
+                    defer { fileSystem.close(fd) }
+                    try fileSystem.truncate(fd, to: scan.validEnd, path: file)
+                    try fileSystem.sync(fd, path: file)
+                } else {
+                    report.quarantinedRanges += 1
+                    try quarantine(bytes[scan.validEnd...], from: name, offset: scan.validEnd)
+                }
+                scan.size = scan.validEnd
+            }
+            for (_, record) in scan.records {
+                report.records += 1
+                switch record {
+                case .append(let id, let sequence, let priority, let attempts, let notBefore, let body):
+                    pending[id] = RecoveredRecord(
+                        sequence: sequence,
+                        priority: priority,
+                        attempts: attempts,
+                        notBefore: notBefore,
+                        body: body,
+                        segment: index
+                    )
+                    maxSequence = max(maxSequence, sequence)
+                    recent.append(id)
+                case .ack(let id): pending[id] = nil
+                case .attempt(let id, let attempt):
+                    if let current = pending[id]?.attempts { pending[id]?.attempts = max(current, attempt) }
+                case .reschedule(let id, let notBefore): pending[id]?.notBefore = notBefore
+                case .dead(let id, let reason): pending[id]?.dead = reason
+                case .requeue(let id):
+                    pending[id]?.dead = nil
+                    pending[id]?.attempts = 0
+                    pending[id]?.notBefore = nil
+                case .seen(let id): recent.append(id)
+                }
+            }
+            lastSegment = index
+            lastSize = scan.size
+        }
+        var events: [StoredEvent<Element>] = []
+        var letters: [StoredDeadLetter<Element>] = []
+        var undecodable: [(EventID, String)] = []
+        for (id, entry) in pending.sorted(by: { $0.value.sequence < $1.value.sequence }) {
+            let element: Element
+            do {
+                element = try codec.decode(entry.body)
+            } catch {
+                if entry.dead == nil { undecodable.append((id, "undecodable record: \(error)")) }
+                report.undecodable.append(id)
+                continue
+            }
+            let stored = StoredEvent(
+                element: element,
+                id: id,
+                priority: entry.priority,
+                attempts: Int(entry.attempts),
+                notBefore: entry.notBefore.map(WallClockInstant.init(nanosecondsSinceEpoch:))
+            )
+            if let reason = entry.dead {
+                letters.append(StoredDeadLetter(event: stored, reason: reason))
+            } else {
+                events.append(stored)
+            }
+        }
+        try state.withLock { state throws(FileLogError) in
+            state.sequence = maxSequence
+            state.report = report
+            for id in recent.suffix(10_000) { state.recent.append(id) }
+            for (id, entry) in pending {
+                state.segmentOf[id] = entry.segment
+                state.live[entry.segment, default: 0] += 1
+            }
+            if names.isEmpty || lastSegment == 0 {
+                try openSegment(&state, index: 1)
+            } else {
+                let file = path + "/" + LogFormat.segmentName(lastSegment)
+                state.fd = try fileSystem.openForAppend(file, create: false)
+                state.segment = lastSegment
+                state.segmentBytes = lastSize
+            }
+        }
+        // Undecodable bodies can never be delivered: record them as dead letters at once.
+        if !undecodable.isEmpty {
+            try state.withLock { state throws(FileLogError) in
+                let bytes = undecodable.flatMap { LogRecord.dead(id: $0.0, reason: $0.1).encode() }
+                let file = path + "/" + LogFormat.segmentName(state.segment)
+                try fileSystem.write(state.fd, bytes, path: file)
+                try fileSystem.sync(state.fd, path: file)
+                state.segmentBytes += bytes.count
+            }
+        }
+        return RecoveredState(pending: events, deadLetters: letters, recentIDs: recent.suffix(10_000))
+    }
+
+    private func quarantine(_ bytes: ArraySlice<UInt8>, from segment: String, offset: Int) throws(FileLogError) {
+        let folder = path + "/quarantine"
+        try fileSystem.makeDirectory(folder)
+        try fileSystem.writeFile(folder + "/\(segment)-\(offset).bin", Array(bytes))
+        try fileSystem.syncDirectory(folder)
+    }
+
+    /// Creates segment `index` with its header, fsyncs it and its directory, and makes it current.
+    private func openSegment(_ state: inout WriterState, index: UInt64) throws(FileLogError) {
+        let file = path + "/" + LogFormat.segmentName(index)
+        let fd = try fileSystem.openForAppend(file, create: true)
+        do {
+            var bytes = LogFormat.header
+            // Keep the most recent ids for dedup: older segments may be deleted. At most a quarter
+            // of a segment goes to them, so that a new segment is never full from the start.
+            let keep = min(state.recent.count, options.segmentSize / 4 / 25)
+            for offset in (state.recent.count - keep)..<state.recent.count {
+                bytes += LogRecord.seen(id: state.recent[offset]).encode()
+            }
+            try fileSystem.write(fd, bytes, path: file)
+            try fileSystem.sync(fd, path: file)
+            try fileSystem.syncDirectory(path)
+            if state.fd >= 0 { fileSystem.close(state.fd) }
+            state.fd = fd
+            state.segment = index
+            state.segmentBytes = bytes.count
+        } catch {
+            fileSystem.close(fd)
+            throw error
+        }
+    }
+
+    // MARK: Writing
+
+    /// Stores a newly accepted event; returns once it is on disk under the sync policy.
+    public func append(_ event: StoredEvent<Element>) async throws {
+        let body = try codec.encode(event.element)
+        let size = body.count + 47
+        guard size <= options.maxRecordSize else {
+            throw FileLogError.recordTooLarge(size: size, limit: options.maxRecordSize)
+        }
+        try await write(durable: true) { state in
+            state.sequence += 1
+            state.recent.append(event.id)
+            if state.recent.count > 10_000 { _ = state.recent.popFirst() }
+            state.segmentOf[event.id] = state.segment
+            state.live[state.segment, default: 0] += 1
+            return LogRecord.append(
+                id: event.id,
+                sequence: state.sequence,
+                priority: event.priority,
+                attempts: UInt32(event.attempts),
+                notBefore: event.notBefore?.nanosecondsSinceEpoch,
+                body: body
+            ).encode()
+        }
+    }
+
+    /// Records delivery attempts (written before the deliveries are handed out).
+    public func recordAttempts(_ attempts: [(id: EventID, attempt: Int)]) async throws {
+        try await write(durable: false) { _ in
+            attempts.flatMap { LogRecord.attempt(id: $0.id, attempt: UInt32(clamping: $0.attempt)).encode() }
+        }
+    }
+
+    /// Records that the event was handled.
+    public func acknowledge(_ id: EventID) async throws {
+        try await write(durable: false) { state in
+            if let segment = state.segmentOf.removeValue(forKey: id) {
+                state.live[segment, default: 1] -= 1
+            }
+            return LogRecord.ack(id: id).encode()
+        }
+    }
+
+    /// Records the next attempt's time.
+    public func reschedule(_ id: EventID, notBefore: WallClockInstant?) async throws {
+        try await write(durable: false) { _ in
+            LogRecord.reschedule(id: id, notBefore: notBefore?.nanosecondsSinceEpoch).encode()
+        }
+    }
+
+    /// Records a dead letter.
+    public func deadLetter(_ id: EventID, reason: String) async throws {
+        try await write(durable: false) { _ in LogRecord.dead(id: id, reason: reason).encode() }
+    }
+
+    /// Records that dead letters were put back.
+    public func requeue(_ ids: [EventID]) async throws {
+        try await write(durable: true) { _ in ids.flatMap { LogRecord.requeue(id: $0).encode() } }
+    }
+
+    /// Writes everything buffered, fsyncs, and releases the file and the lock. Later writes fail
+    /// with ``FileLogError/closed``.
+    public func close() {
+        io.sync { flush() }
+        state.withLock { state in
+            state.closed = true
+            if state.fd >= 0 {
+                try? fileSystem.sync(state.fd, path: path)
+                fileSystem.close(state.fd)
+                state.fd = -1
+            }
+            if state.lockFD >= 0 {
+                fileSystem.close(state.lockFD)
+                state.lockFD = -1
+            }
+        }
+    }
+
+    /// Buffers a record and waits until it is written (and fsynced, when `durable` and the policy
+    /// says so). Concurrent callers share one write and one fsync.
+    private func write(durable: Bool, _ makeRecord: @escaping (inout WriterState) -> [UInt8]) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let schedule: FlushSchedule? = state.withLock { state in
+                if let poisoned = state.poisoned {
+                    continuation.resume(throwing: FileLogError.poisoned(poisoned.description))
+                    return nil
+                }
+                if state.closed || state.fd < 0 {
+                    continuation.resume(throwing: FileLogError.closed)
+                    return nil
+                }
+                state.buffer += makeRecord(&state)
+                state.waiters.append(Waiter(continuation: continuation))
+                if durable, sync != .none { state.needsSync = true }
+                switch sync {
+                case .batched(let interval, let count) where durable:
+                    if state.waiters.count >= count && !state.scheduled {
+                        state.scheduled = true
+                        return .now
+                    }
+                    if !state.scheduled && !state.delayedScheduled {
+                        state.delayedScheduled = true
+                        return .later(interval)
+                    }
+                    return .nothing
+                default:
+                    if state.scheduled { return .nothing }
+                    state.scheduled = true
+                    return .now
+                }
+            }
+            switch schedule {
+            case .now?: io.async { self.flush() }
+            case .later(let interval)?:
+                io.asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds(interval)))) {
+                    self.state.withLock { $0.delayedScheduled = false }
+                    self.flush()
+                }
+            case .nothing?, nil: break
+            }
+        }
+    }
+
+    /// Runs on the I/O queue: one write, at most one fsync, for everything buffered.
+    private func flush() {
+        let (bytes, waiters, needsSync, fd, segment) = state.withLock { state in
+            defer {
+                state.buffer = []
+                state.waiters = []
+                state.needsSync = false
+                state.scheduled = false
+            }
+            return (state.buffer, state.waiters, state.needsSync, state.fd, state.segment)
+        }
+        guard !waiters.isEmpty || !bytes.isEmpty else { return }
+        let file = path + "/" + LogFormat.segmentName(segment)
+        var failure: FileLogError?
+        if state.withLock({ $0.poisoned }) == nil, fd >= 0 {
+            let start = state.withLock { $0.segmentBytes }
+            do {
+                try fileSystem.write(fd, bytes, path: file)
+                if needsSync { try fileSystem.sync(fd, path: file) }
+            } catch {
+                failure = error
+                // Never report success after a failed write or fsync: refuse until reopened, and
+                // cut what may have reached the file so that a reopen does not see half a batch.
+                try? fileSystem.truncate(fd, to: start, path: file)
+            }
+        } else {
+            failure = state.withLock { $0.poisoned } ?? .closed
+        }
+        state.withLock { state in
+            if let failure {
+                if state.poisoned == nil { state.poisoned = failure }
+            } else {
+                state.segmentBytes += bytes.count
+            }
+        }
+        for waiter in waiters {
+            if let failure { waiter.continuation.resume(throwing: failure) } else { waiter.continuation.resume() }
+        }
+        if failure == nil { rollAndCompact() }
+    }
+
+    /// Starts a new segment when the current one is full, and deletes the oldest segments once
+    /// every event in them is acknowledged.
+    private func rollAndCompact() {
+        state.withLock { state in
+            if state.segmentBytes >= options.segmentSize {
+                do throws(FileLogError) {
+                    try openSegment(&state, index: state.segment + 1)
+                } catch {
+                    state.poisoned = error
+                    return
+                }
+            }
+            var deleted = false
+            while let oldest = state.live.keys.min(), oldest < state.segment, state.live[oldest] == 0 {
+                state.live[oldest] = nil
+                try? fileSystem.remove(path + "/" + LogFormat.segmentName(oldest))
+                deleted = true
+            }
+            // Segments that never held an unsettled event have no entry in `live`.
+            if let names = try? fileSystem.list(path) {
+                let floor = state.live.keys.min() ?? state.segment
+                for name in names {
+                    guard let index = LogFormat.segmentIndex(name), index < floor else { continue }
+                    try? fileSystem.remove(path + "/" + name)
+                    deleted = true
+                }
+            }
+            if deleted { try? fileSystem.syncDirectory(path) }
+        }
+    }
+}
+
+/// An event's state while a log is replayed.
+private struct RecoveredRecord {
+    var sequence: UInt64
+    var priority: Priority
+    var attempts: UInt32
+    var notBefore: Int64?
+    var body: [UInt8]
+    var segment: UInt64
+    var dead: String?
+}
+
+/// When the I/O queue should write what is buffered.
+private enum FlushSchedule {
+    case now
+    case later(Duration)
+    case nothing
+}

@@ -1,0 +1,162 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// The file operations the durable log performs, as a seam: tests swap in implementations that
+/// fail the Nth call or simulate a power loss.
+package protocol FileSystem: Sendable {
+    func makeDirectory(_ path: String) throws(FileLogError)
+    func directoryMode(_ path: String) throws(FileLogError) -> UInt32?
+    func list(_ directory: String) throws(FileLogError) -> [String]
+    func openForAppend(_ path: String, create: Bool) throws(FileLogError) -> Int32
+    func readAll(_ path: String, limit: Int) throws(FileLogError) -> [UInt8]
+    func write(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileLogError)
+    func sync(_ fd: Int32, path: String) throws(FileLogError)
+    func truncate(_ fd: Int32, to length: Int, path: String) throws(FileLogError)
+    func size(_ fd: Int32, path: String) throws(FileLogError) -> Int
+    func close(_ fd: Int32)
+    func remove(_ path: String) throws(FileLogError)
+    func syncDirectory(_ path: String) throws(FileLogError)
+    func lockExclusive(_ path: String) throws(FileLogError) -> Int32
+    func writeFile(_ path: String, _ bytes: [UInt8]) throws(FileLogError)
+}
+
+/// The real file system: POSIX calls, `O_NOFOLLOW` everywhere, directories 0700, files 0600.
+package struct PosixFileSystem: FileSystem {
+    package init() {}
+
+    package func makeDirectory(_ path: String) throws(FileLogError) {
+        if mkdir(path, 0o700) != 0 {
+            let code = errno
+            guard code == EEXIST else { throw .io(operation: "mkdir", path: path, errno: code) }
+            return
+        }
+        _ = chmod(path, 0o700)
+        try syncDirectory(parent(of: path))
+    }
+
+    package func directoryMode(_ path: String) throws(FileLogError) -> UInt32? {
+        var info = stat()
+        if lstat(path, &info) != 0 {
+            if errno == ENOENT { return nil }
+            throw .io(operation: "lstat", path: path, errno: errno)
+        }
+        return UInt32(info.st_mode)
+    }
+
+    package func list(_ directory: String) throws(FileLogError) -> [String] {
+        guard let handle = opendir(directory) else { throw .io(operation: "opendir", path: directory, errno: errno) }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { pointer in
+                pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    package func openForAppend(_ path: String, create: Bool) throws(FileLogError) -> Int32 {
+        let flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT | O_EXCL : 0)
+        let fd = open(path, flags, 0o600)
+        guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
+        return fd
+    }
+
+    package func readAll(_ path: String, limit: Int) throws(FileLogError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
+        defer { Glibc.close(fd) }
+        let total = try size(fd, path: path)
+        guard total <= limit else { throw .recordTooLarge(size: total, limit: limit) }
+        var bytes = [UInt8](repeating: 0, count: total)
+        var done = 0
+        while done < total {
+            let count = bytes.withUnsafeMutableBytes { buffer in
+                pread(fd, buffer.baseAddress! + done, total - done, off_t(done))
+            }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .io(operation: "read", path: path, errno: errno)
+            }
+            if count == 0 { break }
+            done += count
+        }
+        return Array(bytes[0..<done])
+    }
+
+    package func write(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileLogError) {
+        var done = 0
+        while done < bytes.count {
+            let count = bytes.withUnsafeBytes { buffer in
+                Glibc.write(fd, buffer.baseAddress! + done, bytes.count - done)
+            }
+            if count < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                if code == ENOSPC { throw .diskFull(path: path) }
+                throw .io(operation: "write", path: path, errno: code)
+            }
+            done += count
+        }
+    }
+
+    package func sync(_ fd: Int32, path: String) throws(FileLogError) {
+        if fdatasync(fd) != 0 { throw .io(operation: "fdatasync", path: path, errno: errno) }
+    }
+
+    package func truncate(_ fd: Int32, to length: Int, path: String) throws(FileLogError) {
+        if ftruncate(fd, off_t(length)) != 0 { throw .io(operation: "ftruncate", path: path, errno: errno) }
+    }
+
+    package func size(_ fd: Int32, path: String) throws(FileLogError) -> Int {
+        var info = stat()
+        if fstat(fd, &info) != 0 { throw .io(operation: "fstat", path: path, errno: errno) }
+        return Int(info.st_size)
+    }
+
+    package func close(_ fd: Int32) {
+        _ = Glibc.close(fd)
+    }
+
+    package func remove(_ path: String) throws(FileLogError) {
+        if unlink(path) != 0 && errno != ENOENT { throw .io(operation: "unlink", path: path, errno: errno) }
+    }
+
+    package func syncDirectory(_ path: String) throws(FileLogError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
+        defer { Glibc.close(fd) }
+        if fsync(fd) != 0 { throw .io(operation: "fsync", path: path, errno: errno) }
+    }
+
+    package func lockExclusive(_ path: String) throws(FileLogError) -> Int32 {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            Glibc.close(fd)
+            if code == EWOULDBLOCK { throw .locked(path: path) }
+            throw .io(operation: "flock", path: path, errno: code)
+        }
+        return fd
+    }
+
+    package func writeFile(_ path: String, _ bytes: [UInt8]) throws(FileLogError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
+        defer { Glibc.close(fd) }
+        try write(fd, bytes, path: path)
+        try sync(fd, path: path)
+    }
+}
+
+/// The directory part of a path.
+package func parent(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    let head = String(path[..<slash])
+    return head.isEmpty ? "/" : head
+}

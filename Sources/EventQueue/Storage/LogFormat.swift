@@ -1,0 +1,251 @@
+/// The on-disk format of a durable mailbox.
+///
+/// A segment file starts with a 16-byte header — the magic `EVBUSLOG`, a little-endian `UInt32`
+/// format version and four reserved bytes — followed by records. A record is
+/// `length: UInt32 LE | crc32c(payload): UInt32 LE | payload[length]`. The payload's first byte
+/// is its kind, followed by the 16-byte event id and the kind's fields.
+package enum LogFormat {
+    package static let magic: [UInt8] = Array("EVBUSLOG".utf8)
+    package static let version: UInt32 = 1
+    package static let headerSize = 16
+    package static let recordOverhead = 8
+
+    package static var header: [UInt8] {
+        var bytes = magic
+        bytes.appendLittleEndian(version)
+        bytes.appendLittleEndian(UInt32(0))
+        return bytes
+    }
+
+    package static func segmentName(_ index: UInt64) -> String {
+        let digits = String(index)
+        return "segment-" + String(repeating: "0", count: max(0, 12 - digits.count)) + digits + ".log"
+    }
+
+    package static func segmentIndex(_ name: String) -> UInt64? {
+        guard name.hasPrefix("segment-"), name.hasSuffix(".log") else { return nil }
+        return UInt64(name.dropFirst(8).dropLast(4))
+    }
+}
+
+/// One state change in a mailbox's log.
+package enum LogRecord: Equatable, Sendable {
+    /// An event was accepted.
+    case append(id: EventID, sequence: UInt64, priority: Priority, attempts: UInt32, notBefore: Int64?, body: [UInt8])
+    /// The event was handled.
+    case ack(id: EventID)
+    /// Delivery attempt `attempt` starts.
+    case attempt(id: EventID, attempt: UInt32)
+    /// The next attempt waits until `notBefore` (nanoseconds since the epoch).
+    case reschedule(id: EventID, notBefore: Int64?)
+    /// The event exhausted its attempts.
+    case dead(id: EventID, reason: String)
+    /// A dead letter was put back.
+    case requeue(id: EventID)
+    /// An id kept for dedup after its segment was deleted.
+    case seen(id: EventID)
+
+    package var id: EventID {
+        switch self {
+        case .append(let id, _, _, _, _, _), .ack(let id), .attempt(let id, _), .reschedule(let id, _),
+            .dead(let id, _), .requeue(let id), .seen(let id):
+            id
+        }
+    }
+
+    /// The payload bytes (without length and checksum).
+    package func encodePayload() -> [UInt8] {
+        var bytes: [UInt8] = []
+        func put(_ kind: UInt8, _ id: EventID) {
+            bytes.append(kind)
+            bytes.appendLittleEndian(id.high)
+            bytes.appendLittleEndian(id.low)
+        }
+        switch self {
+        case .append(let id, let sequence, let priority, let attempts, let notBefore, let body):
+            bytes.reserveCapacity(47 + body.count)
+            put(1, id)
+            bytes.appendLittleEndian(sequence)
+            bytes.append(priority.rawValue)
+            bytes.appendLittleEndian(attempts)
+            bytes.appendLittleEndian(UInt64(bitPattern: notBefore ?? Int64.min))
+            bytes += body
+        case .ack(let id): put(2, id)
+        case .attempt(let id, let attempt):
+            put(3, id)
+            bytes.appendLittleEndian(attempt)
+        case .reschedule(let id, let notBefore):
+            put(4, id)
+            bytes.appendLittleEndian(UInt64(bitPattern: notBefore ?? Int64.min))
+        case .dead(let id, let reason):
+            put(5, id)
+            bytes += Array(reason.utf8.prefix(4_096))
+        case .requeue(let id): put(6, id)
+        case .seen(let id): put(7, id)
+        }
+        return bytes
+    }
+
+    /// The framed record: length, CRC-32C, payload.
+    package func encode() -> [UInt8] {
+        let payload = encodePayload()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(payload.count + 8)
+        bytes.appendLittleEndian(UInt32(payload.count))
+        bytes.appendLittleEndian(CRC32C.checksum(payload))
+        bytes += payload
+        return bytes
+    }
+
+    /// Decodes a payload; nil when it is malformed.
+    package static func decode(_ payload: ArraySlice<UInt8>) -> LogRecord? {
+        var reader = ByteReader(payload)
+        guard let kind = reader.byte(), let high = reader.uint64(), let low = reader.uint64() else { return nil }
+        let id = EventID(high: high, low: low)
+        func time(_ raw: UInt64) -> Int64? {
+            let value = Int64(bitPattern: raw)
+            return value == Int64.min ? nil : value
+        }
+        switch kind {
+        case 1:
+            guard let sequence = reader.uint64(), let lane = reader.byte(), let priority = Priority(rawValue: lane),
+                let attempts = reader.uint32(), let notBefore = reader.uint64()
+            else { return nil }
+            return .append(
+                id: id,
+                sequence: sequence,
+                priority: priority,
+                attempts: attempts,
+                notBefore: time(notBefore),
+                body: Array(reader.rest)
+            )
+        case 2: return reader.isAtEnd ? .ack(id: id) : nil
+        case 3:
+            guard let attempt = reader.uint32(), reader.isAtEnd else { return nil }
+            return .attempt(id: id, attempt: attempt)
+        case 4:
+            guard let notBefore = reader.uint64(), reader.isAtEnd else { return nil }
+            return .reschedule(id: id, notBefore: time(notBefore))
+        case 5:
+            return .dead(id: id, reason: String(decoding: reader.rest, as: UTF8.self))
+        case 6: return reader.isAtEnd ? .requeue(id: id) : nil
+        case 7: return reader.isAtEnd ? .seen(id: id) : nil
+        default: return nil
+        }
+    }
+}
+
+/// What a scan of one segment found.
+package struct SegmentScan: Sendable {
+    /// Valid records with their offsets.
+    package var records: [(offset: Int, record: LogRecord)] = []
+    /// Byte ranges that failed their checksum or did not decode, followed by valid records.
+    package var corrupt: [Range<Int>] = []
+    /// Where the valid data ends; bytes after it are a torn tail.
+    package var validEnd: Int = LogFormat.headerSize
+    /// The file's size.
+    package var size: Int = 0
+    /// The header was missing or wrong.
+    package var badHeader = false
+
+    /// Bytes after the last valid record that nothing valid follows.
+    package var tornBytes: Int { size - validEnd }
+}
+
+extension LogFormat {
+    /// Scans a segment's bytes. Never allocates more than `maxRecordSize` for a record and
+    /// never trusts a length that fails its checksum: after a bad record it searches forward for
+    /// the next record whose length, checksum and payload are all valid.
+    package static func scan(_ bytes: [UInt8], maxRecordSize: Int) -> SegmentScan {
+        var scan = SegmentScan()
+        scan.size = bytes.count
+        guard bytes.count >= headerSize, Array(bytes[0..<8]) == magic,
+            readUInt32(bytes, at: 8) == version
+        else {
+            scan.badHeader = true
+            scan.validEnd = 0
+            return scan
+        }
+        var offset = headerSize
+        var badStart: Int?
+        while offset < bytes.count {
+            if let (record, next) = record(in: bytes, at: offset, maxRecordSize: maxRecordSize) {
+                if let start = badStart {
+                    scan.corrupt.append(start..<offset)
+                    badStart = nil
+                }
+                scan.records.append((offset, record))
+                offset = next
+                scan.validEnd = next
+            } else {
+                if badStart == nil { badStart = offset }
+                offset += 1
+            }
+        }
+        return scan
+    }
+
+    /// The record at `offset` and the offset after it, if it is complete and valid.
+    package static func record(in bytes: [UInt8], at offset: Int, maxRecordSize: Int) -> (LogRecord, Int)? {
+        guard offset + recordOverhead <= bytes.count else { return nil }
+        let length = Int(readUInt32(bytes, at: offset))
+        guard length >= 17, length <= maxRecordSize, offset + recordOverhead + length <= bytes.count else {
+            return nil
+        }
+        let payload = bytes[(offset + 8)..<(offset + 8 + length)]
+        guard CRC32C.checksum(payload) == readUInt32(bytes, at: offset + 4),
+            let record = LogRecord.decode(payload)
+        else { return nil }
+        return (record, offset + 8 + length)
+    }
+
+    static func readUInt32(_ bytes: [UInt8], at offset: Int) -> UInt32 {
+        var value: UInt32 = 0
+        for index in 0..<4 { value |= UInt32(bytes[offset + index]) << (8 * UInt32(index)) }
+        return value
+    }
+}
+
+extension Array where Element == UInt8 {
+    package mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
+        Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
+    }
+}
+
+/// Bounds-checked little-endian reads.
+package struct ByteReader {
+    private let bytes: ArraySlice<UInt8>
+    private var position: Int
+
+    package init(_ bytes: ArraySlice<UInt8>) {
+        self.bytes = bytes
+        self.position = bytes.startIndex
+    }
+
+    package var isAtEnd: Bool { position == bytes.endIndex }
+    package var rest: ArraySlice<UInt8> { bytes[position...] }
+
+    package mutating func byte() -> UInt8? {
+        guard position < bytes.endIndex else { return nil }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    package mutating func uint32() -> UInt32? { integer() }
+    package mutating func uint64() -> UInt64? { integer() }
+
+    package mutating func integer<T: FixedWidthInteger>() -> T? {
+        let size = MemoryLayout<T>.size
+        guard bytes.endIndex - position >= size else { return nil }
+        var value: T = 0
+        for index in 0..<size { value |= T(bytes[position + index]) << (8 * index) }
+        position += size
+        return value
+    }
+
+    package mutating func take(_ count: Int) -> ArraySlice<UInt8>? {
+        guard count >= 0, bytes.endIndex - position >= count else { return nil }
+        defer { position += count }
+        return bytes[position..<(position + count)]
+    }
+}

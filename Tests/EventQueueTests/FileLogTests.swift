@@ -1,0 +1,330 @@
+import EventQueue
+import Foundation
+import Testing
+
+/// Eight little-endian bytes per Int; anything else does not decode.
+struct IntCodec: RecordCodec {
+    struct Malformed: Error {}
+
+    func encode(_ element: Int) throws -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.appendLittleEndian(UInt64(bitPattern: Int64(element)))
+        return bytes
+    }
+
+    func decode(_ bytes: [UInt8]) throws -> Int {
+        guard bytes.count == 8 else { throw Malformed() }
+        var reader = ByteReader(bytes[...])
+        return Int(Int64(bitPattern: reader.uint64()!))
+    }
+}
+
+/// A fresh private directory under the system temporary directory.
+func temporaryDirectory() -> String {
+    var template = Array((NSTemporaryDirectory() + "/eventbus-test-XXXXXX").utf8CString)
+    let path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    return path
+}
+
+func openLog(
+    _ directory: String,
+    name: String = "mailbox",
+    sync: SyncPolicy = .always,
+    options: FileLogOptions = FileLogOptions(),
+    fileSystem: any FileSystem = PosixFileSystem()
+) throws -> FileLog<Int> {
+    try FileLog(
+        directory: directory,
+        name: name,
+        sync: sync,
+        codec: IntCodec(),
+        options: options,
+        fileSystem: fileSystem
+    )
+}
+
+func trackedConfiguration(maxAttempts: Int = 3) -> QueueConfiguration {
+    QueueConfiguration(
+        capacity: .bounded(100_000, overflow: .suspendPublisher),
+        acknowledgement: .explicit(visibilityTimeout: nil),
+        retry: .immediate(maxAttempts: maxAttempts),
+        dedup: DedupWindow(count: 1_000)
+    )
+}
+
+@Suite struct FileLogTests {
+    @Test func everyRecordKindRoundTrips() {
+        let id = EventID(high: 0xDEAD_BEEF, low: 42)
+        let records: [LogRecord] = [
+            .append(id: id, sequence: 7, priority: .high, attempts: 2, notBefore: 123, body: [1, 2, 3]),
+            .append(id: id, sequence: 8, priority: .low, attempts: 0, notBefore: nil, body: []),
+            .ack(id: id), .attempt(id: id, attempt: 5), .reschedule(id: id, notBefore: -9),
+            .reschedule(id: id, notBefore: nil), .dead(id: id, reason: "poison ☠︎"), .requeue(id: id), .seen(id: id),
+        ]
+        for record in records {
+            let bytes = record.encode()
+            let decoded = LogFormat.record(in: bytes, at: 0, maxRecordSize: 1 << 20)
+            #expect(decoded?.0 == record)
+            #expect(decoded?.1 == bytes.count)
+        }
+    }
+
+    @Test(arguments: [SyncPolicy.always, .batched(interval: .milliseconds(1), count: 10), .none])
+    func appendedEventsSurviveAReopen(sync: SyncPolicy) async throws {
+        let directory = temporaryDirectory()
+        let first = try await WorkQueue.open(
+            name: "q",
+            configuration: trackedConfiguration(),
+            storage: try openLog(directory, sync: sync)
+        )
+        for value in 1...50 { try await first.enqueue(value, id: EventID(high: 1, low: UInt64(value))) }
+        first.terminate()
+        let second = try await WorkQueue.open(
+            name: "q",
+            configuration: trackedConfiguration(),
+            storage: try openLog(directory, sync: sync)
+        )
+        #expect(try await second.takeReady().map(\.element) == Array(1...50))
+    }
+
+    @Test func anAcknowledgedEventIsNotRedeliveredAfterACleanShutdown() async throws {
+        let directory = temporaryDirectory()
+        let first = try await WorkQueue.open(
+            name: "q",
+            configuration: trackedConfiguration(),
+            storage: try openLog(directory)
+        )
+        for value in 1...4 { try await first.enqueue(value, id: EventID(high: 1, low: UInt64(value))) }
+        for lease in try await first.next(maxCount: 2) ?? [] { try await first.ack(lease) }
+        first.terminate()
+        let second = try await WorkQueue.open(
+            name: "q",
+            configuration: trackedConfiguration(),
+            storage: try openLog(directory)
+        )
+        #expect(try await second.takeReady().map(\.element) == [3, 4])
+    }
+
+    @Test func attemptsAndDeadLettersArePersisted() async throws {
+        let directory = temporaryDirectory()
+        let first = try await WorkQueue.open(
+            name: "q",
+            configuration: trackedConfiguration(maxAttempts: 2),
+            storage: try openLog(directory)
+        )
+        try await first.enqueue(1, id: EventID(high: 1, low: 1))
+        try await first.enqueue(2, id: EventID(high: 1, low: 2))
+        let leases = try await first.takeReady()
+        try await first.nack(leases[0], reason: "first failure")
+        let retried = try await first.takeReady()
+        try await first.nack(retried[0], reason: "poison")
+        // Event 2 was delivered once and not settled when the process "died".
+        first.terminate()
+        let second = try await WorkQueue.open(
+            name: "q",
+            configuration: trackedConfiguration(maxAttempts: 2),
+            storage: try openLog(directory)
+        )
+        #expect(second.deadLetters().map(\.element) == [1])
+        #expect(second.deadLetters().first?.reason == "poison")
+        let again = try await second.takeReady()
+        #expect(again.map(\.element) == [2])
+        #expect(again.map(\.attempt) == [2])
+    }
+
+    @Test func dedupSurvivesARestart() async throws {
+        let directory = temporaryDirectory()
+        let first = try await WorkQueue.open(
+            name: "q",
+            configuration: trackedConfiguration(),
+            storage: try openLog(directory)
+        )
+        try await first.enqueue(1, id: EventID(high: 1, low: 1))
+        first.terminate()
+        let second = try await WorkQueue.open(
+            name: "q",
+            configuration: trackedConfiguration(),
+            storage: try openLog(directory)
+        )
+        #expect(try await second.enqueue(1, id: EventID(high: 1, low: 1)) == .duplicate)
+    }
+
+    @Test func aTornTailAtEveryOffsetOfTheLastRecordIsCutAndNothingElseIsLost() async throws {
+        let directory = temporaryDirectory()
+        let log = try openLog(directory)
+        let queue = try await WorkQueue.open(name: "q", configuration: trackedConfiguration(), storage: log)
+        for value in 1...3 { try await queue.enqueue(value, id: EventID(high: 1, low: UInt64(value))) }
+        queue.terminate()
+        let segment = directory + "/mailbox/" + LogFormat.segmentName(1)
+        let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment)))
+        let scan = LogFormat.scan(original, maxRecordSize: 1 << 20)
+        let lastStart = try #require(scan.records.last?.offset)
+        for cut in lastStart..<original.count {
+            try Data(original[0..<cut]).write(to: URL(fileURLWithPath: segment))
+            let reopened = try openLog(directory)
+            let recovered = try reopened.recover()
+            #expect(recovered.pending.map(\.element) == [1, 2])
+            #expect(reopened.recoveryReport.truncatedBytes == cut - lastStart)
+            reopened.close()
+            let size = try FileManager.default.attributesOfItem(atPath: segment)[.size] as? Int
+            #expect(size == lastStart)
+        }
+    }
+
+    @Test func aFlippedBitAnywhereInARecordIsNeverDelivered() async throws {
+        let directory = temporaryDirectory()
+        let queue = try await WorkQueue.open(
+            name: "q",
+            configuration: trackedConfiguration(),
+            storage: try openLog(directory)
+        )
+        for value in [111, 222, 333] { try await queue.enqueue(value, id: EventID(high: 1, low: UInt64(value))) }
+        queue.terminate()
+        let segment = directory + "/mailbox/" + LogFormat.segmentName(1)
+        let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment)))
+        let scan = LogFormat.scan(original, maxRecordSize: 1 << 20)
+        let middle = scan.records[1].offset..<scan.records[2].offset
+        for position in middle {
+            for bit in 0..<8 {
+                var damaged = original
+                damaged[position] ^= UInt8(1 << bit)
+                try Data(damaged).write(to: URL(fileURLWithPath: segment))
+                let reopened = try openLog(directory)
+                let values = try reopened.recover().pending.map(\.element)
+                // The damaged record never comes back; the records around it always do.
+                #expect(values == [111, 333])
+                #expect(reopened.recoveryReport.quarantinedRanges == 1)
+                reopened.close()
+            }
+        }
+    }
+
+    @Test func fullyAcknowledgedSegmentsAreDeleted() async throws {
+        let directory = temporaryDirectory()
+        let options = FileLogOptions(segmentSize: 4_096)
+        let queue = try await WorkQueue.open(
+            name: "q",
+            configuration: trackedConfiguration(),
+            storage: try openLog(directory, sync: .none, options: options)
+        )
+        for value in 0..<500 { try await queue.enqueue(value, id: EventID(high: 1, low: UInt64(value))) }
+        let segmentsBefore = try FileManager.default.contentsOfDirectory(atPath: directory + "/mailbox")
+            .filter { $0.hasPrefix("segment-") }
+        #expect(segmentsBefore.count > 3)
+        while let batch = try await queue.next(maxCount: 100), !batch.isEmpty {
+            for lease in batch { try await queue.ack(lease) }
+            if queue.metrics().depth == 0 { break }
+        }
+        // One more write lets the log roll and compact.
+        try await queue.enqueue(999, id: EventID(high: 2, low: 1))
+        let segmentsAfter = try FileManager.default.contentsOfDirectory(atPath: directory + "/mailbox")
+            .filter { $0.hasPrefix("segment-") }
+        #expect(segmentsAfter.count <= 2)
+        queue.terminate()
+        let reopened = try await WorkQueue.open(
+            name: "q",
+            configuration: trackedConfiguration(),
+            storage: try openLog(directory, options: options)
+        )
+        #expect(try await reopened.takeReady().map(\.element) == [999])
+    }
+
+    @Test func directoriesAre0700AndFiles0600() async throws {
+        let directory = temporaryDirectory()
+        let queue = try await WorkQueue.open(
+            name: "q",
+            configuration: trackedConfiguration(),
+            storage: try openLog(directory)
+        )
+        try await queue.enqueue(1, id: EventID(high: 1, low: 1))
+        let mailbox = directory + "/mailbox"
+        let dirMode = try FileManager.default.attributesOfItem(atPath: mailbox)[.posixPermissions] as? Int
+        #expect(dirMode == 0o700)
+        for name in try FileManager.default.contentsOfDirectory(atPath: mailbox) {
+            let mode = try FileManager.default.attributesOfItem(atPath: mailbox + "/" + name)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(name)")
+        }
+        queue.terminate()
+    }
+
+    @Test func aDirectoryWritableByOthersIsRefused() throws {
+        let directory = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory + "/open", withIntermediateDirectories: false)
+        chmod(directory + "/open", 0o777)
+        #expect(throws: FileLogError.self) { try openLog(directory, name: "open") }
+    }
+
+    @Test func aSymlinkedMailboxIsRefused() throws {
+        let directory = temporaryDirectory()
+        let target = temporaryDirectory()
+        try FileManager.default.createSymbolicLink(atPath: directory + "/link", withDestinationPath: target)
+        #expect(throws: FileLogError.self) { try openLog(directory, name: "link") }
+    }
+
+    @Test(arguments: ["", "..", "a/b", "../escape", "sp ace", String(repeating: "n", count: 129)])
+    func invalidNamesAreRefused(name: String) {
+        #expect(throws: FileLogError.invalidName(name)) { try openLog(temporaryDirectory(), name: name) }
+    }
+
+    @Test func aSecondOpenOfTheSameMailboxIsRefused() throws {
+        let directory = temporaryDirectory()
+        let first = try openLog(directory)
+        #expect(throws: FileLogError.locked(path: directory + "/mailbox/LOCK")) { try openLog(directory) }
+        first.close()
+        try openLog(directory).close()
+    }
+
+    @Test func anOversizedEventIsRefusedBeforeWriting() async throws {
+        struct Big: RecordCodec {
+            func encode(_ element: Int) throws -> [UInt8] { [UInt8](repeating: 7, count: element) }
+            func decode(_ bytes: [UInt8]) throws -> Int { bytes.count }
+        }
+        let directory = temporaryDirectory()
+        let log = try FileLog(
+            directory: directory,
+            name: "big",
+            sync: .always,
+            codec: Big(),
+            options: FileLogOptions(maxRecordSize: 1_000)
+        )
+        let queue = try await WorkQueue.open(name: "q", configuration: trackedConfiguration(), storage: log)
+        await #expect(throws: QueueError.self) { try await queue.enqueue(5_000, id: EventID(high: 1, low: 1)) }
+        try await queue.enqueue(10, id: EventID(high: 1, low: 2))
+        #expect(try await queue.takeReady().map(\.element) == [10])
+    }
+
+    @Test func anUndecodableRecordGoesToTheDeadLettersNotTheConsumer() async throws {
+        let directory = temporaryDirectory()
+        let queue = try await WorkQueue.open(
+            name: "q",
+            configuration: trackedConfiguration(),
+            storage: try openLog(directory)
+        )
+        try await queue.enqueue(1, id: EventID(high: 1, low: 1))
+        queue.terminate()
+        // Append a well-formed record whose body the codec refuses (3 bytes, not 8).
+        let segment = directory + "/mailbox/" + LogFormat.segmentName(1)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: segment))
+        try handle.seekToEnd()
+        try handle.write(
+            contentsOf: LogRecord.append(
+                id: EventID(high: 9, low: 9),
+                sequence: 99,
+                priority: .normal,
+                attempts: 0,
+                notBefore: nil,
+                body: [1, 2, 3]
+            ).encode()
+        )
+        try handle.close()
+        let log = try openLog(directory)
+        let reopened = try await WorkQueue.open(name: "q", configuration: trackedConfiguration(), storage: log)
+        #expect(try await reopened.takeReady().map(\.element) == [1])
+        #expect(log.recoveryReport.undecodable == [EventID(high: 9, low: 9)])
+        reopened.terminate()
+        // It stays out of the way on the next open too.
+        let again = try openLog(directory)
+        #expect(try again.recover().pending.map(\.element) == [1])
+        again.close()
+    }
+}
