@@ -608,6 +608,12 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         return accepted
     }
 
+    /// Whether deliveries are tracked until acknowledged (``AcknowledgementMode/explicit(visibilityTimeout:)``).
+    public var isTracked: Bool {
+        if case .explicit = configuration.acknowledgement { return true }
+        return false
+    }
+
     /// Whether the queue calls storage (then ``tryEnqueue(_:id:priority:notBefore:)`` is unavailable).
     package var hasStorage: Bool { storage != nil }
 

@@ -13,6 +13,13 @@ extension WorkQueue {
     }
 }
 
+extension WorkQueue {
+    /// Takes what is ready, or nothing without waiting when nothing is.
+    func readyNow() async throws -> [Lease<Element>] {
+        metrics().depth == 0 ? [] : try await takeReady()
+    }
+}
+
 func makeQueue(
     capacity: Capacity = .unbounded,
     acknowledgement: AcknowledgementMode = .none,

@@ -75,7 +75,9 @@ public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
                 queue.complete(buffer.count)
                 buffer = []
                 index = 0
-                guard let batch = try await queue.next() else {
+                // Tracked (and durable) deliveries are taken one at a time: a prefetched delivery would
+                // count as attempted, and its visibility timeout would run, before it is handled.
+                guard let batch = try await queue.next(maxCount: queue.isTracked ? 1 : 64) else {
                     lifetime.subscription.cancel()
                     return nil
                 }

@@ -1,0 +1,239 @@
+import EventBus
+import EventBusTesting
+import Foundation
+import Testing
+
+func temporaryFolder() -> String {
+    var template = Array((NSTemporaryDirectory() + "/eventbus-bus-XXXXXX").utf8CString)
+    return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+}
+
+struct Blob: DataEvent {
+    let data: Data
+    init(data: Data) { self.data = data }
+}
+
+struct Line: TextEvent {
+    let text: String
+    init(text: String) { self.text = text }
+}
+
+struct NotCodable: Event {
+    let value: Int
+}
+
+@Suite struct DurableMailboxTests {
+    @Test func acceptedButUnhandledEventsAreRedeliveredAfterACrash() async throws {
+        let directory = temporaryFolder()
+        let mailbox = Mailbox.durable(name: "billing", directory: directory, sync: .always)
+        do {
+            let bus = Bus()
+            let billing = try await bus.subscribe(
+                to: OrderPlaced.self,
+                mailbox: mailbox,
+                retry: .immediate(maxAttempts: 3)
+            )
+            for id in 1...5 { try await bus.publish(OrderPlaced(id: id, total: id * 100)) }
+            var iterator = billing.makeAsyncIterator()
+            _ = try await iterator.next()  // 1 is handed out...
+            _ = try await iterator.next()  // ...and acknowledged when 2 is asked for; then the "crash"
+        }
+        let bus = Bus()
+        let billing = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox, retry: .immediate(maxAttempts: 3))
+        var received: [OrderPlaced] = []
+        var attempts: [Int] = []
+        for try await delivery in billing {
+            received.append(delivery.event)
+            attempts.append(delivery.metadata.attempt)
+            if received.count == 4 { break }
+        }
+        #expect(received.map(\.id) == [2, 3, 4, 5])
+        #expect(received.map(\.total) == [200, 300, 400, 500])
+        #expect(attempts == [2, 1, 1, 1])
+        await bus.shutdown()
+    }
+
+    @Test func metadataSurvivesTheDisk() async throws {
+        let directory = temporaryFolder()
+        let mailbox = Mailbox.durable(name: "meta", directory: directory, sync: .none)
+        let report: PublishReport
+        do {
+            let bus = Bus()
+            let kept = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+            report = try await bus.publish(
+                OrderPlaced(id: 1),
+                priority: .high,
+                headers: ["tenant": "acme", "trace": "t-1"],
+                correlationID: "c-9"
+            )
+            await bus.shutdown(draining: .zero)
+            _ = kept
+        }
+        let bus = Bus()
+        var iterator = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox).makeAsyncIterator()
+        let delivery = try #require(try await iterator.next())
+        #expect(delivery.metadata.id == report.eventID)
+        #expect(delivery.metadata.priority == .high)
+        #expect(delivery.metadata.headers == ["tenant": "acme", "trace": "t-1"])
+        #expect(delivery.metadata.correlationID == "c-9")
+        await bus.shutdown()
+    }
+
+    @Test func handledEventsAreNotRedeliveredAfterACleanShutdown() async throws {
+        let directory = temporaryFolder()
+        let mailbox = Mailbox.durable(name: "clean", directory: directory, sync: .batched)
+        do {
+            let bus = Bus()
+            let handled = Collector<Int>()
+            try await bus.consume(OrderPlaced.self, mailbox: mailbox) { handled.append($0.id) }
+            for id in 1...50 { try await bus.publish(OrderPlaced(id: id)) }
+            let report = await bus.shutdown(draining: .seconds(30))
+            #expect(report.drained)
+            #expect(handled.count == 50)
+        }
+        let bus = Bus()
+        let again = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+        #expect(again.metrics().depth == 0)
+        await bus.shutdown()
+    }
+
+    @Test func aPoisonEventIsDeadLetteredAndStaysDeadAcrossARestart() async throws {
+        let directory = temporaryFolder()
+        let mailbox = Mailbox.durable(name: "poison", directory: directory, sync: .none)
+        do {
+            let bus = Bus()
+            let consumer = try await bus.consume(OrderPlaced.self, mailbox: mailbox, retry: .immediate(maxAttempts: 2))
+            {
+                order in
+                if order.id == 13 { throw Boom(code: 13) }
+            }
+            try await bus.publish(OrderPlaced(id: 13))
+            try await bus.publish(OrderPlaced(id: 14))
+            await bus.waitUntilIdle()
+            #expect(consumer.deadLetters().map(\.element.event.id) == [13])
+            await bus.shutdown()
+        }
+        let bus = Bus()
+        let reopened = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+        #expect(reopened.deadLetters().map(\.element.event.id) == [13])
+        #expect(reopened.deadLetters().first?.reason == "boom 13")
+        #expect(reopened.metrics().depth == 0)
+        #expect(try await reopened.requeueDeadLetters() == 1)
+        var iterator = reopened.makeAsyncIterator()
+        #expect(try await iterator.next()?.event.id == 13)
+        await bus.shutdown()
+    }
+
+    @Test func aSecondSubscriberOfTheSameDurableMailboxIsRefused() async throws {
+        let directory = temporaryFolder()
+        let mailbox = Mailbox.durable(name: "exclusive", directory: directory)
+        let bus = Bus()
+        let first = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+        await #expect {
+            try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+        } throws: { error in
+            guard case BusError.mailboxUnavailable(let name, .locked) = error else { return false }
+            return name == "exclusive"
+        }
+        first.cancel()
+        _ = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+        await bus.shutdown()
+    }
+
+    @Test func badMailboxNamesAreRefused() async throws {
+        let bus = Bus()
+        await #expect(throws: BusError.self) {
+            try await bus.subscribe(
+                to: OrderPlaced.self,
+                mailbox: .durable(name: "../etc", directory: temporaryFolder())
+            )
+        }
+    }
+
+    @Test func anEventTypeWithoutACodecCannotBeDurable() async throws {
+        let bus = Bus()
+        await #expect {
+            try await bus.subscribe(to: NotCodable.self, mailbox: .durable(name: "x", directory: temporaryFolder()))
+        } throws: { error in
+            guard case BusError.codec(.noCodec) = error else { return false }
+            return true
+        }
+    }
+
+    @Test func protocolSubscriptionsCannotBeDurable() async throws {
+        let bus = Bus()
+        await #expect(throws: BusError.self) {
+            try await bus.subscribe(
+                matching: (any OrderEvent).self,
+                mailbox: .durable(name: "x", directory: temporaryFolder())
+            )
+        }
+    }
+
+    @Test func binaryAndTextCodecsRoundTripThroughTheDisk() async throws {
+        let directory = temporaryFolder()
+        let bytes = Data((0...255).map { UInt8($0) })
+        do {
+            let bus = Bus()
+            let blobs = try await bus.subscribe(
+                to: Blob.self,
+                mailbox: .durable(name: "blobs", directory: directory, sync: .none),
+                codec: DataEventCodec()
+            )
+            let lines = try await bus.subscribe(
+                to: Line.self,
+                mailbox: .durable(name: "lines", directory: directory, sync: .none),
+                codec: TextEventCodec()
+            )
+            try await bus.publish(Blob(data: bytes))
+            try await bus.publish(Line(text: "héllo, wörld"))
+            await bus.shutdown(draining: .zero)
+            _ = (blobs, lines)
+        }
+        let bus = Bus()
+        var blobs = try await bus.subscribe(
+            to: Blob.self,
+            mailbox: .durable(name: "blobs", directory: directory),
+            codec: DataEventCodec()
+        ).makeAsyncIterator()
+        var lines = try await bus.subscribe(
+            to: Line.self,
+            mailbox: .durable(name: "lines", directory: directory),
+            codec: TextEventCodec()
+        ).makeAsyncIterator()
+        #expect(try await blobs.next()?.event.data == bytes)
+        #expect(try await lines.next()?.event.text == "héllo, wörld")
+        await bus.shutdown()
+    }
+
+    @Test func aRecordOfAnotherEventTypeIsDeadLetteredNotDecoded() async throws {
+        let directory = temporaryFolder()
+        do {
+            let bus = Bus()
+            let lines = try await bus.subscribe(
+                to: Line.self,
+                mailbox: .durable(name: "shared", directory: directory, sync: .none),
+                codec: TextEventCodec()
+            )
+            try await bus.publish(Line(text: "not an order"))
+            await bus.shutdown(draining: .zero)
+            _ = lines
+        }
+        let bus = Bus()
+        let orders = try await bus.subscribe(
+            to: OrderPlaced.self,
+            mailbox: .durable(name: "shared", directory: directory)
+        )
+        #expect(orders.metrics().depth == 0)
+        #expect(orders.metrics().deadLetters == 0)
+        await bus.shutdown()
+    }
+
+    @Test func codecsRoundTripAndRefuseBadInput() throws {
+        let json = JSONEventCodec<OrderPlaced>()
+        #expect(try json.decode(json.encode(OrderPlaced(id: 3, total: 4))) == OrderPlaced(id: 3, total: 4))
+        #expect(throws: CodecError.self) { try json.decode(Array("{not json".utf8)) }
+        #expect(throws: CodecError.self) { try TextEventCodec<Line>().decode([0xFF, 0xFE]) }
+        #expect(try DataEventCodec<Blob>().decode([1, 2]).data == Data([1, 2]))
+    }
+}
