@@ -1,1 +1,53 @@
-print("x")
+import CommandLineSupport
+import Foundation
+
+/// `eventbus`: benchmarks and tools for durable mailboxes.
+let commands: [(name: String, summary: String)] = [
+    ("bench", "measure every strategy against its baselines (use -c release)"),
+    ("inspect", "list the durable mailboxes in a directory: depth, in-flight, dead letters, segments, bytes"),
+    ("verify", "check every record's checksum; exits 1 on corruption"),
+    ("dump", "print the pending events and dead letters of one mailbox"),
+    ("requeue-dead", "move a mailbox's dead letters back to pending"),
+    ("crashtest", "kill a publishing child process again and again; check nothing acknowledged is lost"),
+]
+
+let topHelp = """
+    eventbus — tools for EventBus
+
+    usage: eventbus COMMAND [arguments] [--help]
+
+    commands:
+    \(commands.map { "  " + $0.name.padding(toLength: 14, withPad: " ", startingAt: 0) + $0.summary }.joined(separator: "\n"))
+    """
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let command = arguments.first, command != "--help", command != "-h" else {
+    print(topHelp)
+    exit(arguments.isEmpty ? 64 : 0)
+}
+let rest = Array(arguments.dropFirst())
+
+do {
+    let status: Int32
+    switch command {
+    case "bench": status = try await Bench.run(rest)
+    case "inspect": status = try MailboxTools.inspect(rest)
+    case "verify": status = try MailboxTools.verify(rest)
+    case "dump": status = try MailboxTools.dump(rest)
+    case "requeue-dead": status = try await MailboxTools.requeueDead(rest)
+    case "crashtest": status = try await CrashTest.run(rest)
+    case "crashtest-child": status = try await CrashTest.child(rest)
+    default: throw ArgumentError.unknownCommand(command, known: commands.map(\.name))
+    }
+    exit(status)
+} catch let error as ArgumentError {
+    if error.exitCode == 0 {
+        print(error.description)
+    } else {
+        FileHandle.standardError.write(Data("eventbus: \(error)\n".utf8))
+    }
+    exit(error.exitCode)
+} catch {
+    FileHandle.standardError.write(Data("eventbus \(command): \(error)\n".utf8))
+    exit(1)
+}

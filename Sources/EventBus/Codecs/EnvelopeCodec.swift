@@ -72,3 +72,23 @@ struct EnvelopeCodec<E: Event>: RecordCodec {
         return text
     }
 }
+
+/// The event name and body of a stored envelope, without decoding the event (for tools).
+package func peekEnvelope(_ bytes: [UInt8]) -> (name: String, correlationID: String?, body: [UInt8])? {
+    var reader = ByteReader(bytes[...])
+    func string() -> String?? {
+        guard let length: UInt16 = reader.integer() else { return nil }
+        if length == UInt16.max { return .some(nil) }
+        guard let raw = reader.take(Int(length)), let text = String(validating: raw, as: UTF8.self) else {
+            return nil
+        }
+        return .some(text)
+    }
+    guard let name = string() ?? nil, let correlation = string(), string() != nil,
+        let _: Int64 = reader.integer(), let count: UInt16 = reader.integer()
+    else { return nil }
+    for _ in 0..<count {
+        guard string() != nil, string() != nil else { return nil }
+    }
+    return (name, correlation, Array(reader.rest))
+}

@@ -1,0 +1,123 @@
+import CommandLineSupport
+import EventBus
+import Foundation
+
+/// `inspect`, `verify`, `dump` and `requeue-dead`.
+enum MailboxTools {
+    static let inspectSpec = CommandSpec(
+        name: "eventbus inspect", summary: "list the durable mailboxes under DIR", positionals: ["DIR"])
+    static let verifySpec = CommandSpec(
+        name: "eventbus verify", summary: "check every record's CRC under DIR; exit 1 on corruption",
+        positionals: ["DIR"])
+    static let dumpSpec = CommandSpec(
+        name: "eventbus dump", summary: "print a mailbox's pending events and dead letters", positionals: ["DIR"],
+        options: [OptionSpec("--mailbox", value: "NAME", help: "the mailbox (required)")])
+    static let requeueSpec = CommandSpec(
+        name: "eventbus requeue-dead", summary: "move a mailbox's dead letters back to pending",
+        positionals: ["DIR"], options: [OptionSpec("--mailbox", value: "NAME", help: "the mailbox (required)")])
+
+    static func inspect(_ arguments: [String]) throws -> Int32 {
+        let directory = try inspectSpec.parse(arguments).positionals[0]
+        let inspector = LogInspector()
+        let names = try inspector.mailboxes(in: directory)
+        guard !names.isEmpty else {
+            print("no durable mailboxes under \(directory)")
+            return 0
+        }
+        var rows: [[String]] = [["mailbox", "depth", "in-flight", "dead", "segments", "bytes", "records", "status"]]
+        for name in names {
+            let report = try inspector.inspect(directory + "/" + name, name: name)
+            rows.append([
+                name, String(report.pending.count), String(report.inFlight), String(report.dead.count),
+                String(report.segments.count), String(report.bytes), String(report.records),
+                report.isCorrupt ? "CORRUPT" : (report.tornBytes.isEmpty ? "ok" : "torn tail"),
+            ])
+        }
+        print(Table.render(rows))
+        return 0
+    }
+
+    static func verify(_ arguments: [String]) throws -> Int32 {
+        let directory = try verifySpec.parse(arguments).positionals[0]
+        let inspector = LogInspector()
+        var corrupt = false
+        let names = try inspector.mailboxes(in: directory)
+        for name in names {
+            let report = try inspector.inspect(directory + "/" + name, name: name)
+            for (segment, range) in report.corruptRanges {
+                print("\(name)/\(segment): corrupt bytes \(range.lowerBound)..<\(range.upperBound)")
+            }
+            for segment in report.badHeaders { print("\(name)/\(segment): bad header") }
+            for (segment, bytes) in report.tornBytes {
+                print("\(name)/\(segment): torn tail of \(bytes) bytes (cut when the mailbox next opens)")
+            }
+            corrupt = corrupt || report.isCorrupt
+            print("\(name): \(report.records) records in \(report.segments.count) segments, "
+                + (report.isCorrupt ? "CORRUPT" : "ok"))
+        }
+        print("verify: \(names.count) mailboxes, \(corrupt ? "corruption found" : "no corruption")")
+        return corrupt ? 1 : 0
+    }
+
+    static func dump(_ arguments: [String]) throws -> Int32 {
+        let parsed = try dumpSpec.parse(arguments)
+        let name = try mailbox(parsed)
+        try FileLogError.validate(name: name)
+        let directory = parsed.positionals[0]
+        let report = try LogInspector().inspect(directory + "/" + name, name: name)
+        var rows: [[String]] = [["state", "id", "seq", "attempts", "lane", "event", "body"]]
+        for event in report.pending + report.dead {
+            let peek = peekEnvelope(event.body)
+            rows.append([
+                event.deadReason.map { "dead: \($0)" } ?? (event.attempts > 0 ? "in-flight" : "pending"),
+                event.id.description, String(event.sequence), String(event.attempts), "\(event.priority)",
+                peek?.name ?? "?", preview(peek?.body ?? event.body),
+            ])
+        }
+        print(Table.render(rows))
+        print("\(report.pending.count) pending, \(report.dead.count) dead")
+        return 0
+    }
+
+    static func requeueDead(_ arguments: [String]) async throws -> Int32 {
+        let parsed = try requeueSpec.parse(arguments)
+        let name = try mailbox(parsed)
+        let log = try FileLog(directory: parsed.positionals[0], name: name, sync: .always, codec: RawRecordCodec())
+        defer { log.close() }
+        let recovered = try log.recover()
+        let ids = recovered.deadLetters.map(\.event.id)
+        if !ids.isEmpty { try await log.requeue(ids) }
+        print("requeued \(ids.count) dead letters in \(name)")
+        return 0
+    }
+
+    private static func mailbox(_ parsed: ParsedArguments) throws(ArgumentError) -> String {
+        guard let name = parsed.value("--mailbox") else {
+            throw .missingArgument("--mailbox NAME", command: "eventbus")
+        }
+        return name
+    }
+
+    /// The body as text when it is printable UTF-8, else as hex; at most 60 characters.
+    static func preview(_ bytes: [UInt8]) -> String {
+        if let text = String(validating: bytes, as: UTF8.self), text.unicodeScalars.allSatisfy({ $0.value >= 0x20 }) {
+            return text.count > 60 ? String(text.prefix(57)) + "..." : text
+        }
+        let hex = bytes.prefix(28).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
+        return hex.joined() + (bytes.count > 28 ? "..." : "")
+    }
+}
+
+/// Aligned text tables.
+enum Table {
+    static func render(_ rows: [[String]]) -> String {
+        guard let header = rows.first else { return "" }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.enumerated().map { index, row in
+            let line = row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+            return index == 0 ? line + "\n" + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") : line
+        }.joined(separator: "\n")
+    }
+}
