@@ -139,7 +139,7 @@ enum CrashTest {
     }
 
     private static func makeTemporaryDirectory() -> String {
-        var template = Array((NSTemporaryDirectory() + "/eventbus-crashtest-XXXXXX").utf8CString)
+        var template = Array((URL(fileURLWithPath: NSTemporaryDirectory()).path + "/eventbus-crashtest-XXXXXX").utf8CString)
         return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 func temporaryFolder() -> String {
-    var template = Array((NSTemporaryDirectory() + "/eventbus-bus-XXXXXX").utf8CString)
+    var template = Array((URL(fileURLWithPath: NSTemporaryDirectory()).path + "/eventbus-bus-XXXXXX").utf8CString)
     return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
 }
 

@@ -21,7 +21,7 @@ struct IntCodec: RecordCodec {
 
 /// A fresh private directory under the system temporary directory.
 func temporaryDirectory() -> String {
-    var template = Array((NSTemporaryDirectory() + "/eventbus-test-XXXXXX").utf8CString)
+    var template = Array((URL(fileURLWithPath: NSTemporaryDirectory()).path + "/eventbus-test-XXXXXX").utf8CString)
     let path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
     return path
 }

@@ -43,14 +43,28 @@ public struct HandlerFailure: Event, CustomStringConvertible {
     public let eventID: EventID
     /// The error.
     public let error: any Error
+    /// Which delivery of the event failed (1 for the first).
+    public let attempt: Int
+    /// Whether the failure sent the event to the dead letters (its last attempt).
+    public let deadLettered: Bool
 
     /// Creates a failure record.
-    public init(subscriptionID: UInt64, strategy: Strategy, eventName: String, eventID: EventID, error: any Error) {
+    public init(
+        subscriptionID: UInt64,
+        strategy: Strategy,
+        eventName: String,
+        eventID: EventID,
+        error: any Error,
+        attempt: Int = 1,
+        deadLettered: Bool = false
+    ) {
         self.subscriptionID = subscriptionID
         self.strategy = strategy
         self.eventName = eventName
         self.eventID = eventID
         self.error = error
+        self.attempt = attempt
+        self.deadLettered = deadLettered
     }
 
     /// "observer #3 failed on MyApp.OrderPlaced <id>: <error>".

@@ -144,7 +144,10 @@ extension Bus {
                             strategy: strategy,
                             eventName: typeName(T.self),
                             eventID: delivery.metadata.id,
-                            error: error
+                            error: error,
+                            attempt: delivery.metadata.attempt,
+                            deadLettered: deliveries.queue.isTracked
+                                && delivery.metadata.attempt >= deliveries.queue.configuration.retry.maxAttempts
                         ),
                         while: T.self
                     )

@@ -70,6 +70,8 @@ public struct RecoveryReport: Sendable, Hashable {
 public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// `<directory>/<name>`.
     public let path: String
+    /// The mailbox name.
+    public let name: String
     /// The sync policy.
     public let sync: SyncPolicy
     /// The limits.
@@ -135,6 +137,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         try FileLogError.validate(name: name)
         let root = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
         self.path = root + "/" + name
+        self.name = name
         self.sync = sync
         self.options = options
         self.codec = codec
