@@ -17,8 +17,10 @@ struct PageFetched: Event {
 }
 
 let spec = CommandSpec(
-    name: "swift run AsyncPipeline", summary: "concurrent fetch stage, gathered processing stage",
-    options: [OptionSpec("--pages", value: "N", help: "pages to fetch (default 8)")])
+    name: "swift run AsyncPipeline",
+    summary: "concurrent fetch stage, gathered processing stage",
+    options: [OptionSpec("--pages", value: "N", help: "pages to fetch (default 8)")]
+)
 
 do {
     let pages = try spec.parse(Array(CommandLine.arguments.dropFirst())).int("--pages", default: 8, in: 1...200)
@@ -54,7 +56,9 @@ do {
     let elapsed = ContinuousClock.now - start
     let gathered = words.withLock { $0 }
     print("\nprocessed \(gathered.count) pages, \(gathered.values.reduce(0, +)) words in total")
-    print("elapsed \(elapsed.formatted(.units(allowed: [.milliseconds]))) for \(pages) fetches of \(latency.formatted(.units(allowed: [.milliseconds]))) each")
+    print(
+        "elapsed \(elapsed.formatted(.units(allowed: [.milliseconds]))) for \(pages) fetches of \(latency.formatted(.units(allowed: [.milliseconds]))) each"
+    )
     print("(sequentially that would be \((latency * pages).formatted(.units(allowed: [.milliseconds]))))")
     await bus.shutdown()
 } catch let error as ArgumentError {

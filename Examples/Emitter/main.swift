@@ -30,7 +30,9 @@ func main() async throws {
     try bus.on(UserSignedUp.self) { user in log.append("welcome mail to \(user.name)") }
     try bus.on(UserSignedUp.self) { user in log.append("analytics: signup by \(user.name)") }
     try bus.once(UserLoggedIn.self) { user in log.append("first login ever: \(user.name)") }
-    let audit = try bus.on(matching: (any UserEvent).self) { event in log.append("audit: \(type(of: event)) \(event.name)") }
+    let audit = try bus.on(matching: (any UserEvent).self) { event in
+        log.append("audit: \(type(of: event)) \(event.name)")
+    }
 
     try await bus.publish(UserSignedUp(name: "ada"))
     try await bus.publish(UserLoggedIn(name: "ada"))

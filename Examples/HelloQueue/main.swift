@@ -13,8 +13,10 @@ struct Greeting: Event {
 }
 
 let spec = CommandSpec(
-    name: "swift run HelloQueue", summary: "producer and two competing consumers on the queue \"hello\"",
-    options: [OptionSpec("--messages", value: "N", help: "how many messages to send (default 10)")])
+    name: "swift run HelloQueue",
+    summary: "producer and two competing consumers on the queue \"hello\"",
+    options: [OptionSpec("--messages", value: "N", help: "how many messages to send (default 10)")]
+)
 
 /// What each consumer received, in order.
 final class Received: Sendable {
@@ -24,7 +26,11 @@ final class Received: Sendable {
 }
 
 do {
-    let messages = try spec.parse(Array(CommandLine.arguments.dropFirst())).int("--messages", default: 10, in: 1...100_000)
+    let messages = try spec.parse(Array(CommandLine.arguments.dropFirst())).int(
+        "--messages",
+        default: 10,
+        in: 1...100_000
+    )
     let bus = Bus()
     let received = Received()
     for consumer in ["A", "B"] {
@@ -43,7 +49,9 @@ do {
     print("")
     for consumer in all.keys.sorted() {
         let numbers = all[consumer] ?? []
-        print("consumer \(consumer): \(numbers.count) messages, in FIFO order: \(numbers == numbers.sorted() ? "yes" : "NO")")
+        print(
+            "consumer \(consumer): \(numbers.count) messages, in FIFO order: \(numbers == numbers.sorted() ? "yes" : "NO")"
+        )
     }
     print("delivered exactly once: \(everything.count == messages && Set(everything).count == messages ? "yes" : "NO")")
     await bus.shutdown()

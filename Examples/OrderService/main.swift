@@ -61,18 +61,26 @@ actor OrderDesk {
         let order = OrderPlaced(id: next, customer: customer, cents: cents)
         next += 1
         try await bus.publish(order)
-        say("  desk      placed  #\(order.id) for \(customer) \(money(order.cents)): stock reserved, billing event on disk")
+        say(
+            "  desk      placed  #\(order.id) for \(customer) \(money(order.cents)): stock reserved, billing event on disk"
+        )
     }
 }
 
 let customers = ["ada", "grace", "alan", "edsger", "barbara", "ken", "margaret", "linus", "radia", "donald"]
 let spec = CommandSpec(
-    name: "swift run OrderService", summary: "the EventBus tour: observer, callback, durable mailbox, crash, restart",
+    name: "swift run OrderService",
+    summary: "the EventBus tour: observer, callback, durable mailbox, crash, restart",
     options: [
-        OptionSpec("--dir", value: "PATH", help: "where the durable billing mailbox lives (default: a temporary folder)"),
+        OptionSpec(
+            "--dir",
+            value: "PATH",
+            help: "where the durable billing mailbox lives (default: a temporary folder)"
+        ),
         OptionSpec("--orders", value: "N", help: "orders to place before the crash (default 10)"),
         OptionSpec("--phase", value: "NAME", help: "internal: run the phase that crashes"),
-    ])
+    ]
+)
 
 /// Prints a line at once (unbuffered), so that nothing is lost when the process is killed.
 func say(_ line: String) {
@@ -116,7 +124,10 @@ func restartPhase(directory: String) async throws {
     let failures = Collector()
     try bus.on(HandlerFailure.self) { failure in
         failures.add()
-        say("  billing   ✗ \(failure.error) (delivery \(failure.attempt))" + (failure.deadLettered ? " → dead letters" : " → retry"))
+        say(
+            "  billing   ✗ \(failure.error) (delivery \(failure.attempt))"
+                + (failure.deadLettered ? " → dead letters" : " → retry")
+        )
     }
     let mailbox = try await bus.consume(OrderPlaced.self, mailbox: billingMailbox(directory), retry: retry) {
         order in try await billing.bill(order)
@@ -151,7 +162,11 @@ func printMetrics(_ metrics: BusMetrics) {
         }
     let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
     for (index, row) in rows.enumerated() {
-        say(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+        say(
+            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(
+                separator: "  "
+            )
+        )
         if index == 0 { say(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")) }
     }
 }
@@ -174,7 +189,9 @@ do {
     let directory =
         parsed.value("--dir")
         ?? {
-            var template = Array((URL(fileURLWithPath: NSTemporaryDirectory()).path + "/orderservice-XXXXXX").utf8CString)
+            var template = Array(
+                (URL(fileURLWithPath: NSTemporaryDirectory()).path + "/orderservice-XXXXXX").utf8CString
+            )
             return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
         }()
     if parsed.value("--phase") == "crash" {

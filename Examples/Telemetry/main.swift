@@ -12,8 +12,10 @@ struct Reading: Event {
 }
 
 let spec = CommandSpec(
-    name: "swift run Telemetry", summary: "floods, backpressure, drop policies and priority alerts",
-    options: [OptionSpec("--readings", value: "N", help: "readings to publish (default 50000)")])
+    name: "swift run Telemetry",
+    summary: "floods, backpressure, drop policies and priority alerts",
+    options: [OptionSpec("--readings", value: "N", help: "readings to publish (default 50000)")]
+)
 
 /// A consumer that handles readings at a fixed pace and notes where alerts landed.
 final class Consumer: Sendable {
@@ -41,7 +43,11 @@ final class Consumer: Sendable {
 }
 
 do {
-    let total = try spec.parse(Array(CommandLine.arguments.dropFirst())).int("--readings", default: 50_000, in: 1_000...10_000_000)
+    let total = try spec.parse(Array(CommandLine.arguments.dropFirst())).int(
+        "--readings",
+        default: 50_000,
+        in: 1_000...10_000_000
+    )
     let bus = Bus()
     let consumers = [
         Consumer(name: "dashboard (dropOldest)", policy: .dropOldest),
@@ -59,7 +65,8 @@ do {
         if isAlert { alerts += 1 }
         try await bus.publish(
             Reading(sensor: index % 64, value: Double(index % 1_000) / 10, isAlert: isAlert),
-            priority: isAlert ? .high : .low)
+            priority: isAlert ? .high : .low
+        )
         if index % 2_500 == 0 || index == total - 1 {
             let done = Double(index + 1) / Double(total)
             let bar = String(repeating: "█", count: Int(done * 30)) + String(repeating: "·", count: 30 - Int(done * 30))
@@ -72,16 +79,20 @@ do {
     while mailboxes[2].metrics().depth > 0 { try await Task.sleep(for: .milliseconds(10)) }
     print("\n")
     let seconds = Double(publishTime.components.seconds) + Double(publishTime.components.attoseconds) / 1e18
-    print("published \(total) readings (\(alerts) high-priority alerts) in \(String(format: "%.2f", seconds)) s: \(Int(Double(total) / seconds)) readings/s\n")
+    print(
+        "published \(total) readings (\(alerts) high-priority alerts) in \(String(format: "%.2f", seconds)) s: \(Int(Double(total) / seconds)) readings/s\n"
+    )
     print("consumer                     handled   dropped  alerts seen")
     print("───────────────────────────  ────────  ───────  ───────────")
     for (consumer, mailbox) in zip(consumers, mailboxes) {
         let metrics = mailbox.metrics()
         print(
             consumer.name.padding(toLength: 27, withPad: " ", startingAt: 0) + "  "
-                + String(consumer.handled.load(ordering: .relaxed)).padding(toLength: 8, withPad: " ", startingAt: 0) + "  "
+                + String(consumer.handled.load(ordering: .relaxed)).padding(toLength: 8, withPad: " ", startingAt: 0)
+                + "  "
                 + String(metrics.dropped).padding(toLength: 7, withPad: " ", startingAt: 0) + "  "
-                + String(consumer.alertPositions.withLock { $0.count }))
+                + String(consumer.alertPositions.withLock { $0.count })
+        )
     }
     print("\nthe archive never dropped a reading: its publisher waited instead (backpressure);")
     print("alerts travel in the high lane and overtake the low-priority bulk waiting in every mailbox.")

@@ -1,6 +1,165 @@
 import CommandLineSupport
+import EventBus
 import Foundation
+import Synchronization
 
+/// `eventbus bench`: every strategy measured side by side with its baselines, in one run.
+/// Goals are ratios within the run, never absolute times; nothing here asserts.
 enum Bench {
-    static func run(_ arguments: [String]) async throws -> Int32 { 0 }
+    static let spec = CommandSpec(
+        name: "eventbus bench",
+        summary: "measure every strategy against its baselines (build with -c release)",
+        options: [
+            OptionSpec("--quick", help: "fewer events per row (about a minute)"),
+            OptionSpec("--json", help: "print the results as JSON on stdout (progress goes to stderr)"),
+            OptionSpec("--filter", value: "TEXT", help: "only rows whose name contains TEXT"),
+            OptionSpec("--dir", value: "PATH", help: "directory for the durable rows (default: a temporary one)"),
+        ]
+    )
+
+    struct Row {
+        let name: String
+        let nsPerEvent: Double
+        let deliveries: Int
+        var bytes: Double?
+        var note: String = ""
+        var eventsPerSecond: Double { nsPerEvent > 0 ? 1e9 / nsPerEvent : 0 }
+    }
+
+    static func run(_ arguments: [String]) async throws -> Int32 {
+        let parsed = try spec.parse(arguments)
+        let quick = parsed.has("--quick")
+        let json = parsed.has("--json")
+        let filter = parsed.value("--filter")
+        let directory = parsed.value("--dir") ?? makeTemporaryDirectory()
+        let scale = quick ? 1 : 5
+        var rows: [Row] = []
+        let suite = Suite(scale: scale, directory: directory)
+        for (name, deliveries, body) in suite.cases where filter.map({ name.contains($0) }) ?? true {
+            FileHandle.standardError.write(Data("bench: \(name)…\n".utf8))
+            var samples: [Row] = []
+            for _ in 0..<3 { samples.append(try await body()) }
+            var row = samples.sorted { $0.nsPerEvent < $1.nsPerEvent }[1]
+            row = Row(name: name, nsPerEvent: row.nsPerEvent, deliveries: deliveries, bytes: row.bytes, note: row.note)
+            rows.append(row)
+        }
+        if json {
+            print(renderJSON(rows))
+        } else {
+            print(renderTable(rows))
+            print("")
+            print(renderGoals(rows))
+        }
+        return 0
+    }
+
+    // MARK: Output
+
+    static func renderTable(_ rows: [Row]) -> String {
+        let hop = rows.first { $0.name == "baseline-actor-hop" }?.nsPerEvent
+        var table: [[String]] = [["row", "ns/event", "events/s", "× actor hop", "notes"]]
+        for row in rows {
+            var notes: [String] = []
+            if row.deliveries > 1 { notes.append("each event makes \(row.deliveries) deliveries") }
+            if let bytes = row.bytes { notes.append("\(Int(bytes)) bytes") }
+            if !row.note.isEmpty { notes.append(row.note) }
+            table.append([
+                row.name, String(format: "%.1f", row.nsPerEvent), String(format: "%.0f", row.eventsPerSecond),
+                hop.map { String(format: "%.2f", row.nsPerEvent / $0) } ?? "-", notes.joined(separator: "; "),
+            ])
+        }
+        return Table.render(table)
+    }
+
+    static func renderGoals(_ rows: [Row]) -> String {
+        func ns(_ name: String) -> Double? { rows.first { $0.name == name }?.nsPerEvent }
+        func bytes(_ name: String) -> Double? { rows.first { $0.name == name }?.bytes }
+        var lines = ["goals (ratios from this run):"]
+        func goal(_ text: String, _ value: Double?, _ limit: Double?, atMost: Bool = true) {
+            guard let value, let limit else { return }
+            let met = atMost ? value <= limit : value >= limit
+            lines.append(
+                String(format: "  %@ %@: %.2f vs %.2f", met ? "✓" : "✗", text, value, limit)
+            )
+        }
+        if let hop = ns("baseline-actor-hop") {
+            goal("observer-1 ≤ 2 × actor hop (ns)", ns("observer-1"), 2 * hop)
+            goal("callback-1 ≤ 2 × actor hop (ns)", ns("callback-1"), 2 * hop)
+            goal("mailbox-1 ≤ 2.5 × actor hop (ns)", ns("mailbox-1"), 2.5 * hop)
+            goal("mailbox-10 per delivery ≤ 0.8 × actor hop (ns)", ns("mailbox-10").map { $0 / 10 }, 0.8 * hop)
+            if let direct10 = ns("baseline-direct-10") {
+                goal("observer-10 ≤ 4 × direct-10 + actor hop (ns)", ns("observer-10"), 4 * direct10 + hop)
+            }
+        }
+        if let stream = ns("baseline-asyncstream") {
+            goal("mailbox-1 ≤ asyncstream / 15 (ns)", ns("mailbox-1"), stream / 15)
+        }
+        if let nc10 = ns("baseline-notificationcenter-10") {
+            goal("mailbox-10 ≤ notificationcenter-10 / 8 (ns)", ns("mailbox-10"), nc10 / 8)
+        }
+        if let observer = ns("observer-1") {
+            goal("publish-10000-types within 20% of observer-1 (ns)", ns("publish-10000-types"), observer * 1.2)
+        }
+        if let raw = ns("raw-append-batched") {
+            goal(
+                "durable-batched ≥ 40% of raw-append-batched (records/s)",
+                ns("durable-batched").map { 1e9 / $0 },
+                0.4 * 1e9 / raw,
+                atMost: false
+            )
+        }
+        if let raw = ns("raw-fsync") {
+            goal(
+                "durable-always ≥ 90% of raw-fsync (records/s)",
+                ns("durable-always").map { 1e9 / $0 },
+                0.9 * 1e9 / raw,
+                atMost: false
+            )
+            goal(
+                "durable-always-8 ≥ 4 × raw-fsync (records/s)",
+                ns("durable-always-8").map { 1e9 / $0 },
+                4 * 1e9 / raw,
+                atMost: false
+            )
+        }
+        goal(
+            "bytes-per-queued-event ≤ 96 + event size (bytes)",
+            bytes("bytes-per-queued-event"),
+            96 + Double(MemoryLayout<BenchEvent>.size)
+        )
+        goal(
+            "soak RSS growth ≤ capacity × event size + 16 MiB (bytes)",
+            bytes("soak"),
+            Double(10_000 * MemoryLayout<Envelope<BenchEvent>>.stride + 16 << 20)
+        )
+        return lines.joined(separator: "\n")
+    }
+
+    static func renderJSON(_ rows: [Row]) -> String {
+        var machine: [String: Any] = [
+            "cores": ProcessInfo.processInfo.activeProcessorCount,
+            "memoryBytes": ProcessInfo.processInfo.physicalMemory,
+            "os": ProcessInfo.processInfo.operatingSystemVersionString,
+        ]
+        #if swift(>=6.3)
+            machine["swift"] = "6.3+"
+        #endif
+        let results: [[String: Any]] = rows.map { row in
+            var entry: [String: Any] = [
+                "name": row.name, "nsPerEvent": row.nsPerEvent, "eventsPerSecond": row.eventsPerSecond,
+                "deliveriesPerEvent": row.deliveries,
+            ]
+            if let bytes = row.bytes { entry["bytes"] = bytes }
+            return entry
+        }
+        let object: [String: Any] = ["machine": machine, "results": results]
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    static func makeTemporaryDirectory() -> String {
+        var template = Array((URL(fileURLWithPath: NSTemporaryDirectory()).path + "/eventbus-bench-XXXXXX").utf8CString)
+        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+    }
 }

@@ -25,20 +25,24 @@ struct CrashEvent: Event, Codable {
 /// delivered and that no delivered record was corrupt.
 enum CrashTest {
     static let spec = CommandSpec(
-        name: "eventbus crashtest", summary: "kill a publishing process repeatedly; nothing acknowledged may be lost",
+        name: "eventbus crashtest",
+        summary: "kill a publishing process repeatedly; nothing acknowledged may be lost",
         options: [
             OptionSpec("--cycles", value: "N", help: "kill-and-recover cycles (default 100)"),
             OptionSpec("--dir", value: "PATH", help: "directory for the mailbox (default: a new temporary one)"),
             OptionSpec("--seed", value: "N", help: "seed for the kill moments (default: random)"),
-        ])
+        ]
+    )
 
     static let childSpec = CommandSpec(
-        name: "eventbus crashtest-child", summary: "internal: publish until killed",
+        name: "eventbus crashtest-child",
+        summary: "internal: publish until killed",
         options: [
             OptionSpec("--dir", value: "PATH", help: "mailbox directory"),
             OptionSpec("--acks", value: "FILE", help: "where to write acknowledged ids"),
             OptionSpec("--start", value: "N", help: "first sequence number"),
-        ])
+        ]
+    )
 
     static let mailboxName = "crashtest"
 
@@ -48,7 +52,10 @@ enum CrashTest {
         var random = SplitMix(seed: UInt64(try parsed.int("--seed", default: Int.random(in: 0...Int(Int32.max)))))
         let directory = parsed.value("--dir") ?? makeTemporaryDirectory()
         try FileManager.default.createDirectory(
-            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            atPath: directory,
+            withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700]
+        )
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var acked = Set<EventID>()
         var delivered = Set<EventID>()
@@ -87,8 +94,10 @@ enum CrashTest {
             // Recover and consume everything the mailbox holds.
             let bus = Bus()
             let mailbox = try await bus.subscribe(
-                to: CrashEvent.self, mailbox: .durable(name: mailboxName, directory: directory, sync: .always),
-                retry: .immediate(maxAttempts: 1_000))
+                to: CrashEvent.self,
+                mailbox: .durable(name: mailboxName, directory: directory, sync: .always),
+                retry: .immediate(maxAttempts: 1_000)
+            )
             var iterator = mailbox.makeAsyncIterator()
             var remaining = mailbox.metrics().depth
             while remaining > 0, let delivery = try await iterator.next() {
@@ -105,7 +114,8 @@ enum CrashTest {
         let lost = acked.subtracting(delivered).count
         print(
             "crashtest: cycles=\(cycles) acked=\(acked.count) delivered=\(delivered.count) lost=\(lost) "
-                + "corrupt=\(corrupt) duplicates=\(duplicates)")
+                + "corrupt=\(corrupt) duplicates=\(duplicates)"
+        )
         return lost == 0 && corrupt == 0 ? 0 : 1
     }
 
@@ -119,7 +129,8 @@ enum CrashTest {
         let bus = Bus()
         let mailbox = try await bus.subscribe(
             to: CrashEvent.self,
-            mailbox: .durable(name: mailboxName, directory: directory, sync: .always, capacity: 10_000_000))
+            mailbox: .durable(name: mailboxName, directory: directory, sync: .always, capacity: 10_000_000)
+        )
         // Several concurrent publishers, so that crashes also hit shared fsyncs.
         await withTaskGroup(of: Void.self) { group in
             for publisher in 0..<4 {
@@ -139,7 +150,9 @@ enum CrashTest {
     }
 
     private static func makeTemporaryDirectory() -> String {
-        var template = Array((URL(fileURLWithPath: NSTemporaryDirectory()).path + "/eventbus-crashtest-XXXXXX").utf8CString)
+        var template = Array(
+            (URL(fileURLWithPath: NSTemporaryDirectory()).path + "/eventbus-crashtest-XXXXXX").utf8CString
+        )
         return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
     }
 }

@@ -5,16 +5,27 @@ import Foundation
 /// `inspect`, `verify`, `dump` and `requeue-dead`.
 enum MailboxTools {
     static let inspectSpec = CommandSpec(
-        name: "eventbus inspect", summary: "list the durable mailboxes under DIR", positionals: ["DIR"])
+        name: "eventbus inspect",
+        summary: "list the durable mailboxes under DIR",
+        positionals: ["DIR"]
+    )
     static let verifySpec = CommandSpec(
-        name: "eventbus verify", summary: "check every record's CRC under DIR; exit 1 on corruption",
-        positionals: ["DIR"])
+        name: "eventbus verify",
+        summary: "check every record's CRC under DIR; exit 1 on corruption",
+        positionals: ["DIR"]
+    )
     static let dumpSpec = CommandSpec(
-        name: "eventbus dump", summary: "print a mailbox's pending events and dead letters", positionals: ["DIR"],
-        options: [OptionSpec("--mailbox", value: "NAME", help: "the mailbox (required)")])
+        name: "eventbus dump",
+        summary: "print a mailbox's pending events and dead letters",
+        positionals: ["DIR"],
+        options: [OptionSpec("--mailbox", value: "NAME", help: "the mailbox (required)")]
+    )
     static let requeueSpec = CommandSpec(
-        name: "eventbus requeue-dead", summary: "move a mailbox's dead letters back to pending",
-        positionals: ["DIR"], options: [OptionSpec("--mailbox", value: "NAME", help: "the mailbox (required)")])
+        name: "eventbus requeue-dead",
+        summary: "move a mailbox's dead letters back to pending",
+        positionals: ["DIR"],
+        options: [OptionSpec("--mailbox", value: "NAME", help: "the mailbox (required)")]
+    )
 
     static func inspect(_ arguments: [String]) throws -> Int32 {
         let directory = try inspectSpec.parse(arguments).positionals[0]
@@ -52,8 +63,10 @@ enum MailboxTools {
                 print("\(name)/\(segment): torn tail of \(bytes) bytes (cut when the mailbox next opens)")
             }
             corrupt = corrupt || report.isCorrupt
-            print("\(name): \(report.records) records in \(report.segments.count) segments, "
-                + (report.isCorrupt ? "CORRUPT" : "ok"))
+            print(
+                "\(name): \(report.records) records in \(report.segments.count) segments, "
+                    + (report.isCorrupt ? "CORRUPT" : "ok")
+            )
         }
         print("verify: \(names.count) mailboxes, \(corrupt ? "corruption found" : "no corruption")")
         return corrupt ? 1 : 0
@@ -103,7 +116,9 @@ enum MailboxTools {
         if let text = String(validating: bytes, as: UTF8.self), text.unicodeScalars.allSatisfy({ $0.value >= 0x20 }) {
             return text.count > 60 ? String(text.prefix(57)) + "..." : text
         }
-        let hex = bytes.prefix(28).map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
+        let hex = bytes.prefix(28).map {
+            String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16)
+        }
         return hex.joined() + (bytes.count > 28 ? "..." : "")
     }
 }
@@ -117,7 +132,8 @@ enum Table {
             let line = row.enumerated().map { column, cell in
                 column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
             }.joined(separator: "  ")
-            return index == 0 ? line + "\n" + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") : line
+            return index == 0
+                ? line + "\n" + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") : line
         }.joined(separator: "\n")
     }
 }

@@ -76,8 +76,14 @@ package struct LogInspector {
                 switch record {
                 case .append(let id, let sequence, let priority, let attempts, _, let body):
                     states[id] = EventState(
-                        id: id, sequence: sequence, priority: priority, attempts: attempts, body: body,
-                        deadReason: nil, segment: segment)
+                        id: id,
+                        sequence: sequence,
+                        priority: priority,
+                        attempts: attempts,
+                        body: body,
+                        deadReason: nil,
+                        segment: segment
+                    )
                 case .ack(let id): states[id] = nil
                 case .attempt(let id, let attempt):
                     if let current = states[id]?.attempts { states[id]?.attempts = max(current, attempt) }

@@ -1,0 +1,416 @@
+import EventBus
+import Foundation
+import Synchronization
+
+/// The event every in-memory row publishes.
+struct BenchEvent: Event, Codable {
+    let value: Int
+}
+
+protocol BenchProtocol: Event {}
+extension BenchEvent: BenchProtocol {}
+
+struct BenchRequest: Request {
+    typealias Response = Int
+    let value: Int
+}
+
+/// A tiny payload for the durable rows (64 bytes of JSON body or less).
+struct DurableEvent: Event, Codable {
+    let value: Int
+}
+
+/// Distinct event types for `publish-10000-types`: B0/B1 wrappers spell a 14-bit path.
+struct Root: Event {}
+struct B0<T>: Event {}
+struct B1<T>: Event {}
+
+/// Counts deliveries without a lock.
+final class Counter: Sendable {
+    let value = Atomic<Int>(0)
+    func add() { value.add(1, ordering: .relaxed) }
+    var count: Int { value.load(ordering: .relaxed) }
+}
+
+actor HopTarget {
+    var sum = 0
+    func handle(_ event: BenchEvent) { sum &+= event.value }
+}
+
+actor BenchObserver: EventHandler {
+    var sum = 0
+    static func declareHandlers(_ handlers: inout EventHandlers<BenchObserver>) {
+        handlers.on(BenchEvent.self) { observer, event in observer.sum &+= event.value }
+    }
+}
+
+/// The naive bus users would otherwise write: an actor with a dictionary of closures.
+actor NaiveBus {
+    var handlers: [ObjectIdentifier: [@Sendable (Any) -> Void]] = [:]
+    func on<E>(_ type: E.Type, _ handler: @escaping @Sendable (Any) -> Void) {
+        handlers[ObjectIdentifier(type), default: []].append(handler)
+    }
+    func publish<E>(_ event: E) {
+        for handler in handlers[ObjectIdentifier(E.self)] ?? [] { handler(event) }
+    }
+}
+
+/// Resident memory, from /proc.
+enum Memory {
+    static func residentBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        return fields.count > 1 ? (Int(fields[1]) ?? 0) * Int(sysconf(Int32(_SC_PAGESIZE))) : 0
+    }
+}
+
+/// Every row of the benchmark.
+struct Suite {
+    typealias Case = (name: String, deliveries: Int, body: () async throws -> Bench.Row)
+    let scale: Int
+    let directory: String
+
+    func nanoseconds(_ events: Int, _ body: () async throws -> Void) async rethrows -> Double {
+        let start = ContinuousClock.now
+        try await body()
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+        return seconds / Double(events)
+    }
+
+    func row(_ name: String, _ ns: Double, deliveries: Int = 1, note: String = "") -> Bench.Row {
+        Bench.Row(name: name, nsPerEvent: ns, deliveries: deliveries, note: note)
+    }
+
+    var cases: [Case] {
+        let n = 200_000 * scale
+        return [
+            ("baseline-direct", 1, { try await direct(n, handlers: 1) }),
+            ("baseline-direct-10", 10, { try await direct(n, handlers: 10) }),
+            ("baseline-actor-hop", 1, { await actorHop(n) }),
+            ("baseline-asyncstream", 1, { await asyncStream(n / 2, streams: 1) }),
+            ("baseline-asyncstream-10", 10, { await asyncStream(n / 10, streams: 10) }),
+            ("baseline-notificationcenter", 1, { notificationCenter(n / 2, observers: 1) }),
+            ("baseline-notificationcenter-10", 10, { notificationCenter(n / 4, observers: 10) }),
+            ("baseline-naive-bus", 1, { await naiveBus(n) }),
+            ("observer-1", 1, { try await observers(n, count: 1) }),
+            ("observer-10", 10, { try await observers(n / 4, count: 10) }),
+            ("callback-1", 1, { try await callbacks(n, count: 1) }),
+            ("callback-10", 10, { try await callbacks(n / 4, count: 10) }),
+            ("mailbox-1", 1, { try await mailboxes(n, count: 1) }),
+            ("mailbox-10", 10, { try await mailboxes(n / 4, count: 10) }),
+            ("protocol-subscription-1", 1, { try await protocolSubscription(n) }),
+            ("p2p-4-consumers", 1, { try await pointToPoint(n / 2) }),
+            ("request-reply", 1, { try await requestReply(n / 4) }),
+            ("publish-10000-types", 1, { try await manyTypes(n) }),
+            ("raw-fsync", 1, { try rawFsync(200 * scale) }),
+            ("raw-append-batched", 1, { try rawBatched(100_000 * scale) }),
+            ("durable-always", 1, { try await durable("always", count: 200 * scale, publishers: 1, sync: .always) }),
+            ("durable-always-8", 1, { try await durable("always8", count: 800 * scale, publishers: 8, sync: .always) }),
+            (
+                "durable-batched", 1,
+                {
+                    try await durable("batched", count: 50_000 * scale, publishers: 512, sync: .batched)
+                }
+            ),
+            ("bytes-per-queued-event", 1, { try await bytesPerEvent(200_000 * scale) }),
+            ("soak", 1, { try await soak(1_000_000) }),
+        ]
+    }
+
+    // MARK: Baselines
+
+    func direct(_ n: Int, handlers count: Int) async throws -> Bench.Row {
+        let counter = Counter()
+        let handlers: [(BenchEvent) -> Void] = (0..<count).map { _ in { event in if event.value < 0 { counter.add() } }
+        }
+        let ns = await nanoseconds(n) {
+            for value in 0..<n {
+                let event = BenchEvent(value: value)
+                for handler in handlers { handler(event) }
+            }
+        }
+        return row("", ns)
+    }
+
+    func actorHop(_ n: Int) async -> Bench.Row {
+        let target = HopTarget()
+        let ns = await nanoseconds(n) {
+            for value in 0..<n { await target.handle(BenchEvent(value: value)) }
+        }
+        return row("", ns)
+    }
+
+    func asyncStream(_ n: Int, streams count: Int) async -> Bench.Row {
+        let pairs = (0..<count).map { _ in AsyncStream<BenchEvent>.makeStream() }
+        let consumers = pairs.map { pair in
+            Task {
+                var seen = 0
+                for await _ in pair.stream {
+                    seen += 1
+                    if seen == n { break }
+                }
+            }
+        }
+        let ns = await nanoseconds(n) {
+            for value in 0..<n {
+                for pair in pairs { pair.continuation.yield(BenchEvent(value: value)) }
+            }
+            for consumer in consumers { await consumer.value }
+        }
+        return row("", ns)
+    }
+
+    func notificationCenter(_ n: Int, observers count: Int) -> Bench.Row {
+        let center = NotificationCenter()
+        let name = Notification.Name("bench")
+        let counter = Counter()
+        let tokens = (0..<count).map { _ in
+            center.addObserver(forName: name, object: nil, queue: nil) { note in
+                if (note.object as? BenchEvent)?.value == -1 { counter.add() }
+            }
+        }
+        let start = ContinuousClock.now
+        for value in 0..<n { center.post(name: name, object: BenchEvent(value: value)) }
+        let elapsed = ContinuousClock.now - start
+        for token in tokens { center.removeObserver(token) }
+        return row(
+            "",
+            Double(elapsed.components.attoseconds / 1_000_000_000 + elapsed.components.seconds * 1_000_000_000)
+                / Double(n)
+        )
+    }
+
+    func naiveBus(_ n: Int) async -> Bench.Row {
+        let bus = NaiveBus()
+        let counter = Counter()
+        await bus.on(BenchEvent.self) { event in if (event as? BenchEvent)?.value == -1 { counter.add() } }
+        let ns = await nanoseconds(n) {
+            for value in 0..<n { await bus.publish(BenchEvent(value: value)) }
+        }
+        return row("", ns)
+    }
+
+    // MARK: EventBus
+
+    func observers(_ n: Int, count: Int) async throws -> Bench.Row {
+        let bus = Bus()
+        let handlers = (0..<count).map { _ in BenchObserver() }
+        for handler in handlers { try bus.register(handler) }
+        // The bus holds observers weakly: keep them alive for the whole measurement.
+        let ns = try await nanoseconds(n) {
+            for value in 0..<n { try await bus.publish(BenchEvent(value: value)) }
+        }
+        withExtendedLifetime(handlers) {}
+        await bus.shutdown()
+        return row("", ns)
+    }
+
+    func callbacks(_ n: Int, count: Int) async throws -> Bench.Row {
+        let bus = Bus(configuration: BusConfiguration(callbackCapacity: .unbounded))
+        let counter = Counter()
+        for _ in 0..<count { try bus.on(BenchEvent.self) { _ in counter.add() } }
+        let ns = try await nanoseconds(n) {
+            for value in 0..<n { try await bus.publish(BenchEvent(value: value)) }
+            await bus.waitUntilIdle()
+        }
+        await bus.shutdown()
+        return row("", ns)
+    }
+
+    func mailboxes(_ n: Int, count: Int) async throws -> Bench.Row {
+        let bus = Bus()
+        var consumers: [Task<Void, any Error>] = []
+        for _ in 0..<count {
+            let mailbox = try await bus.subscribe(
+                to: BenchEvent.self,
+                mailbox: .bounded(65_536, overflow: .suspendPublisher)
+            )
+            consumers.append(
+                Task {
+                    var seen = 0
+                    for try await _ in mailbox {
+                        seen += 1
+                        if seen == n { break }
+                    }
+                }
+            )
+        }
+        let ns = try await nanoseconds(n) {
+            for value in 0..<n { try await bus.publish(BenchEvent(value: value)) }
+            for consumer in consumers { try await consumer.value }
+        }
+        await bus.shutdown()
+        return row("", ns)
+    }
+
+    func protocolSubscription(_ n: Int) async throws -> Bench.Row {
+        let bus = Bus(configuration: BusConfiguration(callbackCapacity: .unbounded))
+        let counter = Counter()
+        try bus.on(matching: (any BenchProtocol).self) { _ in counter.add() }
+        let ns = try await nanoseconds(n) {
+            for value in 0..<n { try await bus.publish(BenchEvent(value: value)) }
+            await bus.waitUntilIdle()
+        }
+        await bus.shutdown()
+        return row("", ns)
+    }
+
+    func pointToPoint(_ n: Int) async throws -> Bench.Row {
+        let bus = Bus()
+        let counter = Counter()
+        for _ in 0..<4 {
+            try await bus.consume(
+                BenchEvent.self,
+                from: "bench",
+                mailbox: .bounded(65_536, overflow: .suspendPublisher)
+            ) {
+                _ in counter.add()
+            }
+        }
+        let ns = try await nanoseconds(n) {
+            for value in 0..<n { try await bus.send(BenchEvent(value: value), to: "bench") }
+            await bus.waitUntilIdle()
+        }
+        await bus.shutdown()
+        return row("", ns)
+    }
+
+    func requestReply(_ n: Int) async throws -> Bench.Row {
+        let bus = Bus()
+        try bus.respond(to: BenchRequest.self) { $0.value &+ 1 }
+        let ns = try await nanoseconds(n) {
+            for value in 0..<n { _ = try await bus.request(BenchRequest(value: value), timeout: .seconds(10)) }
+        }
+        await bus.shutdown()
+        return row("", ns)
+    }
+
+    func manyTypes(_ n: Int) async throws -> Bench.Row {
+        let bus = Bus()
+        var registered = 0
+        func register<T>(_ type: T.Type, depth: Int) throws {
+            guard registered < 10_000 else { return }
+            if depth == 0 {
+                try bus.on(B0<T>.self) { _ in }
+                registered += 1
+                return
+            }
+            try register(B0<T>.self, depth: depth - 1)
+            try register(B1<T>.self, depth: depth - 1)
+        }
+        try register(Root.self, depth: 14)
+        let handler = BenchObserver()
+        try bus.register(handler)
+        let ns = try await nanoseconds(n) {
+            for value in 0..<n { try await bus.publish(BenchEvent(value: value)) }
+        }
+        withExtendedLifetime(handler) {}
+        await bus.shutdown()
+        return row("", ns, note: "\(registered) other event types subscribed")
+    }
+
+    // MARK: Durable
+
+    func rawFsync(_ n: Int) throws -> Bench.Row {
+        let path = directory + "/raw-fsync-\(UUID().uuidString)"
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        defer {
+            close(fd)
+            unlink(path)
+        }
+        let record = [UInt8](repeating: 7, count: 64)
+        let start = ContinuousClock.now
+        for _ in 0..<n {
+            _ = record.withUnsafeBytes { write(fd, $0.baseAddress, 64) }
+            fdatasync(fd)
+        }
+        return row("", perEvent(ContinuousClock.now - start, n))
+    }
+
+    func rawBatched(_ n: Int) throws -> Bench.Row {
+        let path = directory + "/raw-batched-\(UUID().uuidString)"
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        defer {
+            close(fd)
+            unlink(path)
+        }
+        let group = [UInt8](repeating: 7, count: 64 * 1_000)
+        let start = ContinuousClock.now
+        for _ in 0..<(n / 1_000) {
+            _ = group.withUnsafeBytes { write(fd, $0.baseAddress, group.count) }
+            fdatasync(fd)
+        }
+        return row("", perEvent(ContinuousClock.now - start, n), note: "groups of 1,000 × 64 B")
+    }
+
+    func durable(_ name: String, count n: Int, publishers: Int, sync: SyncPolicy) async throws -> Bench.Row {
+        let bus = Bus()
+        let mailbox = try await bus.subscribe(
+            to: DurableEvent.self,
+            mailbox: .durable(
+                name: "\(name)-\(UUID().uuidString)",
+                directory: directory,
+                sync: sync,
+                capacity: 10_000_000
+            )
+        )
+        let ns = try await nanoseconds(n) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for publisher in 0..<publishers {
+                    group.addTask {
+                        for value in stride(from: publisher, to: n, by: publishers) {
+                            try await bus.publish(DurableEvent(value: value))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+        }
+        _ = mailbox
+        await bus.shutdown(draining: .zero)
+        return row("", ns, note: "\(publishers) publisher\(publishers == 1 ? "" : "s"), encoding included")
+    }
+
+    // MARK: Memory
+
+    func bytesPerEvent(_ n: Int) async throws -> Bench.Row {
+        let bus = Bus()
+        let mailbox = try await bus.subscribe(to: BenchEvent.self, mailbox: .unbounded)
+        let before = Memory.residentBytes()
+        for value in 0..<n { try await bus.publish(BenchEvent(value: value)) }
+        let after = Memory.residentBytes()
+        let depth = mailbox.metrics().depth
+        await bus.shutdown(draining: .zero)
+        var result = row("", 0, note: "\(depth) events queued, event is \(MemoryLayout<BenchEvent>.size) B")
+        result.bytes = Double(after - before) / Double(max(1, depth))
+        return result
+    }
+
+    func soak(_ n: Int) async throws -> Bench.Row {
+        let bus = Bus()
+        let mailbox = try await bus.subscribe(to: BenchEvent.self, mailbox: .bounded(10_000, overflow: .dropOldest))
+        let before = Memory.residentBytes()
+        var peak = before
+        let start = ContinuousClock.now
+        for value in 0..<n {
+            try await bus.publish(BenchEvent(value: value))
+            if value % 50_000 == 0 { peak = max(peak, Memory.residentBytes()) }
+        }
+        let elapsed = ContinuousClock.now - start
+        peak = max(peak, Memory.residentBytes())
+        let dropped = mailbox.metrics().dropped
+        await bus.shutdown(draining: .zero)
+        var result = row(
+            "",
+            perEvent(elapsed, n),
+            note: "1,000,000 events into a stalled 10,000-event mailbox, \(dropped) dropped"
+        )
+        result.bytes = Double(peak - before)
+        return result
+    }
+
+    func perEvent(_ elapsed: Duration, _ n: Int) -> Double {
+        (Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9) / Double(n)
+    }
+}
