@@ -25,6 +25,7 @@ public final class Bus: Sendable {
     let registry = QueueRegistry()
     let counters = BusCounters()
     let services: Services
+    let middlewares = MiddlewareStack()
 
     /// Creates a bus; the default configuration keeps everything in memory.
     public init(configuration: BusConfiguration = BusConfiguration()) {
@@ -83,7 +84,27 @@ public final class Bus: Sendable {
             correlationID: correlationID ?? EventContext.inheritedCorrelationID,
             attempt: 1
         )
+        if middlewares.isActive { return try await publishThroughMiddleware(event, metadata: metadata, route: route) }
         return try await dispatch(event, metadata: metadata, route: route)
+    }
+
+    /// Runs `willPublish` of every applicable middleware, publishes, then `didPublish`.
+    nonisolated(nonsending) private func publishThroughMiddleware<E: Event>(
+        _ event: E,
+        metadata: EventMetadata,
+        route: Route<E>
+    ) async throws -> PublishReport {
+        let chain = middlewares.applicable(to: E.self)
+        var envelope = PublishEnvelope(event: event, eventName: E.eventName, metadata: metadata)
+        var result: Result<PublishReport, any Error>
+        do {
+            for middleware in chain { try middleware.willPublish(&envelope) }
+            result = .success(try await dispatch(event, metadata: envelope.metadata, route: route))
+        } catch {
+            result = .failure(error)
+        }
+        for middleware in chain { middleware.didPublish(envelope, result: result) }
+        return try result.get()
     }
 
     /// Publishes with metadata made by the caller (delayed publication keeps its id this way).
@@ -112,8 +133,12 @@ public final class Bus: Sendable {
         }
         var gone: [UInt64] = []
         var rejected: [String] = []
+        let wrapped = middlewares.isActive
         for entry in route.entries {
-            switch await entry.deliver(event, metadata) {
+            let result =
+                wrapped && entry.strategy == .observer
+                ? await invokeObserver(entry, event, metadata) : await entry.deliver(event, metadata)
+            switch result {
             case .observed:
                 report.observed += 1
             case .enqueued(let outcome):
@@ -147,6 +172,32 @@ public final class Bus: Sendable {
             throw BusError.rejected(eventName: E.eventName, mailboxes: rejected, report: report)
         }
         return report
+    }
+
+    /// Calls an observer entry inside the middleware chain; the chain sees the handler's error
+    /// and may replace it (a timeout) or add one.
+    nonisolated(nonsending) private func invokeObserver<E: Event>(
+        _ entry: RouteEntry<E>,
+        _ event: E,
+        _ metadata: EventMetadata
+    ) async -> DeliveryResult {
+        let outcome = Locked<DeliveryResult>(.observed)
+        let invocation = HandlerInvocation(
+            eventName: E.eventName,
+            metadata: metadata,
+            strategy: .observer,
+            subscriptionID: entry.subscriptionID
+        )
+        do {
+            try await middlewares.invoke(invocation, eventType: E.self) {
+                let result = await entry.deliver(event, metadata)
+                outcome.withLock { $0 = result }
+                if case .failed(let error) = result { throw error }
+            }
+            return outcome.withLock { $0 }
+        } catch {
+            return .failed(error)
+        }
     }
 
     /// Publishes a ``DeadEvent`` for an event nobody subscribed to (never for bus-internal events).

@@ -32,7 +32,7 @@ public final class EventRecorder: Sendable {
     }
 
     private final class Storage: Sendable {
-        let state = Mutex(State())
+        let state = Locked(State())
     }
 
     private let storage = Storage()

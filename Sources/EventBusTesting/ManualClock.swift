@@ -23,11 +23,11 @@ public final class ManualClock: QueueClock, Sendable {
         var nextID: UInt64 = 0
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     /// Creates a clock that starts at the current instant and stands still.
     public init() {
-        state = Mutex(State(now: ContinuousClock.now))
+        state = Locked(State(now: ContinuousClock.now))
     }
 
     /// The instant the clock shows.

@@ -18,7 +18,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     public let configuration: QueueConfiguration
     let storage: (any QueueStorage<Element>)?
     let clock: any QueueClock
-    let state: Mutex<QueueState<Element>>
+    let state: Locked<QueueState<Element>>
 
     /// Creates an in-memory queue.
     public init(name: String, configuration: QueueConfiguration = QueueConfiguration()) {
@@ -26,7 +26,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         self.configuration = configuration
         self.storage = nil
         self.clock = configuration.clock
-        self.state = Mutex(QueueState(configuration: configuration, now: configuration.clock.now))
+        self.state = Locked(QueueState(configuration: configuration, now: configuration.clock.now))
     }
 
     private init(name: String, configuration: QueueConfiguration, storage: any QueueStorage<Element>) {
@@ -34,7 +34,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         self.configuration = configuration
         self.storage = storage
         self.clock = configuration.clock
-        self.state = Mutex(QueueState(configuration: configuration, now: configuration.clock.now))
+        self.state = Locked(QueueState(configuration: configuration, now: configuration.clock.now))
     }
 
     /// Opens a queue on `storage`, restoring what it kept: pending events are delivered again

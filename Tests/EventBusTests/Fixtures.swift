@@ -37,7 +37,7 @@ struct Boom: Error, Equatable, CustomStringConvertible {
 
 /// A thread-safe list for collecting what handlers saw.
 final class Collector<T: Sendable>: Sendable {
-    private let state = Mutex<[T]>([])
+    private let state = Locked<[T]>([])
 
     func append(_ value: T) {
         state.withLock { $0.append(value) }

@@ -15,7 +15,7 @@ final class FaultyFileSystem: FileSystem {
     let real = PosixFileSystem()
     let failAt: Int
     let fault: Fault
-    let calls = Mutex(0)
+    let calls = Locked(0)
 
     init(failAt: Int, fault: Fault) {
         self.failAt = failAt

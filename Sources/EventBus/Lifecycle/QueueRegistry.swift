@@ -23,7 +23,7 @@ final class QueueRegistry: Sendable {
         var consumer: Task<Void, Never>?
     }
 
-    private let state = Mutex<(next: UInt64, queues: [UInt64: Registered])>((0, [:]))
+    private let state = Locked<(next: UInt64, queues: [UInt64: Registered])>((0, [:]))
 
     @discardableResult
     func add(_ queue: any ManagedQueue, strategy: Strategy, consumer: Task<Void, Never>? = nil) -> UInt64 {

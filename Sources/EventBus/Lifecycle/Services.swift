@@ -14,7 +14,7 @@ final class Services: Sendable {
         var finishWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    let state = Mutex(State())
+    let state = Locked(State())
 
     /// Waits until the first shutdown has finished.
     func finished() async {

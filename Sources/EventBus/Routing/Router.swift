@@ -17,7 +17,7 @@ final class Router: Sendable {
         var compiled: UInt64 = 0
     }
 
-    let state = Mutex(State())
+    let state = Locked(State())
 
     /// The compiled route for `sample`'s type, compiling it when needed.
     func route<E: Event>(for sample: E) throws(BusError) -> Route<E> {

@@ -94,7 +94,19 @@ extension Bus {
                     let envelope = lease.element
                     do {
                         try await EventContext.$current.withValue(EventContext.Current(metadata: envelope.metadata)) {
-                            try await handler(envelope.event)
+                            if let stack = self?.middlewares, stack.isActive {
+                                let invocation = HandlerInvocation(
+                                    eventName: eventName(of: envelope.event),
+                                    metadata: envelope.metadata,
+                                    strategy: .callback,
+                                    subscriptionID: id
+                                )
+                                try await stack.invoke(invocation, eventType: eventType(of: envelope.event)) {
+                                    try await handler(envelope.event)
+                                }
+                            } else {
+                                try await handler(envelope.event)
+                            }
                         }
                     } catch {
                         let failure = HandlerFailure(
@@ -155,6 +167,18 @@ extension Bus {
             return .failed(error)
         }
     }
+}
+
+/// The name of an event's concrete type (for pattern subscriptions, not the pattern's).
+func eventName<T>(of value: T) -> String {
+    if let event = value as? any Event { return type(of: event).eventName }
+    return typeName(T.self)
+}
+
+/// An event's concrete type, which middleware scopes match against.
+func eventType<T>(of value: T) -> Any.Type {
+    if let event = value as? any Event { return type(of: event) }
+    return T.self
 }
 
 /// The readable name of an event type or pattern.

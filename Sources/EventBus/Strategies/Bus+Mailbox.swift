@@ -133,7 +133,19 @@ extension Bus {
             while let delivery = try? await iterator.next() {
                 do {
                     try await EventContext.$current.withValue(EventContext.Current(metadata: delivery.metadata)) {
-                        try await handler(delivery.event)
+                        if let stack = self?.middlewares, stack.isActive {
+                            let invocation = HandlerInvocation(
+                                eventName: eventName(of: delivery.event),
+                                metadata: delivery.metadata,
+                                strategy: strategy,
+                                subscriptionID: deliveries.subscription.ids.first ?? 0
+                            )
+                            try await stack.invoke(invocation, eventType: eventType(of: delivery.event)) {
+                                try await handler(delivery.event)
+                            }
+                        } else {
+                            try await handler(delivery.event)
+                        }
                     }
                     try? await delivery.ack()
                 } catch {

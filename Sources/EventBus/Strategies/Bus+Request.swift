@@ -74,6 +74,7 @@ extension Bus {
             correlationID: EventContext.inheritedCorrelationID
         )
         let clock = self.clock
+        let stack = middlewares
         let race = RequestRace<R.Response>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
@@ -83,7 +84,22 @@ extension Bus {
                         do {
                             let response = try await EventContext.$current.withValue(
                                 EventContext.Current(metadata: metadata)
-                            ) { try await respond(request) }
+                            ) {
+                                guard stack.isActive else { return try await respond(request) }
+                                let answer = Locked<R.Response?>(nil)
+                                let invocation = HandlerInvocation(
+                                    eventName: R.eventName,
+                                    metadata: metadata,
+                                    strategy: .requestReply,
+                                    subscriptionID: 0
+                                )
+                                try await stack.invoke(invocation, eventType: R.self) {
+                                    let value = try await respond(request)
+                                    answer.withLock { $0 = value }
+                                }
+                                guard let value = answer.withLock({ $0 }) else { throw CancellationError() }
+                                return value
+                            }
                             race.finish(.success(response))
                         } catch {
                             race.finish(.failure(error))
@@ -116,7 +132,7 @@ final class RequestRace<Response: Sendable>: Sendable {
         var tasks: [Task<Void, Never>] = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func start(_ continuation: CheckedContinuation<Response, any Error>) {
         start(.throwing(continuation))

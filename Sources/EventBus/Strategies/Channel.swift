@@ -42,14 +42,14 @@ final class Channel<E: Event>: AnyChannel {
     let dispatch: DispatchPolicy
     let capacity: Capacity
     let clock: any QueueClock
-    let state: Mutex<State>
+    let state: Locked<State>
 
     init(name: String, dispatch: DispatchPolicy, capacity: Capacity, clock: any QueueClock) {
         self.name = name
         self.dispatch = dispatch
         self.capacity = capacity
         self.clock = clock
-        self.state = Mutex(State(backlog: Channel.makeBacklog(name: name, capacity: capacity, clock: clock)))
+        self.state = Locked(State(backlog: Channel.makeBacklog(name: name, capacity: capacity, clock: clock)))
     }
 
     private static func makeBacklog(

@@ -79,7 +79,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     let codec: any RecordCodec<Element>
     let fileSystem: any FileSystem
     let io: DispatchQueue
-    let state: Mutex<WriterState>
+    let state: Locked<WriterState>
 
     struct Waiter {
         let continuation: CheckedContinuation<Void, any Error>
@@ -143,7 +143,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         self.codec = codec
         self.fileSystem = fileSystem
         self.io = DispatchQueue(label: "eventbus.filelog.\(name)")
-        self.state = Mutex(WriterState())
+        self.state = Locked(WriterState())
         try fileSystem.makeDirectory(root)
         try fileSystem.makeDirectory(path)
         guard let mode = try fileSystem.directoryMode(path), mode & 0o170000 == 0o040000, mode & 0o022 == 0 else {

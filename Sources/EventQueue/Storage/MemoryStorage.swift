@@ -14,7 +14,7 @@ public final class MemoryStorage<Element: Sendable>: QueueStorage, Sendable {
         var failNext: (any Error)?
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Creates empty storage.
     public init() {}

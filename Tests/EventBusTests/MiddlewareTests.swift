@@ -1,0 +1,175 @@
+import EventBus
+import EventBusTesting
+import Synchronization
+import Testing
+
+/// Appends its name to a shared log at each hook.
+struct Tracing: Middleware {
+    let name: String
+    let log: Collector<String>
+
+    func willPublish(_ envelope: inout PublishEnvelope) throws {
+        log.append("\(name).will")
+        envelope.metadata.headers["seen-by", default: ""] += name
+    }
+
+    func didPublish(_ envelope: PublishEnvelope, result: Result<PublishReport, any Error>) {
+        log.append("\(name).did")
+    }
+
+    func invoke(_ invocation: HandlerInvocation, next: () async throws -> Void) async throws {
+        log.append("\(name).before \(invocation.strategy)")
+        try await next()
+        log.append("\(name).after \(invocation.strategy)")
+    }
+}
+
+struct Rejecting: Middleware {
+    func willPublish(_ envelope: inout PublishEnvelope) throws {
+        throw EventRejected(eventName: envelope.eventName, eventID: envelope.metadata.id, reason: "closed for the day")
+    }
+}
+
+struct FailingInvocation: Middleware {
+    func invoke(_ invocation: HandlerInvocation, next: () async throws -> Void) async throws {
+        throw Boom(code: 99)
+    }
+}
+
+actor HeaderObserver: EventHandler {
+    var headers: [[String: String]] = []
+    static func declareHandlers(_ handlers: inout EventHandlers<HeaderObserver>) {
+        handlers.on(OrderPlaced.self) { observer, _ in
+            observer.headers.append(EventContext.current?.metadata.headers ?? [:])
+        }
+    }
+}
+
+@Suite struct MiddlewareTests {
+    @Test func middlewaresRunInInstallationOrderAroundTheHandler() async throws {
+        let bus = Bus()
+        let log = Collector<String>()
+        bus.use(Tracing(name: "a", log: log))
+        bus.use(Tracing(name: "b", log: log))
+        let inventory = Inventory(log: log)
+        try bus.register(inventory)
+        try await bus.publish(OrderPlaced(id: 1))
+        let expected = [
+            "a.will", "b.will", "a.before observer", "b.before observer", "inventory 1", "b.after observer",
+            "a.after observer", "a.did", "b.did",
+        ]
+        #expect(log.values == expected)
+    }
+
+    @Test func headersAddedByMiddlewareReachHandlers() async throws {
+        let bus = Bus()
+        bus.use(Tracing(name: "x", log: Collector()))
+        bus.use(Tracing(name: "y", log: Collector()))
+        let observer = HeaderObserver()
+        try bus.register(observer)
+        try await bus.publish(OrderPlaced(id: 1), headers: ["tenant": "acme"])
+        #expect(await observer.headers == [["tenant": "acme", "seen-by": "xy"]])
+    }
+
+    @Test func aRejectingMiddlewareStopsThePublish() async throws {
+        let bus = Bus()
+        let inventory = Inventory()
+        try bus.register(inventory)
+        let log = Collector<String>()
+        bus.use(Tracing(name: "outer", log: log))
+        bus.use(Rejecting())
+        await #expect(throws: EventRejected.self) { try await bus.publish(OrderPlaced(id: 1)) }
+        #expect(await inventory.placed.isEmpty)
+        // The outer middleware still hears how the publish ended.
+        #expect(log.values == ["outer.will", "outer.did"])
+    }
+
+    @Test func aFilterRejectsOnlyWhatItExcludes() async throws {
+        let bus = Bus()
+        let inventory = Inventory()
+        try bus.register(inventory)
+        bus.use(FilterMiddleware(reason: "test orders") { envelope in (envelope.event as? OrderPlaced)?.id != 0 })
+        await #expect(throws: EventRejected.self) { try await bus.publish(OrderPlaced(id: 0)) }
+        try await bus.publish(OrderPlaced(id: 5))
+        #expect(await inventory.placed == [5])
+    }
+
+    @Test func middlewareCanBeScopedToOneEventType() async throws {
+        let bus = Bus()
+        let log = Collector<String>()
+        bus.use(Tracing(name: "orders", log: log), for: OrderPlaced.self)
+        try bus.register(Inventory())
+        let inventory = Inventory()
+        try bus.register(inventory)
+        try await bus.publish(OrderCancelled(id: 1))
+        #expect(log.values.isEmpty)
+        try await bus.publish(OrderPlaced(id: 1))
+        #expect(log.values.contains("orders.will"))
+    }
+
+    @Test func everyBusRunStrategyIsWrapped() async throws {
+        let bus = Bus()
+        let recorder = RecordingMiddleware()
+        bus.use(recorder)
+        let inventory = Inventory()
+        try bus.register(inventory)
+        try bus.on(OrderPlaced.self) { _ in }
+        try await bus.consume(OrderPlaced.self) { _ in }
+        try await bus.consume(ResizeImage.self, from: "p2p") { _ in }
+        try bus.respond(to: GetQuote.self) { _ in 1 }
+        try await bus.publish(OrderPlaced(id: 1))
+        try await bus.send(ResizeImage(number: 1), to: "p2p")
+        _ = try await bus.request(GetQuote(symbol: "q"), timeout: .seconds(5))
+        await bus.waitUntilIdle()
+        let strategies = Set(recorder.invocations.map(\.invocation.strategy))
+        #expect(strategies == [.observer, .callback, .mailbox, .pointToPoint, .requestReply])
+        #expect(recorder.published.map(\.eventName).contains(OrderPlaced.eventName))
+    }
+
+    @Test func aFailingMiddlewareMakesTheInvocationFailAndRetry() async throws {
+        let bus = Bus()
+        let installation = bus.use(FailingInvocation(), for: OrderPlaced.self)
+        let handled = Collector<Int>()
+        let consumer = try await bus.consume(OrderPlaced.self, retry: .immediate(maxAttempts: 3)) {
+            handled.append($0.id)
+        }
+        try await bus.publish(OrderPlaced(id: 4))
+        await bus.waitUntilIdle()
+        #expect(handled.values.isEmpty)
+        #expect(consumer.deadLetters().map(\.element.event.id) == [4])
+        #expect(consumer.deadLetters().first?.attempts == 3)
+        installation.cancel()
+        try await bus.publish(OrderPlaced(id: 5))
+        await bus.waitUntilIdle()
+        #expect(handled.values == [5])
+    }
+
+    @Test func theCorrelationMiddlewareGivesEveryEventAnID() async throws {
+        let bus = Bus()
+        let recorder = RecordingMiddleware()
+        bus.use(CorrelationIDMiddleware())
+        bus.use(recorder)
+        try bus.on(OrderPlaced.self) { order in try await bus.publish(OrderCancelled(id: order.id)) }
+        let report = try await bus.publish(OrderPlaced(id: 1))
+        await bus.waitUntilIdle()
+        // OrderCancelled has no subscriber, so a DeadEvent follows it: it is correlated too.
+        let ids = recorder.published.map(\.metadata.correlationID)
+        #expect(
+            recorder.published.map(\.eventName) == [
+                OrderPlaced.eventName, OrderCancelled.eventName, DeadEvent.eventName,
+            ]
+        )
+        #expect(ids.allSatisfy { $0 == report.eventID.description })
+    }
+
+    @Test func anObserverErrorIsSeenByTheMiddleware() async throws {
+        let bus = Bus()
+        let recorder = RecordingMiddleware()
+        bus.use(recorder)
+        let observer = NamedObserver("n", log: Collector(), failOn: 2)
+        try bus.register(observer)
+        let report = try await bus.publish(OrderPlaced(id: 2))
+        #expect(report.failures.count == 1)
+        #expect(recorder.invocations.first?.error as? Boom == Boom(code: 2))
+    }
+}
