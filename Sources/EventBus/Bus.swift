@@ -115,6 +115,7 @@ public final class Bus: Sendable {
         -> PublishReport
     {
         let route = try router.route(for: event)
+        if middlewares.isActive { return try await publishThroughMiddleware(event, metadata: metadata, route: route) }
         return try await dispatch(event, metadata: metadata, route: route)
     }
 

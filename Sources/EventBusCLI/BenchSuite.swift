@@ -44,6 +44,9 @@ actor BenchObserver: EventHandler {
     }
 }
 
+/// Installs the middleware machinery without doing anything, to price the seam itself.
+struct NoOpMiddleware: Middleware {}
+
 /// The naive bus users would otherwise write: an actor with a dictionary of closures.
 actor NaiveBus {
     var handlers: [ObjectIdentifier: [@Sendable (Any) -> Void]] = [:]
@@ -95,6 +98,7 @@ struct Suite {
             ("baseline-naive-bus", 1, { await naiveBus(n) }),
             ("observer-1", 1, { try await observers(n, count: 1) }),
             ("observer-10", 10, { try await observers(n / 4, count: 10) }),
+            ("observer-1-middleware", 1, { try await observers(n, count: 1, middleware: true) }),
             ("callback-1", 1, { try await callbacks(n, count: 1) }),
             ("callback-10", 10, { try await callbacks(n / 4, count: 10) }),
             ("mailbox-1", 1, { try await mailboxes(n, count: 1) }),
@@ -193,8 +197,9 @@ struct Suite {
 
     // MARK: EventBus
 
-    func observers(_ n: Int, count: Int) async throws -> Bench.Row {
+    func observers(_ n: Int, count: Int, middleware: Bool = false) async throws -> Bench.Row {
         let bus = Bus()
+        if middleware { bus.use(NoOpMiddleware()) }
         let handlers = (0..<count).map { _ in BenchObserver() }
         for handler in handlers { try bus.register(handler) }
         // The bus holds observers weakly: keep them alive for the whole measurement.

@@ -10,8 +10,8 @@ import Synchronization
 /// #expect(orders.map(\.id) == [1])
 /// ```
 ///
-/// It subscribes to `(any Event).self` with a callback, so it sees events in publish order,
-/// shortly after they are published; ``wait(for:count:timeout:)`` waits for them.
+/// It sees events in publish order, as they are published; ``wait(for:count:timeout:)`` waits
+/// for events published from other tasks.
 public final class EventRecorder: Sendable {
     /// One recorded event.
     public struct Record: Sendable {
@@ -36,15 +36,31 @@ public final class EventRecorder: Sendable {
     }
 
     private let storage = Storage()
-    private let subscription: Subscription
+    private let installation: MiddlewareInstallation
 
     /// Starts recording every event published on `bus` from now on.
+    ///
+    /// The recorder is a middleware: it sees each event as it is published (after the
+    /// middlewares installed before it), without subscribing — it does not change who receives
+    /// what, and an event nobody handles still becomes a `DeadEvent`.
     public init(_ bus: Bus) throws {
-        let storage = self.storage
-        subscription = try bus.on(matching: (any Event).self) { event in
-            let metadata = EventContext.current?.metadata ?? EventMetadata(id: EventID(high: 0, low: 0))
+        if bus.isShutDown { throw BusError.shutDown }
+        installation = bus.use(Tap(storage: storage))
+    }
+
+    /// Stops recording.
+    public func stop() {
+        installation.cancel()
+    }
+
+    /// The middleware that feeds the recorder.
+    private struct Tap: Middleware {
+        let storage: Storage
+
+        func willPublish(_ envelope: inout PublishEnvelope) throws {
+            let record = Record(event: envelope.event, metadata: envelope.metadata)
             let ready = storage.state.withLock { state -> [CheckedContinuation<Void, Never>] in
-                state.records.append(Record(event: event, metadata: metadata))
+                state.records.append(record)
                 var ready: [CheckedContinuation<Void, Never>] = []
                 for (id, waiter) in state.waiters where waiter.predicate(state.records) {
                     ready.append(waiter.continuation)
@@ -54,11 +70,6 @@ public final class EventRecorder: Sendable {
             }
             for continuation in ready { continuation.resume() }
         }
-    }
-
-    /// Stops recording.
-    public func stop() {
-        subscription.cancel()
     }
 
     /// Everything recorded so far, in publish order.
