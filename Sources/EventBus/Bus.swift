@@ -190,7 +190,7 @@ public final class Bus: Sendable {
             subscriptionID: entry.subscriptionID
         )
         do {
-            try await middlewares.invoke(invocation, eventType: E.self) {
+            try await middlewares.invokeSendable(invocation, eventType: E.self) {
                 let result = await entry.deliver(event, metadata)
                 outcome.withLock { $0 = result }
                 if case .failed(let error) = result { throw error }

@@ -173,3 +173,66 @@ actor HeaderObserver: EventHandler {
         #expect(recorder.invocations.first?.error as? Boom == Boom(code: 2))
     }
 }
+
+@Suite struct HandlerTimeoutTests {
+    @Test func aHungConsumerIsCutOffRetriedAndDeadLettered() async throws {
+        let clock = ManualClock()
+        let bus = Bus()
+        bus.use(HandlerTimeoutMiddleware(.seconds(1), clock: clock))
+        let attempts = Collector<Int>()
+        let consumer = try await bus.consume(OrderPlaced.self, retry: .immediate(maxAttempts: 2)) { order in
+            attempts.append(order.id)
+            try await Task.sleep(for: .seconds(3_600))  // hung, but cancellable
+        }
+        try await bus.publish(OrderPlaced(id: 1))
+        for attempt in 1...2 {
+            while clock.sleeperCount == 0 || attempts.count < attempt { await Task.yield() }
+            clock.advance(by: .seconds(1))
+        }
+        await bus.waitUntilIdle()
+        #expect(attempts.values == [1, 1])
+        let letter = try #require(consumer.deadLetters().first)
+        #expect(letter.reason == HandlerTimedOut(eventName: OrderPlaced.eventName, limit: .seconds(1)).description)
+    }
+
+    @Test func aHungObserverIsReportedAndThePublishReturns() async throws {
+        actor Stuck: EventHandler {
+            static func declareHandlers(_ handlers: inout EventHandlers<Stuck>) {
+                handlers.on(OrderPlaced.self) { _, _ in try await Task.sleep(for: .seconds(3_600)) }
+            }
+        }
+        let clock = ManualClock()
+        let bus = Bus()
+        bus.use(HandlerTimeoutMiddleware(.milliseconds(500), clock: clock))
+        let stuck = Stuck()
+        try bus.register(stuck)
+        let publish = Task { try await bus.publish(OrderPlaced(id: 1)) }
+        while clock.sleeperCount == 0 { await Task.yield() }
+        clock.advance(by: .milliseconds(500))
+        let report = try await publish.value
+        #expect(report.failures.first?.error is HandlerTimedOut)
+    }
+
+    @Test func aSlowCallbackFailsWhenItReturns() async throws {
+        let clock = ManualClock()
+        let bus = Bus()
+        bus.use(HandlerTimeoutMiddleware(.seconds(1), clock: clock))
+        let failures = Collector<String>()
+        try bus.on(HandlerFailure.self) { failures.append(String(describing: $0.error)) }
+        try bus.on(OrderPlaced.self) { _ in clock.advance(by: .seconds(2)) }  // "takes" two seconds
+        try await bus.publish(OrderPlaced(id: 1))
+        await bus.waitUntilIdle()
+        #expect(failures.values == [HandlerTimedOut(eventName: OrderPlaced.eventName, limit: .seconds(1)).description])
+    }
+
+    @Test func aFastHandlerIsUnaffected() async throws {
+        let bus = Bus()
+        bus.use(HandlerTimeoutMiddleware(.seconds(60)))
+        let inventory = Inventory()
+        try bus.register(inventory)
+        try bus.respond(to: GetQuote.self) { _ in 7 }
+        let report = try await bus.publish(OrderPlaced(id: 1))
+        #expect(report.succeeded)
+        #expect(try await bus.request(GetQuote(symbol: "x"), timeout: .seconds(5)) == 7)
+    }
+}

@@ -107,3 +107,99 @@ public final class RecordingMiddleware: Middleware {
         }
     }
 }
+
+/// Fails a handler invocation that takes longer than `limit`: the invocation throws
+/// ``HandlerTimedOut`` and is retried or dead-lettered like any other failure.
+///
+/// For observers, `consume` handlers (mailbox and point-to-point) and responders the handler runs
+/// in a child task that is cancelled when the limit passes, so a handler waiting on anything
+/// cancellable (a sleep, I/O, another task) is interrupted. Swift cannot interrupt code that
+/// ignores cancellation; such a handler is reported when it returns. Callbacks run isolated to
+/// their actor and cannot move to a child task: an overrunning callback is failed when it returns.
+public struct HandlerTimeoutMiddleware: Middleware {
+    /// The longest a handler may take.
+    public let limit: Duration
+    let clock: any QueueClock
+
+    /// Creates the middleware; `clock` is the time source (inject a manual clock in tests).
+    public init(_ limit: Duration, clock: any QueueClock = SystemQueueClock()) {
+        self.limit = limit
+        self.clock = clock
+    }
+
+    /// Fails callbacks that returned after the limit (the other strategies are cut off by the bus).
+    public func invoke(_ invocation: HandlerInvocation, next: () async throws -> Void) async throws {
+        let start = clock.now
+        try await next()
+        if invocation.strategy == .callback, clock.now - start > limit {
+            throw HandlerTimedOut(eventName: invocation.eventName, limit: limit)
+        }
+    }
+}
+
+/// A handler took longer than its ``HandlerTimeoutMiddleware`` allows.
+public struct HandlerTimedOut: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The event's type name.
+    public let eventName: String
+    /// The limit that was exceeded.
+    public let limit: Duration
+
+    /// Creates the error.
+    public init(eventName: String, limit: Duration) {
+        self.eventName = eventName
+        self.limit = limit
+    }
+
+    /// "handler for OrderPlaced did not finish within 1 second".
+    public var description: String { "handler for \(eventName) did not finish within \(limit)" }
+}
+
+extension MiddlewareStack {
+    /// The shortest handler time limit that applies to events of `type`, and its clock.
+    func timeLimit(for type: Any.Type) -> HandlerTimeoutMiddleware? {
+        applicable(to: type).compactMap { $0 as? HandlerTimeoutMiddleware }.min { $0.limit < $1.limit }
+    }
+
+    /// Runs a Sendable handler inside the middleware chain, in a child task cut off at the
+    /// applicable time limit (if any).
+    func invokeSendable(
+        _ invocation: HandlerInvocation,
+        eventType: Any.Type,
+        _ handler: @escaping @Sendable () async throws -> Void
+    ) async throws {
+        guard let timeout = timeLimit(for: eventType) else {
+            return try await invoke(invocation, eventType: eventType, handler)
+        }
+        try await invoke(invocation, eventType: eventType) {
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                let deadline = timeout.clock.now + timeout.limit
+                group.addTask {
+                    try await handler()
+                    return true
+                }
+                group.addTask {
+                    try await timeout.clock.sleep(until: deadline)
+                    return false
+                }
+                defer { group.cancelAll() }
+                guard let finished = try await group.next(), finished else {
+                    throw HandlerTimedOut(eventName: invocation.eventName, limit: timeout.limit)
+                }
+            }
+        }
+    }
+}
+
+/// A middleware returned from `invoke` without calling `next`, so a responder produced no answer.
+public struct HandlerSkipped: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The request's type name.
+    public let eventName: String
+
+    /// Creates the error.
+    public init(eventName: String) {
+        self.eventName = eventName
+    }
+
+    /// "a middleware skipped the responder of GetQuote".
+    public var description: String { "a middleware skipped the responder of \(eventName); there is no response" }
+}

@@ -140,8 +140,9 @@ extension Bus {
                                 strategy: strategy,
                                 subscriptionID: deliveries.subscription.ids.first ?? 0
                             )
-                            try await stack.invoke(invocation, eventType: eventType(of: delivery.event)) {
-                                try await handler(delivery.event)
+                            let event = delivery.event
+                            try await stack.invokeSendable(invocation, eventType: eventType(of: event)) {
+                                try await handler(event)
                             }
                         } else {
                             try await handler(delivery.event)

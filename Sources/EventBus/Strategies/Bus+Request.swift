@@ -93,11 +93,13 @@ extension Bus {
                                     strategy: .requestReply,
                                     subscriptionID: 0
                                 )
-                                try await stack.invoke(invocation, eventType: R.self) {
+                                try await stack.invokeSendable(invocation, eventType: R.self) {
                                     let value = try await respond(request)
                                     answer.withLock { $0 = value }
                                 }
-                                guard let value = answer.withLock({ $0 }) else { throw CancellationError() }
+                                guard let value = answer.withLock({ $0 }) else {
+                                    throw HandlerSkipped(eventName: R.eventName)
+                                }
                                 return value
                             }
                             race.finish(.success(response))
