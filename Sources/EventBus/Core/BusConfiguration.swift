@@ -2,7 +2,7 @@ import EventQueue
 
 /// Settings of a ``Bus``. The defaults are the embedded, in-memory configuration.
 public struct BusConfiguration: Sendable {
-    /// The mailbox used by ``Bus/subscribe(to:mailbox:acknowledgement:retry:deadLetter:dedup:)``
+    /// The mailbox used by ``Bus/subscribe(to:mailbox:acknowledgement:retry:deadLetter:dedup:codec:)``
     /// when none is given.
     public var defaultMailbox: Mailbox
     /// The queue bound of each callback subscription.
