@@ -95,7 +95,7 @@ public final class Bus: Sendable {
         route: Route<E>
     ) async throws -> PublishReport {
         let chain = middlewares.applicable(to: E.self)
-        var envelope = PublishEnvelope(event: event, eventName: E.eventName, metadata: metadata)
+        var envelope = PublishEnvelope(event: event, eventName: route.eventName, metadata: metadata)
         var result: Result<PublishReport, any Error>
         do {
             for middleware in chain { try middleware.willPublish(&envelope) }
@@ -126,19 +126,32 @@ public final class Bus: Sendable {
     )
         async throws -> PublishReport
     {
-        var report = PublishReport(eventID: metadata.id)
         if route.entries.isEmpty {
+            var report = PublishReport(eventID: metadata.id)
             report.isDead = true
             await bury(event, metadata: metadata)
             return report
         }
+        guard route.hasObservers else { return try await deliver(event, metadata: metadata, route: route) }
+        // Observers run in this task: bind the event being handled once for all of them.
+        return try await EventContext.$current.withValue(EventContext.Current(metadata: metadata)) {
+            try await deliver(event, metadata: metadata, route: route)
+        }
+    }
+
+    nonisolated(nonsending) private func deliver<E: Event>(
+        _ event: E,
+        metadata: EventMetadata,
+        route: Route<E>
+    ) async throws -> PublishReport {
+        var report = PublishReport(eventID: metadata.id)
         var gone: [UInt64] = []
         var rejected: [String] = []
         let wrapped = middlewares.isActive
         for entry in route.entries {
             let result =
                 wrapped && entry.strategy == .observer
-                ? await invokeObserver(entry, event, metadata) : await entry.deliver(event, metadata)
+                ? await invokeObserver(entry, event, metadata, route.eventName) : await entry.deliver(event, metadata)
             switch result {
             case .observed:
                 report.observed += 1
@@ -156,7 +169,7 @@ public final class Bus: Sendable {
                     HandlerFailure(
                         subscriptionID: entry.subscriptionID,
                         strategy: entry.strategy,
-                        eventName: E.eventName,
+                        eventName: route.eventName,
                         eventID: metadata.id,
                         error: error
                     )
@@ -170,7 +183,7 @@ public final class Bus: Sendable {
         if !gone.isEmpty { router.remove(gone) }
         for failure in report.failures { await reportFailure(failure, while: E.self) }
         if !rejected.isEmpty {
-            throw BusError.rejected(eventName: E.eventName, mailboxes: rejected, report: report)
+            throw BusError.rejected(eventName: route.eventName, mailboxes: rejected, report: report)
         }
         return report
     }
@@ -180,11 +193,12 @@ public final class Bus: Sendable {
     nonisolated(nonsending) private func invokeObserver<E: Event>(
         _ entry: RouteEntry<E>,
         _ event: E,
-        _ metadata: EventMetadata
+        _ metadata: EventMetadata,
+        _ eventName: String
     ) async -> DeliveryResult {
         let outcome = Locked<DeliveryResult>(.observed)
         let invocation = HandlerInvocation(
-            eventName: E.eventName,
+            eventName: eventName,
             metadata: metadata,
             strategy: .observer,
             subscriptionID: entry.subscriptionID

@@ -118,4 +118,67 @@ import Testing
         orders.cancel()  // nobody will read it: do not let shutdown wait for it
         await bus.shutdown()
     }
+
+    // Dispatch strategies: the middleware and protocol-subscription samples.
+
+    struct SlowHandlerLog: Middleware {
+        let threshold: Duration
+
+        func willPublish(_ envelope: inout PublishEnvelope) throws {
+            envelope.metadata.headers["published-by"] = "checkout"  // enrich
+        }
+
+        func invoke(_ invocation: HandlerInvocation, next: () async throws -> Void) async throws {
+            let start = ContinuousClock.now
+            defer {
+                let took = ContinuousClock.now - start
+                if took > threshold { print("slow: \(invocation.eventName) \(invocation.strategy) \(took)") }
+            }
+            try await next()  // throw here to fail the invocation
+        }
+    }
+
+    @Test func dispatchStrategiesMiddlewareSample() async throws {
+        let bus = Bus()
+        bus.use(SlowHandlerLog(threshold: .milliseconds(50)))  // every event
+        bus.use(FilterMiddleware { $0.eventName != "debug" }, for: OrderPlaced.self)  // one type
+        let recorder = try EventRecorder(bus)
+        try bus.on(OrderPlaced.self) { _ in }
+        try await bus.publish(OrderPlaced(id: 1, cents: 1))
+        await bus.waitUntilIdle()
+        #expect(recorder.records.first?.metadata.headers["published-by"] == "checkout")
+    }
+
+    @Test func dispatchStrategiesProtocolSample() async throws {
+        let bus = Bus()
+        let audited = Collector<Int>()
+        let logged = Collector<String>()
+        func audit(_ id: Int) { audited.append(id) }
+        func log(_ event: any Event) { logged.append(type(of: event).eventName) }
+        try bus.on(matching: (any OrderEvent).self) { event in audit(event.orderID) }
+        try bus.on(matching: (any Event).self) { event in log(event) }  // everything
+        try await bus.publish(Shipped(orderID: 3))
+        await bus.waitUntilIdle()
+        #expect(audited.values == [3])
+        #expect(logged.values == [Shipped.eventName])
+    }
+
+    // Durable mailboxes: the opening sample.
+
+    @Test func durableMailboxesSample() async throws {
+        let directory = temporaryFolder()
+        let charged = Collector<Int>()
+        @Sendable func charge(_ order: OrderPlaced) async throws { charged.append(order.id) }
+        let bus = Bus()
+        let billing = try await bus.consume(
+            OrderPlaced.self,
+            mailbox: .durable(name: "billing", directory: directory, sync: .batched, capacity: 100_000),
+            retry: .exponential(maxAttempts: 5, initial: .milliseconds(50))
+        ) { order in try await charge(order) }
+        try await bus.publish(OrderPlaced(id: 8, cents: 1))
+        await bus.waitUntilIdle()
+        #expect(charged.values == [8])
+        #expect(billing.deadLetters().isEmpty)
+        await bus.shutdown()
+    }
 }

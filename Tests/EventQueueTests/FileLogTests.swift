@@ -328,3 +328,45 @@ func trackedConfiguration(maxAttempts: Int = 3) -> QueueConfiguration {
         again.close()
     }
 }
+
+@Suite struct CrossProcessLockTests {
+    /// Runs `flock -n LOCK true` in another process: it fails while this process holds the mailbox.
+    private func otherProcessCanLock(_ path: String) throws -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        process.arguments = ["-n", path, "true"]
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/flock")))
+    func anotherProcessCannotTakeAnOpenMailbox() throws {
+        let directory = temporaryDirectory()
+        let log = try openLog(directory)
+        #expect(try !otherProcessCanLock(directory + "/mailbox/LOCK"))
+        log.close()
+        #expect(try otherProcessCanLock(directory + "/mailbox/LOCK"))
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/flock")))
+    func aMailboxHeldByAnotherProcessIsRefused() throws {
+        let directory = temporaryDirectory()
+        try openLog(directory).close()
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
+        let ready = directory + "/held"
+        let release = directory + "/release"
+        // The other process holds the lock until this test creates `release`.
+        holder.arguments = [
+            directory + "/mailbox/LOCK", "sh", "-c",
+            "touch \(ready); while [ ! -e \(release) ]; do sleep 0.01; done",
+        ]
+        try holder.run()
+        while !FileManager.default.fileExists(atPath: ready) { usleep(1_000) }
+        #expect(throws: FileLogError.locked(path: directory + "/mailbox/LOCK")) { try openLog(directory) }
+        _ = FileManager.default.createFile(atPath: release, contents: nil)
+        holder.waitUntilExit()
+        try openLog(directory).close()
+    }
+}

@@ -81,9 +81,8 @@ private func observerCall<Handler: EventHandler, T: Sendable>(
     { event, metadata in
         guard let handler = weak.handler else { return .gone }
         do {
-            try await EventContext.$current.withValue(EventContext.Current(metadata: metadata)) {
-                try await body(handler, event)
-            }
+            // `Bus.dispatch` has bound `EventContext.current` for the whole publish.
+            try await body(handler, event)
             return .observed
         } catch {
             return .failed(error)

@@ -20,9 +20,15 @@ struct RouteEntry<E: Event>: Sendable {
 // @unchecked: immutable; `entries` is a `let` array of Sendable values.
 final class Route<E: Event>: AnyRoute, @unchecked Sendable {
     let entries: [RouteEntry<E>]
+    /// `E.eventName`, computed once: the default name is built by reflection.
+    let eventName: String
+    /// Whether any entry is an observer (their calls bind the event's `EventContext`).
+    let hasObservers: Bool
 
     init(entries: [RouteEntry<E>]) {
         self.entries = entries
+        self.eventName = E.eventName
+        self.hasObservers = entries.contains { $0.strategy == .observer }
     }
 }
 
