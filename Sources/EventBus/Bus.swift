@@ -92,14 +92,17 @@ public final class Bus: Sendable {
     nonisolated(nonsending) private func publishThroughMiddleware<E: Event>(
         _ event: E,
         metadata: EventMetadata,
-        route: Route<E>
+        route: Route<E>,
+        skippingDurable: Bool = false
     ) async throws -> PublishReport {
         let chain = middlewares.applicable(to: E.self)
         var envelope = PublishEnvelope(event: event, eventName: route.eventName, metadata: metadata)
         var result: Result<PublishReport, any Error>
         do {
             for middleware in chain { try middleware.willPublish(&envelope) }
-            result = .success(try await dispatch(event, metadata: envelope.metadata, route: route))
+            result = .success(
+                try await dispatch(event, metadata: envelope.metadata, route: route, skippingDurable: skippingDurable)
+            )
         } catch {
             result = .failure(error)
         }
@@ -110,19 +113,26 @@ public final class Bus: Sendable {
     /// Publishes with metadata made by the caller (delayed publication keeps its id this way).
     nonisolated(nonsending) func publish<E: Event>(
         _ event: E,
-        metadata: EventMetadata
-    ) async throws
-        -> PublishReport
-    {
+        metadata: EventMetadata,
+        skippingDurable: Bool = false
+    ) async throws -> PublishReport {
         let route = try router.route(for: event)
-        if middlewares.isActive { return try await publishThroughMiddleware(event, metadata: metadata, route: route) }
-        return try await dispatch(event, metadata: metadata, route: route)
+        if middlewares.isActive {
+            return try await publishThroughMiddleware(
+                event,
+                metadata: metadata,
+                route: route,
+                skippingDurable: skippingDurable
+            )
+        }
+        return try await dispatch(event, metadata: metadata, route: route, skippingDurable: skippingDurable)
     }
 
     nonisolated(nonsending) func dispatch<E: Event>(
         _ event: E,
         metadata: EventMetadata,
-        route: Route<E>
+        route: Route<E>,
+        skippingDurable: Bool = false
     )
         async throws -> PublishReport
     {
@@ -132,23 +142,28 @@ public final class Bus: Sendable {
             await bury(event, metadata: metadata)
             return report
         }
-        guard route.hasObservers else { return try await deliver(event, metadata: metadata, route: route) }
+        guard route.hasObservers else {
+            return try await deliver(event, metadata: metadata, route: route, skippingDurable: skippingDurable)
+        }
         // Observers run in this task: bind the event being handled once for all of them.
         return try await EventContext.$current.withValue(EventContext.Current(metadata: metadata)) {
-            try await deliver(event, metadata: metadata, route: route)
+            try await deliver(event, metadata: metadata, route: route, skippingDurable: skippingDurable)
         }
     }
 
     nonisolated(nonsending) private func deliver<E: Event>(
         _ event: E,
         metadata: EventMetadata,
-        route: Route<E>
+        route: Route<E>,
+        skippingDurable: Bool
     ) async throws -> PublishReport {
         var report = PublishReport(eventID: metadata.id)
         var gone: [UInt64] = []
         var rejected: [String] = []
         let wrapped = middlewares.isActive
         for entry in route.entries {
+            // A delayed event was stored in durable mailboxes when it was scheduled.
+            if skippingDurable && entry.schedule != nil { continue }
             let result =
                 wrapped && entry.strategy == .observer
                 ? await invokeObserver(entry, event, metadata, route.eventName) : await entry.deliver(event, metadata)

@@ -13,7 +13,7 @@ import Testing
         await #expect(throws: BusError.self) { try await bus.request(GetQuote(symbol: "x"), timeout: .seconds(1)) }
         #expect(throws: BusError.self) { try bus.on(OrderPlaced.self) { _ in } }
         await #expect(throws: BusError.self) { try await bus.subscribe(to: OrderPlaced.self) }
-        #expect(throws: BusError.self) { try bus.publish(Reminder(text: ""), after: .seconds(1)) }
+        await #expect(throws: BusError.self) { try await bus.publish(Reminder(text: ""), after: .seconds(1)) }
     }
 
     @Test func shutdownDrainsQueuedCallbacksAndMailboxes() async throws {

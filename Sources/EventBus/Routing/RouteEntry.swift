@@ -14,6 +14,20 @@ struct RouteEntry<E: Event>: Sendable {
     let subscriptionID: UInt64
     let strategy: Strategy
     let deliver: @Sendable (E, EventMetadata) async -> DeliveryResult
+    /// For durable mailboxes: stores a delayed event at once, due at the instant (persisted).
+    let schedule: (@Sendable (E, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult)?
+
+    init(
+        subscriptionID: UInt64,
+        strategy: Strategy,
+        deliver: @escaping @Sendable (E, EventMetadata) async -> DeliveryResult,
+        schedule: (@Sendable (E, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult)? = nil
+    ) {
+        self.subscriptionID = subscriptionID
+        self.strategy = strategy
+        self.deliver = deliver
+        self.schedule = schedule
+    }
 }
 
 /// The compiled, immutable list of deliveries for one concrete event type.
@@ -66,10 +80,12 @@ struct SubscriptionRecord: Sendable {
 struct ExactFactory<T: Event>: EntryFactory {
     let strategy: Strategy
     let deliver: @Sendable (T, EventMetadata) async -> DeliveryResult
+    var schedule: (@Sendable (T, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult)? = nil
 
     func entry<E: Event>(for sample: E, subscriptionID: UInt64) -> RouteEntry<E>? {
         guard let typed = deliver as? @Sendable (E, EventMetadata) async -> DeliveryResult else { return nil }
-        return RouteEntry(subscriptionID: subscriptionID, strategy: strategy, deliver: typed)
+        let typedSchedule = schedule as? @Sendable (E, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult
+        return RouteEntry(subscriptionID: subscriptionID, strategy: strategy, deliver: typed, schedule: typedSchedule)
     }
 }
 

@@ -169,6 +169,30 @@ extension Bus {
     }
 }
 
+extension Bus {
+    /// Stores a delayed event in a durable mailbox at once, due at `instant` (persisted with it).
+    static func schedule<T: Sendable>(
+        _ queue: WorkQueue<Envelope<T>>,
+        _ envelope: Envelope<T>,
+        at instant: ContinuousClock.Instant
+    ) async -> DeliveryResult {
+        do {
+            return .enqueued(
+                try await queue.enqueue(
+                    envelope,
+                    id: envelope.metadata.id,
+                    priority: envelope.metadata.priority,
+                    notBefore: instant
+                )
+            )
+        } catch QueueError.closed {
+            return .gone
+        } catch {
+            return .failed(error)
+        }
+    }
+}
+
 /// The name of an event's concrete type (for pattern subscriptions, not the pattern's).
 func eventName<T>(of value: T) -> String {
     if let event = value as? any Event { return type(of: event).eventName }

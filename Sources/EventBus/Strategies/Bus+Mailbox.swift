@@ -33,7 +33,7 @@ extension Bus {
             deadLetter: deadLetter,
             dedup: dedup,
             storage: storage
-        ) { ExactFactory<E>(strategy: .mailbox, deliver: $0) }
+        ) { deliver, schedule in ExactFactory<E>(strategy: .mailbox, deliver: deliver, schedule: schedule) }
     }
 
     /// Subscribes through a mailbox to every event whose type matches `P`, typically a protocol.
@@ -58,7 +58,7 @@ extension Bus {
             deadLetter: deadLetter,
             dedup: dedup,
             storage: nil
-        ) { PatternFactory<P>(strategy: .mailbox, deliver: $0) }
+        ) { deliver, _ in PatternFactory<P>(strategy: .mailbox, deliver: deliver) }
     }
 
     /// Subscribes `handler` to events of type `E` through a mailbox: each event is handled in turn;
@@ -179,7 +179,10 @@ extension Bus {
         deadLetter: DeadLetterPolicy,
         dedup: DedupWindow?,
         storage: FileLog<Envelope<T>>?,
-        makeFactory: (@escaping @Sendable (T, EventMetadata) async -> DeliveryResult) -> any EntryFactory
+        makeFactory: (
+            @escaping @Sendable (T, EventMetadata) async -> DeliveryResult,
+            (@Sendable (T, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult)?
+        ) -> any EntryFactory
     ) async throws -> Deliveries<T> {
         let capacity = (mailbox ?? configuration.defaultMailbox).capacity
         var settings = queueConfiguration(
@@ -197,7 +200,7 @@ extension Bus {
             }
             do {
                 queue = try await WorkQueue.open(
-                    name: "durable \(storage.path)",
+                    name: "durable \(storage.name)",
                     configuration: settings,
                     storage: storage
                 )
@@ -209,9 +212,16 @@ extension Bus {
             queue = WorkQueue(name: "mailbox \(typeName(T.self))", configuration: settings)
         }
         let overflow = capacity.overflowPolicy
-        let factory = makeFactory { event, metadata in
+        var schedule: (@Sendable (T, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult)?
+        if storage != nil {
+            schedule = { event, metadata, due in
+                await Bus.schedule(queue, Envelope(event: event, metadata: metadata), at: due)
+            }
+        }
+        let deliver: @Sendable (T, EventMetadata) async -> DeliveryResult = { event, metadata in
             await Bus.offer(queue, Envelope(event: event, metadata: metadata), overflow: overflow)
         }
+        let factory = makeFactory(deliver, schedule)
         let key = registry.add(queue, strategy: .mailbox)
         let id: UInt64
         do {

@@ -5,30 +5,34 @@ import Synchronization
 extension Bus {
     /// Publishes `event` once `delay` has passed on the bus's clock; never before.
     ///
-    /// The event is held by the bus's scheduler (in memory) and published like any other event
-    /// when due. Delayed events still waiting at shutdown are not published.
-    /// - Returns: the id the event will carry.
+    /// Durable mailboxes subscribed to the event's type store it at once, with its due time, so
+    /// that it survives a crash and is delivered when due (also after a restart). Everybody else
+    /// receives it from the bus's in-memory scheduler when it is due; those delayed publications
+    /// still waiting at shutdown are not published.
+    /// - Returns: the id the event carries.
     /// - Throws: ``BusError/shutDown``; ``BusError/queue(_:)`` with ``QueueError/full(capacity:)``
-    ///   when the scheduler holds `BusConfiguration.schedulerCapacity` events.
+    ///   when the scheduler holds `BusConfiguration.schedulerCapacity` events, or with the storage
+    ///   error when a durable mailbox could not store it.
     @discardableResult
     public func publish<E: Event>(
         _ event: E,
         after delay: Duration,
         priority: Priority = .normal,
         headers: [String: String] = [:]
-    ) throws -> EventID {
-        try publish(event, at: clock.now + delay, priority: priority, headers: headers)
+    ) async throws -> EventID {
+        try await publish(event, at: clock.now + delay, priority: priority, headers: headers)
     }
 
-    /// Publishes `event` at `instant` on the bus's clock; never before.
+    /// Publishes `event` at `instant` on the bus's clock; never before. See
+    /// ``publish(_:after:priority:headers:)``.
     @discardableResult
     public func publish<E: Event>(
         _ event: E,
         at instant: ContinuousClock.Instant,
         priority: Priority = .normal,
         headers: [String: String] = [:]
-    ) throws -> EventID {
-        if router.isShutDown { throw BusError.shutDown }
+    ) async throws -> EventID {
+        let route = try router.route(for: event)
         let metadata = EventMetadata(
             id: ids.next(),
             publishedAt: Date(),
@@ -36,10 +40,16 @@ extension Bus {
             headers: headers,
             correlationID: EventContext.inheritedCorrelationID
         )
-        let publication = ScheduledPublication { [weak self] in
-            _ = try? await self?.publish(event, metadata: metadata)
-        }
         let queue = try scheduler()
+        for entry in route.entries {
+            guard let schedule = entry.schedule else { continue }
+            if case .failed(let error) = await schedule(event, metadata, instant) {
+                throw (error as? QueueError).map(BusError.queue) ?? BusError.queue(.storage(String(describing: error)))
+            }
+        }
+        let publication = ScheduledPublication { [weak self] in
+            _ = try? await self?.publish(event, metadata: metadata, skippingDurable: true)
+        }
         do {
             try queue.tryEnqueue(publication, id: metadata.id, priority: priority, notBefore: instant)
         } catch {
