@@ -173,3 +173,43 @@ struct SplitMix: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// `eventbus powerloss`: seeded power cuts on the simulated file system.
+enum PowerLoss {
+    static let spec = CommandSpec(
+        name: "eventbus powerloss",
+        summary: "simulate power losses at seeded crash points; nothing acknowledged may be lost",
+        options: [
+            OptionSpec("--points", value: "N", help: "crash points to simulate (default 10000)"),
+            OptionSpec("--seed", value: "N", help: "first seed (default 0)"),
+        ]
+    )
+
+    static func run(_ arguments: [String]) async throws -> Int32 {
+        let parsed = try spec.parse(arguments)
+        let points = try parsed.int("--points", default: 10_000, in: 1...100_000_000)
+        let first = UInt64(try parsed.int("--seed", default: 0))
+        var acknowledged = 0
+        var lost = 0
+        var corrupt = 0
+        for seed in first..<(first + UInt64(points)) {
+            let outcome = await PowerLossCheck.run(seed: seed)
+            acknowledged += outcome.acknowledged
+            lost += outcome.lost
+            corrupt += outcome.corrupt
+            if outcome.lost > 0 || outcome.corrupt > 0 {
+                FileHandle.standardError.write(
+                    Data(
+                        "powerloss: seed \(seed) lost \(outcome.lost) corrupt \(outcome.corrupt) \(outcome.failure ?? "")\n"
+                            .utf8
+                    )
+                )
+            }
+            if (seed - first + 1) % 10_000 == 0 {
+                FileHandle.standardError.write(Data("powerloss: \(seed - first + 1)/\(points)\n".utf8))
+            }
+        }
+        print("powerloss: points=\(points) acknowledged=\(acknowledged) lost=\(lost) corrupt=\(corrupt)")
+        return lost == 0 && corrupt == 0 ? 0 : 1
+    }
+}

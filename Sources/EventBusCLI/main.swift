@@ -9,6 +9,7 @@ let commands: [(name: String, summary: String)] = [
     ("dump", "print the pending events and dead letters of one mailbox"),
     ("requeue-dead", "move a mailbox's dead letters back to pending"),
     ("crashtest", "kill a publishing child process again and again; check nothing acknowledged is lost"),
+    ("powerloss", "simulate power losses at seeded crash points on an in-memory file system"),
 ]
 
 let topHelp = """
@@ -37,6 +38,7 @@ do {
     case "requeue-dead": status = try await MailboxTools.requeueDead(rest)
     case "crashtest": status = try await CrashTest.run(rest)
     case "crashtest-child": status = try await CrashTest.child(rest)
+    case "powerloss": status = try await PowerLoss.run(rest)
     default: throw ArgumentError.unknownCommand(command, known: commands.map(\.name))
     }
     exit(status)

@@ -370,3 +370,49 @@ func trackedConfiguration(maxAttempts: Int = 3) -> QueueConfiguration {
         try openLog(directory).close()
     }
 }
+
+@Suite struct TornSegmentTests {
+    /// Found by the power-loss simulation: a new segment whose header never reached the disk
+    /// must not make the whole mailbox unreadable.
+    @Test func aTornSegmentCreationIsRemovedAndNothingIsLost() async throws {
+        let directory = temporaryDirectory()
+        let queue = try await WorkQueue.open(
+            name: "q",
+            configuration: trackedConfiguration(),
+            storage: try openLog(directory)
+        )
+        for value in 1...3 { try await queue.enqueue(value, id: EventID(high: 1, low: UInt64(value))) }
+        queue.terminate()
+        // A second segment with a zeroed "header" and zeroed records, as a power cut leaves it.
+        let torn = directory + "/mailbox/" + LogFormat.segmentName(2)
+        try Data(count: 1_016).write(to: URL(fileURLWithPath: torn))
+        let log = try openLog(directory)
+        let reopened = try await WorkQueue.open(name: "q", configuration: trackedConfiguration(), storage: log)
+        #expect(try await reopened.readyNow().map(\.element) == [1, 2, 3])
+        #expect(!FileManager.default.fileExists(atPath: torn))
+        try await reopened.enqueue(4, id: EventID(high: 1, low: 4))
+        reopened.terminate()
+        let again = try openLog(directory)
+        #expect(try again.recover().pending.map(\.element) == [1, 2, 3, 4])
+        again.close()
+    }
+
+    @Test func aDamagedHeaderBeforeValidRecordsKeepsTheRecords() async throws {
+        let directory = temporaryDirectory()
+        let queue = try await WorkQueue.open(
+            name: "q",
+            configuration: trackedConfiguration(),
+            storage: try openLog(directory)
+        )
+        for value in 1...3 { try await queue.enqueue(value, id: EventID(high: 1, low: UInt64(value))) }
+        queue.terminate()
+        let segment = directory + "/mailbox/" + LogFormat.segmentName(1)
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment)))
+        bytes[0] ^= 0xFF
+        try Data(bytes).write(to: URL(fileURLWithPath: segment))
+        let log = try openLog(directory)
+        #expect(try log.recover().pending.map(\.element) == [1, 2, 3])
+        #expect(log.recoveryReport.quarantinedRanges == 1)
+        log.close()
+    }
+}

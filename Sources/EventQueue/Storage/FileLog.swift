@@ -175,6 +175,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         var maxSequence: UInt64 = 0
         var lastSegment: UInt64 = 0
         var lastSize = LogFormat.headerSize
+        var damagedLast = false
         for (position, name) in names.enumerated() {
             let index = LogFormat.segmentIndex(name)!
             let file = path + "/" + name
@@ -182,13 +183,20 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
             var scan = LogFormat.scan(bytes, maxRecordSize: options.maxRecordSize)
             let isLast = position == names.count - 1
             if scan.badHeader {
-                if isLast && bytes.count < LogFormat.headerSize {
-                    // A segment whose creation was torn: start it again.
+                if scan.records.isEmpty && isLast {
+                    // A segment whose creation was torn before its header was synced: nothing in
+                    // it was ever acknowledged. Remove it; appends continue in a fresh segment.
+                    if !bytes.isEmpty { try quarantine(bytes[...], from: name, offset: 0) }
                     try fileSystem.remove(file)
+                    try fileSystem.syncDirectory(path)
                     report.truncatedBytes += bytes.count
                     continue
                 }
-                throw FileLogError.badHeader(path: file)
+                // A damaged header before valid records: keep the records, quarantine the header,
+                // and never append to this segment again.
+                report.quarantinedRanges += 1
+                try quarantine(bytes.prefix(LogFormat.headerSize), from: name, offset: 0)
+                if isLast { damagedLast = true }
             }
             for range in scan.corrupt {
                 report.quarantinedRanges += 1
@@ -270,7 +278,9 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                 state.live[entry.segment, default: 0] += 1
             }
             if names.isEmpty || lastSegment == 0 {
-                try openSegment(&state, index: 1)
+                try openSegment(&state, index: max(1, (names.compactMap(LogFormat.segmentIndex).max() ?? 0) + 1))
+            } else if damagedLast {
+                try openSegment(&state, index: lastSegment + 1)
             } else {
                 let file = path + "/" + LogFormat.segmentName(lastSegment)
                 state.fd = try fileSystem.openForAppend(file, create: false)

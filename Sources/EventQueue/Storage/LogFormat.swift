@@ -159,12 +159,15 @@ extension LogFormat {
     package static func scan(_ bytes: [UInt8], maxRecordSize: Int) -> SegmentScan {
         var scan = SegmentScan()
         scan.size = bytes.count
-        guard bytes.count >= headerSize, Array(bytes[0..<8]) == magic,
-            readUInt32(bytes, at: 8) == version
-        else {
+        guard bytes.count >= headerSize else {
             scan.badHeader = true
             scan.validEnd = 0
             return scan
+        }
+        if Array(bytes[0..<8]) != magic || readUInt32(bytes, at: 8) != version {
+            // A damaged header: still look for valid records after it (each one is checked by
+            // its own CRC), so that one bad sector does not cost the whole segment.
+            scan.badHeader = true
         }
         var offset = headerSize
         var badStart: Int?

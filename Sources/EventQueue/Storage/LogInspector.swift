@@ -56,12 +56,12 @@ package struct LogInspector {
             report.segments.append((segment, bytes.count))
             let scan = LogFormat.scan(bytes, maxRecordSize: maxRecordSize)
             if scan.badHeader {
-                if position == segments.count - 1 && bytes.count < LogFormat.headerSize {
+                if position == segments.count - 1 && scan.records.isEmpty {
+                    // A torn segment creation: removed when the mailbox next opens.
                     report.tornBytes.append((segment, bytes.count))
-                } else {
-                    report.badHeaders.append(segment)
+                    continue
                 }
-                continue
+                report.badHeaders.append(segment)
             }
             for range in scan.corrupt { report.corruptRanges.append((segment, range)) }
             if scan.tornBytes > 0 {
