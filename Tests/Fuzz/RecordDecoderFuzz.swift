@@ -1,6 +1,7 @@
 // libFuzzer target: the log record decoder. Built by .ci/fuzz together with the format sources.
 // Invariants: never crash, and every payload that decodes re-encodes to itself.
 
+/// libFuzzer's entry point for the record decoder target.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzRecordDecoder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))

@@ -2,6 +2,7 @@
 // Invariants: never crash, never read past the end, every record found is valid where it was
 // found, and the ranges reported (records, corrupt ranges, torn tail) are ordered and disjoint.
 
+/// libFuzzer's entry point for the segment scan target.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzSegmentRecovery(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     // Half the inputs get a valid header, so that the fuzzer reaches the records quickly.
