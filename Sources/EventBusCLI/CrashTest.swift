@@ -49,7 +49,7 @@ enum CrashTest {
     static func run(_ arguments: [String]) async throws -> Int32 {
         let parsed = try spec.parse(arguments)
         let cycles = try parsed.int("--cycles", default: 100, in: 1...1_000_000)
-        var random = SplitMix(seed: UInt64(try parsed.int("--seed", default: Int.random(in: 0...Int(Int32.max)))))
+        var random = SplitMix64(seed: UInt64(try parsed.int("--seed", default: Int.random(in: 0...Int(Int32.max)))))
         let directory = parsed.value("--dir") ?? makeTemporaryDirectory()
         try FileManager.default.createDirectory(
             atPath: directory,
@@ -154,23 +154,6 @@ enum CrashTest {
             (URL(fileURLWithPath: NSTemporaryDirectory()).path + "/eventbus-crashtest-XXXXXX").utf8CString
         )
         return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-    }
-}
-
-/// A seeded generator for the kill moments.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

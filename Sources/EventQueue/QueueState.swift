@@ -366,15 +366,16 @@ struct QueueState<Element: Sendable> {
     }
 }
 
-/// A small, fast pseudo-random generator for backoff jitter.
-struct SplitMix64: RandomNumberGenerator {
+/// A small, fast, seedable pseudo-random generator: backoff jitter, and every seeded test,
+/// simulation and tool in the package.
+package struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) {
+    package init(seed: UInt64) {
         state = seed
     }
 
-    mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -382,7 +383,7 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 
-    mutating func nextUnit() -> Double {
+    package mutating func nextUnit() -> Double {
         Double(next() >> 11) / Double(UInt64(1) << 53)
     }
 }

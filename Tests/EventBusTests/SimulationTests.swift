@@ -35,7 +35,7 @@ struct Scenario {
     let hangOn: Int
 
     init(seed: UInt64) {
-        var random = SeededBusRandom(seed: seed)
+        var random = SplitMix64(seed: seed &+ 0x1234_5678)
         events = Int(random.next() % 16) + 4
         let events = self.events
         poison = Set((0..<Int(random.next() % 3)).map { _ in Int(random.next() % UInt64(events)) })
@@ -139,16 +139,4 @@ struct SimulationTests {
 extension QueueMetrics {
     /// Nothing ready, in flight, being handled or waiting for a retry.
     var isSettled: Bool { depth == 0 && inFlight == 0 && handling == 0 && delayed == 0 }
-}
-
-struct SeededBusRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x1234_5678 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

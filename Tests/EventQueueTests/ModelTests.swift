@@ -78,7 +78,7 @@ private struct ReferenceQueue {
 @Suite struct ModelTests {
     @Test(arguments: 0..<40)
     func theQueueMatchesTheReferenceModel(seed: Int) async throws {
-        var random = SeededRandom(seed: UInt64(seed) &* 0x9E37_79B9 &+ 1)
+        var random = SplitMix64(seed: UInt64(seed) &* 0x9E37_79B9 &+ 1)
         let clock = ManualClock()
         let queue = WorkQueue<Int>(
             name: "model",
@@ -149,22 +149,5 @@ private struct ReferenceQueue {
             #expect(queue.deadLetters().map(\.element) == model.dead)
             #expect(metrics.dropped == UInt64(model.dropped))
         }
-    }
-}
-
-/// SplitMix64, seeded: the same seed gives the same operations on every run.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct RingBufferTests {
     @Test func behavesLikeAnArrayUnderRandomOperations() {
-        var random = SeededRandom(seed: 7)
+        var random = SplitMix64(seed: 7)
         var ring = RingBuffer<Int>()
         var reference: [Int] = []
         for step in 0..<20_000 {

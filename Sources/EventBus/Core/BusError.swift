@@ -60,11 +60,9 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
 
     /// Checks a mailbox or queue name: `[A-Za-z0-9._-]{1,128}`, no `..`.
     public static func validate(name: String) throws(BusError) {
-        let allowed = name.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == 0x2E || byte == 0x5F || byte == 0x2D
-        }
-        guard allowed, (1...128).contains(name.utf8.count), !name.contains("..") else {
+        do {
+            try FileLogError.validate(name: name)
+        } catch {
             throw .invalidName(name)
         }
     }

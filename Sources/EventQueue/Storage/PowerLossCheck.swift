@@ -39,7 +39,7 @@ package enum PowerLossCheck {
     }
 
     package static func run(seed: UInt64) async -> Outcome {
-        var random = SimRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         let fileSystem = SimulatedFileSystem()
         let options = FileLogOptions(maxRecordSize: 4_096, segmentSize: 4_096)
         let configuration = QueueConfiguration(

@@ -50,7 +50,7 @@ package final class SimulatedFileSystem: FileSystem {
 
     /// Applies a power loss to everything not yet fsynced, then lets calls succeed again.
     package func powerLoss(seed: UInt64) {
-        var random = SimRandom(seed: seed)
+        var random = SplitMix64(seed: seed)
         state.withLock { state in
             state.budget = nil
             state.fds.removeAll()
@@ -213,22 +213,5 @@ package final class SimulatedFileSystem: FileSystem {
     package func writeFile(_ path: String, _ bytes: [UInt8]) throws(FileLogError) {
         try spend("write", path)
         state.withLock { $0.files[path] = File(data: bytes, synced: bytes) }
-    }
-}
-
-/// SplitMix64 for the simulated power loss.
-struct SimRandom {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
