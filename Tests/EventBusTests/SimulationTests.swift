@@ -49,7 +49,7 @@ struct Scenario {
 struct SimulationTests {
     @Test(arguments: 0..<4)
     func seededScenariosKeepEveryPromise(shard: Int) async throws {
-        for seed in stride(from: UInt64(shard), to: 1_000, by: 4) {
+        for seed in stride(from: UInt64(shard), to: 2_000, by: 4) {
             try await run(Scenario(seed: seed), seed: seed)
         }
     }

@@ -77,13 +77,32 @@ import Testing
         await #expect(throws: QueueError.closed) { try await producer.value }
     }
 
-    @Test func aFloodIntoAStalledConsumerStaysBounded() async throws {
-        for policy in [OverflowPolicy.dropOldest, .dropNewest] {
-            let queue = makeQueue(capacity: .bounded(1_000, overflow: policy))
-            for value in 0..<200_000 { try queue.tryEnqueue(value, id: id(UInt64(value))) }
-            let metrics = queue.metrics()
-            #expect(metrics.depth == 1_000)
-            #expect(metrics.dropped == 199_000)
+    /// 1,000,000 events into a consumer that never reads, with every overflow policy: the queue
+    /// never holds more than its bound, and every event beyond it is accounted for.
+    @Test(arguments: [OverflowPolicy.dropOldest, .dropNewest, .fail, .suspendPublisher])
+    func aMillionEventsIntoAStalledConsumerStayBounded(policy: OverflowPolicy) async throws {
+        let queue = makeQueue(capacity: .bounded(1_000, overflow: policy))
+        let flood = 1_000_000
+        switch policy {
+        case .dropOldest, .dropNewest:
+            for value in 0..<flood { try queue.tryEnqueue(value, id: id(UInt64(value))) }
+            #expect(queue.metrics().dropped == UInt64(flood - 1_000))
+        case .fail:
+            var refused = 0
+            for value in 0..<flood {
+                do { try queue.tryEnqueue(value, id: id(UInt64(value))) } catch { refused += 1 }
+            }
+            #expect(refused == flood - 1_000)
+        case .suspendPublisher:
+            let producer = Task {
+                for value in 0..<flood { try await queue.enqueue(value, id: id(UInt64(value))) }
+            }
+            while queue.metrics().waitingProducers == 0 { await Task.yield() }
+            producer.cancel()
+            await #expect(throws: QueueError.cancelled) { try await producer.value }
         }
+        let metrics = queue.metrics()
+        #expect(metrics.depth == 1_000)
+        #expect(metrics.enqueued <= UInt64(flood))
     }
 }

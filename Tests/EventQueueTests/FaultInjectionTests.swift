@@ -125,6 +125,45 @@ final class FaultyFileSystem: FileSystem {
         }
     }
 
+    /// Faults during recovery itself (reading, cutting a torn tail, quarantining, starting a
+    /// segment): the open fails with a typed error or succeeds, and a later clean open still
+    /// delivers every event.
+    @Test(arguments: FaultyFileSystem.Fault.allCases)
+    func aFaultDuringRecoveryLosesNothing(fault: FaultyFileSystem.Fault) async throws {
+        for failAt in 1...12 {
+            let directory = temporaryDirectory()
+            let first = try await WorkQueue.open(
+                name: "q",
+                configuration: trackedConfiguration(),
+                storage: try openLog(directory)
+            )
+            for value in 1...5 { try await first.enqueue(value, id: EventID(high: 3, low: UInt64(value))) }
+            first.terminate()
+            // A torn tail and a corrupt range give recovery something to write.
+            let segment = directory + "/mailbox/" + LogFormat.segmentName(1)
+            var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: segment)))
+            let scan = LogFormat.scan(bytes, maxRecordSize: 1 << 20)
+            bytes[scan.records[1].offset + 12] ^= 0x40
+            bytes += [1, 2, 3]
+            try Data(bytes).write(to: URL(fileURLWithPath: segment))
+            let faulty = FaultyFileSystem(failAt: failAt, fault: fault)
+            if let queue = try? await WorkQueue.open(
+                name: "q",
+                configuration: trackedConfiguration(),
+                storage: try openLog(directory, fileSystem: faulty)
+            ) {
+                queue.terminate()
+            }
+            let clean = try await WorkQueue.open(
+                name: "q",
+                configuration: trackedConfiguration(),
+                storage: try openLog(directory)
+            )
+            #expect(try await clean.readyNow().map(\.element) == [1, 3, 4, 5], "fault at call \(failAt)")
+            clean.terminate()
+        }
+    }
+
     @Test func afterAnFsyncFailureTheMailboxRefusesUntilReopened() async throws {
         let directory = temporaryDirectory()
         // Opening writes and fsyncs the segment header (calls 1 and 2); the first publish writes
