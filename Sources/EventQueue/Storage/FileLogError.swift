@@ -14,8 +14,6 @@ public enum FileLogError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidName(String)
     /// A record is larger than the configured maximum.
     case recordTooLarge(size: Int, limit: Int)
-    /// A segment file does not start with the expected header.
-    case badHeader(path: String)
     /// The mailbox was closed.
     case closed
 
@@ -32,7 +30,6 @@ public enum FileLogError: Error, Sendable, Hashable, CustomStringConvertible {
             "refusing \(path): mode \(String(mode & 0o777, radix: 8)) lets group or others write (want 0700)"
         case .invalidName(let name): "invalid mailbox name \"\(name)\": use 1 to 128 of A-Z a-z 0-9 . _ - and no \"..\""
         case .recordTooLarge(let size, let limit): "record of \(size) bytes exceeds the limit of \(limit) bytes"
-        case .badHeader(let path): "\(path) is not an EventBus log segment (bad header)"
         case .closed: "the mailbox is closed"
         }
     }
