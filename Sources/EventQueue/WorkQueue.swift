@@ -303,11 +303,13 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         }
         let now = clock.now
         var effects = QueueEffects()
-        let closed: Bool = state.withLock { state in
+        state.withLock { state in
             state.reserved -= 1
+            // A terminated queue with storage keeps the stored event for the next open; without
+            // storage the reservation could not have been made after termination.
             if state.terminated {
                 state.checkDrained(&effects)
-                return true
+                return
             }
             state.enqueued += 1
             state.arrivals.record(1, now: now)
@@ -317,12 +319,8 @@ public final class WorkQueue<Element: Sendable>: Sendable {
                 now: now,
                 effects: &effects
             )
-            return false
         }
         perform(effects)
-        // A terminated queue with storage keeps the stored event for the next open; without
-        // storage the reservation could not have been made after termination.
-        _ = closed
     }
 
     // MARK: Consuming

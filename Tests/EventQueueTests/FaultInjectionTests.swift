@@ -73,19 +73,11 @@ final class FaultyFileSystem: FileSystem {
         for failAt in 1...40 {
             let directory = temporaryDirectory()
             let faulty = FaultyFileSystem(failAt: failAt, fault: fault)
-            let opened = try? await WorkQueue.open(
-                name: "q",
-                configuration: trackedConfiguration(),
-                storage: try openLog(directory, sync: .always, fileSystem: faulty)
-            )
+            let opened = try? await openQueue(directory, sync: .always, fileSystem: faulty)
             guard let queue = opened else {
                 // The fault hit the creation of the first segment: nothing was accepted, and the
                 // mailbox must open cleanly once the fault is gone.
-                let reopened = try await WorkQueue.open(
-                    name: "q",
-                    configuration: trackedConfiguration(),
-                    storage: try openLog(directory)
-                )
+                let reopened = try await openQueue(directory)
                 #expect(try await reopened.readyNow().isEmpty)
                 reopened.terminate()
                 continue
@@ -111,11 +103,7 @@ final class FaultyFileSystem: FileSystem {
                 }
             }
             queue.terminate()
-            let reopened = try await WorkQueue.open(
-                name: "q",
-                configuration: trackedConfiguration(),
-                storage: try openLog(directory)
-            )
+            let reopened = try await openQueue(directory)
             let recovered = Set(try await reopened.readyNow().map(\.element))
             #expect(accepted.subtracting(acked).isSubset(of: recovered), "lost an accepted event (fail at \(failAt))")
             #expect(recovered.isSubset(of: Set(1...20)))
@@ -132,11 +120,7 @@ final class FaultyFileSystem: FileSystem {
     func aFaultDuringRecoveryLosesNothing(fault: FaultyFileSystem.Fault) async throws {
         for failAt in 1...12 {
             let directory = temporaryDirectory()
-            let first = try await WorkQueue.open(
-                name: "q",
-                configuration: trackedConfiguration(),
-                storage: try openLog(directory)
-            )
+            let first = try await openQueue(directory)
             for value in 1...5 { try await first.enqueue(value, id: EventID(high: 3, low: UInt64(value))) }
             first.terminate()
             // A torn tail and a corrupt range give recovery something to write.
@@ -147,18 +131,10 @@ final class FaultyFileSystem: FileSystem {
             bytes += [1, 2, 3]
             try Data(bytes).write(to: URL(fileURLWithPath: segment))
             let faulty = FaultyFileSystem(failAt: failAt, fault: fault)
-            if let queue = try? await WorkQueue.open(
-                name: "q",
-                configuration: trackedConfiguration(),
-                storage: try openLog(directory, fileSystem: faulty)
-            ) {
+            if let queue = try? await openQueue(directory, fileSystem: faulty) {
                 queue.terminate()
             }
-            let clean = try await WorkQueue.open(
-                name: "q",
-                configuration: trackedConfiguration(),
-                storage: try openLog(directory)
-            )
+            let clean = try await openQueue(directory)
             #expect(try await clean.readyNow().map(\.element) == [1, 3, 4, 5], "fault at call \(failAt)")
             clean.terminate()
         }
@@ -174,11 +150,7 @@ final class FaultyFileSystem: FileSystem {
         await #expect(throws: QueueError.self) { try await queue.enqueue(1, id: EventID(high: 1, low: 1)) }
         await #expect(throws: QueueError.self) { try await queue.enqueue(2, id: EventID(high: 1, low: 2)) }
         queue.terminate()
-        let reopened = try await WorkQueue.open(
-            name: "q",
-            configuration: trackedConfiguration(),
-            storage: try openLog(directory)
-        )
+        let reopened = try await openQueue(directory)
         // The failed batch was cut from the file: neither event is delivered.
         #expect(try await reopened.readyNow().isEmpty)
         try await reopened.enqueue(3, id: EventID(high: 1, low: 3))

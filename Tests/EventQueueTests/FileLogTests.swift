@@ -52,6 +52,21 @@ func trackedConfiguration(maxAttempts: Int = 3) -> QueueConfiguration {
     )
 }
 
+/// A tracked queue on a `FileLog` in `directory` (the shape of almost every durable test).
+func openQueue(
+    _ directory: String,
+    sync: SyncPolicy = .always,
+    options: FileLogOptions = FileLogOptions(),
+    fileSystem: any FileSystem = PosixFileSystem(),
+    maxAttempts: Int = 3
+) async throws -> WorkQueue<Int> {
+    try await WorkQueue.open(
+        name: "q",
+        configuration: trackedConfiguration(maxAttempts: maxAttempts),
+        storage: try openLog(directory, sync: sync, options: options, fileSystem: fileSystem)
+    )
+}
+
 @Suite struct FileLogTests {
     @Test func everyRecordKindRoundTrips() {
         let id = EventID(high: 0xDEAD_BEEF, low: 42)
@@ -72,46 +87,26 @@ func trackedConfiguration(maxAttempts: Int = 3) -> QueueConfiguration {
     @Test(arguments: [SyncPolicy.always, .batched(interval: .milliseconds(1), count: 10), .none])
     func appendedEventsSurviveAReopen(sync: SyncPolicy) async throws {
         let directory = temporaryDirectory()
-        let first = try await WorkQueue.open(
-            name: "q",
-            configuration: trackedConfiguration(),
-            storage: try openLog(directory, sync: sync)
-        )
+        let first = try await openQueue(directory, sync: sync)
         for value in 1...50 { try await first.enqueue(value, id: EventID(high: 1, low: UInt64(value))) }
         first.terminate()
-        let second = try await WorkQueue.open(
-            name: "q",
-            configuration: trackedConfiguration(),
-            storage: try openLog(directory, sync: sync)
-        )
+        let second = try await openQueue(directory, sync: sync)
         #expect(try await second.takeReady().map(\.element) == Array(1...50))
     }
 
     @Test func anAcknowledgedEventIsNotRedeliveredAfterACleanShutdown() async throws {
         let directory = temporaryDirectory()
-        let first = try await WorkQueue.open(
-            name: "q",
-            configuration: trackedConfiguration(),
-            storage: try openLog(directory)
-        )
+        let first = try await openQueue(directory)
         for value in 1...4 { try await first.enqueue(value, id: EventID(high: 1, low: UInt64(value))) }
         for lease in try await first.next(maxCount: 2) ?? [] { try await first.ack(lease) }
         first.terminate()
-        let second = try await WorkQueue.open(
-            name: "q",
-            configuration: trackedConfiguration(),
-            storage: try openLog(directory)
-        )
+        let second = try await openQueue(directory)
         #expect(try await second.takeReady().map(\.element) == [3, 4])
     }
 
     @Test func attemptsAndDeadLettersArePersisted() async throws {
         let directory = temporaryDirectory()
-        let first = try await WorkQueue.open(
-            name: "q",
-            configuration: trackedConfiguration(maxAttempts: 2),
-            storage: try openLog(directory)
-        )
+        let first = try await openQueue(directory, maxAttempts: 2)
         try await first.enqueue(1, id: EventID(high: 1, low: 1))
         try await first.enqueue(2, id: EventID(high: 1, low: 2))
         let leases = try await first.takeReady()
@@ -120,11 +115,7 @@ func trackedConfiguration(maxAttempts: Int = 3) -> QueueConfiguration {
         try await first.nack(retried[0], reason: "poison")
         // Event 2 was delivered once and not settled when the process "died".
         first.terminate()
-        let second = try await WorkQueue.open(
-            name: "q",
-            configuration: trackedConfiguration(maxAttempts: 2),
-            storage: try openLog(directory)
-        )
+        let second = try await openQueue(directory, maxAttempts: 2)
         #expect(second.deadLetters().map(\.element) == [1])
         #expect(second.deadLetters().first?.reason == "poison")
         let again = try await second.takeReady()
@@ -134,18 +125,10 @@ func trackedConfiguration(maxAttempts: Int = 3) -> QueueConfiguration {
 
     @Test func dedupSurvivesARestart() async throws {
         let directory = temporaryDirectory()
-        let first = try await WorkQueue.open(
-            name: "q",
-            configuration: trackedConfiguration(),
-            storage: try openLog(directory)
-        )
+        let first = try await openQueue(directory)
         try await first.enqueue(1, id: EventID(high: 1, low: 1))
         first.terminate()
-        let second = try await WorkQueue.open(
-            name: "q",
-            configuration: trackedConfiguration(),
-            storage: try openLog(directory)
-        )
+        let second = try await openQueue(directory)
         #expect(try await second.enqueue(1, id: EventID(high: 1, low: 1)) == .duplicate)
     }
 
@@ -173,11 +156,7 @@ func trackedConfiguration(maxAttempts: Int = 3) -> QueueConfiguration {
 
     @Test func aFlippedBitAnywhereInARecordIsNeverDelivered() async throws {
         let directory = temporaryDirectory()
-        let queue = try await WorkQueue.open(
-            name: "q",
-            configuration: trackedConfiguration(),
-            storage: try openLog(directory)
-        )
+        let queue = try await openQueue(directory)
         for value in [111, 222, 333] { try await queue.enqueue(value, id: EventID(high: 1, low: UInt64(value))) }
         queue.terminate()
         let segment = directory + "/mailbox/" + LogFormat.segmentName(1)
@@ -202,11 +181,7 @@ func trackedConfiguration(maxAttempts: Int = 3) -> QueueConfiguration {
     @Test func fullyAcknowledgedSegmentsAreDeleted() async throws {
         let directory = temporaryDirectory()
         let options = FileLogOptions(segmentSize: 4_096)
-        let queue = try await WorkQueue.open(
-            name: "q",
-            configuration: trackedConfiguration(),
-            storage: try openLog(directory, sync: .none, options: options)
-        )
+        let queue = try await openQueue(directory, sync: .none, options: options)
         for value in 0..<500 { try await queue.enqueue(value, id: EventID(high: 1, low: UInt64(value))) }
         let segmentsBefore = try FileManager.default.contentsOfDirectory(atPath: directory + "/mailbox")
             .filter { $0.hasPrefix("segment-") }
@@ -221,21 +196,13 @@ func trackedConfiguration(maxAttempts: Int = 3) -> QueueConfiguration {
             .filter { $0.hasPrefix("segment-") }
         #expect(segmentsAfter.count <= 2)
         queue.terminate()
-        let reopened = try await WorkQueue.open(
-            name: "q",
-            configuration: trackedConfiguration(),
-            storage: try openLog(directory, options: options)
-        )
+        let reopened = try await openQueue(directory, options: options)
         #expect(try await reopened.takeReady().map(\.element) == [999])
     }
 
     @Test func directoriesAre0700AndFiles0600() async throws {
         let directory = temporaryDirectory()
-        let queue = try await WorkQueue.open(
-            name: "q",
-            configuration: trackedConfiguration(),
-            storage: try openLog(directory)
-        )
+        let queue = try await openQueue(directory)
         try await queue.enqueue(1, id: EventID(high: 1, low: 1))
         let mailbox = directory + "/mailbox"
         let dirMode = try FileManager.default.attributesOfItem(atPath: mailbox)[.posixPermissions] as? Int
@@ -295,11 +262,7 @@ func trackedConfiguration(maxAttempts: Int = 3) -> QueueConfiguration {
 
     @Test func anUndecodableRecordGoesToTheDeadLettersNotTheConsumer() async throws {
         let directory = temporaryDirectory()
-        let queue = try await WorkQueue.open(
-            name: "q",
-            configuration: trackedConfiguration(),
-            storage: try openLog(directory)
-        )
+        let queue = try await openQueue(directory)
         try await queue.enqueue(1, id: EventID(high: 1, low: 1))
         queue.terminate()
         // Append a well-formed record whose body the codec refuses (3 bytes, not 8).
@@ -376,11 +339,7 @@ func trackedConfiguration(maxAttempts: Int = 3) -> QueueConfiguration {
     /// must not make the whole mailbox unreadable.
     @Test func aTornSegmentCreationIsRemovedAndNothingIsLost() async throws {
         let directory = temporaryDirectory()
-        let queue = try await WorkQueue.open(
-            name: "q",
-            configuration: trackedConfiguration(),
-            storage: try openLog(directory)
-        )
+        let queue = try await openQueue(directory)
         for value in 1...3 { try await queue.enqueue(value, id: EventID(high: 1, low: UInt64(value))) }
         queue.terminate()
         // A second segment with a zeroed "header" and zeroed records, as a power cut leaves it.
@@ -399,11 +358,7 @@ func trackedConfiguration(maxAttempts: Int = 3) -> QueueConfiguration {
 
     @Test func aDamagedHeaderBeforeValidRecordsKeepsTheRecords() async throws {
         let directory = temporaryDirectory()
-        let queue = try await WorkQueue.open(
-            name: "q",
-            configuration: trackedConfiguration(),
-            storage: try openLog(directory)
-        )
+        let queue = try await openQueue(directory)
         for value in 1...3 { try await queue.enqueue(value, id: EventID(high: 1, low: UInt64(value))) }
         queue.terminate()
         let segment = directory + "/mailbox/" + LogFormat.segmentName(1)

@@ -34,13 +34,12 @@ extension Bus {
         for channel in channels { channel.close() }
         let registered = registry.all
         for entry in registered { entry.queue.close() }
-        _ = records
 
         let clock = self.clock
         let until = clock.now + deadline
         // The drain runs unstructured: a consumer stuck in a handler must not keep this call
         // waiting past the deadline (awaiting a task's value ignores cancellation).
-        let race = RequestRace<Bool>()
+        let race = Race<Bool>()
         let drained = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             race.start(continuation)
             race.add(

@@ -19,17 +19,16 @@ extension WorkQueue: ManagedQueue {}
 final class QueueRegistry: Sendable {
     struct Registered: Sendable {
         let queue: any ManagedQueue
-        let strategy: Strategy
         var consumer: Task<Void, Never>?
     }
 
     private let state = Locked<(next: UInt64, queues: [UInt64: Registered])>((0, [:]))
 
     @discardableResult
-    func add(_ queue: any ManagedQueue, strategy: Strategy, consumer: Task<Void, Never>? = nil) -> UInt64 {
+    func add(_ queue: any ManagedQueue, consumer: Task<Void, Never>? = nil) -> UInt64 {
         state.withLock { state in
             state.next += 1
-            state.queues[state.next] = Registered(queue: queue, strategy: strategy, consumer: consumer)
+            state.queues[state.next] = Registered(queue: queue, consumer: consumer)
             return state.next
         }
     }

@@ -81,7 +81,7 @@ extension Bus {
             return await Bus.offer(queue, Envelope(event: event, metadata: metadata), overflow: overflow)
         }
         let factory = makeFactory(deliver)
-        let registryKey = registry.add(queue, strategy: .callback)
+        let registryKey = registry.add(queue)
         let id = try router.add(target: target, strategy: .callback, factory: factory) { [registry] in
             queue.close()
             _ = registry

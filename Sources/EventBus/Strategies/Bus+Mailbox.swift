@@ -222,7 +222,7 @@ extension Bus {
             await Bus.offer(queue, Envelope(event: event, metadata: metadata), overflow: overflow)
         }
         let factory = makeFactory(deliver, schedule)
-        let key = registry.add(queue, strategy: .mailbox)
+        let key = registry.add(queue)
         let id: UInt64
         do {
             id = try router.add(target: target, strategy: .mailbox, factory: factory) { [weak self] in

@@ -88,7 +88,7 @@ extension Bus {
             )
         )
         let consumerID = channel.attach(consumerQueue)
-        let key = registry.add(consumerQueue, strategy: .pointToPoint)
+        let key = registry.add(consumerQueue)
         let id: UInt64
         do {
             id = try router.add(target: .detached, strategy: .pointToPoint, factory: DetachedFactory()) {

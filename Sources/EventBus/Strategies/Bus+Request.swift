@@ -75,7 +75,7 @@ extension Bus {
         )
         let clock = self.clock
         let stack = middlewares
-        let race = RequestRace<R.Response>()
+        let race = Race<R.Response>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 race.start(continuation)
@@ -122,74 +122,6 @@ extension Bus {
             }
         } onCancel: {
             race.finish(.failure(CancellationError()))
-        }
-    }
-}
-
-/// The first of responder, timer and cancellation to finish resumes the caller and cancels the rest.
-final class RequestRace<Response: Sendable>: Sendable {
-    private struct State {
-        var continuation: Resumable<Response>?
-        var result: Result<Response, any Error>?
-        var tasks: [Task<Void, Never>] = []
-    }
-
-    private let state = Locked(State())
-
-    func start(_ continuation: CheckedContinuation<Response, any Error>) {
-        start(.throwing(continuation))
-    }
-
-    func start(_ continuation: CheckedContinuation<Response, Never>) {
-        start(.nonThrowing(continuation))
-    }
-
-    private func start(_ continuation: Resumable<Response>) {
-        let early: Result<Response, any Error>? = state.withLock { state in
-            if let result = state.result { return result }
-            state.continuation = continuation
-            return nil
-        }
-        if let early { continuation.resume(with: early) }
-    }
-
-    func add(_ task: Task<Void, Never>) {
-        let finished = state.withLock { state -> Bool in
-            if state.result != nil { return true }
-            state.tasks.append(task)
-            return false
-        }
-        if finished { task.cancel() }
-    }
-
-    func finish(_ result: Result<Response, any Error>) {
-        let (continuation, tasks) = state.withLock {
-            state -> (Resumable<Response>?, [Task<Void, Never>]) in
-            guard state.result == nil else { return (nil, []) }
-            state.result = result
-            defer {
-                state.continuation = nil
-                state.tasks = []
-            }
-            return (state.continuation, state.tasks)
-        }
-        for task in tasks { task.cancel() }
-        continuation?.resume(with: result)
-    }
-}
-
-/// A continuation that may or may not accept errors.
-private enum Resumable<Response: Sendable>: Sendable {
-    case throwing(CheckedContinuation<Response, any Error>)
-    case nonThrowing(CheckedContinuation<Response, Never>)
-
-    func resume(with result: Result<Response, any Error>) {
-        switch self {
-        case .throwing(let continuation):
-            continuation.resume(with: result)
-        case .nonThrowing(let continuation):
-            // Only successes are ever reported to a non-throwing waiter.
-            if case .success(let value) = result { continuation.resume(returning: value) }
         }
     }
 }

@@ -75,7 +75,7 @@ extension Bus {
             return (queue, true)
         }
         if created {
-            let key = registry.add(queue, strategy: .callback)
+            let key = registry.add(queue)
             let task = Task {
                 while let batch = try? await queue.next() {
                     for lease in batch { await lease.element.publish() }

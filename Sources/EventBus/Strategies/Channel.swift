@@ -64,8 +64,6 @@ final class Channel<E: Event>: AnyChannel {
 
     var eventTypeName: String { E.eventName }
 
-    var isClosed: Bool { state.withLock { $0.closed } }
-
     var backlogQueue: any ManagedQueue { state.withLock { $0.backlog } }
 
     var allQueues: [any ManagedQueue] {
