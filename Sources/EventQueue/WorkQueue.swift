@@ -117,20 +117,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         priority: Priority = .normal,
         notBefore: ContinuousClock.Instant? = nil
     ) async throws -> EnqueueOutcome {
-        let now = clock.now
-        var effects = QueueEffects()
-        let admission: Admission = state.withLock { state in
-            admit(
-                &state,
-                id: id,
-                element: element,
-                priority: priority,
-                notBefore: notBefore,
-                now: now,
-                effects: &effects
-            )
-        }
-        if !effects.isEmpty { perform(effects) }
+        let admission = admitNow(element, id: id, priority: priority, notBefore: notBefore, mayWait: true)
         switch admission {
         case .done(let outcome):
             return outcome
@@ -158,26 +145,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         notBefore: ContinuousClock.Instant? = nil
     ) throws(QueueError) -> EnqueueOutcome {
         precondition(storage == nil, "tryEnqueue is only for queues without storage")
-        let now = clock.now
-        var effects = QueueEffects()
-        let admission: Admission = state.withLock { state in
-            if state.closed { return .failed(.closed) }
-            if state.held >= state.limit || !state.producers.isEmpty,
-                configuration.capacity.overflow == .suspendPublisher
-            {
-                return .failed(.full(capacity: state.limit))
-            }
-            return admit(
-                &state,
-                id: id,
-                element: element,
-                priority: priority,
-                notBefore: notBefore,
-                now: now,
-                effects: &effects
-            )
-        }
-        if !effects.isEmpty { perform(effects) }
+        let admission = admitNow(element, id: id, priority: priority, notBefore: notBefore, mayWait: false)
         switch admission {
         case .done(let outcome): return outcome
         case .failed(let error): throw error
@@ -192,6 +160,33 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         case failed(QueueError)
     }
 
+    /// Admits under the lock and performs the resulting wake-ups. Without `mayWait`, a full
+    /// queue with ``OverflowPolicy/suspendPublisher`` refuses instead of queueing a waiter.
+    private func admitNow(
+        _ element: Element,
+        id: EventID,
+        priority: Priority,
+        notBefore: ContinuousClock.Instant?,
+        mayWait: Bool
+    ) -> Admission {
+        let now = clock.now
+        var effects = QueueEffects()
+        let admission: Admission = state.withLock { state in
+            admit(
+                &state,
+                id: id,
+                element: element,
+                priority: priority,
+                notBefore: notBefore,
+                now: now,
+                mayWait: mayWait,
+                effects: &effects
+            )
+        }
+        if !effects.isEmpty { perform(effects) }
+        return admission
+    }
+
     private func admit(
         _ state: inout QueueState<Element>,
         id: EventID,
@@ -199,6 +194,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         priority: Priority,
         notBefore: ContinuousClock.Instant?,
         now: ContinuousClock.Instant,
+        mayWait: Bool,
         effects: inout QueueEffects
     ) -> Admission {
         if state.closed { return .failed(.closed) }
@@ -218,6 +214,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
                 state.dropped += 1
                 outcome = .droppedOldest
             case .suspendPublisher:
+                guard mayWait else { return .failed(.full(capacity: state.limit)) }
                 state.nextWaiterID += 1
                 return .wait(state.nextWaiterID)
             }
