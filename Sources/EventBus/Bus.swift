@@ -142,65 +142,70 @@ public final class Bus: Sendable {
             await bury(event, metadata: metadata)
             return report
         }
-        guard route.hasObservers else {
-            return try await deliver(event, metadata: metadata, route: route, skippingDurable: skippingDurable)
+        if !route.hasObservers {
+            // Mailboxes and callbacks only: enqueue without suspending while every queue lets us.
+            var tally = Tally(eventID: metadata.id)
+            var index = 0
+            if !skippingDurable {
+                let entries = route.entries
+                while index < entries.count, let now = entries[index].deliverNow, let result = now(event, metadata) {
+                    tally.add(result, from: entries[index], eventName: route.eventName, eventID: metadata.id)
+                    index += 1
+                }
+                if index == entries.count && tally.isClean { return tally.report }
+            }
+            return try await deliver(
+                event,
+                metadata: metadata,
+                route: route,
+                from: index,
+                tally: tally,
+                skippingDurable
+            )
         }
         // Observers run in this task: bind the event being handled once for all of them.
         return try await EventContext.$current.withValue(EventContext.Current(metadata: metadata)) {
-            try await deliver(event, metadata: metadata, route: route, skippingDurable: skippingDurable)
+            try await deliver(
+                event,
+                metadata: metadata,
+                route: route,
+                from: 0,
+                tally: Tally(eventID: metadata.id),
+                skippingDurable
+            )
         }
     }
 
+    /// Delivers to the entries from `index` on, then settles what the tally collected.
     nonisolated(nonsending) private func deliver<E: Event>(
         _ event: E,
         metadata: EventMetadata,
         route: Route<E>,
-        skippingDurable: Bool
+        from index: Int,
+        tally: Tally,
+        _ skippingDurable: Bool
     ) async throws -> PublishReport {
-        var report = PublishReport(eventID: metadata.id)
-        var gone: [UInt64] = []
-        var rejected: [String] = []
+        var tally = tally
         let wrapped = middlewares.isActive
-        for entry in route.entries {
+        for entry in route.entries[index...] {
             // A delayed event was stored in durable mailboxes when it was scheduled.
             if skippingDurable && entry.schedule != nil { continue }
-            let result =
-                wrapped && entry.strategy == .observer
-                ? await invokeObserver(entry, event, metadata, route.eventName) : await entry.deliver(event, metadata)
-            switch result {
-            case .observed:
-                report.observed += 1
-            case .enqueued(let outcome):
-                switch outcome {
-                case .enqueued: report.enqueued += 1
-                case .droppedOldest:
-                    report.enqueued += 1
-                    report.dropped += 1
-                case .droppedNewest: report.dropped += 1
-                case .duplicate: report.duplicates += 1
-                }
-            case .failed(let error):
-                report.failures.append(
-                    HandlerFailure(
-                        subscriptionID: entry.subscriptionID,
-                        strategy: entry.strategy,
-                        eventName: route.eventName,
-                        eventID: metadata.id,
-                        error: error
-                    )
-                )
-            case .rejected(let name):
-                rejected.append(name)
-            case .gone:
-                gone.append(entry.subscriptionID)
+            let result: DeliveryResult
+            if wrapped && entry.strategy == .observer {
+                result = await invokeObserver(entry, event, metadata, route.eventName)
+            } else if let now = entry.deliverNow, let immediate = now(event, metadata) {
+                result = immediate
+            } else {
+                result = await entry.deliver(event, metadata)
             }
+            tally.add(result, from: entry, eventName: route.eventName, eventID: metadata.id)
         }
-        if !gone.isEmpty { router.remove(gone) }
-        for failure in report.failures { await reportFailure(failure, while: E.self) }
-        if !rejected.isEmpty {
-            throw BusError.rejected(eventName: route.eventName, mailboxes: rejected, report: report)
+        if !tally.gone.isEmpty { router.remove(tally.gone) }
+        for failure in tally.report.failures { await reportFailure(failure, while: E.self) }
+        if !tally.rejected.isEmpty {
+            throw BusError.rejected(eventName: route.eventName, mailboxes: tally.rejected, report: tally.report)
         }
-        return report
+        return tally.report
     }
 
     /// Calls an observer entry inside the middleware chain; the chain sees the handler's error
@@ -262,6 +267,50 @@ public final class Bus: Sendable {
             handlerFailures: counters.handlerFailures.load(ordering: .relaxed),
             compiledRoutes: router.compiledRoutes
         )
+    }
+}
+
+/// What one publish did so far, entry by entry.
+struct Tally {
+    var report: PublishReport
+    var gone: [UInt64] = []
+    var rejected: [String] = []
+
+    init(eventID: EventID) {
+        report = PublishReport(eventID: eventID)
+    }
+
+    /// Nothing to settle after the loop: no failure, no ended subscription, no rejection.
+    var isClean: Bool { report.failures.isEmpty && gone.isEmpty && rejected.isEmpty }
+
+    mutating func add<E>(_ result: DeliveryResult, from entry: RouteEntry<E>, eventName: String, eventID: EventID) {
+        switch result {
+        case .observed:
+            report.observed += 1
+        case .enqueued(let outcome):
+            switch outcome {
+            case .enqueued: report.enqueued += 1
+            case .droppedOldest:
+                report.enqueued += 1
+                report.dropped += 1
+            case .droppedNewest: report.dropped += 1
+            case .duplicate: report.duplicates += 1
+            }
+        case .failed(let error):
+            report.failures.append(
+                HandlerFailure(
+                    subscriptionID: entry.subscriptionID,
+                    strategy: entry.strategy,
+                    eventName: eventName,
+                    eventID: eventID,
+                    error: error
+                )
+            )
+        case .rejected(let name):
+            rejected.append(name)
+        case .gone:
+            gone.append(entry.subscriptionID)
+        }
     }
 }
 

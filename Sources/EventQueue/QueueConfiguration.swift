@@ -56,8 +56,13 @@ public struct Lease<Element: Sendable>: Sendable {
 }
 
 /// An event as it sits in a queue.
-struct QueueEntry<Element: Sendable> {
-    var element: Element
+///
+/// The element is type-erased so that the queue's state machine is compiled once, for concrete
+/// types, inside this module: a generic state would be unspecialised for every element type the
+/// module cannot see, and pay a generic-metadata look-up at almost every step (measured: a third
+/// of a mailbox publish). ``WorkQueue`` boxes on the way in and casts back on the way out.
+struct QueueEntry {
+    var element: any Sendable
     var id: EventID
     var priority: Priority
     var attempts: Int

@@ -17,8 +17,8 @@ enum FailureOutcome {
     case deadLettered(EventID, reason: String)
 }
 
-struct InFlightEntry<Element: Sendable> {
-    var entry: QueueEntry<Element>
+struct InFlightEntry {
+    var entry: QueueEntry
 }
 
 struct ProducerWaiter {
@@ -28,7 +28,7 @@ struct ProducerWaiter {
 }
 
 /// Everything a ``WorkQueue`` guards with its mutex.
-struct QueueState<Element: Sendable> {
+struct QueueState {
     let limit: Int
     let tracked: Bool
     let visibilityTimeout: Duration?
@@ -36,15 +36,15 @@ struct QueueState<Element: Sendable> {
     let deadLetterPolicy: DeadLetterPolicy
     let clock: any QueueClock
 
-    var lanes = [RingBuffer<QueueEntry<Element>>](repeating: RingBuffer(), count: 3)
+    var lanes = [RingBuffer<QueueEntry>](repeating: RingBuffer(), count: 3)
     var starvation = [0, 0, 0]
     var ready = 0
-    var delayed = MinHeap<QueueEntry<Element>>()
-    var inFlight: [UInt64: InFlightEntry<Element>] = [:]
+    var delayed = MinHeap<QueueEntry>()
+    var inFlight: [UInt64: InFlightEntry] = [:]
     var visibility = RingBuffer<(deadline: ContinuousClock.Instant, tag: UInt64)>()
     var reserved = 0
     var nextTag: UInt64 = 0
-    var deadLetters = RingBuffer<DeadLetter<Element>>()
+    var deadLetters = RingBuffer<DeadLetter<any Sendable>>()
     var dedup: DedupFilter?
     var consumers = RingBuffer<(id: UInt64, continuation: CheckedContinuation<Void, Never>)>()
     var producers = RingBuffer<ProducerWaiter>()
@@ -110,7 +110,7 @@ struct QueueState<Element: Sendable> {
     // MARK: Lanes
 
     mutating func insert(
-        _ entry: QueueEntry<Element>,
+        _ entry: QueueEntry,
         notBefore: ContinuousClock.Instant?,
         now: ContinuousClock.Instant,
         effects: inout QueueEffects
@@ -127,7 +127,7 @@ struct QueueState<Element: Sendable> {
 
     /// Picks the next lane: the highest non-empty one, unless a lower waiting lane has seen
     /// `Priority.starvationLimit` deliveries from above in a row.
-    mutating func popReady() -> QueueEntry<Element>? {
+    mutating func popReady() -> QueueEntry? {
         guard ready > 0 else { return nil }
         var chosen = -1
         for lane in stride(from: 2, through: 1, by: -1)
@@ -156,8 +156,8 @@ struct QueueState<Element: Sendable> {
 
     // MARK: Delivery
 
-    mutating func take(max: Int, now: ContinuousClock.Instant, effects: inout QueueEffects) -> [Lease<Element>] {
-        var batch: [Lease<Element>] = []
+    mutating func take(max: Int, now: ContinuousClock.Instant, effects: inout QueueEffects) -> [Lease<any Sendable>] {
+        var batch: [Lease<any Sendable>] = []
         batch.reserveCapacity(Swift.min(max, ready))
         while batch.count < max, var entry = popReady() {
             entry.attempts += 1
@@ -206,9 +206,7 @@ struct QueueState<Element: Sendable> {
         tag: UInt64,
         now: ContinuousClock.Instant,
         effects: inout QueueEffects
-    ) -> QueueEntry<
-        Element
-    >? {
+    ) -> QueueEntry? {
         guard let removed = inFlight.removeValue(forKey: tag) else { return nil }
         acked += 1
         consumption.record(1, now: now)
@@ -249,7 +247,7 @@ struct QueueState<Element: Sendable> {
     }
 
     mutating func bury(
-        _ entry: QueueEntry<Element>,
+        _ entry: QueueEntry,
         reason: String,
         now: ContinuousClock.Instant,
         effects: inout QueueEffects

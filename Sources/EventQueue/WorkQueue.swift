@@ -18,7 +18,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     public let configuration: QueueConfiguration
     let storage: (any QueueStorage<Element>)?
     let clock: any QueueClock
-    let state: Locked<QueueState<Element>>
+    let state: Locked<QueueState>
 
     /// Creates an in-memory queue.
     public init(name: String, configuration: QueueConfiguration = QueueConfiguration()) {
@@ -188,7 +188,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     }
 
     private func admit(
-        _ state: inout QueueState<Element>,
+        _ state: inout QueueState,
         id: EventID,
         element: Element,
         priority: Priority,
@@ -331,7 +331,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         while true {
             let now = clock.now
             var effects = QueueEffects()
-            let result: [Lease<Element>]? = state.withLock { state in
+            let result: [Lease<any Sendable>]? = state.withLock { state in
                 if state.terminated { return nil }
                 if state.ready > 0 { return state.take(max: maxCount, now: now, effects: &effects) }
                 if state.closed && state.isDrained { return nil }
@@ -343,7 +343,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
                 if let storage, state.withLock({ $0.tracked }) {
                     try await storage.recordAttempts(result.map { ($0.id, $0.attempt) })
                 }
-                return result
+                return result.map(Self.typed)
             }
             if Task.isCancelled { return nil }
             await waitForWork()
@@ -428,7 +428,17 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// The dead letters kept, oldest first.
     public func deadLetters() -> [DeadLetter<Element>] {
         state.withLock { state in
-            (0..<state.deadLetters.count).map { state.deadLetters[$0] }
+            (0..<state.deadLetters.count).map { index in
+                let letter = state.deadLetters[index]
+                return DeadLetter(
+                    element: Self.typed(letter.element),
+                    id: letter.id,
+                    priority: letter.priority,
+                    attempts: letter.attempts,
+                    reason: letter.reason,
+                    deadLetteredAt: letter.deadLetteredAt
+                )
+            }
         }
     }
 
@@ -546,7 +556,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     package func removeAll() -> [RemovedEvent<Element>] {
         var effects = QueueEffects()
         let removed: [RemovedEvent<Element>] = state.withLock { state in
-            var entries: [QueueEntry<Element>] = []
+            var entries: [QueueEntry] = []
             for lane in 0..<3 { entries += state.lanes[lane].removeAll() }
             state.ready = 0
             entries += state.delayed.removeAll()
@@ -558,7 +568,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
             state.timerTask = nil
             state.closeAll(error: .closed, effects: &effects)
             return entries.map {
-                RemovedEvent(element: $0.element, id: $0.id, priority: $0.priority, attempts: $0.attempts)
+                RemovedEvent(element: Self.typed($0.element), id: $0.id, priority: $0.priority, attempts: $0.attempts)
             }
         }
         perform(effects)
@@ -644,6 +654,25 @@ public final class WorkQueue<Element: Sendable>: Sendable {
                 latency: state.latency.summary
             )
         }
+    }
+
+    // MARK: Type erasure
+
+    /// The element as the caller gave it. The state holds only elements that came in through
+    /// this queue's typed API, so the cast cannot fail.
+    @inline(__always)
+    static func typed(_ element: any Sendable) -> Element {
+        element as! Element
+    }
+
+    static func typed(_ lease: Lease<any Sendable>) -> Lease<Element> {
+        Lease(
+            element: typed(lease.element),
+            id: lease.id,
+            priority: lease.priority,
+            attempt: lease.attempt,
+            tag: lease.tag
+        )
     }
 
     // MARK: Effects and timers

@@ -14,6 +14,9 @@ struct RouteEntry<E: Event>: Sendable {
     let subscriptionID: UInt64
     let strategy: Strategy
     let deliver: @Sendable (E, EventMetadata) async -> DeliveryResult
+    /// For in-memory queues: enqueues without suspending, or returns nil when only `deliver`
+    /// can (the queue is full and the publisher must wait). Saves two async frames per publish.
+    let deliverNow: (@Sendable (E, EventMetadata) -> DeliveryResult?)?
     /// For durable mailboxes: stores a delayed event at once, due at the instant (persisted).
     let schedule: (@Sendable (E, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult)?
 
@@ -21,11 +24,13 @@ struct RouteEntry<E: Event>: Sendable {
         subscriptionID: UInt64,
         strategy: Strategy,
         deliver: @escaping @Sendable (E, EventMetadata) async -> DeliveryResult,
+        deliverNow: (@Sendable (E, EventMetadata) -> DeliveryResult?)? = nil,
         schedule: (@Sendable (E, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult)? = nil
     ) {
         self.subscriptionID = subscriptionID
         self.strategy = strategy
         self.deliver = deliver
+        self.deliverNow = deliverNow
         self.schedule = schedule
     }
 }
@@ -38,11 +43,14 @@ final class Route<E: Event>: AnyRoute, @unchecked Sendable {
     let eventName: String
     /// Whether any entry is an observer (their calls bind the event's `EventContext`).
     let hasObservers: Bool
+    /// Whether every entry can be delivered without suspending (in-memory queues only).
+    let allImmediate: Bool
 
     init(entries: [RouteEntry<E>]) {
         self.entries = entries
         self.eventName = E.eventName
         self.hasObservers = entries.contains { $0.strategy == .observer }
+        self.allImmediate = entries.allSatisfy { $0.deliverNow != nil }
     }
 }
 
@@ -80,12 +88,20 @@ struct SubscriptionRecord: Sendable {
 struct ExactFactory<T: Event>: EntryFactory {
     let strategy: Strategy
     let deliver: @Sendable (T, EventMetadata) async -> DeliveryResult
+    var deliverNow: (@Sendable (T, EventMetadata) -> DeliveryResult?)? = nil
     var schedule: (@Sendable (T, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult)? = nil
 
     func entry<E: Event>(for sample: E, subscriptionID: UInt64) -> RouteEntry<E>? {
         guard let typed = deliver as? @Sendable (E, EventMetadata) async -> DeliveryResult else { return nil }
+        let typedNow = deliverNow as? @Sendable (E, EventMetadata) -> DeliveryResult?
         let typedSchedule = schedule as? @Sendable (E, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult
-        return RouteEntry(subscriptionID: subscriptionID, strategy: strategy, deliver: typed, schedule: typedSchedule)
+        return RouteEntry(
+            subscriptionID: subscriptionID,
+            strategy: strategy,
+            deliver: typed,
+            deliverNow: typedNow,
+            schedule: typedSchedule
+        )
     }
 }
 
@@ -93,13 +109,21 @@ struct ExactFactory<T: Event>: EntryFactory {
 struct PatternFactory<P: Sendable>: EntryFactory {
     let strategy: Strategy
     let deliver: @Sendable (P, EventMetadata) async -> DeliveryResult
+    var deliverNow: (@Sendable (P, EventMetadata) -> DeliveryResult?)? = nil
 
     func entry<E: Event>(for sample: E, subscriptionID: UInt64) -> RouteEntry<E>? {
         guard sample is P else { return nil }
         let deliver = self.deliver
-        return RouteEntry(subscriptionID: subscriptionID, strategy: strategy) { event, metadata in
-            // The match was checked once for this concrete type when the route was compiled.
-            await deliver(event as! P, metadata)
+        // The match was checked once for this concrete type when the route was compiled.
+        var typedNow: (@Sendable (E, EventMetadata) -> DeliveryResult?)?
+        if let now = deliverNow {
+            typedNow = { @Sendable event, metadata in now(event as! P, metadata) }
         }
+        return RouteEntry(
+            subscriptionID: subscriptionID,
+            strategy: strategy,
+            deliver: { event, metadata in await deliver(event as! P, metadata) },
+            deliverNow: typedNow
+        )
     }
 }

@@ -21,7 +21,7 @@ extension Bus {
             target: .exact(ObjectIdentifier(E.self)),
             once: false,
             isolation: isolation,
-            makeFactory: { ExactFactory<E>(strategy: .callback, deliver: $0) },
+            makeFactory: { ExactFactory<E>(strategy: .callback, deliver: $0, deliverNow: $1) },
             handler: handler
         )
     }
@@ -39,7 +39,7 @@ extension Bus {
             target: .pattern,
             once: false,
             isolation: isolation,
-            makeFactory: { PatternFactory<P>(strategy: .callback, deliver: $0) },
+            makeFactory: { PatternFactory<P>(strategy: .callback, deliver: $0, deliverNow: $1) },
             handler: handler
         )
     }
@@ -56,7 +56,7 @@ extension Bus {
             target: .exact(ObjectIdentifier(E.self)),
             once: true,
             isolation: isolation,
-            makeFactory: { ExactFactory<E>(strategy: .callback, deliver: $0) },
+            makeFactory: { ExactFactory<E>(strategy: .callback, deliver: $0, deliverNow: $1) },
             handler: handler
         )
     }
@@ -66,7 +66,10 @@ extension Bus {
         target: RouteTarget,
         once: Bool,
         isolation: isolated (any Actor)?,
-        makeFactory: (@escaping @Sendable (T, EventMetadata) async -> DeliveryResult) -> any EntryFactory,
+        makeFactory: (
+            @escaping @Sendable (T, EventMetadata) async -> DeliveryResult,
+            (@Sendable (T, EventMetadata) -> DeliveryResult?)?
+        ) -> any EntryFactory,
         handler: @escaping (T) async throws -> Void
     ) throws -> Subscription {
         let queue = WorkQueue<Envelope<T>>(
@@ -80,7 +83,14 @@ extension Bus {
             if once && fired.exchange(true, ordering: .relaxed) { return .gone }
             return await Bus.offer(queue, Envelope(event: event, metadata: metadata), overflow: overflow)
         }
-        let factory = makeFactory(deliver)
+        // `once` decides in `deliver` alone: a second decision on the fast path could fire it twice.
+        var deliverNow: (@Sendable (T, EventMetadata) -> DeliveryResult?)?
+        if !once {
+            deliverNow = { @Sendable event, metadata in
+                Bus.offerNow(queue, Envelope(event: event, metadata: metadata), overflow: overflow)
+            }
+        }
+        let factory = makeFactory(deliver, deliverNow)
         let registryKey = registry.add(queue)
         let id = try router.add(target: target, strategy: .callback, factory: factory) { [registry] in
             queue.close()
@@ -129,6 +139,29 @@ extension Bus {
         }
         registry.setConsumer(task, for: registryKey)
         return Subscription(ids: [id], router: router, strategy: .callback)
+    }
+
+    /// Enqueues an envelope into an in-memory queue without suspending; nil when it cannot
+    /// (the queue has storage, or is full and its policy is ``OverflowPolicy/suspendPublisher``).
+    static func offerNow<T: Sendable>(
+        _ queue: WorkQueue<Envelope<T>>,
+        _ envelope: Envelope<T>,
+        overflow: OverflowPolicy
+    ) -> DeliveryResult? {
+        guard !queue.hasStorage else { return nil }
+        do {
+            return .enqueued(
+                try queue.tryEnqueue(envelope, id: envelope.metadata.id, priority: envelope.metadata.priority)
+            )
+        } catch .full where overflow == .suspendPublisher {
+            return nil
+        } catch .full {
+            return .rejected(queue.name)
+        } catch .closed {
+            return .gone
+        } catch {
+            return .failed(error)
+        }
     }
 
     /// Enqueues an envelope into a subscription's queue, waiting for room only under

@@ -33,7 +33,9 @@ extension Bus {
             deadLetter: deadLetter,
             dedup: dedup,
             storage: storage
-        ) { deliver, schedule in ExactFactory<E>(strategy: .mailbox, deliver: deliver, schedule: schedule) }
+        ) { deliver, deliverNow, schedule in
+            ExactFactory<E>(strategy: .mailbox, deliver: deliver, deliverNow: deliverNow, schedule: schedule)
+        }
     }
 
     /// Subscribes through a mailbox to every event whose type matches `P`, typically a protocol.
@@ -58,7 +60,7 @@ extension Bus {
             deadLetter: deadLetter,
             dedup: dedup,
             storage: nil
-        ) { deliver, _ in PatternFactory<P>(strategy: .mailbox, deliver: deliver) }
+        ) { deliver, deliverNow, _ in PatternFactory<P>(strategy: .mailbox, deliver: deliver, deliverNow: deliverNow) }
     }
 
     /// Subscribes `handler` to events of type `E` through a mailbox: each event is handled in turn;
@@ -181,6 +183,7 @@ extension Bus {
         storage: FileLog<Envelope<T>>?,
         makeFactory: (
             @escaping @Sendable (T, EventMetadata) async -> DeliveryResult,
+            (@Sendable (T, EventMetadata) -> DeliveryResult?)?,
             (@Sendable (T, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult)?
         ) -> any EntryFactory
     ) async throws -> Deliveries<T> {
@@ -221,7 +224,13 @@ extension Bus {
         let deliver: @Sendable (T, EventMetadata) async -> DeliveryResult = { event, metadata in
             await Bus.offer(queue, Envelope(event: event, metadata: metadata), overflow: overflow)
         }
-        let factory = makeFactory(deliver, schedule)
+        var deliverNow: (@Sendable (T, EventMetadata) -> DeliveryResult?)?
+        if storage == nil {
+            deliverNow = { @Sendable event, metadata in
+                Bus.offerNow(queue, Envelope(event: event, metadata: metadata), overflow: overflow)
+            }
+        }
+        let factory = makeFactory(deliver, deliverNow, schedule)
         let key = registry.add(queue)
         let id: UInt64
         do {
