@@ -148,8 +148,20 @@ public final class Bus: Sendable {
             var index = 0
             if !skippingDurable {
                 let entries = route.entries
-                while index < entries.count, let now = entries[index].deliverNow, let result = now(event, metadata) {
-                    tally.add(result, from: entries[index], eventName: route.eventName, eventID: metadata.id)
+                // One boxed envelope for every subscription of exactly this type.
+                var boxed: (any Sendable)?
+                while index < entries.count {
+                    let entry = entries[index]
+                    let result: DeliveryResult?
+                    if let deliverBoxed = entry.deliverBoxed {
+                        let envelope = boxed ?? Envelope(event: event, metadata: metadata)
+                        boxed = envelope
+                        result = deliverBoxed(envelope, metadata)
+                    } else {
+                        result = entry.deliverNow?(event, metadata)
+                    }
+                    guard let result else { break }
+                    tally.add(result, from: entry, eventName: route.eventName, eventID: metadata.id)
                     index += 1
                 }
                 if index == entries.count && tally.isClean { return tally.report }

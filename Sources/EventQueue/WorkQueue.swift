@@ -153,6 +153,23 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         }
     }
 
+    /// ``tryEnqueue(_:id:priority:notBefore:)`` for an element already boxed as `any Sendable`,
+    /// so that one box can be shared by every queue an event fans out to.
+    /// - Precondition: `element` holds an `Element`.
+    package func tryEnqueue(
+        boxed element: any Sendable,
+        id: EventID,
+        priority: Priority
+    ) throws(QueueError) -> EnqueueOutcome {
+        assert(element is Element, "tryEnqueue(boxed:) takes a boxed \(Element.self)")
+        precondition(storage == nil, "tryEnqueue is only for queues without storage")
+        switch admitNow(element, id: id, priority: priority, notBefore: nil, mayWait: false) {
+        case .done(let outcome): return outcome
+        case .failed(let error): throw error
+        case .reserved, .wait: preconditionFailure("a queue without storage never reserves or waits here")
+        }
+    }
+
     private enum Admission {
         case done(EnqueueOutcome)
         case reserved(EnqueueOutcome)
@@ -163,7 +180,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// Admits under the lock and performs the resulting wake-ups. Without `mayWait`, a full
     /// queue with ``OverflowPolicy/suspendPublisher`` refuses instead of queueing a waiter.
     private func admitNow(
-        _ element: Element,
+        _ element: any Sendable,
         id: EventID,
         priority: Priority,
         notBefore: ContinuousClock.Instant?,
@@ -190,7 +207,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     private func admit(
         _ state: inout QueueState,
         id: EventID,
-        element: Element,
+        element: any Sendable,
         priority: Priority,
         notBefore: ContinuousClock.Instant?,
         now: ContinuousClock.Instant,

@@ -110,6 +110,43 @@ import Testing
         #expect(received == [1, 2, 3, 4, 5])
     }
 
+    /// Publish enqueues without suspending until a queue is full with `.suspendPublisher`, then
+    /// waits there and goes on from that subscription: nobody gets the event twice or not at all.
+    @Test func aFanOutThatMustWaitMidwayDeliversToEverySubscriptionOnce() async throws {
+        let bus = Bus()
+        let first = try await bus.subscribe(to: OrderPlaced.self, mailbox: .unbounded)
+        let strict = try await bus.subscribe(to: OrderPlaced.self, mailbox: .bounded(1, overflow: .suspendPublisher))
+        let last = try await bus.subscribe(to: OrderPlaced.self, mailbox: .unbounded)
+        let everything = try await bus.subscribe(matching: (any Event).self, mailbox: .unbounded)
+        let called = Collector<Int>()
+        try bus.on(OrderPlaced.self) { called.append($0.id) }
+        try await bus.publish(OrderPlaced(id: 1))
+        let publisher = Task { try await bus.publish(OrderPlaced(id: 2)) }
+        while strict.metrics().waitingProducers == 0 { await Task.yield() }
+        #expect(first.metrics().depth == 2)
+        #expect(last.metrics().depth == 1)
+        var strictIterator = strict.makeAsyncIterator()
+        let one = try #require(try await strictIterator.next())
+        let report = try await publisher.value
+        #expect(report.enqueued == 5)
+        let two = try #require(try await strictIterator.next())
+        #expect([one.event.id, two.event.id] == [1, 2])
+        for mailbox in [first, last] {
+            var iterator = mailbox.makeAsyncIterator()
+            let a = try #require(try await iterator.next())
+            let b = try #require(try await iterator.next())
+            #expect([a.event.id, b.event.id] == [1, 2])
+            #expect([a.metadata.id, b.metadata.id] == [one.metadata.id, two.metadata.id])
+            #expect(mailbox.metrics().depth == 0)
+        }
+        var patternIterator = everything.makeAsyncIterator()
+        let a = try #require(try await patternIterator.next())
+        let b = try #require(try await patternIterator.next())
+        #expect([(a.event as? OrderPlaced)?.id, (b.event as? OrderPlaced)?.id] == [1, 2])
+        await bus.waitUntilIdle()
+        #expect(called.values == [1, 2])
+    }
+
     @Test func manualAckWithRetryRedeliversANackedEvent() async throws {
         let bus = Bus()
         let mailbox = try await bus.subscribe(

@@ -17,6 +17,9 @@ struct RouteEntry<E: Event>: Sendable {
     /// For in-memory queues: enqueues without suspending, or returns nil when only `deliver`
     /// can (the queue is full and the publisher must wait). Saves two async frames per publish.
     let deliverNow: (@Sendable (E, EventMetadata) -> DeliveryResult?)?
+    /// `deliverNow` for subscriptions of exactly `E`, taking an `Envelope<E>` boxed once per
+    /// publish and shared by every such queue (a fan-out copies one reference, not the envelope).
+    let deliverBoxed: (@Sendable (any Sendable, EventMetadata) -> DeliveryResult?)?
     /// For durable mailboxes: stores a delayed event at once, due at the instant (persisted).
     let schedule: (@Sendable (E, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult)?
 
@@ -25,12 +28,14 @@ struct RouteEntry<E: Event>: Sendable {
         strategy: Strategy,
         deliver: @escaping @Sendable (E, EventMetadata) async -> DeliveryResult,
         deliverNow: (@Sendable (E, EventMetadata) -> DeliveryResult?)? = nil,
+        deliverBoxed: (@Sendable (any Sendable, EventMetadata) -> DeliveryResult?)? = nil,
         schedule: (@Sendable (E, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult)? = nil
     ) {
         self.subscriptionID = subscriptionID
         self.strategy = strategy
         self.deliver = deliver
         self.deliverNow = deliverNow
+        self.deliverBoxed = deliverBoxed
         self.schedule = schedule
     }
 }
@@ -89,6 +94,7 @@ struct ExactFactory<T: Event>: EntryFactory {
     let strategy: Strategy
     let deliver: @Sendable (T, EventMetadata) async -> DeliveryResult
     var deliverNow: (@Sendable (T, EventMetadata) -> DeliveryResult?)? = nil
+    var deliverBoxed: (@Sendable (any Sendable, EventMetadata) -> DeliveryResult?)? = nil
     var schedule: (@Sendable (T, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult)? = nil
 
     func entry<E: Event>(for sample: E, subscriptionID: UInt64) -> RouteEntry<E>? {
@@ -100,6 +106,8 @@ struct ExactFactory<T: Event>: EntryFactory {
             strategy: strategy,
             deliver: typed,
             deliverNow: typedNow,
+            // Only reached when `E` is `T`: the boxed envelope is an `Envelope<T>`.
+            deliverBoxed: deliverBoxed,
             schedule: typedSchedule
         )
     }

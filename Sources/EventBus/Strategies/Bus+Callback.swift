@@ -21,7 +21,7 @@ extension Bus {
             target: .exact(ObjectIdentifier(E.self)),
             once: false,
             isolation: isolation,
-            makeFactory: { ExactFactory<E>(strategy: .callback, deliver: $0, deliverNow: $1) },
+            makeFactory: { ExactFactory<E>(strategy: .callback, deliver: $0, deliverNow: $1, deliverBoxed: $2) },
             handler: handler
         )
     }
@@ -39,7 +39,9 @@ extension Bus {
             target: .pattern,
             once: false,
             isolation: isolation,
-            makeFactory: { PatternFactory<P>(strategy: .callback, deliver: $0, deliverNow: $1) },
+            makeFactory: { deliver, deliverNow, _ in
+                PatternFactory<P>(strategy: .callback, deliver: deliver, deliverNow: deliverNow)
+            },
             handler: handler
         )
     }
@@ -56,7 +58,7 @@ extension Bus {
             target: .exact(ObjectIdentifier(E.self)),
             once: true,
             isolation: isolation,
-            makeFactory: { ExactFactory<E>(strategy: .callback, deliver: $0, deliverNow: $1) },
+            makeFactory: { ExactFactory<E>(strategy: .callback, deliver: $0, deliverNow: $1, deliverBoxed: $2) },
             handler: handler
         )
     }
@@ -68,7 +70,8 @@ extension Bus {
         isolation: isolated (any Actor)?,
         makeFactory: (
             @escaping @Sendable (T, EventMetadata) async -> DeliveryResult,
-            (@Sendable (T, EventMetadata) -> DeliveryResult?)?
+            (@Sendable (T, EventMetadata) -> DeliveryResult?)?,
+            (@Sendable (any Sendable, EventMetadata) -> DeliveryResult?)?
         ) -> any EntryFactory,
         handler: @escaping (T) async throws -> Void
     ) throws -> Subscription {
@@ -85,12 +88,16 @@ extension Bus {
         }
         // `once` decides in `deliver` alone: a second decision on the fast path could fire it twice.
         var deliverNow: (@Sendable (T, EventMetadata) -> DeliveryResult?)?
+        var deliverBoxed: (@Sendable (any Sendable, EventMetadata) -> DeliveryResult?)?
         if !once {
             deliverNow = { @Sendable event, metadata in
                 Bus.offerNow(queue, Envelope(event: event, metadata: metadata), overflow: overflow)
             }
+            deliverBoxed = { @Sendable envelope, metadata in
+                Bus.offerBoxed(queue, envelope, metadata: metadata, overflow: overflow)
+            }
         }
-        let factory = makeFactory(deliver, deliverNow)
+        let factory = makeFactory(deliver, deliverNow, deliverBoxed)
         let registryKey = registry.add(queue)
         let id = try router.add(target: target, strategy: .callback, factory: factory) { [registry] in
             queue.close()
@@ -139,6 +146,27 @@ extension Bus {
         }
         registry.setConsumer(task, for: registryKey)
         return Subscription(ids: [id], router: router, strategy: .callback)
+    }
+
+    /// ``offerNow(_:_:overflow:)`` for an `Envelope<T>` already boxed, shared by every queue of the publish.
+    static func offerBoxed<T: Sendable>(
+        _ queue: WorkQueue<Envelope<T>>,
+        _ envelope: any Sendable,
+        metadata: EventMetadata,
+        overflow: OverflowPolicy
+    ) -> DeliveryResult? {
+        guard !queue.hasStorage else { return nil }
+        do {
+            return .enqueued(try queue.tryEnqueue(boxed: envelope, id: metadata.id, priority: metadata.priority))
+        } catch .full where overflow == .suspendPublisher {
+            return nil
+        } catch .full {
+            return .rejected(queue.name)
+        } catch .closed {
+            return .gone
+        } catch {
+            return .failed(error)
+        }
     }
 
     /// Enqueues an envelope into an in-memory queue without suspending; nil when it cannot

@@ -33,8 +33,14 @@ extension Bus {
             deadLetter: deadLetter,
             dedup: dedup,
             storage: storage
-        ) { deliver, deliverNow, schedule in
-            ExactFactory<E>(strategy: .mailbox, deliver: deliver, deliverNow: deliverNow, schedule: schedule)
+        ) { deliver, deliverNow, deliverBoxed, schedule in
+            ExactFactory<E>(
+                strategy: .mailbox,
+                deliver: deliver,
+                deliverNow: deliverNow,
+                deliverBoxed: deliverBoxed,
+                schedule: schedule
+            )
         }
     }
 
@@ -60,7 +66,9 @@ extension Bus {
             deadLetter: deadLetter,
             dedup: dedup,
             storage: nil
-        ) { deliver, deliverNow, _ in PatternFactory<P>(strategy: .mailbox, deliver: deliver, deliverNow: deliverNow) }
+        ) { deliver, deliverNow, _, _ in
+            PatternFactory<P>(strategy: .mailbox, deliver: deliver, deliverNow: deliverNow)
+        }
     }
 
     /// Subscribes `handler` to events of type `E` through a mailbox: each event is handled in turn;
@@ -184,6 +192,7 @@ extension Bus {
         makeFactory: (
             @escaping @Sendable (T, EventMetadata) async -> DeliveryResult,
             (@Sendable (T, EventMetadata) -> DeliveryResult?)?,
+            (@Sendable (any Sendable, EventMetadata) -> DeliveryResult?)?,
             (@Sendable (T, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult)?
         ) -> any EntryFactory
     ) async throws -> Deliveries<T> {
@@ -225,12 +234,16 @@ extension Bus {
             await Bus.offer(queue, Envelope(event: event, metadata: metadata), overflow: overflow)
         }
         var deliverNow: (@Sendable (T, EventMetadata) -> DeliveryResult?)?
+        var deliverBoxed: (@Sendable (any Sendable, EventMetadata) -> DeliveryResult?)?
         if storage == nil {
             deliverNow = { @Sendable event, metadata in
                 Bus.offerNow(queue, Envelope(event: event, metadata: metadata), overflow: overflow)
             }
+            deliverBoxed = { @Sendable envelope, metadata in
+                Bus.offerBoxed(queue, envelope, metadata: metadata, overflow: overflow)
+            }
         }
-        let factory = makeFactory(deliver, deliverNow, schedule)
+        let factory = makeFactory(deliver, deliverNow, deliverBoxed, schedule)
         let key = registry.add(queue)
         let id: UInt64
         do {
