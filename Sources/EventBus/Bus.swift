@@ -128,6 +128,7 @@ public final class Bus: Sendable {
         return try await dispatch(event, metadata: metadata, route: route, skippingDurable: skippingDurable)
     }
 
+    @inline(__always)
     nonisolated(nonsending) func dispatch<E: Event>(
         _ event: E,
         metadata: EventMetadata,
@@ -189,6 +190,7 @@ public final class Bus: Sendable {
     }
 
     /// Delivers to the entries from `index` on, then settles what the tally collected.
+    @inline(__always)
     nonisolated(nonsending) private func deliver<E: Event>(
         _ event: E,
         metadata: EventMetadata,
@@ -199,7 +201,9 @@ public final class Bus: Sendable {
     ) async throws -> PublishReport {
         var tally = tally
         let wrapped = middlewares.isActive
-        for entry in route.entries[index...] {
+        let entries = route.entries
+        for position in index..<entries.count {
+            let entry = entries[position]
             // A delayed event was stored in durable mailboxes when it was scheduled.
             if skippingDurable && entry.schedule != nil { continue }
             let result: DeliveryResult
