@@ -64,9 +64,30 @@ public struct Lease<Element: Sendable>: Sendable {
 struct QueueEntry {
     var element: any Sendable
     var id: EventID
+    /// Nanoseconds from ``origin``: half the size of an instant (the entry is 64 bytes, not 80).
+    private var enqueuedNanoseconds: Int64
+    private var storedAttempts: Int32
     var priority: Priority
-    var attempts: Int
-    var enqueuedAt: ContinuousClock.Instant
+
+    /// A fixed instant that enqueue times are measured from (an immutable constant).
+    private static let origin = ContinuousClock.Instant.now
+
+    init(element: any Sendable, id: EventID, priority: Priority, attempts: Int, enqueuedAt: ContinuousClock.Instant) {
+        self.element = element
+        self.id = id
+        self.priority = priority
+        self.storedAttempts = Int32(clamping: attempts)
+        self.enqueuedNanoseconds = Int64(clamping: nanoseconds(enqueuedAt - Self.origin))
+    }
+
+    /// Deliveries started so far.
+    var attempts: Int {
+        get { Int(storedAttempts) }
+        set { storedAttempts = Int32(clamping: newValue) }
+    }
+
+    /// When it entered the queue, on the queue's clock.
+    var enqueuedAt: ContinuousClock.Instant { Self.origin + .nanoseconds(enqueuedNanoseconds) }
 }
 
 /// An event removed from a queue by ``WorkQueue/removeAll()``.
