@@ -100,6 +100,9 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         var sequence: UInt64 = 0
         /// Unsettled (pending or dead) events per segment, to delete settled segments.
         var live: [UInt64: Int] = [:]
+        /// The floor of the last directory scan: no segment below it can appear again, so the
+        /// directory is listed only when the floor moves (not after every flush).
+        var scannedFloor: UInt64?
         var segmentOf: [EventID: UInt64] = [:]
         var recent = RingBuffer<EventID>()
         var report = RecoveryReport()
@@ -516,8 +519,9 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                 deleted = true
             }
             // Segments that never held an unsettled event have no entry in `live`.
-            if let names = try? fileSystem.list(path) {
-                let floor = state.live.keys.min() ?? state.segment
+            let floor = state.live.keys.min() ?? state.segment
+            if state.scannedFloor != floor, let names = try? fileSystem.list(path) {
+                state.scannedFloor = floor
                 for name in names {
                     guard let index = LogFormat.segmentIndex(name), index < floor else { continue }
                     try? fileSystem.remove(path + "/" + name)
