@@ -19,14 +19,14 @@ public struct DedupWindow: Sendable, Hashable {
 struct DedupFilter {
     let window: DedupWindow
     fileprivate var seen: Set<EventID> = []
-    private var order = RingBuffer<(id: EventID, at: ContinuousClock.Instant)>()
+    private var order = RingBuffer<(id: EventID, at: Tick)>()
 
     init(window: DedupWindow) {
         self.window = window
     }
 
     /// Records `id`; returns false when it was already in the window.
-    mutating func insert(_ id: EventID, now: ContinuousClock.Instant) -> Bool {
+    mutating func insert(_ id: EventID, now: Tick) -> Bool {
         expire(now: now)
         guard seen.insert(id).inserted else { return false }
         order.append((id, now))
@@ -36,7 +36,7 @@ struct DedupFilter {
         return true
     }
 
-    mutating func expire(now: ContinuousClock.Instant) {
+    mutating func expire(now: Tick) {
         guard let duration = window.duration else { return }
         while let oldest = order.first, oldest.at + duration <= now {
             _ = order.popFirst()

@@ -1,13 +1,13 @@
 /// A binary min-heap ordered by `key`, ties broken by insertion order.
 struct MinHeap<Element> {
-    private var items: [(key: ContinuousClock.Instant, order: UInt64, element: Element)] = []
+    private var items: [(key: Tick, order: UInt64, element: Element)] = []
     private var inserted: UInt64 = 0
 
     var count: Int { items.count }
     var isEmpty: Bool { items.isEmpty }
-    var minKey: ContinuousClock.Instant? { items.first?.key }
+    var minKey: Tick? { items.first?.key }
 
-    mutating func insert(_ element: Element, key: ContinuousClock.Instant) {
+    mutating func insert(_ element: Element, key: Tick) {
         inserted += 1
         items.append((key, inserted, element))
         var child = items.count - 1
@@ -19,7 +19,7 @@ struct MinHeap<Element> {
         }
     }
 
-    mutating func popMin() -> (key: ContinuousClock.Instant, element: Element)? {
+    mutating func popMin() -> (key: Tick, element: Element)? {
         guard !items.isEmpty else { return nil }
         items.swapAt(0, items.count - 1)
         let top = items.removeLast()

@@ -64,20 +64,16 @@ public struct Lease<Element: Sendable>: Sendable {
 struct QueueEntry {
     var element: any Sendable
     var id: EventID
-    /// Nanoseconds from ``origin``: half the size of an instant (the entry is 64 bytes, not 80).
-    private var enqueuedNanoseconds: Int64
+    var enqueuedAt: Tick
     private var storedAttempts: Int32
     var priority: Priority
 
-    /// A fixed instant that enqueue times are measured from (an immutable constant).
-    private static let origin = ContinuousClock.Instant.now
-
-    init(element: any Sendable, id: EventID, priority: Priority, attempts: Int, enqueuedAt: ContinuousClock.Instant) {
+    init(element: any Sendable, id: EventID, priority: Priority, attempts: Int, enqueuedAt: Tick) {
         self.element = element
         self.id = id
         self.priority = priority
         self.storedAttempts = Int32(clamping: attempts)
-        self.enqueuedNanoseconds = Int64(clamping: nanoseconds(enqueuedAt - Self.origin))
+        self.enqueuedAt = enqueuedAt
     }
 
     /// Deliveries started so far.
@@ -85,9 +81,6 @@ struct QueueEntry {
         get { Int(storedAttempts) }
         set { storedAttempts = Int32(clamping: newValue) }
     }
-
-    /// When it entered the queue, on the queue's clock.
-    var enqueuedAt: ContinuousClock.Instant { Self.origin + .nanoseconds(enqueuedNanoseconds) }
 }
 
 /// An event removed from a queue by ``WorkQueue/removeAll()``.

@@ -3,7 +3,7 @@ struct QueueEffects {
     var consumers: [CheckedContinuation<Void, Never>] = []
     var producers: [(CheckedContinuation<Bool, any Error>, Result<Bool, QueueError>)] = []
     var drained: [CheckedContinuation<Void, Never>] = []
-    var startTimer: ContinuousClock.Instant?
+    var startTimer: Tick?
     var cancelTimer: Task<Void, Never>?
 
     var isEmpty: Bool {
@@ -11,9 +11,49 @@ struct QueueEffects {
     }
 }
 
+/// What admitting an event decided.
+enum Admission {
+    case done(EnqueueOutcome)
+    /// The queue has storage: room is reserved until the storage has the event.
+    case reserved(EnqueueOutcome)
+    /// Full under `.suspendPublisher`: wait with this waiter id.
+    case wait(UInt64)
+    case failed(QueueError)
+}
+
+extension Locked where State == QueueState {
+    /// Admits an event under the lock. Not generic, so that it is compiled for the concrete
+    /// state once instead of through the element type of the calling ``WorkQueue``.
+    func admit(
+        _ element: any Sendable,
+        id: EventID,
+        priority: Priority,
+        notBefore: Tick?,
+        now: Tick,
+        mayWait: Bool,
+        overflow: OverflowPolicy,
+        reserve: Bool,
+        effects: inout QueueEffects
+    ) -> Admission {
+        withLock { state in
+            state.admit(
+                element,
+                id: id,
+                priority: priority,
+                notBefore: notBefore,
+                now: now,
+                mayWait: mayWait,
+                overflow: overflow,
+                reserve: reserve,
+                effects: &effects
+            )
+        }
+    }
+}
+
 /// What a failed delivery turned into, for the storage call that follows.
 enum FailureOutcome {
-    case retry(EventID, at: ContinuousClock.Instant?)
+    case retry(EventID, at: Tick?)
     case deadLettered(EventID, reason: String)
 }
 
@@ -41,7 +81,7 @@ struct QueueState {
     var ready = 0
     var delayed = MinHeap<QueueEntry>()
     var inFlight: [UInt64: InFlightEntry] = [:]
-    var visibility = RingBuffer<(deadline: ContinuousClock.Instant, tag: UInt64)>()
+    var visibility = RingBuffer<(deadline: Tick, tag: UInt64)>()
     var reserved = 0
     var nextTag: UInt64 = 0
     var deadLetters = RingBuffer<DeadLetter<any Sendable>>()
@@ -56,7 +96,7 @@ struct QueueState {
     var nextWaiterID: UInt64 = 0
     var closed = false
     var terminated = false
-    var armed: ContinuousClock.Instant?
+    var armed: Tick?
     var timerTask: Task<Void, Never>?
     var random: SplitMix64
 
@@ -73,7 +113,7 @@ struct QueueState {
     var arrivals: RateMeter
     var consumption: RateMeter
 
-    init(configuration: QueueConfiguration, now: ContinuousClock.Instant) {
+    init(configuration: QueueConfiguration, now: Tick) {
         limit = configuration.capacity.limit
         if case .explicit(let timeout) = configuration.acknowledgement {
             tracked = true
@@ -104,15 +144,68 @@ struct QueueState {
         if includeDelayed { return isDrained }
         guard isQuiescent else { return false }
         guard let due = delayed.minKey else { return true }
-        return due > clock.now
+        return due > Tick(clock.now)
+    }
+
+    // MARK: Admission
+
+    /// Applies the overflow policy and dedup, then inserts the event (or, with `reserve`,
+    /// reserves its room until storage has it).
+    mutating func admit(
+        _ element: any Sendable,
+        id: EventID,
+        priority: Priority,
+        notBefore: Tick?,
+        now: Tick,
+        mayWait: Bool,
+        overflow: OverflowPolicy,
+        reserve: Bool,
+        effects: inout QueueEffects
+    ) -> Admission {
+        if closed { return .failed(.closed) }
+        var outcome = EnqueueOutcome.enqueued
+        if held >= limit || !producers.isEmpty {
+            switch overflow {
+            case .fail:
+                return .failed(.full(capacity: limit))
+            case .dropNewest:
+                dropped += 1
+                return .done(.droppedNewest)
+            case .dropOldest:
+                guard dropOldestReady() else {
+                    dropped += 1
+                    return .done(.droppedNewest)
+                }
+                dropped += 1
+                outcome = .droppedOldest
+            case .suspendPublisher:
+                guard mayWait else { return .failed(.full(capacity: limit)) }
+                nextWaiterID += 1
+                return .wait(nextWaiterID)
+            }
+        }
+        guard dedupAdmit(id) else { return .done(.duplicate) }
+        if reserve {
+            reserved += 1
+            return .reserved(outcome)
+        }
+        enqueued += 1
+        arrivals.record(1, now: now)
+        insert(
+            QueueEntry(element: element, id: id, priority: priority, attempts: 0, enqueuedAt: now),
+            notBefore: notBefore,
+            now: now,
+            effects: &effects
+        )
+        return .done(outcome)
     }
 
     // MARK: Lanes
 
     mutating func insert(
         _ entry: QueueEntry,
-        notBefore: ContinuousClock.Instant?,
-        now: ContinuousClock.Instant,
+        notBefore: Tick?,
+        now: Tick,
         effects: inout QueueEffects
     ) {
         if let notBefore, notBefore > now {
@@ -156,7 +249,7 @@ struct QueueState {
 
     // MARK: Delivery
 
-    mutating func take(max: Int, now: ContinuousClock.Instant, effects: inout QueueEffects) -> [Lease<any Sendable>] {
+    mutating func take(max: Int, now: Tick, effects: inout QueueEffects) -> [Lease<any Sendable>] {
         var batch: [Lease<any Sendable>] = []
         batch.reserveCapacity(Swift.min(max, ready))
         while batch.count < max, var entry = popReady() {
@@ -179,7 +272,7 @@ struct QueueState {
                 )
             } else {
                 acked += 1
-                latency.record(nanoseconds: UInt64(clamping: nanoseconds(now - entry.enqueuedAt)))
+                latency.record(nanoseconds: UInt64(clamping: now - entry.enqueuedAt))
                 batch.append(
                     Lease(
                         element: entry.element,
@@ -204,13 +297,13 @@ struct QueueState {
 
     mutating func acknowledge(
         tag: UInt64,
-        now: ContinuousClock.Instant,
+        now: Tick,
         effects: inout QueueEffects
     ) -> QueueEntry? {
         guard let removed = inFlight.removeValue(forKey: tag) else { return nil }
         acked += 1
         consumption.record(1, now: now)
-        latency.record(nanoseconds: UInt64(clamping: nanoseconds(now - removed.entry.enqueuedAt)))
+        latency.record(nanoseconds: UInt64(clamping: now - removed.entry.enqueuedAt))
         grantProducers(&effects)
         checkDrained(&effects)
         return removed.entry
@@ -220,7 +313,7 @@ struct QueueState {
     mutating func fail(
         tag: UInt64,
         reason: String,
-        now: ContinuousClock.Instant,
+        now: Tick,
         effects: inout QueueEffects
     )
         -> FailureOutcome?
@@ -249,7 +342,7 @@ struct QueueState {
     mutating func bury(
         _ entry: QueueEntry,
         reason: String,
-        now: ContinuousClock.Instant,
+        now: Tick,
         effects: inout QueueEffects
     ) {
         deadLettered += 1
@@ -264,7 +357,7 @@ struct QueueState {
                     priority: entry.priority,
                     attempts: entry.attempts,
                     reason: reason,
-                    deadLetteredAt: now
+                    deadLetteredAt: now.instant
                 )
             )
             while deadLetters.count > Swift.max(0, keepLimit) {
@@ -279,7 +372,7 @@ struct QueueState {
     // MARK: Timers
 
     /// Moves due delayed events to their lanes and fails expired in-flight ones.
-    mutating func fireTimers(now: ContinuousClock.Instant, effects: inout QueueEffects) -> [FailureOutcome] {
+    mutating func fireTimers(now: Tick, effects: inout QueueEffects) -> [FailureOutcome] {
         armed = nil
         timerTask = nil
         var woken = 0
@@ -337,7 +430,7 @@ struct QueueState {
     /// Records `id` in the dedup window; false when it is a duplicate.
     mutating func dedupAdmit(_ id: EventID) -> Bool {
         guard dedup != nil else { return true }
-        if dedup!.insert(id, now: clock.now) { return true }
+        if dedup!.insert(id, now: Tick(clock.now)) { return true }
         deduplicated += 1
         return false
     }

@@ -3,31 +3,31 @@ import Foundation
 /// An exponentially weighted events-per-second estimate, folded in 100 ms windows
 /// with a 5 s time constant.
 struct RateMeter {
-    private static let window: Duration = .milliseconds(100)
+    private static let windowNanoseconds: Int64 = 100_000_000
     private static let timeConstant = 5.0
-    private var start: ContinuousClock.Instant
+    private var start: Tick
     private var pending: UInt64 = 0
     private var estimate: Double = 0
     private var primed = false
 
-    init(now: ContinuousClock.Instant) {
+    init(now: Tick) {
         start = now
     }
 
-    mutating func record(_ events: UInt64, now: ContinuousClock.Instant) {
+    mutating func record(_ events: UInt64, now: Tick) {
         fold(now: now)
         pending += events
     }
 
-    mutating func rate(now: ContinuousClock.Instant) -> Double {
+    mutating func rate(now: Tick) -> Double {
         fold(now: now)
         return estimate
     }
 
-    private mutating func fold(now: ContinuousClock.Instant) {
+    private mutating func fold(now: Tick) {
         let elapsed = now - start
-        guard elapsed >= Self.window else { return }
-        let seconds = Double(nanoseconds(elapsed)) / 1e9
+        guard elapsed >= Self.windowNanoseconds else { return }
+        let seconds = Double(elapsed) / 1e9
         let instant = Double(pending) / seconds
         if primed {
             let alpha = 1 - exp(-seconds / Self.timeConstant)

@@ -26,7 +26,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         self.configuration = configuration
         self.storage = nil
         self.clock = configuration.clock
-        self.state = Locked(QueueState(configuration: configuration, now: configuration.clock.now))
+        self.state = Locked(QueueState(configuration: configuration, now: Tick(configuration.clock.now)))
     }
 
     private init(name: String, configuration: QueueConfiguration, storage: any QueueStorage<Element>) {
@@ -34,7 +34,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         self.configuration = configuration
         self.storage = storage
         self.clock = configuration.clock
-        self.state = Locked(QueueState(configuration: configuration, now: configuration.clock.now))
+        self.state = Locked(QueueState(configuration: configuration, now: Tick(configuration.clock.now)))
     }
 
     /// Opens a queue on `storage`, restoring what it kept: pending events are delivered again
@@ -53,7 +53,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         } catch {
             throw QueueError.storage("recovery failed: \(error)")
         }
-        let now = queue.clock.now
+        let now = Tick(queue.clock.now)
         var buried: [(EventID, String)] = []
         var effects = QueueEffects()
         queue.state.withLock { state in
@@ -84,7 +84,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
                     buried.append((event.id, reason))
                     continue
                 }
-                state.insert(entry, notBefore: queue.instant(from: event.notBefore), now: now, effects: &effects)
+                state.insert(entry, notBefore: queue.tick(from: event.notBefore), now: now, effects: &effects)
                 state.enqueued += 1
             }
         }
@@ -170,13 +170,6 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         }
     }
 
-    private enum Admission {
-        case done(EnqueueOutcome)
-        case reserved(EnqueueOutcome)
-        case wait(UInt64)
-        case failed(QueueError)
-    }
-
     /// Admits under the lock and performs the resulting wake-ups. Without `mayWait`, a full
     /// queue with ``OverflowPolicy/suspendPublisher`` refuses instead of queueing a waiter.
     private func admitNow(
@@ -186,70 +179,20 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         notBefore: ContinuousClock.Instant?,
         mayWait: Bool
     ) -> Admission {
-        let now = clock.now
         var effects = QueueEffects()
-        let admission: Admission = state.withLock { state in
-            admit(
-                &state,
-                id: id,
-                element: element,
-                priority: priority,
-                notBefore: notBefore,
-                now: now,
-                mayWait: mayWait,
-                effects: &effects
-            )
-        }
-        if !effects.isEmpty { perform(effects) }
-        return admission
-    }
-
-    private func admit(
-        _ state: inout QueueState,
-        id: EventID,
-        element: any Sendable,
-        priority: Priority,
-        notBefore: ContinuousClock.Instant?,
-        now: ContinuousClock.Instant,
-        mayWait: Bool,
-        effects: inout QueueEffects
-    ) -> Admission {
-        if state.closed { return .failed(.closed) }
-        var outcome = EnqueueOutcome.enqueued
-        if state.held >= state.limit || !state.producers.isEmpty {
-            switch configuration.capacity.overflow {
-            case .fail:
-                return .failed(.full(capacity: state.limit))
-            case .dropNewest:
-                state.dropped += 1
-                return .done(.droppedNewest)
-            case .dropOldest:
-                guard state.dropOldestReady() else {
-                    state.dropped += 1
-                    return .done(.droppedNewest)
-                }
-                state.dropped += 1
-                outcome = .droppedOldest
-            case .suspendPublisher:
-                guard mayWait else { return .failed(.full(capacity: state.limit)) }
-                state.nextWaiterID += 1
-                return .wait(state.nextWaiterID)
-            }
-        }
-        guard state.dedupAdmit(id) else { return .done(.duplicate) }
-        if storage != nil {
-            state.reserved += 1
-            return .reserved(outcome)
-        }
-        state.enqueued += 1
-        state.arrivals.record(1, now: now)
-        state.insert(
-            QueueEntry(element: element, id: id, priority: priority, attempts: 0, enqueuedAt: now),
-            notBefore: notBefore,
-            now: now,
+        let admission = state.admit(
+            element,
+            id: id,
+            priority: priority,
+            notBefore: notBefore.map(Tick.init),
+            now: Tick(clock.now),
+            mayWait: mayWait,
+            overflow: configuration.capacity.overflow,
+            reserve: storage != nil,
             effects: &effects
         )
-        return .done(outcome)
+        if !effects.isEmpty { perform(effects) }
+        return admission
     }
 
     /// Waits until a reservation is granted. True: reserved; false: the id turned out to be a duplicate.
@@ -315,7 +258,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
                 throw QueueError.storage(String(describing: error))
             }
         }
-        let now = clock.now
+        let now = Tick(clock.now)
         var effects = QueueEffects()
         state.withLock { state in
             state.reserved -= 1
@@ -329,7 +272,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
             state.arrivals.record(1, now: now)
             state.insert(
                 QueueEntry(element: element, id: id, priority: priority, attempts: 0, enqueuedAt: now),
-                notBefore: notBefore,
+                notBefore: notBefore.map(Tick.init),
                 now: now,
                 effects: &effects
             )
@@ -346,7 +289,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// leases are returned.
     public func next(maxCount: Int = 64) async throws -> [Lease<Element>]? {
         while true {
-            let now = clock.now
+            let now = Tick(clock.now)
             var effects = QueueEffects()
             let result: [Lease<any Sendable>]? = state.withLock { state in
                 if state.terminated { return nil }
@@ -398,7 +341,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     ///   or expired and redelivered); ``QueueError/storage(_:)`` when storage could not record it.
     public func ack(_ lease: Lease<Element>) async throws {
         guard lease.tag != 0 else { return }
-        let now = clock.now
+        let now = Tick(clock.now)
         var effects = QueueEffects()
         let entry = state.withLock { $0.acknowledge(tag: lease.tag, now: now, effects: &effects) }
         perform(effects)
@@ -416,7 +359,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// - Throws: as ``ack(_:)``.
     public func nack(_ lease: Lease<Element>, reason: String) async throws {
         guard lease.tag != 0 else { return }
-        let now = clock.now
+        let now = Tick(clock.now)
         var effects = QueueEffects()
         let outcome = state.withLock { $0.fail(tag: lease.tag, reason: reason, now: now, effects: &effects) }
         perform(effects)
@@ -464,7 +407,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// - Returns: how many were requeued.
     @discardableResult
     public func requeueDeadLetters(ids: Set<EventID>? = nil) async throws -> Int {
-        let now = clock.now
+        let now = Tick(clock.now)
         var effects = QueueEffects()
         let requeued: [EventID] = state.withLock { state in
             let letters = state.deadLetters.removeAll { ids?.contains($0.id) ?? true }
@@ -612,7 +555,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
 
     /// Inserts an event regardless of capacity and without storage (hand-over between queues).
     package func forceEnqueue(_ element: Element, id: EventID, priority: Priority, attempts: Int) -> Bool {
-        let now = clock.now
+        let now = Tick(clock.now)
         var effects = QueueEffects()
         let accepted = state.withLock { state -> Bool in
             guard !state.closed else { return false }
@@ -646,7 +589,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
 
     /// A snapshot of depth, counters, rates, latency and the forecast.
     public func metrics() -> QueueMetrics {
-        let now = clock.now
+        let now = Tick(clock.now)
         return state.withLock { state in
             QueueMetrics(
                 name: name,
@@ -704,11 +647,11 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         if let deadline = effects.startTimer { startTimer(at: deadline) }
     }
 
-    private func startTimer(at deadline: ContinuousClock.Instant) {
+    private func startTimer(at deadline: Tick) {
         let clock = self.clock
         let task = Task { [weak self] in
             do {
-                try await clock.sleep(until: deadline)
+                try await clock.sleep(until: deadline.instant)
             } catch {
                 return
             }
@@ -724,7 +667,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// Handles due delays and expired visibility timeouts now (the timer calls this; tests
     /// driving a manual clock may call it too).
     package func fireTimers() async {
-        let now = clock.now
+        let now = Tick(clock.now)
         var effects = QueueEffects()
         let outcomes = state.withLock { state -> [FailureOutcome] in
             guard !state.terminated else { return [] }
@@ -734,15 +677,19 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         try? await persist(outcomes)
     }
 
-    private func instant(from wall: WallClockInstant?) -> ContinuousClock.Instant? {
+    private func tick(from wall: WallClockInstant?) -> Tick? {
         guard let wall else { return nil }
         let offset = wall.nanosecondsSinceEpoch - WallClockInstant.now().nanosecondsSinceEpoch
-        return clock.now + .nanoseconds(offset)
+        return Tick(clock.now) + .nanoseconds(offset)
     }
 
     private func wallClock(from instant: ContinuousClock.Instant?) -> WallClockInstant? {
-        guard let instant else { return nil }
-        let offset = nanoseconds(instant - clock.now)
+        wallClock(from: instant.map(Tick.init))
+    }
+
+    private func wallClock(from tick: Tick?) -> WallClockInstant? {
+        guard let tick else { return nil }
+        let offset = tick - Tick(clock.now)
         return WallClockInstant(nanosecondsSinceEpoch: WallClockInstant.now().nanosecondsSinceEpoch + offset)
     }
 }

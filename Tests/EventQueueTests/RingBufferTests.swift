@@ -26,12 +26,24 @@ import Testing
 
     @Test func theHeapPopsInKeyOrderAndKeepsInsertionOrderForTies() {
         var heap = MinHeap<Int>()
-        let base = ContinuousClock.now
+        let base = Tick(ContinuousClock.now)
         let keys = [5, 1, 3, 1, 4, 5, 0]
         for (index, key) in keys.enumerated() { heap.insert(index, key: base + .seconds(key)) }
         var popped: [Int] = []
         while let next = heap.popMin() { popped.append(next.element) }
         #expect(popped == [6, 1, 3, 2, 4, 0, 5])
+    }
+
+    @Test func ticksRoundTripInstantsAndSaturate() {
+        let now = ContinuousClock.now
+        let tick = Tick(now)
+        #expect(tick.instant == now)
+        #expect(Tick(now + .milliseconds(3)) - tick == 3_000_000)
+        #expect((tick + .seconds(2)).instant == now + .seconds(2))
+        #expect(Tick(nanoseconds: .max) + .seconds(1) == Tick(nanoseconds: .max))
+        #expect(Tick(nanoseconds: .max) - Tick(nanoseconds: .min) == .max)
+        #expect(Tick(nanoseconds: .min) - Tick(nanoseconds: .max) == .min)
+        #expect(Tick(nanoseconds: 1) < Tick(nanoseconds: 2))
     }
 
     @Test func histogramBucketsBoundTheirValues() {

@@ -1,0 +1,42 @@
+/// A point on a queue's clock: whole nanoseconds from a fixed origin.
+///
+/// The queue's state keeps every time as a `Tick` rather than a `ContinuousClock.Instant`.
+/// `Instant` is a resilient standard-library type, so outside the standard library each copy,
+/// comparison and optional check of one goes through value witnesses (measured: a fifth of an
+/// enqueue). A `Tick` is eight bytes the compiler sees through. Conversions happen once per
+/// queue operation, where the clock is read.
+struct Tick: Hashable, Comparable, Sendable {
+    /// Nanoseconds from ``origin``.
+    var nanoseconds: Int64
+
+    /// The fixed instant ticks count from (an immutable constant).
+    private static let origin = ContinuousClock.Instant.now
+
+    init(nanoseconds: Int64) {
+        self.nanoseconds = nanoseconds
+    }
+
+    /// The tick of an instant (saturating beyond ±292 years from the origin).
+    init(_ instant: ContinuousClock.Instant) {
+        nanoseconds = EventQueue.nanoseconds(instant - Self.origin)
+    }
+
+    /// The instant of this tick.
+    var instant: ContinuousClock.Instant { Self.origin + .nanoseconds(nanoseconds) }
+
+    static func < (lhs: Tick, rhs: Tick) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
+
+    /// The tick `duration` later (saturating).
+    static func + (lhs: Tick, rhs: Duration) -> Tick {
+        Tick(
+            nanoseconds: lhs.nanoseconds.addingReportingOverflow(EventQueue.nanoseconds(rhs)).overflow
+                ? .max : lhs.nanoseconds + EventQueue.nanoseconds(rhs)
+        )
+    }
+
+    /// Nanoseconds from `rhs` to `lhs` (saturating).
+    static func - (lhs: Tick, rhs: Tick) -> Int64 {
+        let (difference, overflow) = lhs.nanoseconds.subtractingReportingOverflow(rhs.nanoseconds)
+        return overflow ? (lhs > rhs ? .max : .min) : difference
+    }
+}
