@@ -288,6 +288,12 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// calling task is cancelled. With storage, the attempt numbers are stored before the
     /// leases are returned.
     public func next(maxCount: Int = 64) async throws -> [Lease<Element>]? {
+        try await nextBoxed(maxCount: maxCount)?.map(Self.typed)
+    }
+
+    /// ``next(maxCount:)`` with the elements still boxed, each holding an `Element`: a typed
+    /// consumer casts one at a time instead of building a second, generic array.
+    package func nextBoxed(maxCount: Int = 64) async throws -> [Lease<any Sendable>]? {
         while true {
             let now = Tick(clock.now)
             var effects = QueueEffects()
@@ -303,7 +309,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
                 if let storage, state.withLock({ $0.tracked }) {
                     try await storage.recordAttempts(result.map { ($0.id, $0.attempt) })
                 }
-                return result.map(Self.typed)
+                return result
             }
             if Task.isCancelled { return nil }
             await waitForWork()
@@ -340,12 +346,17 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// - Throws: ``QueueError/unknownLease(_:)`` when the lease is not in flight (already settled,
     ///   or expired and redelivered); ``QueueError/storage(_:)`` when storage could not record it.
     public func ack(_ lease: Lease<Element>) async throws {
-        guard lease.tag != 0 else { return }
+        try await ack(tag: lease.tag)
+    }
+
+    /// ``ack(_:)`` by the lease's tag.
+    package func ack(tag: UInt64) async throws {
+        guard tag != 0 else { return }
         let now = Tick(clock.now)
         var effects = QueueEffects()
-        let entry = state.withLock { $0.acknowledge(tag: lease.tag, now: now, effects: &effects) }
+        let entry = state.withLock { $0.acknowledge(tag: tag, now: now, effects: &effects) }
         perform(effects)
-        guard let entry else { throw QueueError.unknownLease(lease.tag) }
+        guard let entry else { throw QueueError.unknownLease(tag) }
         if let storage {
             do {
                 try await storage.acknowledge(entry.id)
@@ -358,12 +369,17 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// Reports a failed delivery: it is retried per the ``RetryPolicy`` or dead-lettered.
     /// - Throws: as ``ack(_:)``.
     public func nack(_ lease: Lease<Element>, reason: String) async throws {
-        guard lease.tag != 0 else { return }
+        try await nack(tag: lease.tag, reason: reason)
+    }
+
+    /// ``nack(_:reason:)`` by the lease's tag.
+    package func nack(tag: UInt64, reason: String) async throws {
+        guard tag != 0 else { return }
         let now = Tick(clock.now)
         var effects = QueueEffects()
-        let outcome = state.withLock { $0.fail(tag: lease.tag, reason: reason, now: now, effects: &effects) }
+        let outcome = state.withLock { $0.fail(tag: tag, reason: reason, now: now, effects: &effects) }
         perform(effects)
-        guard let outcome else { throw QueueError.unknownLease(lease.tag) }
+        guard let outcome else { throw QueueError.unknownLease(tag) }
         try await persist([outcome])
     }
 
@@ -621,7 +637,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// The element as the caller gave it. The state holds only elements that came in through
     /// this queue's typed API, so the cast cannot fail.
     @inline(__always)
-    static func typed(_ element: any Sendable) -> Element {
+    package static func typed(_ element: any Sendable) -> Element {
         element as! Element
     }
 

@@ -106,9 +106,9 @@ extension Bus {
         let router = self.router
         let task = Task { [weak self] in
             _ = isolation
-            while let batch = try? await queue.next() {
+            while let batch = try? await queue.nextBoxed() {
                 for lease in batch {
-                    let envelope = lease.element
+                    let envelope = WorkQueue<Envelope<T>>.typed(lease.element)
                     do {
                         try await EventContext.$current.withValue(EventContext.Current(metadata: envelope.metadata)) {
                             if let stack = self?.middlewares, stack.isActive {

@@ -56,9 +56,10 @@ public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
         let queue: WorkQueue<Envelope<E>>
         let lifetime: SubscriptionLifetime
         let automatic: Bool
-        var buffer: [Lease<Envelope<E>>] = []
+        var buffer: [Lease<any Sendable>] = []
         var index = 0
-        var previous: Lease<Envelope<E>>?
+        /// The tag of the delivery handed out last, acknowledged on the next call (automatic mode).
+        var previous: UInt64?
 
         /// The next delivery, or nil when the subscription has ended.
         /// - Throws: ``QueueError/storage(_:)`` when a durable mailbox cannot record the attempt.
@@ -66,7 +67,7 @@ public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
             if automatic, let previous {
                 self.previous = nil
                 do {
-                    try await queue.ack(previous)
+                    try await queue.ack(tag: previous)
                 } catch QueueError.unknownLease {
                     // settled by the subscriber already
                 }
@@ -77,7 +78,7 @@ public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
                 index = 0
                 // Tracked (and durable) deliveries are taken one at a time: a prefetched delivery would
                 // count as attempted, and its visibility timeout would run, before it is handled.
-                guard let batch = try await queue.next(maxCount: queue.isTracked ? 1 : 64) else {
+                guard let batch = try await queue.nextBoxed(maxCount: queue.isTracked ? 1 : 64) else {
                     lifetime.subscription.cancel()
                     return nil
                 }
@@ -85,8 +86,8 @@ public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
             }
             let lease = buffer[index]
             index += 1
-            if automatic { previous = lease }
-            return Delivery(lease: lease, queue: queue)
+            if automatic { previous = lease.tag }
+            return Delivery(boxed: lease, queue: queue)
         }
     }
 }

@@ -6,12 +6,22 @@ public struct Delivery<E: Sendable>: Sendable {
     public let event: E
     /// Its metadata; `metadata.attempt` counts deliveries of this event.
     public let metadata: EventMetadata
-    let lease: Lease<Envelope<E>>
+    /// The lease's tag: all that acknowledging needs.
+    let tag: UInt64
     let queue: WorkQueue<Envelope<E>>
 
+    /// Makes a delivery from a lease whose element is a boxed `Envelope<E>` (see `nextBoxed`).
+    init(boxed lease: Lease<any Sendable>, queue: WorkQueue<Envelope<E>>) {
+        self.init(lease: lease, envelope: WorkQueue<Envelope<E>>.typed(lease.element), queue: queue)
+    }
+
     init(lease: Lease<Envelope<E>>, queue: WorkQueue<Envelope<E>>) {
-        self.event = lease.element.event
-        var metadata = lease.element.metadata
+        self.init(lease: lease, envelope: lease.element, queue: queue)
+    }
+
+    private init<L>(lease: Lease<L>, envelope: Envelope<E>, queue: WorkQueue<Envelope<E>>) {
+        self.event = envelope.event
+        var metadata = envelope.metadata
         if metadata.id != lease.id {
             // Recovered from a durable mailbox: the log record carries the id and lane.
             metadata = EventMetadata(
@@ -26,24 +36,24 @@ public struct Delivery<E: Sendable>: Sendable {
         }
         metadata.attempt = lease.attempt
         self.metadata = metadata
-        self.lease = lease
+        self.tag = lease.tag
         self.queue = queue
     }
 
     /// Marks the event handled: it is never delivered again.
     /// - Throws: ``QueueError/unknownLease(_:)`` when already settled or expired.
     public func ack() async throws {
-        try await queue.ack(lease)
+        try await queue.ack(tag: tag)
     }
 
     /// Marks the delivery failed: it is retried per the mailbox's retry policy, then dead-lettered.
     /// - Throws: ``QueueError/unknownLease(_:)`` when already settled or expired.
     public func nack(_ error: any Error) async throws {
-        try await queue.nack(lease, reason: String(describing: error))
+        try await queue.nack(tag: tag, reason: String(describing: error))
     }
 
     /// Marks the delivery failed with a reason.
     public func nack(reason: String) async throws {
-        try await queue.nack(lease, reason: reason)
+        try await queue.nack(tag: tag, reason: reason)
     }
 }
