@@ -20,12 +20,12 @@ import Synchronization
 public final class Bus: Sendable {
     /// The settings the bus was created with.
     public let configuration: BusConfiguration
-    let router = Router()
-    let ids: EventIDGenerator
+    @usableFromInline let router = Router()
+    @usableFromInline let ids: EventIDGenerator
     let registry = QueueRegistry()
-    let counters = BusCounters()
+    @usableFromInline let counters = BusCounters()
     let services: Services
-    let middlewares = MiddlewareStack()
+    @usableFromInline let middlewares = MiddlewareStack()
 
     /// Creates a bus; the default configuration keeps everything in memory.
     public init(configuration: BusConfiguration = BusConfiguration()) {
@@ -67,6 +67,7 @@ public final class Bus: Sendable {
     ///     from an external source, so that mailboxes with a dedup window drop the repeat.
     /// - Throws: ``BusError/shutDown`` after shutdown; ``BusError/rejected(eventName:mailboxes:report:)``
     ///   when a mailbox with overflow policy `.fail` is full (the others still got the event).
+    @inlinable
     @discardableResult
     public nonisolated(nonsending) func publish<E: Event>(
         _ event: E,
@@ -89,7 +90,8 @@ public final class Bus: Sendable {
     }
 
     /// Runs `willPublish` of every applicable middleware, publishes, then `didPublish`.
-    nonisolated(nonsending) private func publishThroughMiddleware<E: Event>(
+    @usableFromInline
+    nonisolated(nonsending) func publishThroughMiddleware<E: Event>(
         _ event: E,
         metadata: EventMetadata,
         route: Route<E>,
@@ -128,7 +130,7 @@ public final class Bus: Sendable {
         return try await dispatch(event, metadata: metadata, route: route, skippingDurable: skippingDurable)
     }
 
-    @inline(__always)
+    @inlinable
     nonisolated(nonsending) func dispatch<E: Event>(
         _ event: E,
         metadata: EventMetadata,
@@ -190,8 +192,8 @@ public final class Bus: Sendable {
     }
 
     /// Delivers to the entries from `index` on, then settles what the tally collected.
-    @inline(__always)
-    nonisolated(nonsending) private func deliver<E: Event>(
+    @inlinable
+    nonisolated(nonsending) func deliver<E: Event>(
         _ event: E,
         metadata: EventMetadata,
         route: Route<E>,
@@ -226,7 +228,8 @@ public final class Bus: Sendable {
 
     /// Calls an observer entry inside the middleware chain; the chain sees the handler's error
     /// and may replace it (a timeout) or add one.
-    nonisolated(nonsending) private func invokeObserver<E: Event>(
+    @usableFromInline
+    nonisolated(nonsending) func invokeObserver<E: Event>(
         _ entry: RouteEntry<E>,
         _ event: E,
         _ metadata: EventMetadata,
@@ -252,7 +255,8 @@ public final class Bus: Sendable {
     }
 
     /// Publishes a ``DeadEvent`` for an event nobody subscribed to (never for bus-internal events).
-    nonisolated(nonsending) private func bury<E: Event>(_ event: E, metadata: EventMetadata) async {
+    @usableFromInline
+    nonisolated(nonsending) func bury<E: Event>(_ event: E, metadata: EventMetadata) async {
         counters.deadEvents.add(1, ordering: .relaxed)
         guard E.self != DeadEvent.self, E.self != HandlerFailure.self else { return }
         _ = try? await publish(
@@ -263,6 +267,7 @@ public final class Bus: Sendable {
     }
 
     /// Counts a handler failure and publishes it (a failing `HandlerFailure` handler is only counted).
+    @usableFromInline
     nonisolated(nonsending) func reportFailure<E>(_ failure: HandlerFailure, while handling: E.Type) async {
         counters.handlerFailures.add(1, ordering: .relaxed)
         guard E.self != HandlerFailure.self else { return }
@@ -287,18 +292,22 @@ public final class Bus: Sendable {
 }
 
 /// What one publish did so far, entry by entry.
-struct Tally {
-    var report: PublishReport
-    var gone: [UInt64] = []
-    var rejected: [String] = []
+@usableFromInline
+struct Tally: Sendable {
+    @usableFromInline var report: PublishReport
+    @usableFromInline var gone: [UInt64] = []
+    @usableFromInline var rejected: [String] = []
 
+    @inlinable
     init(eventID: EventID) {
         report = PublishReport(eventID: eventID)
     }
 
     /// Nothing to settle after the loop: no failure, no ended subscription, no rejection.
+    @inlinable
     var isClean: Bool { report.failures.isEmpty && gone.isEmpty && rejected.isEmpty }
 
+    @inlinable
     mutating func add<E>(_ result: DeliveryResult, from entry: RouteEntry<E>, eventName: String, eventID: EventID) {
         switch result {
         case .observed:
@@ -331,6 +340,7 @@ struct Tally {
 }
 
 /// Counters the bus keeps without a lock.
+@usableFromInline
 final class BusCounters: Sendable {
     let deadEvents = Atomic<UInt64>(0)
     let handlerFailures = Atomic<UInt64>(0)

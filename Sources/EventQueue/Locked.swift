@@ -9,11 +9,12 @@
 /// Used instead of `Synchronization.Mutex` because ThreadSanitizer intercepts pthread mutexes
 /// but cannot see the futex-based `Mutex` of the prebuilt Synchronization library, which made
 /// every access under it look like a race. Uncontended, the two cost the same.
+@usableFromInline
 package final class Locked<State>: @unchecked Sendable {
     // @unchecked Sendable: `state` is only read or written between `pthread_mutex_lock` and
     // `pthread_mutex_unlock` of `mutex`, in `withLock`.
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var state: State
+    @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    @usableFromInline var state: State
 
     package init(_ state: State) {
         self.state = state
@@ -38,7 +39,7 @@ package final class Locked<State>: @unchecked Sendable {
     }
 
     /// Runs `body` with exclusive access to the state.
-    @inline(__always)
+    @inlinable
     package func withLock<Result, Failure: Error>(
         _ body: (inout State) throws(Failure) -> Result
     ) throws(Failure)

@@ -10,6 +10,11 @@ public enum EventContext: Sendable {
     public struct Current: Sendable {
         /// The event's metadata.
         public let metadata: EventMetadata
+
+        @usableFromInline
+        init(metadata: EventMetadata) {
+            self.metadata = metadata
+        }
     }
 
     /// The event being handled by this task, or nil outside handlers.
@@ -17,6 +22,7 @@ public enum EventContext: Sendable {
 
     /// The correlation id an event published now inherits: that of the event being handled,
     /// or its id when it has none.
+    @usableFromInline
     static var inheritedCorrelationID: String? {
         guard let current else { return nil }
         return current.metadata.correlationID ?? current.metadata.id.description

@@ -3,6 +3,7 @@ import Synchronization
 
 /// The installed middlewares, in order. `isActive` is an atomic so that a bus without
 /// middleware pays one relaxed load per publish.
+@usableFromInline
 final class MiddlewareStack: Sendable {
     struct Installed: Sendable {
         let id: UInt64
@@ -13,6 +14,7 @@ final class MiddlewareStack: Sendable {
     private let state = Locked<(next: UInt64, installed: [Installed])>((0, []))
     private let active = Atomic<Bool>(false)
 
+    @usableFromInline
     var isActive: Bool { active.load(ordering: .relaxed) }
 
     func add(_ middleware: any Middleware, scope: ObjectIdentifier?) -> UInt64 {

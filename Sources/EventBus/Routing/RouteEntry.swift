@@ -1,6 +1,7 @@
 import EventQueue
 
 /// What delivering one event to one subscription did.
+@usableFromInline
 enum DeliveryResult: Sendable {
     case observed
     case enqueued(EnqueueOutcome)
@@ -10,18 +11,19 @@ enum DeliveryResult: Sendable {
 }
 
 /// One subscription's delivery function for events of type `E`.
+@usableFromInline
 struct RouteEntry<E: Event>: Sendable {
-    let subscriptionID: UInt64
-    let strategy: Strategy
-    let deliver: @Sendable (E, EventMetadata) async -> DeliveryResult
+    @usableFromInline let subscriptionID: UInt64
+    @usableFromInline let strategy: Strategy
+    @usableFromInline let deliver: @Sendable (E, EventMetadata) async -> DeliveryResult
     /// For in-memory queues: enqueues without suspending, or returns nil when only `deliver`
     /// can (the queue is full and the publisher must wait). Saves two async frames per publish.
-    let deliverNow: (@Sendable (E, EventMetadata) -> DeliveryResult?)?
+    @usableFromInline let deliverNow: (@Sendable (E, EventMetadata) -> DeliveryResult?)?
     /// `deliverNow` for subscriptions of exactly `E`, taking an `Envelope<E>` boxed once per
     /// publish and shared by every such queue (a fan-out copies one reference, not the envelope).
-    let deliverBoxed: (@Sendable (any Sendable, EventMetadata) -> DeliveryResult?)?
+    @usableFromInline let deliverBoxed: (@Sendable (any Sendable, EventMetadata) -> DeliveryResult?)?
     /// For durable mailboxes: stores a delayed event at once, due at the instant (persisted).
-    let schedule: (@Sendable (E, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult)?
+    @usableFromInline let schedule: (@Sendable (E, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult)?
 
     init(
         subscriptionID: UInt64,
@@ -42,14 +44,15 @@ struct RouteEntry<E: Event>: Sendable {
 
 /// The compiled, immutable list of deliveries for one concrete event type.
 // @unchecked: immutable; `entries` is a `let` array of Sendable values.
+@usableFromInline
 final class Route<E: Event>: AnyRoute, @unchecked Sendable {
-    let entries: [RouteEntry<E>]
+    @usableFromInline let entries: [RouteEntry<E>]
     /// `E.eventName`, computed once: the default name is built by reflection.
-    let eventName: String
+    @usableFromInline let eventName: String
     /// Whether any entry is an observer (their calls bind the event's `EventContext`).
-    let hasObservers: Bool
+    @usableFromInline let hasObservers: Bool
     /// Whether every entry can be delivered without suspending (in-memory queues only).
-    let allImmediate: Bool
+    @usableFromInline let allImmediate: Bool
 
     init(entries: [RouteEntry<E>]) {
         self.entries = entries
@@ -60,6 +63,7 @@ final class Route<E: Event>: AnyRoute, @unchecked Sendable {
 }
 
 /// The type-erased handle under which a ``Route`` is cached.
+@usableFromInline
 class AnyRoute: @unchecked Sendable {
     // @unchecked: subclasses are immutable (`let` properties of Sendable types only).
 }

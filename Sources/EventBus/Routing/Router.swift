@@ -6,20 +6,23 @@ import Synchronization
 /// Publishing reads it under a mutex instead of hopping onto the ``Bus`` actor: one
 /// uncontended lock, one dictionary look-up. A route is compiled once per concrete event type
 /// (protocol matches included) and dropped when a subscription that could affect it changes.
+@usableFromInline
 final class Router: Sendable {
-    struct State {
+    @usableFromInline
+    struct State: Sendable {
         var nextID: UInt64 = 0
         var records: [UInt64: SubscriptionRecord] = [:]
         var exact: [ObjectIdentifier: [UInt64]] = [:]
         var patterns: [UInt64] = []
-        var routes: [ObjectIdentifier: AnyRoute] = [:]
-        var shutDown = false
-        var compiled: UInt64 = 0
+        @usableFromInline var routes: [ObjectIdentifier: AnyRoute] = [:]
+        @usableFromInline var shutDown = false
+        @usableFromInline var compiled: UInt64 = 0
     }
 
-    let state = Locked(State())
+    @usableFromInline let state = Locked(State())
 
     /// The compiled route for `sample`'s type, compiling it when needed.
+    @inlinable
     func route<E: Event>(for sample: E) throws(BusError) -> Route<E> {
         let key = ObjectIdentifier(E.self)
         return try state.withLock { state throws(BusError) -> Route<E> in
@@ -34,7 +37,8 @@ final class Router: Sendable {
         }
     }
 
-    private static func compile<E: Event>(_ sample: E, key: ObjectIdentifier, state: State) -> Route<E> {
+    @usableFromInline
+    static func compile<E: Event>(_ sample: E, key: ObjectIdentifier, state: State) -> Route<E> {
         let ids = (state.exact[key] ?? []) + state.patterns
         let records = ids.compactMap { state.records[$0] }.sorted { ($0.order, $0.id) < ($1.order, $1.id) }
         return Route(entries: records.compactMap { $0.factory.entry(for: sample, subscriptionID: $0.id) })
@@ -75,6 +79,7 @@ final class Router: Sendable {
     }
 
     /// Removes subscriptions; returns whether any was still present.
+    @usableFromInline
     @discardableResult
     func remove(_ ids: [UInt64]) -> Bool {
         let removed: [SubscriptionRecord] = state.withLock { state in
