@@ -12,9 +12,9 @@ struct RingBuffer<Element> {
 
     var first: Element? { count == 0 ? nil : storage[head] }
 
-    mutating func append(_ element: Element) {
+    mutating func append(_ element: consuming Element) {
         if count == storage.count { grow() }
-        storage[physical(count)] = element
+        storage[physical(count)] = consume element
         count += 1
     }
 
@@ -27,8 +27,8 @@ struct RingBuffer<Element> {
 
     mutating func popFirst() -> Element? {
         guard count > 0 else { return nil }
-        let element = storage[head]
-        storage[head] = nil
+        // Moves the element out (no copy, no release of a copy).
+        let element = storage[head].take()
         head += 1
         if head == storage.count { head = 0 }
         count -= 1

@@ -293,6 +293,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
 
     /// ``next(maxCount:)`` with the elements still boxed, each holding an `Element`: a typed
     /// consumer casts one at a time instead of building a second, generic array.
+    @usableFromInline
     package func nextBoxed(maxCount: Int = 64) async throws -> [Lease<any Sendable>]? {
         while true {
             let now = Tick(clock.now)
@@ -350,6 +351,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     }
 
     /// ``ack(_:)`` by the lease's tag.
+    @usableFromInline
     package func ack(tag: UInt64) async throws {
         guard tag != 0 else { return }
         let now = Tick(clock.now)
@@ -558,6 +560,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     }
 
     /// Reports that `count` handed-out events have been handled.
+    @usableFromInline
     package func complete(_ count: Int) {
         guard count > 0 else { return }
         var effects = QueueEffects()
@@ -636,7 +639,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
 
     /// The element as the caller gave it. The state holds only elements that came in through
     /// this queue's typed API, so the cast cannot fail.
-    @inline(__always)
+    @inlinable
     package static func typed(_ element: any Sendable) -> Element {
         element as! Element
     }

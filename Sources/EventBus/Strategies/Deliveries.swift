@@ -17,9 +17,9 @@ public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
     /// The element type.
     public typealias Element = Delivery<E>
 
-    let queue: WorkQueue<Envelope<E>>
-    let lifetime: SubscriptionLifetime
-    let automatic: Bool
+    @usableFromInline let queue: WorkQueue<Envelope<E>>
+    @usableFromInline let lifetime: SubscriptionLifetime
+    @usableFromInline let automatic: Bool
     let registryKey: UInt64
 
     /// The subscription, to cancel it or check that it is active.
@@ -53,16 +53,24 @@ public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
 
     /// Iterates the mailbox.
     public struct Iterator: AsyncIteratorProtocol {
-        let queue: WorkQueue<Envelope<E>>
-        let lifetime: SubscriptionLifetime
-        let automatic: Bool
-        var buffer: [Lease<any Sendable>] = []
-        var index = 0
+        @usableFromInline let queue: WorkQueue<Envelope<E>>
+        @usableFromInline let lifetime: SubscriptionLifetime
+        @usableFromInline let automatic: Bool
+        @usableFromInline var buffer: [Lease<any Sendable>] = []
+        @usableFromInline var index = 0
         /// The tag of the delivery handed out last, acknowledged on the next call (automatic mode).
-        var previous: UInt64?
+        @usableFromInline var previous: UInt64?
+
+        @usableFromInline
+        init(queue: WorkQueue<Envelope<E>>, lifetime: SubscriptionLifetime, automatic: Bool) {
+            self.queue = queue
+            self.lifetime = lifetime
+            self.automatic = automatic
+        }
 
         /// The next delivery, or nil when the subscription has ended.
         /// - Throws: ``QueueError/storage(_:)`` when a durable mailbox cannot record the attempt.
+        @inlinable
         public mutating func next() async throws -> Delivery<E>? {
             if automatic, let previous {
                 self.previous = nil
@@ -97,8 +105,9 @@ public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
 extension Deliveries.Iterator: Sendable {}
 
 /// Cancels its subscription when the last sequence or iterator holding it is released.
+@usableFromInline
 final class SubscriptionLifetime: Sendable {
-    let subscription: Subscription
+    @usableFromInline let subscription: Subscription
 
     init(_ subscription: Subscription) {
         self.subscription = subscription

@@ -7,19 +7,13 @@ public struct Delivery<E: Sendable>: Sendable {
     /// Its metadata; `metadata.attempt` counts deliveries of this event.
     public let metadata: EventMetadata
     /// The lease's tag: all that acknowledging needs.
-    let tag: UInt64
-    let queue: WorkQueue<Envelope<E>>
+    @usableFromInline let tag: UInt64
+    @usableFromInline let queue: WorkQueue<Envelope<E>>
 
     /// Makes a delivery from a lease whose element is a boxed `Envelope<E>` (see `nextBoxed`).
+    @inlinable
     init(boxed lease: Lease<any Sendable>, queue: WorkQueue<Envelope<E>>) {
-        self.init(lease: lease, envelope: WorkQueue<Envelope<E>>.typed(lease.element), queue: queue)
-    }
-
-    init(lease: Lease<Envelope<E>>, queue: WorkQueue<Envelope<E>>) {
-        self.init(lease: lease, envelope: lease.element, queue: queue)
-    }
-
-    private init<L>(lease: Lease<L>, envelope: Envelope<E>, queue: WorkQueue<Envelope<E>>) {
+        let envelope = WorkQueue<Envelope<E>>.typed(lease.element)
         self.event = envelope.event
         var metadata = envelope.metadata
         if metadata.id != lease.id {
