@@ -102,9 +102,16 @@ struct ExactFactory<T: Event>: EntryFactory {
     var schedule: (@Sendable (T, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult)? = nil
 
     func entry<E: Event>(for sample: E, subscriptionID: UInt64) -> RouteEntry<E>? {
-        guard let typed = deliver as? @Sendable (E, EventMetadata) async -> DeliveryResult else { return nil }
-        let typedNow = deliverNow as? @Sendable (E, EventMetadata) -> DeliveryResult?
-        let typedSchedule = schedule as? @Sendable (E, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult
+        guard T.self == E.self else { return nil }
+        // `T` is `E`, so these are the closures' own types. A cast (`as?`) would wrap each one in
+        // a reabstraction thunk: one more call, and one more async frame, per delivery.
+        let typed = unsafeBitCast(deliver, to: (@Sendable (E, EventMetadata) async -> DeliveryResult).self)
+        let typedNow = deliverNow.map {
+            unsafeBitCast($0, to: (@Sendable (E, EventMetadata) -> DeliveryResult?).self)
+        }
+        let typedSchedule = schedule.map {
+            unsafeBitCast($0, to: (@Sendable (E, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult).self)
+        }
         return RouteEntry(
             subscriptionID: subscriptionID,
             strategy: strategy,
