@@ -67,7 +67,111 @@ func openQueue(
     )
 }
 
+/// The real file system, with fsyncs counted and, while the gate is closed, held back.
+final class GatedFileSystem: FileSystem {
+    private struct State {
+        var syncs = 0
+        var closed = false
+        var blocked = false
+    }
+    private let base = PosixFileSystem()
+    private let state = Locked(State())
+    private let gate = DispatchSemaphore(value: 0)
+
+    var syncs: Int { state.withLock { $0.syncs } }
+    var isBlocked: Bool { state.withLock { $0.blocked } }
+    func closeGate() { state.withLock { $0.closed = true } }
+    func openGate() {
+        let wasBlocked = state.withLock { state in
+            state.closed = false
+            return state.blocked
+        }
+        if wasBlocked { gate.signal() }
+    }
+
+    func sync(_ fd: Int32, path: String) throws(FileLogError) {
+        let wait = state.withLock { state in
+            state.syncs += 1
+            if state.closed { state.blocked = true }
+            return state.closed
+        }
+        if wait {
+            gate.wait()
+            state.withLock { $0.blocked = false }
+        }
+        try base.sync(fd, path: path)
+    }
+
+    func makeDirectory(_ path: String) throws(FileLogError) { try base.makeDirectory(path) }
+    func directoryMode(_ path: String) throws(FileLogError) -> UInt32? { try base.directoryMode(path) }
+    func list(_ directory: String) throws(FileLogError) -> [String] { try base.list(directory) }
+    func openForAppend(_ path: String, create: Bool) throws(FileLogError) -> Int32 {
+        try base.openForAppend(path, create: create)
+    }
+    func readAll(_ path: String, limit: Int) throws(FileLogError) -> [UInt8] { try base.readAll(path, limit: limit) }
+    func write(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileLogError) {
+        try base.write(fd, bytes, path: path)
+    }
+    func truncate(_ fd: Int32, to length: Int, path: String) throws(FileLogError) {
+        try base.truncate(fd, to: length, path: path)
+    }
+    func size(_ fd: Int32, path: String) throws(FileLogError) -> Int { try base.size(fd, path: path) }
+    func close(_ fd: Int32) { base.close(fd) }
+    func remove(_ path: String) throws(FileLogError) { try base.remove(path) }
+    func syncDirectory(_ path: String) throws(FileLogError) { try base.syncDirectory(path) }
+    func lockExclusive(_ path: String) throws(FileLogError) -> Int32 { try base.lockExclusive(path) }
+    func writeFile(_ path: String, _ bytes: [UInt8]) throws(FileLogError) { try base.writeFile(path, bytes) }
+}
+
 @Suite struct FileLogTests {
+    /// Publishers that arrive while an fsync is running share the next one (group commit), and
+    /// none is told its event is stored before an fsync that covers it.
+    @Test(.timeLimit(.minutes(1)))
+    func appendsArrivingDuringAnFsyncShareTheNextOne() async throws {
+        let directory = temporaryDirectory()
+        let fileSystem = GatedFileSystem()
+        let log = try openLog(directory, sync: .always, fileSystem: fileSystem)
+        _ = try log.recover()
+        func stored(_ value: Int) -> StoredEvent<Int> {
+            StoredEvent(element: value, id: id(UInt64(value)), priority: .normal, attempts: 0, notBefore: nil)
+        }
+        let before = fileSystem.syncs
+        fileSystem.closeGate()
+        let acknowledged = Locked(0)
+        let first = Task {
+            try await log.append(stored(1))
+            acknowledged.withLock { $0 += 1 }
+        }
+        while !fileSystem.isBlocked {
+            try Task.checkCancellation()
+            await Task.yield()
+        }
+        let others = (2...5).map { value in
+            Task {
+                try await log.append(stored(value))
+                acknowledged.withLock { $0 += 1 }
+            }
+        }
+        while log.bufferedWaiters < 4 {
+            try Task.checkCancellation()
+            await Task.yield()
+        }
+        // The fsync is held back: nobody has been told that their event is stored.
+        #expect(acknowledged.withLock { $0 } == 0)
+        fileSystem.openGate()
+        try await first.value
+        for other in others { try await other.value }
+        #expect(fileSystem.syncs - before == 2)
+        try await log.append(stored(6))
+        #expect(fileSystem.syncs - before == 3)
+        log.close()
+        let reopened = try openLog(directory)
+        // 2...5 raced each other; all six are there, 1 first and 6 last.
+        let recovered = try reopened.recover().pending.map(\.element)
+        #expect(recovered.first == 1 && recovered.last == 6 && recovered.sorted() == [1, 2, 3, 4, 5, 6])
+        reopened.close()
+    }
+
     @Test func everyRecordKindRoundTrips() {
         let id = EventID(high: 0xDEAD_BEEF, low: 42)
         let records: [LogRecord] = [

@@ -414,6 +414,9 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         }
     }
 
+    /// Callers whose records are buffered for the next write (tests watch group commit with it).
+    package var bufferedWaiters: Int { state.withLock { $0.waiters.count } }
+
     /// Buffers a record and waits until it is written (and fsynced, when `durable` and the policy
     /// says so). Concurrent callers share one write and one fsync.
     private func write(durable: Bool, _ makeRecord: @escaping (inout WriterState) -> [UInt8]) async throws {
