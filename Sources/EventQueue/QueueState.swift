@@ -21,36 +21,6 @@ enum Admission {
     case failed(QueueError)
 }
 
-extension Locked where State == QueueState {
-    /// Admits an event under the lock. Not generic, so that it is compiled for the concrete
-    /// state once instead of through the element type of the calling ``WorkQueue``.
-    func admit(
-        _ element: any Sendable,
-        id: EventID,
-        priority: Priority,
-        notBefore: Tick?,
-        now: Tick,
-        mayWait: Bool,
-        overflow: OverflowPolicy,
-        reserve: Bool,
-        effects: inout QueueEffects
-    ) -> Admission {
-        withLock { state in
-            state.admit(
-                element,
-                id: id,
-                priority: priority,
-                notBefore: notBefore,
-                now: now,
-                mayWait: mayWait,
-                overflow: overflow,
-                reserve: reserve,
-                effects: &effects
-            )
-        }
-    }
-}
-
 /// What a failed delivery turned into, for the storage call that follows.
 enum FailureOutcome {
     case retry(EventID, at: Tick?)

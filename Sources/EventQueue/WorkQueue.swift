@@ -144,13 +144,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         priority: Priority = .normal,
         notBefore: ContinuousClock.Instant? = nil
     ) throws(QueueError) -> EnqueueOutcome {
-        precondition(storage == nil, "tryEnqueue is only for queues without storage")
-        let admission = admitNow(element, id: id, priority: priority, notBefore: notBefore, mayWait: false)
-        switch admission {
-        case .done(let outcome): return outcome
-        case .failed(let error): throw error
-        case .reserved, .wait: preconditionFailure("a queue without storage never reserves or waits here")
-        }
+        try tryEnqueue(boxed: element, id: id, priority: priority, notBefore: notBefore)
     }
 
     /// ``tryEnqueue(_:id:priority:notBefore:)`` for an element already boxed as `any Sendable`,
@@ -159,11 +153,12 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     package func tryEnqueue(
         boxed element: any Sendable,
         id: EventID,
-        priority: Priority
+        priority: Priority,
+        notBefore: ContinuousClock.Instant? = nil
     ) throws(QueueError) -> EnqueueOutcome {
         assert(element is Element, "tryEnqueue(boxed:) takes a boxed \(Element.self)")
         precondition(storage == nil, "tryEnqueue is only for queues without storage")
-        switch admitNow(element, id: id, priority: priority, notBefore: nil, mayWait: false) {
+        switch admitNow(element, id: id, priority: priority, notBefore: notBefore, mayWait: false) {
         case .done(let outcome): return outcome
         case .failed(let error): throw error
         case .reserved, .wait: preconditionFailure("a queue without storage never reserves or waits here")
@@ -179,18 +174,24 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         notBefore: ContinuousClock.Instant?,
         mayWait: Bool
     ) -> Admission {
+        let now = Tick(clock.now)
+        let notBefore = notBefore.map(Tick.init)
+        let overflow = configuration.capacity.overflow
+        let reserve = storage != nil
         var effects = QueueEffects()
-        let admission = state.admit(
-            element,
-            id: id,
-            priority: priority,
-            notBefore: notBefore.map(Tick.init),
-            now: Tick(clock.now),
-            mayWait: mayWait,
-            overflow: configuration.capacity.overflow,
-            reserve: storage != nil,
-            effects: &effects
-        )
+        let admission = state.withLock { state in
+            state.admit(
+                element,
+                id: id,
+                priority: priority,
+                notBefore: notBefore,
+                now: now,
+                mayWait: mayWait,
+                overflow: overflow,
+                reserve: reserve,
+                effects: &effects
+            )
+        }
         if !effects.isEmpty { perform(effects) }
         return admission
     }

@@ -51,14 +51,11 @@ final class Route<E: Event>: AnyRoute, @unchecked Sendable {
     @usableFromInline let eventName: String
     /// Whether any entry is an observer (their calls bind the event's `EventContext`).
     @usableFromInline let hasObservers: Bool
-    /// Whether every entry can be delivered without suspending (in-memory queues only).
-    @usableFromInline let allImmediate: Bool
 
     init(entries: [RouteEntry<E>]) {
         self.entries = entries
         self.eventName = E.eventName
         self.hasObservers = entries.contains { $0.strategy == .observer }
-        self.allImmediate = entries.allSatisfy { $0.deliverNow != nil }
     }
 }
 

@@ -148,7 +148,9 @@ extension Bus {
         return Subscription(ids: [id], router: router, strategy: .callback)
     }
 
-    /// ``offerNow(_:_:overflow:)`` for an `Envelope<T>` already boxed, shared by every queue of the publish.
+    /// Enqueues an `Envelope<T>` already boxed (shared by every queue of the publish) without
+    /// suspending; nil when it cannot (the queue has storage, or is full and its policy is
+    /// ``OverflowPolicy/suspendPublisher``).
     static func offerBoxed<T: Sendable>(
         _ queue: WorkQueue<Envelope<T>>,
         _ envelope: any Sendable,
@@ -176,20 +178,7 @@ extension Bus {
         _ envelope: Envelope<T>,
         overflow: OverflowPolicy
     ) -> DeliveryResult? {
-        guard !queue.hasStorage else { return nil }
-        do {
-            return .enqueued(
-                try queue.tryEnqueue(envelope, id: envelope.metadata.id, priority: envelope.metadata.priority)
-            )
-        } catch .full where overflow == .suspendPublisher {
-            return nil
-        } catch .full {
-            return .rejected(queue.name)
-        } catch .closed {
-            return .gone
-        } catch {
-            return .failed(error)
-        }
+        offerBoxed(queue, envelope, metadata: envelope.metadata, overflow: overflow)
     }
 
     /// Enqueues an envelope into a subscription's queue, waiting for room only under
@@ -201,21 +190,7 @@ extension Bus {
     )
         async -> DeliveryResult
     {
-        if !queue.hasStorage {
-            do {
-                return .enqueued(
-                    try queue.tryEnqueue(envelope, id: envelope.metadata.id, priority: envelope.metadata.priority)
-                )
-            } catch .full where overflow == .suspendPublisher {
-                // fall through to the waiting path
-            } catch .full {
-                return .rejected(queue.name)
-            } catch .closed {
-                return .gone
-            } catch {
-                return .failed(error)
-            }
-        }
+        if let result = offerNow(queue, envelope, overflow: overflow) { return result }
         do {
             return .enqueued(
                 try await queue.enqueue(envelope, id: envelope.metadata.id, priority: envelope.metadata.priority)
