@@ -76,7 +76,6 @@ public final class Bus: Sendable {
         correlationID: String? = nil,
         id: EventID? = nil
     ) async throws -> PublishReport {
-        let route = try router.route(for: event)
         let metadata = EventMetadata(
             id: id ?? ids.next(),
             publishedAt: Date(),
@@ -85,8 +84,7 @@ public final class Bus: Sendable {
             correlationID: correlationID ?? EventContext.inheritedCorrelationID,
             attempt: 1
         )
-        if middlewares.isActive { return try await publishThroughMiddleware(event, metadata: metadata, route: route) }
-        return try await dispatch(event, metadata: metadata, route: route)
+        return try await publish(event, metadata: metadata)
     }
 
     /// Runs `willPublish` of every applicable middleware, publishes, then `didPublish`.
@@ -113,6 +111,7 @@ public final class Bus: Sendable {
     }
 
     /// Publishes with metadata made by the caller (delayed publication keeps its id this way).
+    @inlinable
     nonisolated(nonsending) func publish<E: Event>(
         _ event: E,
         metadata: EventMetadata,
