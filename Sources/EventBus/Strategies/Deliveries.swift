@@ -94,7 +94,8 @@ public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
             }
             let lease = buffer[index]
             index += 1
-            if automatic { previous = lease.tag }
+            // Untracked deliveries (tag 0) have nothing to acknowledge.
+            if automatic && lease.tag != 0 { previous = lease.tag }
             return Delivery(boxed: lease, queue: queue)
         }
     }
