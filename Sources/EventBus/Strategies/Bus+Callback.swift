@@ -104,6 +104,8 @@ extension Bus {
             _ = registry
         }
         let router = self.router
+        // The stack, not the bus: reading it per event must not load a weak reference.
+        let middlewares = self.middlewares
         let task = Task { [weak self] in
             _ = isolation
             while let batch = try? await queue.nextBoxed() {
@@ -111,14 +113,14 @@ extension Bus {
                     let envelope = WorkQueue<Envelope<T>>.typed(lease.element)
                     do {
                         try await EventContext.$current.withValue(EventContext.Current(metadata: envelope.metadata)) {
-                            if let stack = self?.middlewares, stack.isActive {
+                            if middlewares.isActive {
                                 let invocation = HandlerInvocation(
                                     eventName: eventName(of: envelope.event),
                                     metadata: envelope.metadata,
                                     strategy: .callback,
                                     subscriptionID: id
                                 )
-                                try await stack.invoke(invocation, eventType: eventType(of: envelope.event)) {
+                                try await middlewares.invoke(invocation, eventType: eventType(of: envelope.event)) {
                                     try await handler(envelope.event)
                                 }
                             } else {

@@ -138,12 +138,14 @@ extension Bus {
         // The bus runs this loop, so "idle" can include the handling of each delivery.
         deliveries.queue.trackCompletion()
         let key = deliveries.registryKey
+        // The stack, not the bus: reading it per event must not load a weak reference.
+        let middlewares = self.middlewares
         let task = Task { [weak self] in
             var iterator = deliveries.makeAsyncIterator()
             while let delivery = try? await iterator.next() {
                 do {
                     try await EventContext.$current.withValue(EventContext.Current(metadata: delivery.metadata)) {
-                        if let stack = self?.middlewares, stack.isActive {
+                        if middlewares.isActive {
                             let invocation = HandlerInvocation(
                                 eventName: eventName(of: delivery.event),
                                 metadata: delivery.metadata,
@@ -151,7 +153,7 @@ extension Bus {
                                 subscriptionID: deliveries.subscription.ids.first ?? 0
                             )
                             let event = delivery.event
-                            try await stack.invokeSendable(invocation, eventType: eventType(of: event)) {
+                            try await middlewares.invokeSendable(invocation, eventType: eventType(of: event)) {
                                 try await handler(event)
                             }
                         } else {
