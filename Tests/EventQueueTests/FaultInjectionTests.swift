@@ -5,14 +5,14 @@ import Testing
 
 /// Fails the Nth write-path call (write, sync or truncate) with the chosen fault; every other
 /// call goes to the real file system.
-final class FaultyFileSystem: FileSystem {
+final class FaultyFileSystem: ForwardingFileSystem {
     enum Fault: Sendable, CaseIterable {
         case eio
         case enospc
         case shortWrite
     }
 
-    let real = PosixFileSystem()
+    let base = PosixFileSystem()
     let failAt: Int
     let fault: Fault
     let calls = Locked(0)
@@ -30,36 +30,19 @@ final class FaultyFileSystem: FileSystem {
         return count == failAt
     }
 
-    func makeDirectory(_ path: String) throws(FileLogError) { try real.makeDirectory(path) }
-    func directoryMode(_ path: String) throws(FileLogError) -> UInt32? { try real.directoryMode(path) }
-    func list(_ directory: String) throws(FileLogError) -> [String] { try real.list(directory) }
-    func openForAppend(_ path: String, create: Bool) throws(FileLogError) -> Int32 {
-        try real.openForAppend(path, create: create)
-    }
-    func readAll(_ path: String, limit: Int) throws(FileLogError) -> [UInt8] { try real.readAll(path, limit: limit) }
-    func size(_ fd: Int32, path: String) throws(FileLogError) -> Int { try real.size(fd, path: path) }
-    func close(_ fd: Int32) { real.close(fd) }
-    func remove(_ path: String) throws(FileLogError) { try real.remove(path) }
-    func syncDirectory(_ path: String) throws(FileLogError) { try real.syncDirectory(path) }
-    func lockExclusive(_ path: String) throws(FileLogError) -> Int32 { try real.lockExclusive(path) }
-    func writeFile(_ path: String, _ bytes: [UInt8]) throws(FileLogError) { try real.writeFile(path, bytes) }
-    func truncate(_ fd: Int32, to length: Int, path: String) throws(FileLogError) {
-        try real.truncate(fd, to: length, path: path)
-    }
-
     func write(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileLogError) {
-        guard try tick(path) else { return try real.write(fd, bytes, path: path) }
+        guard try tick(path) else { return try base.write(fd, bytes, path: path) }
         switch fault {
         case .eio: throw .io(operation: "write", path: path, errno: EIO)
         case .enospc: throw .diskFull(path: path)
         case .shortWrite:
-            try real.write(fd, Array(bytes.prefix(bytes.count / 2)), path: path)
+            try base.write(fd, Array(bytes.prefix(bytes.count / 2)), path: path)
             throw .io(operation: "write", path: path, errno: EIO)
         }
     }
 
     func sync(_ fd: Int32, path: String) throws(FileLogError) {
-        guard try tick(path) else { return try real.sync(fd, path: path) }
+        guard try tick(path) else { return try base.sync(fd, path: path) }
         throw .io(operation: "fdatasync", path: path, errno: EIO)
     }
 }

@@ -68,13 +68,13 @@ func openQueue(
 }
 
 /// The real file system, with fsyncs counted and, while the gate is closed, held back.
-final class GatedFileSystem: FileSystem {
+final class GatedFileSystem: ForwardingFileSystem {
     private struct State {
         var syncs = 0
         var closed = false
         var blocked = false
     }
-    private let base = PosixFileSystem()
+    let base = PosixFileSystem()
     private let state = Locked(State())
     private let gate = DispatchSemaphore(value: 0)
 
@@ -101,26 +101,6 @@ final class GatedFileSystem: FileSystem {
         }
         try base.sync(fd, path: path)
     }
-
-    func makeDirectory(_ path: String) throws(FileLogError) { try base.makeDirectory(path) }
-    func directoryMode(_ path: String) throws(FileLogError) -> UInt32? { try base.directoryMode(path) }
-    func list(_ directory: String) throws(FileLogError) -> [String] { try base.list(directory) }
-    func openForAppend(_ path: String, create: Bool) throws(FileLogError) -> Int32 {
-        try base.openForAppend(path, create: create)
-    }
-    func readAll(_ path: String, limit: Int) throws(FileLogError) -> [UInt8] { try base.readAll(path, limit: limit) }
-    func write(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileLogError) {
-        try base.write(fd, bytes, path: path)
-    }
-    func truncate(_ fd: Int32, to length: Int, path: String) throws(FileLogError) {
-        try base.truncate(fd, to: length, path: path)
-    }
-    func size(_ fd: Int32, path: String) throws(FileLogError) -> Int { try base.size(fd, path: path) }
-    func close(_ fd: Int32) { base.close(fd) }
-    func remove(_ path: String) throws(FileLogError) { try base.remove(path) }
-    func syncDirectory(_ path: String) throws(FileLogError) { try base.syncDirectory(path) }
-    func lockExclusive(_ path: String) throws(FileLogError) -> Int32 { try base.lockExclusive(path) }
-    func writeFile(_ path: String, _ bytes: [UInt8]) throws(FileLogError) { try base.writeFile(path, bytes) }
 }
 
 @Suite struct FileLogTests {
