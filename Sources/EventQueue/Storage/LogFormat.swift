@@ -56,6 +56,13 @@ package enum LogRecord: Equatable, Sendable {
     /// The payload bytes (without length and checksum).
     package func encodePayload() -> [UInt8] {
         var bytes: [UInt8] = []
+        encodePayload(into: &bytes)
+        return bytes
+    }
+
+    /// Appends the payload bytes (without length and checksum) to `bytes`. It never reserves
+    /// capacity: an exact reservation on a growing buffer would copy it at every record.
+    package func encodePayload(into bytes: inout [UInt8]) {
         func put(_ kind: UInt8, _ id: EventID) {
             bytes.append(kind)
             bytes.appendLittleEndian(id.high)
@@ -63,7 +70,6 @@ package enum LogRecord: Equatable, Sendable {
         }
         switch self {
         case .append(let id, let sequence, let priority, let attempts, let notBefore, let body):
-            bytes.reserveCapacity(47 + body.count)
             put(1, id)
             bytes.appendLittleEndian(sequence)
             bytes.append(priority.rawValue)
@@ -79,22 +85,31 @@ package enum LogRecord: Equatable, Sendable {
             bytes.appendLittleEndian(UInt64(bitPattern: notBefore ?? Int64.min))
         case .dead(let id, let reason):
             put(5, id)
-            bytes += Array(reason.utf8.prefix(4_096))
+            bytes += reason.utf8.prefix(4_096)
         case .requeue(let id): put(6, id)
         case .seen(let id): put(7, id)
         }
-        return bytes
     }
 
     /// The framed record: length, CRC-32C, payload.
     package func encode() -> [UInt8] {
-        let payload = encodePayload()
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(payload.count + 8)
-        bytes.appendLittleEndian(UInt32(payload.count))
-        bytes.appendLittleEndian(CRC32C.checksum(payload))
-        bytes += payload
+        encode(into: &bytes)
         return bytes
+    }
+
+    /// Appends the framed record (length, CRC-32C, payload) to `bytes`, without an intermediate
+    /// buffer: the payload is written in place and the frame filled in after it.
+    package func encode(into bytes: inout [UInt8]) {
+        let frame = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: LogFormat.recordOverhead))
+        encodePayload(into: &bytes)
+        let length = UInt32(bytes.count - frame - LogFormat.recordOverhead)
+        let checksum = CRC32C.checksum(bytes[(frame + LogFormat.recordOverhead)...])
+        bytes.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: length.littleEndian, toByteOffset: frame, as: UInt32.self)
+            raw.storeBytes(of: checksum.littleEndian, toByteOffset: frame + 4, as: UInt32.self)
+        }
     }
 
     /// Decodes a payload; nil when it is malformed.
