@@ -205,8 +205,8 @@ public final class Bus: Sendable {
         let entries = route.entries
         for position in index..<entries.count {
             let entry = entries[position]
-            // A delayed event was stored in durable mailboxes when it was scheduled.
-            if skippingDurable && entry.schedule != nil { continue }
+            // A delayed event was stored in durable mailboxes when it was scheduled, a batch before.
+            if skippingDurable && entry.durable != nil { continue }
             let result: DeliveryResult
             if wrapped && entry.strategy == .observer {
                 result = await invokeObserver(entry, event, metadata, route.eventName)
@@ -219,8 +219,12 @@ public final class Bus: Sendable {
         }
         if !tally.gone.isEmpty { router.remove(tally.gone) }
         for failure in tally.report.failures { await reportFailure(failure, while: E.self) }
-        if !tally.rejected.isEmpty {
-            throw BusError.rejected(eventName: route.eventName, mailboxes: tally.rejected, report: tally.report)
+        if !tally.report.rejectedBy.isEmpty {
+            throw BusError.rejected(
+                eventName: route.eventName,
+                mailboxes: tally.report.rejectedBy,
+                report: tally.report
+            )
         }
         return tally.report
     }
@@ -295,7 +299,6 @@ public final class Bus: Sendable {
 struct Tally: Sendable {
     @usableFromInline var report: PublishReport
     @usableFromInline var gone: [UInt64] = []
-    @usableFromInline var rejected: [String] = []
 
     @inlinable
     init(eventID: EventID) {
@@ -304,7 +307,7 @@ struct Tally: Sendable {
 
     /// Nothing to settle after the loop: no failure, no ended subscription, no rejection.
     @inlinable
-    var isClean: Bool { report.failures.isEmpty && gone.isEmpty && rejected.isEmpty }
+    var isClean: Bool { report.failures.isEmpty && gone.isEmpty && report.rejectedBy.isEmpty }
 
     @inlinable
     mutating func add<E>(_ result: DeliveryResult, from entry: RouteEntry<E>, eventName: String, eventID: EventID) {
@@ -331,7 +334,7 @@ struct Tally: Sendable {
                 )
             )
         case .rejected(let name):
-            rejected.append(name)
+            report.rejectedBy.append(name)
         case .gone:
             gone.append(entry.subscriptionID)
         }

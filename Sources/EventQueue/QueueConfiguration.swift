@@ -83,6 +83,13 @@ struct QueueEntry {
     }
 }
 
+/// An accepted event on its way into a queue (type-erased, like ``QueueEntry``).
+struct PendingItem {
+    var element: any Sendable
+    var id: EventID
+    var priority: Priority
+}
+
 /// An event removed from a queue by ``WorkQueue/removeAll()``.
 package struct RemovedEvent<Element: Sendable>: Sendable {
     package var element: Element

@@ -236,49 +236,144 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     )
         async throws
     {
+        let item = PendingItem(element: element, id: id, priority: priority)
+        if let error = await commit([item], elements: [element], notBefore: notBefore) { throw error }
+    }
+
+    /// Stores (when there is storage) and publishes reserved events, in order: with storage, as one
+    /// group, all or none. Returns the error that refused them all, after releasing their room.
+    /// `elements` are the items' elements as the caller gave them (the storage takes them typed;
+    /// unboxing each item's would cost a dynamic cast per event).
+    private func commit(
+        _ items: [PendingItem],
+        elements: [Element],
+        notBefore: ContinuousClock.Instant?
+    ) async -> QueueError? {
+        guard !items.isEmpty else { return nil }
         if let storage {
             do {
-                try await storage.append(
-                    StoredEvent(
-                        element: element,
-                        id: id,
-                        priority: priority,
-                        attempts: 0,
-                        notBefore: wallClock(from: notBefore)
+                let due = wallClock(from: notBefore)
+                var stored: [StoredEvent<Element>] = []
+                stored.reserveCapacity(items.count)
+                for index in items.indices {
+                    stored.append(
+                        StoredEvent(
+                            element: elements[index],
+                            id: items[index].id,
+                            priority: items[index].priority,
+                            attempts: 0,
+                            notBefore: due
+                        )
                     )
-                )
+                }
+                try await storage.append(contentsOf: stored)
             } catch {
                 var effects = QueueEffects()
                 state.withLock { state in
-                    state.reserved -= 1
-                    if state.dedup != nil { state.dedup?.forget(id) }
+                    state.reserved -= items.count
+                    if state.dedup != nil { for item in items { state.dedup?.forget(item.id) } }
                     state.grantProducers(&effects)
                     state.checkDrained(&effects)
                 }
                 perform(effects)
-                throw QueueError.storage(String(describing: error))
+                return .storage(String(describing: error))
             }
         }
         let now = Tick(clock.now)
+        let due = notBefore.map(Tick.init)
         var effects = QueueEffects()
         state.withLock { state in
-            state.reserved -= 1
-            // A terminated queue with storage keeps the stored event for the next open; without
+            state.reserved -= items.count
+            // A terminated queue with storage keeps the stored events for the next open; without
             // storage the reservation could not have been made after termination.
             if state.terminated {
                 state.checkDrained(&effects)
                 return
             }
-            state.enqueued += 1
-            state.arrivals.record(1, now: now)
-            state.insert(
-                QueueEntry(element: element, id: id, priority: priority, attempts: 0, enqueuedAt: now),
-                notBefore: notBefore.map(Tick.init),
-                now: now,
-                effects: &effects
-            )
+            state.enqueued += UInt64(items.count)
+            state.arrivals.record(UInt64(items.count), now: now)
+            for item in items {
+                state.insert(
+                    QueueEntry(
+                        element: item.element,
+                        id: item.id,
+                        priority: item.priority,
+                        attempts: 0,
+                        enqueuedAt: now
+                    ),
+                    notBefore: due,
+                    now: now,
+                    effects: &effects
+                )
+            }
         }
         perform(effects)
+        return nil
+    }
+
+    /// Adds events in order, as ``enqueue(_:id:priority:notBefore:)`` would one by one, except that
+    /// with storage the events accepted in a row are stored together: one call to
+    /// ``QueueStorage/append(contentsOf:)`` (one write and one fsync for a ``FileLog``). Returns
+    /// once every accepted event is stored.
+    ///
+    /// Each event meets the overflow policy on its own: with ``OverflowPolicy/suspendPublisher``
+    /// the events before a full queue are stored first, then this waits for room.
+    ///
+    /// - Returns: each event's outcome, in order: an ``EnqueueOutcome``, or the ``QueueError``
+    ///   that refused it (full under ``OverflowPolicy/fail``, closed, cancelled while waiting
+    ///   for room, or a storage error, which refuses its whole group). Refusing one event does
+    ///   not refuse the others.
+    public func enqueue(
+        contentsOf events: [(element: Element, id: EventID, priority: Priority)]
+    ) async -> [Result<EnqueueOutcome, QueueError>] {
+        var results: [Result<EnqueueOutcome, QueueError>] = []
+        results.reserveCapacity(events.count)
+        // Reserved (or granted) events not yet stored, and where their results are.
+        var group: [PendingItem] = []
+        var elements: [Element] = []
+        var members: [Int] = []
+        func commitGroup() async {
+            if let error = await commit(group, elements: elements, notBefore: nil) {
+                for index in members { results[index] = .failure(error) }
+            }
+            group.removeAll(keepingCapacity: true)
+            elements.removeAll(keepingCapacity: true)
+            members.removeAll(keepingCapacity: true)
+        }
+        for event in events {
+            let item = PendingItem(element: event.element, id: event.id, priority: event.priority)
+            let admission = admitNow(item.element, id: item.id, priority: item.priority, notBefore: nil, mayWait: true)
+            switch admission {
+            case .done(let outcome):
+                results.append(.success(outcome))
+            case .failed(let error):
+                results.append(.failure(error))
+            case .reserved(let outcome):
+                members.append(results.count)
+                group.append(item)
+                elements.append(event.element)
+                results.append(.success(outcome))
+            case .wait(let waiterID):
+                // Store what came before, so that the queue keeps the events' order.
+                await commitGroup()
+                do {
+                    if try await waitForRoom(waiterID: waiterID, eventID: item.id) {
+                        members.append(results.count)
+                        group.append(item)
+                        elements.append(event.element)
+                        results.append(.success(.enqueued))
+                        // Before the next event: without storage it could be inserted at once.
+                        await commitGroup()
+                    } else {
+                        results.append(.success(.duplicate))
+                    }
+                } catch {
+                    results.append(.failure(error as? QueueError ?? .cancelled))
+                }
+            }
+        }
+        await commitGroup()
+        return results
     }
 
     // MARK: Consuming

@@ -18,6 +18,11 @@ struct Line: TextEvent {
     init(text: String) { self.text = text }
 }
 
+struct ParcelShipped: Event, Codable, Equatable {
+    let parcelNumber: Int
+    let shippedAt: Date
+}
+
 struct NotCodable: Event {
     let value: Int
 }
@@ -229,11 +234,66 @@ struct NotCodable: Event {
         await bus.shutdown()
     }
 
+    @Test func aConfiguredJSONCodecStoresTheBodyItsWayAndReadsItBack() async throws {
+        let directory = temporaryFolder()
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .iso8601
+        let codec = JSONEventCodec<ParcelShipped>(encoder: encoder, decoder: decoder)
+        let parcel = ParcelShipped(parcelNumber: 7, shippedAt: Date(timeIntervalSince1970: 1_700_000_000))
+        let body = String(decoding: try codec.encode(parcel), as: UTF8.self)
+        #expect(body.contains("\"parcel_number\":7") && body.contains("2023-11-14T22:13:20Z"))
+        do {
+            let bus = Bus()
+            let mailbox = try await bus.subscribe(
+                to: ParcelShipped.self,
+                mailbox: .durable(name: "parcels", directory: directory, sync: .none),
+                codec: codec
+            )
+            try await bus.publish(parcel)
+            await bus.shutdown(draining: .zero)
+            _ = mailbox
+        }
+        let bus = Bus()
+        var parcels = try await bus.subscribe(
+            to: ParcelShipped.self,
+            mailbox: .durable(name: "parcels", directory: directory),
+            codec: codec
+        ).makeAsyncIterator()
+        #expect(try await parcels.next()?.event == parcel)
+        await bus.shutdown()
+    }
+
+    @Test func encodingIntoABufferAppendsTheSameBytes() throws {
+        let event = OrderPlaced(id: 5, total: 6)
+        let codecs: [any EventCodec<OrderPlaced>] = [JSONEventCodec<OrderPlaced>(), DefaultOnlyCodec()]
+        for codec in codecs {
+            var bytes: [UInt8] = [0xAB]
+            try codec.encode(event, into: &bytes)
+            #expect(bytes.first == 0xAB)
+            #expect(Array(bytes.dropFirst()) == (try codec.encode(event)))
+            #expect(try codec.decode(Array(bytes.dropFirst())) == event)
+        }
+    }
+
     @Test func codecsRoundTripAndRefuseBadInput() throws {
         let json = JSONEventCodec<OrderPlaced>()
         #expect(try json.decode(json.encode(OrderPlaced(id: 3, total: 4))) == OrderPlaced(id: 3, total: 4))
         #expect(throws: CodecError.self) { try json.decode(Array("{not json".utf8)) }
         #expect(throws: CodecError.self) { try TextEventCodec<Line>().decode([0xFF, 0xFE]) }
         #expect(try DataEventCodec<Blob>().decode([1, 2]).data == Data([1, 2]))
+    }
+}
+
+/// A codec that implements only the required calls, to check the protocol's default `encode(_:into:)`.
+struct DefaultOnlyCodec: EventCodec {
+    func encode(_ event: OrderPlaced) throws -> [UInt8] { Array("\(event.id),\(event.total)".utf8) }
+    func decode(_ bytes: [UInt8]) throws -> OrderPlaced {
+        let parts = String(decoding: bytes, as: UTF8.self).split(separator: ",").compactMap { Int($0) }
+        guard parts.count == 2 else { throw CodecError.malformedEnvelope }
+        return OrderPlaced(id: parts[0], total: parts[1])
     }
 }

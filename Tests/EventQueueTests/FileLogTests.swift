@@ -67,9 +67,11 @@ func openQueue(
     )
 }
 
-/// The real file system, with fsyncs counted and, while the gate is closed, held back.
+/// The real file system, with writes and fsyncs counted and, while the gate is closed, fsyncs
+/// held back.
 final class GatedFileSystem: ForwardingFileSystem {
     private struct State {
+        var writes = 0
         var syncs = 0
         var closed = false
         var blocked = false
@@ -79,6 +81,7 @@ final class GatedFileSystem: ForwardingFileSystem {
     private let gate = DispatchSemaphore(value: 0)
 
     var syncs: Int { state.withLock { $0.syncs } }
+    var writes: Int { state.withLock { $0.writes } }
     var isBlocked: Bool { state.withLock { $0.blocked } }
     func closeGate() { state.withLock { $0.closed = true } }
     func openGate() {
@@ -87,6 +90,11 @@ final class GatedFileSystem: ForwardingFileSystem {
             return state.blocked
         }
         if wasBlocked { gate.signal() }
+    }
+
+    func write(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileLogError) {
+        state.withLock { $0.writes += 1 }
+        try base.write(fd, bytes, path: path)
     }
 
     func sync(_ fd: Int32, path: String) throws(FileLogError) {
@@ -166,6 +174,48 @@ final class GatedFileSystem: ForwardingFileSystem {
             #expect(decoded?.0 == record)
             #expect(decoded?.1 == bytes.count)
         }
+    }
+
+    @Test func theChecksumIsCRC32CAtEveryLengthAndAlignment() {
+        #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
+        #expect(CRC32C.checksum([UInt8]()) == 0)
+        func reference(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+            var crc: UInt32 = ~0
+            for byte in bytes {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = (crc & 1) == 1 ? (crc >> 1) ^ 0x82F6_3B78 : crc >> 1 }
+            }
+            return ~crc
+        }
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<300).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        for start in 0..<9 {
+            for end in stride(from: start, through: bytes.count, by: 7) {
+                #expect(CRC32C.checksum(bytes[start..<end]) == reference(bytes[start..<end]))
+            }
+        }
+        // A sequence without contiguous storage takes the same path.
+        #expect(CRC32C.checksum(bytes.lazy.map { $0 }) == reference(bytes[...]))
+    }
+
+    @Test func recordsEncodedIntoOneBufferFollowEachOtherAndKeepWhatWasThere() {
+        let id = EventID(high: 1, low: 2)
+        let records: [LogRecord] = [
+            .append(id: id, sequence: 1, priority: .normal, attempts: 1, notBefore: nil, body: Array("body".utf8)),
+            .attempt(id: id, attempt: 2), .dead(id: id, reason: "no"), .ack(id: id),
+        ]
+        var buffer = LogFormat.header
+        for record in records { record.encode(into: &buffer) }
+        #expect(buffer.starts(with: LogFormat.header))
+        var offset = LogFormat.headerSize
+        var decoded: [LogRecord] = []
+        while let (record, next) = LogFormat.record(in: buffer, at: offset, maxRecordSize: 1 << 20) {
+            decoded.append(record)
+            offset = next
+        }
+        #expect(decoded == records)
+        #expect(offset == buffer.count)
+        #expect(Array(buffer[LogFormat.headerSize...]) == records.flatMap { $0.encode() })
     }
 
     @Test(arguments: [SyncPolicy.always, .batched(interval: .milliseconds(1), count: 10), .none])

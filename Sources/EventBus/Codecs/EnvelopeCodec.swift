@@ -9,26 +9,43 @@ import Foundation
 /// each header's name and value, then the body.
 struct EnvelopeCodec<E: Event>: RecordCodec {
     let codec: any EventCodec<E>
+    /// The event name as stored (length and UTF-8), computed once: a default `eventName` is
+    /// derived from the type by reflection, which costs more than the rest of the envelope.
+    private let storedName: [UInt8]
+
+    init(codec: any EventCodec<E>) {
+        self.codec = codec
+        var name: [UInt8] = []
+        Self.put(E.eventName, into: &name)
+        self.storedName = name
+    }
 
     func encode(_ envelope: Envelope<E>) throws -> [UInt8] {
+        let metadata = envelope.metadata
         var bytes: [UInt8] = []
-        put(E.eventName, into: &bytes)
-        put(envelope.metadata.correlationID, into: &bytes)
-        put(envelope.metadata.orderingKey, into: &bytes)
-        bytes.appendLittleEndian(Int64(envelope.metadata.publishedAt.timeIntervalSince1970 * 1e9))
-        bytes.appendLittleEndian(UInt16(clamping: envelope.metadata.headers.count))
-        for (name, value) in envelope.metadata.headers.sorted(by: { $0.key < $1.key }).prefix(Int(UInt16.max)) {
-            put(name, into: &bytes)
-            put(value, into: &bytes)
+        bytes.reserveCapacity(storedName.count + 64)
+        bytes += storedName
+        Self.put(metadata.correlationID, into: &bytes)
+        Self.put(metadata.orderingKey, into: &bytes)
+        bytes.appendLittleEndian(Int64(metadata.publishedAt.timeIntervalSince1970 * 1e9))
+        bytes.appendLittleEndian(UInt16(clamping: metadata.headers.count))
+        if !metadata.headers.isEmpty {
+            for (name, value) in metadata.headers.sorted(by: { $0.key < $1.key }).prefix(Int(UInt16.max)) {
+                Self.put(name, into: &bytes)
+                Self.put(value, into: &bytes)
+            }
         }
-        bytes += try codec.encode(envelope.event)
+        try codec.encode(envelope.event, into: &bytes)
         return bytes
     }
 
     func decode(_ bytes: [UInt8]) throws -> Envelope<E> {
         var reader = ByteReader(bytes[...])
-        guard let name = try string(&reader) else { throw CodecError.malformedEnvelope }
-        guard name == E.eventName else { throw CodecError.unknownEventName(found: name, expected: E.eventName) }
+        if !bytes.starts(with: storedName) {
+            guard let name = try string(&reader) else { throw CodecError.malformedEnvelope }
+            throw CodecError.unknownEventName(found: name, expected: E.eventName)
+        }
+        _ = reader.take(storedName.count)
         let correlationID = try string(&reader)
         let orderingKey = try string(&reader)
         guard let nanos: Int64 = reader.integer(), let count: UInt16 = reader.integer() else {
@@ -53,12 +70,12 @@ struct EnvelopeCodec<E: Event>: RecordCodec {
         return Envelope(event: event, metadata: metadata)
     }
 
-    private func put(_ text: String?, into bytes: inout [UInt8]) {
+    private static func put(_ text: String?, into bytes: inout [UInt8]) {
         guard let text else {
             bytes.appendLittleEndian(UInt16.max)
             return
         }
-        let utf8 = Array(text.utf8.prefix(Int(UInt16.max) - 1))
+        let utf8 = text.utf8.prefix(Int(UInt16.max) - 1)
         bytes.appendLittleEndian(UInt16(utf8.count))
         bytes += utf8
     }

@@ -10,9 +10,19 @@ public protocol EventCodec<Value>: Sendable {
     associatedtype Value: Event
     /// The body bytes of an event.
     func encode(_ event: Value) throws -> [UInt8]
+    /// Appends the body bytes of an event to `bytes` (a durable mailbox encodes the body straight
+    /// after the envelope). The default calls ``encode(_:)``; implement it to skip that copy.
+    func encode(_ event: Value, into bytes: inout [UInt8]) throws
     /// The event of some body bytes.
     /// - Throws: ``CodecError`` (or the underlying decoder's error) when the bytes do not decode.
     func decode(_ bytes: [UInt8]) throws -> Value
+}
+
+extension EventCodec {
+    /// Appends ``encode(_:)``'s bytes.
+    public func encode(_ event: Value, into bytes: inout [UInt8]) throws {
+        bytes += try encode(event)
+    }
 }
 
 /// Why an event or envelope could not be encoded or decoded.
@@ -39,19 +49,39 @@ public enum CodecError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Codable events as JSON: readable on disk, the default.
+///
+/// One encoder and one decoder serve every event (both are thread-safe), so a durable mailbox
+/// does not build a new one per publish.
 public struct JSONEventCodec<Value: Event & Codable>: EventCodec {
-    /// Creates the codec.
-    public init() {}
+    private let encoder: JSONEncoder
+    private let decoder: JSONDecoder
+
+    /// Creates the codec with default JSON settings.
+    public init() {
+        self.init(encoder: JSONEncoder(), decoder: JSONDecoder())
+    }
+
+    /// Creates the codec with configured coders (date and key strategies, output formatting).
+    /// Do not change their settings afterwards: the codec shares them between threads.
+    public init(encoder: JSONEncoder, decoder: JSONDecoder) {
+        self.encoder = encoder
+        self.decoder = decoder
+    }
 
     /// JSON bytes.
     public func encode(_ event: Value) throws -> [UInt8] {
-        Array(try JSONEncoder().encode(event))
+        Array(try encoder.encode(event))
+    }
+
+    /// Appends the JSON bytes.
+    public func encode(_ event: Value, into bytes: inout [UInt8]) throws {
+        bytes += try encoder.encode(event)
     }
 
     /// Decodes JSON.
     public func decode(_ bytes: [UInt8]) throws -> Value {
         do {
-            return try JSONDecoder().decode(Value.self, from: Data(bytes))
+            return try decoder.decode(Value.self, from: Data(bytes))
         } catch {
             throw CodecError.undecodableBody(eventName: Value.eventName, reason: String(describing: error))
         }
@@ -103,28 +133,13 @@ public struct TextEventCodec<Value: TextEvent>: EventCodec {
     }
 }
 
-/// JSON for an event type known to be `Codable` only at run time.
-struct OpenedJSONCodec<Value: Event>: EventCodec {
-    func encode(_ event: Value) throws -> [UInt8] {
-        guard let encodable = event as? any Encodable else { throw CodecError.noCodec(eventName: Value.eventName) }
-        return Array(try JSONEncoder().encode(encodable))
+/// A ``JSONEventCodec`` for an event type known to be `Codable` only at run time (the default
+/// codec of a durable mailbox), or nil when `E` is not `Codable`. The type is opened once here,
+/// so encoding an event does not cast it.
+func openedJSONCodec<E: Event>(for type: E.Type) -> (any EventCodec<E>)? {
+    guard let codable = type as? any (Event & Codable).Type else { return nil }
+    func open<C: Event & Codable>(_: C.Type) -> (any EventCodec<E>)? {
+        JSONEventCodec<C>() as? any EventCodec<E>
     }
-
-    func decode(_ bytes: [UInt8]) throws -> Value {
-        guard let decodable = Value.self as? any Decodable.Type else {
-            throw CodecError.noCodec(eventName: Value.eventName)
-        }
-        do {
-            guard let value = try JSONDecoder().decode(decodable, from: Data(bytes)) as? Value else {
-                throw CodecError.malformedEnvelope
-            }
-            return value
-        } catch let error as CodecError {
-            throw error
-        } catch {
-            throw CodecError.undecodableBody(eventName: Value.eventName, reason: String(describing: error))
-        }
-    }
-
-    static var isAvailable: Bool { Value.self is any Codable.Type }
+    return open(codable)
 }

@@ -7,6 +7,10 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
     /// A subscriber's mailbox is full and its overflow policy is ``OverflowPolicy/fail``.
     /// The other subscribers received the event; `report` says what happened.
     case rejected(eventName: String, mailboxes: [String], report: PublishReport)
+    /// ``Bus/publish(contentsOf:priority:headers:correlationID:)`` published every event, but
+    /// full mailboxes with overflow policy ``OverflowPolicy/fail`` refused some: `reports` has one
+    /// report per event, in order, and ``PublishReport/rejectedBy`` names who refused each.
+    case rejectedInBatch(eventName: String, reports: [PublishReport])
     /// `request` found no responder for the request type (checked at once, not after a timeout).
     case noResponder(requestName: String)
     /// A responder for this request type is already registered.
@@ -35,6 +39,9 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
             "the bus is shut down: publish, send, request and subscribe are refused"
         case .rejected(let name, let mailboxes, _):
             "\(name) was refused by full mailbox(es) \(mailboxes.joined(separator: ", ")) (overflow policy .fail)"
+        case .rejectedInBatch(let name, let reports):
+            "\(reports.count { !$0.rejectedBy.isEmpty }) of \(reports.count) \(name) events were refused by full "
+                + "mailbox(es) \(Set(reports.flatMap(\.rejectedBy)).sorted().joined(separator: ", ")) (overflow policy .fail)"
         case .noResponder(let name):
             "no responder is registered for request \(name)"
         case .responderAlreadyRegistered(let name):

@@ -16,6 +16,10 @@ public struct PublishReport: Sendable {
     public var failures: [HandlerFailure] = []
     /// True when nobody subscribed to the event (a ``DeadEvent`` was published instead).
     public var isDead: Bool = false
+    /// Mailboxes that refused the event: full, with overflow policy ``OverflowPolicy/fail``.
+    /// A publish with refusals throws ``BusError/rejected(eventName:mailboxes:report:)`` (or, for
+    /// a batch, ``BusError/rejectedInBatch(eventName:reports:)``) carrying this report.
+    public var rejectedBy: [String] = []
 
     /// Creates an empty report.
     public init(eventID: EventID) {
@@ -23,7 +27,7 @@ public struct PublishReport: Sendable {
     }
 
     /// Every subscriber took the event and no observer threw.
-    public var succeeded: Bool { failures.isEmpty && !isDead }
+    public var succeeded: Bool { failures.isEmpty && !isDead && rejectedBy.isEmpty }
 }
 
 /// A handler that threw, as reported by ``PublishReport/failures`` and published as an event.

@@ -22,8 +22,8 @@ struct RouteEntry<E: Event>: Sendable {
     /// `deliverNow` for subscriptions of exactly `E`, taking an `Envelope<E>` boxed once per
     /// publish and shared by every such queue (a fan-out copies one reference, not the envelope).
     @usableFromInline let deliverBoxed: (@Sendable (any Sendable, EventMetadata) -> DeliveryResult?)?
-    /// For durable mailboxes: stores a delayed event at once, due at the instant (persisted).
-    @usableFromInline let schedule: (@Sendable (E, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult)?
+    /// For durable mailboxes: storing delayed events and batches without the one-event path.
+    @usableFromInline let durable: DurableHooks<E>?
 
     init(
         subscriptionID: UInt64,
@@ -31,15 +31,24 @@ struct RouteEntry<E: Event>: Sendable {
         deliver: @escaping @Sendable (E, EventMetadata) async -> DeliveryResult,
         deliverNow: (@Sendable (E, EventMetadata) -> DeliveryResult?)? = nil,
         deliverBoxed: (@Sendable (any Sendable, EventMetadata) -> DeliveryResult?)? = nil,
-        schedule: (@Sendable (E, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult)? = nil
+        durable: DurableHooks<E>? = nil
     ) {
         self.subscriptionID = subscriptionID
         self.strategy = strategy
         self.deliver = deliver
         self.deliverNow = deliverNow
         self.deliverBoxed = deliverBoxed
-        self.schedule = schedule
+        self.durable = durable
     }
+}
+
+/// What a durable mailbox's route entry adds to the one-event delivery.
+@usableFromInline
+struct DurableHooks<E: Sendable>: Sendable {
+    /// Stores a delayed event at once, due at the instant (persisted with it).
+    let schedule: @Sendable (E, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult
+    /// Stores a batch, in order, with one write and one fsync; one result per envelope.
+    @usableFromInline let store: @Sendable ([Envelope<E>]) async -> [DeliveryResult]
 }
 
 /// The compiled, immutable list of deliveries for one concrete event type.
@@ -51,11 +60,14 @@ final class Route<E: Event>: AnyRoute, @unchecked Sendable {
     @usableFromInline let eventName: String
     /// Whether any entry is an observer (their calls bind the event's `EventContext`).
     @usableFromInline let hasObservers: Bool
+    /// Whether any entry is a durable mailbox (a batch is stored in those as one group).
+    @usableFromInline let hasDurable: Bool
 
     init(entries: [RouteEntry<E>]) {
         self.entries = entries
         self.eventName = E.eventName
         self.hasObservers = entries.contains { $0.strategy == .observer }
+        self.hasDurable = entries.contains { $0.durable != nil }
     }
 }
 
@@ -96,7 +108,7 @@ struct ExactFactory<T: Event>: EntryFactory {
     let deliver: @Sendable (T, EventMetadata) async -> DeliveryResult
     var deliverNow: (@Sendable (T, EventMetadata) -> DeliveryResult?)? = nil
     var deliverBoxed: (@Sendable (any Sendable, EventMetadata) -> DeliveryResult?)? = nil
-    var schedule: (@Sendable (T, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult)? = nil
+    var durable: DurableHooks<T>? = nil
 
     func entry<E: Event>(for sample: E, subscriptionID: UInt64) -> RouteEntry<E>? {
         guard T.self == E.self else { return nil }
@@ -106,9 +118,7 @@ struct ExactFactory<T: Event>: EntryFactory {
         let typedNow = deliverNow.map {
             unsafeBitCast($0, to: (@Sendable (E, EventMetadata) -> DeliveryResult?).self)
         }
-        let typedSchedule = schedule.map {
-            unsafeBitCast($0, to: (@Sendable (E, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult).self)
-        }
+        let typedDurable = durable.map { unsafeBitCast($0, to: DurableHooks<E>.self) }
         return RouteEntry(
             subscriptionID: subscriptionID,
             strategy: strategy,
@@ -116,7 +126,7 @@ struct ExactFactory<T: Event>: EntryFactory {
             deliverNow: typedNow,
             // Only reached when `E` is `T`: the boxed envelope is an `Envelope<T>`.
             deliverBoxed: deliverBoxed,
-            schedule: typedSchedule
+            durable: typedDurable
         )
     }
 }

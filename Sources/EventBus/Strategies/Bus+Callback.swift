@@ -229,6 +229,22 @@ extension Bus {
             return .failed(error)
         }
     }
+
+    /// Stores a batch in a durable mailbox, in order, as one group (one write and one fsync).
+    static func store<T: Sendable>(
+        _ queue: WorkQueue<Envelope<T>>,
+        _ envelopes: [Envelope<T>]
+    ) async -> [DeliveryResult] {
+        let results = await queue.enqueue(contentsOf: envelopes.map { ($0, $0.metadata.id, $0.metadata.priority) })
+        return results.map { result in
+            switch result {
+            case .success(let outcome): .enqueued(outcome)
+            case .failure(.closed): .gone
+            case .failure(.full): .rejected(queue.name)
+            case .failure(let error): .failed(error)
+            }
+        }
+    }
 }
 
 /// The name of an event's concrete type (for pattern subscriptions, not the pattern's).

@@ -33,13 +33,13 @@ extension Bus {
             deadLetter: deadLetter,
             dedup: dedup,
             storage: storage
-        ) { deliver, deliverNow, deliverBoxed, schedule in
+        ) { deliver, deliverNow, deliverBoxed, durable in
             ExactFactory<E>(
                 strategy: .mailbox,
                 deliver: deliver,
                 deliverNow: deliverNow,
                 deliverBoxed: deliverBoxed,
-                schedule: schedule
+                durable: durable
             )
         }
     }
@@ -111,8 +111,8 @@ extension Bus {
         let eventCodec: any EventCodec<E>
         if let codec {
             eventCodec = codec
-        } else if OpenedJSONCodec<E>.isAvailable {
-            eventCodec = OpenedJSONCodec<E>()
+        } else if let json = openedJSONCodec(for: E.self) {
+            eventCodec = json
         } else {
             throw BusError.codec(.noCodec(eventName: E.eventName))
         }
@@ -195,7 +195,7 @@ extension Bus {
             @escaping @Sendable (T, EventMetadata) async -> DeliveryResult,
             (@Sendable (T, EventMetadata) -> DeliveryResult?)?,
             (@Sendable (any Sendable, EventMetadata) -> DeliveryResult?)?,
-            (@Sendable (T, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult)?
+            DurableHooks<T>?
         ) -> any EntryFactory
     ) async throws -> Deliveries<T> {
         let capacity = (mailbox ?? configuration.defaultMailbox).capacity
@@ -226,11 +226,14 @@ extension Bus {
             queue = WorkQueue(name: "mailbox \(typeName(T.self))", configuration: settings)
         }
         let overflow = capacity.overflowPolicy
-        var schedule: (@Sendable (T, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult)?
+        var durable: DurableHooks<T>?
         if storage != nil {
-            schedule = { event, metadata, due in
-                await Bus.schedule(queue, Envelope(event: event, metadata: metadata), at: due)
-            }
+            durable = DurableHooks(
+                schedule: { event, metadata, due in
+                    await Bus.schedule(queue, Envelope(event: event, metadata: metadata), at: due)
+                },
+                store: { envelopes in await Bus.store(queue, envelopes) }
+            )
         }
         let deliver: @Sendable (T, EventMetadata) async -> DeliveryResult = { event, metadata in
             await Bus.offer(queue, Envelope(event: event, metadata: metadata), overflow: overflow)
@@ -245,7 +248,7 @@ extension Bus {
                 Bus.offerBoxed(queue, envelope, metadata: metadata, overflow: overflow)
             }
         }
-        let factory = makeFactory(deliver, deliverNow, deliverBoxed, schedule)
+        let factory = makeFactory(deliver, deliverNow, deliverBoxed, durable)
         let key = registry.add(queue)
         let id: UInt64
         do {

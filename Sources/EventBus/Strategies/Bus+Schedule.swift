@@ -42,7 +42,7 @@ extension Bus {
         )
         let queue = try scheduler()
         for entry in route.entries {
-            guard let schedule = entry.schedule else { continue }
+            guard let schedule = entry.durable?.schedule else { continue }
             if case .failed(let error) = await schedule(event, metadata, instant) {
                 throw (error as? QueueError).map(BusError.queue) ?? BusError.queue(.storage(String(describing: error)))
             }

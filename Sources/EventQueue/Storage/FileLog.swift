@@ -81,6 +81,15 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     let io: DispatchQueue
     let state: Locked<WriterState>
 
+    /// An encoded event on its way into the log.
+    struct PendingAppend {
+        let id: EventID
+        let priority: Priority
+        let attempts: UInt32
+        let notBefore: Int64?
+        let body: [UInt8]
+    }
+
     struct Waiter {
         let continuation: CheckedContinuation<Void, any Error>
     }
@@ -321,7 +330,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
             // of a segment goes to them, so that a new segment is never full from the start.
             let keep = min(state.recent.count, options.segmentSize / 4 / 25)
             for offset in (state.recent.count - keep)..<state.recent.count {
-                bytes += LogRecord.seen(id: state.recent[offset]).encode()
+                LogRecord.seen(id: state.recent[offset]).encode(into: &bytes)
             }
             try fileSystem.write(fd, bytes, path: file)
             try fileSystem.sync(fd, path: file)
@@ -340,32 +349,59 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
 
     /// Stores a newly accepted event; returns once it is on disk under the sync policy.
     public func append(_ event: StoredEvent<Element>) async throws {
-        let body = try codec.encode(event.element)
-        let size = body.count + 47
-        guard size <= options.maxRecordSize else {
-            throw FileLogError.recordTooLarge(size: size, limit: options.maxRecordSize)
+        try await append(contentsOf: [event])
+    }
+
+    /// Stores newly accepted events with one write (and, under the sync policy, one fsync shared
+    /// with whoever else is waiting); returns once all of them are on disk. Nothing is written
+    /// when one of them cannot be encoded or is too large.
+    public func append(contentsOf events: [StoredEvent<Element>]) async throws {
+        guard !events.isEmpty else { return }
+        // Encoded outside the lock, into values of concrete types: the loop under the lock runs
+        // specialised code, not generic code over `Element`.
+        var appends: [PendingAppend] = []
+        appends.reserveCapacity(events.count)
+        for event in events {
+            let body = try codec.encode(event.element)
+            let size = body.count + 47
+            guard size <= options.maxRecordSize else {
+                throw FileLogError.recordTooLarge(size: size, limit: options.maxRecordSize)
+            }
+            appends.append(
+                PendingAppend(
+                    id: event.id,
+                    priority: event.priority,
+                    attempts: UInt32(clamping: event.attempts),
+                    notBefore: event.notBefore?.nanosecondsSinceEpoch,
+                    body: body
+                )
+            )
         }
         try await write(durable: true) { state in
-            state.sequence += 1
-            state.recent.append(event.id)
-            if state.recent.count > 10_000 { _ = state.recent.popFirst() }
-            state.segmentOf[event.id] = state.segment
-            state.live[state.segment, default: 0] += 1
-            return LogRecord.append(
-                id: event.id,
-                sequence: state.sequence,
-                priority: event.priority,
-                attempts: UInt32(event.attempts),
-                notBefore: event.notBefore?.nanosecondsSinceEpoch,
-                body: body
-            ).encode()
+            for append in appends {
+                state.sequence += 1
+                state.recent.append(append.id)
+                if state.recent.count > 10_000 { _ = state.recent.popFirst() }
+                state.segmentOf[append.id] = state.segment
+                LogRecord.append(
+                    id: append.id,
+                    sequence: state.sequence,
+                    priority: append.priority,
+                    attempts: append.attempts,
+                    notBefore: append.notBefore,
+                    body: append.body
+                ).encode(into: &state.buffer)
+            }
+            state.live[state.segment, default: 0] += appends.count
         }
     }
 
     /// Records delivery attempts (written before the deliveries are handed out).
     public func recordAttempts(_ attempts: [(id: EventID, attempt: Int)]) async throws {
-        try await write(durable: false) { _ in
-            attempts.flatMap { LogRecord.attempt(id: $0.id, attempt: UInt32(clamping: $0.attempt)).encode() }
+        try await write(durable: false) { state in
+            for (id, attempt) in attempts {
+                LogRecord.attempt(id: id, attempt: UInt32(clamping: attempt)).encode(into: &state.buffer)
+            }
         }
     }
 
@@ -375,25 +411,27 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
             if let segment = state.segmentOf.removeValue(forKey: id) {
                 state.live[segment, default: 1] -= 1
             }
-            return LogRecord.ack(id: id).encode()
+            LogRecord.ack(id: id).encode(into: &state.buffer)
         }
     }
 
     /// Records the next attempt's time.
     public func reschedule(_ id: EventID, notBefore: WallClockInstant?) async throws {
-        try await write(durable: false) { _ in
-            LogRecord.reschedule(id: id, notBefore: notBefore?.nanosecondsSinceEpoch).encode()
+        try await write(durable: false) { state in
+            LogRecord.reschedule(id: id, notBefore: notBefore?.nanosecondsSinceEpoch).encode(into: &state.buffer)
         }
     }
 
     /// Records a dead letter.
     public func deadLetter(_ id: EventID, reason: String) async throws {
-        try await write(durable: false) { _ in LogRecord.dead(id: id, reason: reason).encode() }
+        try await write(durable: false) { state in LogRecord.dead(id: id, reason: reason).encode(into: &state.buffer) }
     }
 
     /// Records that dead letters were put back.
     public func requeue(_ ids: [EventID]) async throws {
-        try await write(durable: true) { _ in ids.flatMap { LogRecord.requeue(id: $0).encode() } }
+        try await write(durable: true) { state in
+            for id in ids { LogRecord.requeue(id: id).encode(into: &state.buffer) }
+        }
     }
 
     /// Writes everything buffered, fsyncs, and releases the file and the lock. Later writes fail
@@ -417,9 +455,10 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// Callers whose records are buffered for the next write (tests watch group commit with it).
     package var bufferedWaiters: Int { state.withLock { $0.waiters.count } }
 
-    /// Buffers a record and waits until it is written (and fsynced, when `durable` and the policy
-    /// says so). Concurrent callers share one write and one fsync.
-    private func write(durable: Bool, _ makeRecord: @escaping (inout WriterState) -> [UInt8]) async throws {
+    /// Buffers records (`appendRecords` encodes them into `state.buffer`, under the lock) and waits
+    /// until they are written (and fsynced, when `durable` and the policy says so). Concurrent
+    /// callers share one write and one fsync.
+    private func write(durable: Bool, _ appendRecords: @escaping (inout WriterState) -> Void) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let schedule: FlushSchedule? = state.withLock { state in
                 if let poisoned = state.poisoned {
@@ -430,7 +469,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                     continuation.resume(throwing: FileLogError.closed)
                     return nil
                 }
-                state.buffer += makeRecord(&state)
+                appendRecords(&state)
                 state.waiters.append(Waiter(continuation: continuation))
                 if durable, sync != .none { state.needsSync = true }
                 switch sync {

@@ -83,6 +83,10 @@ public protocol QueueStorage<Element>: Sendable {
     func recover() throws -> RecoveredState<Element>
     /// Stores a newly accepted event; returns once it is stored under the storage's durability policy.
     func append(_ event: StoredEvent<Element>) async throws
+    /// Stores newly accepted events, in order, all or none; returns once all are stored. The
+    /// default appends them one by one (so a failure midway may leave the first ones stored);
+    /// implement it to store them as one group (``FileLog`` does: one write, one fsync).
+    func append(contentsOf events: [StoredEvent<Element>]) async throws
     /// Records that delivery attempt `attempt` of these events starts now.
     func recordAttempts(_ attempts: [(id: EventID, attempt: Int)]) async throws
     /// Records that the event was handled; it is never delivered again.
@@ -98,6 +102,11 @@ public protocol QueueStorage<Element>: Sendable {
 }
 
 extension QueueStorage {
+    /// Appends the events one by one.
+    public func append(contentsOf events: [StoredEvent<Element>]) async throws {
+        for event in events { try await append(event) }
+    }
+
     /// Nothing to release.
     public func close() {}
 }

@@ -1,0 +1,136 @@
+import EventQueue
+import Foundation
+
+extension Bus {
+    /// Publishes events of one type, in order, as one batch.
+    ///
+    /// The same as publishing each event with the same options, one after the other, except:
+    /// - every durable mailbox of the type stores the whole batch at once, with one write and one
+    ///   fsync (shared with concurrent publishers under its sync policy), before anybody else
+    ///   receives the first event; this returns once all of them are on disk;
+    /// - the route is looked up once;
+    /// - a mailbox that refuses an event (full, with overflow policy ``OverflowPolicy/fail``) does
+    ///   not stop the batch: every event is published, then ``BusError/rejectedInBatch(eventName:reports:)``
+    ///   reports who refused which.
+    ///
+    /// Each event gets its own id and metadata. With publish middleware installed, the
+    /// middleware sees each event, and durable mailboxes store them one by one.
+    ///
+    /// - Returns: one report per event, in order.
+    /// - Throws: ``BusError/shutDown`` (events published before the shutdown stay published);
+    ///   ``BusError/rejectedInBatch(eventName:reports:)``.
+    @inlinable
+    @discardableResult
+    public nonisolated(nonsending) func publish<E: Event>(
+        contentsOf events: [E],
+        priority: Priority = .normal,
+        headers: [String: String] = [:],
+        correlationID: String? = nil
+    ) async throws -> [PublishReport] {
+        guard let first = events.first else {
+            try refuseAfterShutdown()
+            return []
+        }
+        let route = try router.route(for: first)
+        let correlation = correlationID ?? EventContext.inheritedCorrelationID
+        var envelopes: [Envelope<E>] = []
+        envelopes.reserveCapacity(events.count)
+        for event in events {
+            let metadata = EventMetadata(
+                id: ids.next(),
+                publishedAt: Date(),
+                priority: priority,
+                headers: headers,
+                correlationID: correlation
+            )
+            envelopes.append(Envelope(event: event, metadata: metadata))
+        }
+        var reports: [PublishReport] = []
+        reports.reserveCapacity(envelopes.count)
+        if middlewares.isActive || !route.hasDurable {
+            for envelope in envelopes {
+                reports.append(try await publishRefusable(envelope.event, metadata: envelope.metadata))
+            }
+        } else {
+            // Durable mailboxes first, each with the whole batch; then everyone else, event by event.
+            var stored: [[DeliveryResult]] = []
+            var storing: [RouteEntry<E>] = []
+            for entry in route.entries {
+                guard let durable = entry.durable else { continue }
+                stored.append(await durable.store(envelopes))
+                storing.append(entry)
+            }
+            for index in envelopes.indices {
+                let envelope = envelopes[index]
+                var tally = Tally(eventID: envelope.metadata.id)
+                for position in storing.indices {
+                    tally.add(
+                        stored[position][index],
+                        from: storing[position],
+                        eventName: route.eventName,
+                        eventID: envelope.metadata.id
+                    )
+                }
+                reports.append(try await deliverRefusable(envelope, route: route, tally: tally))
+            }
+        }
+        if reports.contains(where: { !$0.rejectedBy.isEmpty }) {
+            throw BusError.rejectedInBatch(eventName: route.eventName, reports: reports)
+        }
+        return reports
+    }
+
+    /// Throws ``BusError/shutDown`` once the bus is shut down.
+    @usableFromInline
+    func refuseAfterShutdown() throws(BusError) {
+        if router.isShutDown { throw .shutDown }
+    }
+
+    /// Publishes one event of a batch; a refusal by a full mailbox is returned in the report,
+    /// not thrown, so that the batch goes on.
+    @usableFromInline
+    nonisolated(nonsending) func publishRefusable<E: Event>(
+        _ event: E,
+        metadata: EventMetadata
+    ) async throws -> PublishReport {
+        do {
+            return try await publish(event, metadata: metadata)
+        } catch BusError.rejected(_, _, let report) {
+            return report
+        }
+    }
+
+    /// Delivers one event of a batch to the entries that are not durable mailboxes (they stored
+    /// it already); a refusal by a full mailbox is returned in the report, not thrown.
+    @usableFromInline
+    nonisolated(nonsending) func deliverRefusable<E: Event>(
+        _ envelope: Envelope<E>,
+        route: Route<E>,
+        tally: Tally
+    ) async throws -> PublishReport {
+        do {
+            if route.hasObservers {
+                return try await EventContext.$current.withValue(EventContext.Current(metadata: envelope.metadata)) {
+                    try await deliver(
+                        envelope.event,
+                        metadata: envelope.metadata,
+                        route: route,
+                        from: 0,
+                        tally: tally,
+                        true
+                    )
+                }
+            }
+            return try await deliver(
+                envelope.event,
+                metadata: envelope.metadata,
+                route: route,
+                from: 0,
+                tally: tally,
+                true
+            )
+        } catch BusError.rejected(_, _, let report) {
+            return report
+        }
+    }
+}
