@@ -20,6 +20,24 @@ struct DurableEvent: Event, Codable {
     let value: Int
 }
 
+/// `DurableEvent` as 8 little-endian bytes: what a hand-written binary codec costs.
+struct DurableEventCodec: EventCodec {
+    func encode(_ event: DurableEvent) throws -> [UInt8] {
+        withUnsafeBytes(of: Int64(event.value).littleEndian) { Array($0) }
+    }
+
+    func encode(_ event: DurableEvent, into bytes: inout [UInt8]) throws {
+        withUnsafeBytes(of: Int64(event.value).littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    func decode(_ bytes: [UInt8]) throws -> DurableEvent {
+        guard bytes.count == 8 else { throw CodecError.malformedEnvelope }
+        var value: Int64 = 0
+        for (index, byte) in bytes.enumerated() { value |= Int64(byte) << (8 * index) }
+        return DurableEvent(value: Int(value))
+    }
+}
+
 /// Distinct event types for `publish-10000-types`: B0/B1 wrappers spell a 14-bit path.
 struct Root: Event {}
 struct B0<T>: Event {}
@@ -124,7 +142,26 @@ struct Suite {
             (
                 "durable-batched", 1,
                 {
-                    try await durable("batched", count: 50_000 * scale, publishers: 512, sync: .batched)
+                    try await durable("batched", count: 200_000 * scale, publishers: 4, batch: 1_000, sync: .batched)
+                }
+            ),
+            (
+                "durable-binary-batched", 1,
+                {
+                    try await durable(
+                        "binary",
+                        count: 200_000 * scale,
+                        publishers: 4,
+                        batch: 1_000,
+                        binary: true,
+                        sync: .batched
+                    )
+                }
+            ),
+            (
+                "durable-singles-batched", 1,
+                {
+                    try await durable("singles", count: 50_000 * scale, publishers: 512, sync: .batched)
                 }
             ),
             ("bytes-per-queued-event", 1, { try await bytesPerEvent(200_000 * scale) }),
@@ -359,7 +396,16 @@ struct Suite {
         return row("", perEvent(ContinuousClock.now - start, n), note: "groups of 1,000 × 64 B")
     }
 
-    func durable(_ name: String, count n: Int, publishers: Int, sync: SyncPolicy) async throws -> Bench.Row {
+    /// `publishers` tasks publish `n` events into one durable mailbox: one at a time, or (with
+    /// `batch`) with `publish(contentsOf:)` in batches of that size.
+    func durable(
+        _ name: String,
+        count n: Int,
+        publishers: Int,
+        batch: Int? = nil,
+        binary: Bool = false,
+        sync: SyncPolicy
+    ) async throws -> Bench.Row {
         let bus = Bus()
         let mailbox = try await bus.subscribe(
             to: DurableEvent.self,
@@ -368,14 +414,21 @@ struct Suite {
                 directory: directory,
                 sync: sync,
                 capacity: 10_000_000
-            )
+            ),
+            codec: binary ? DurableEventCodec() : nil
         )
         let ns = try await nanoseconds(n) {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for publisher in 0..<publishers {
                     group.addTask {
-                        for value in stride(from: publisher, to: n, by: publishers) {
-                            try await bus.publish(DurableEvent(value: value))
+                        let values = Array(stride(from: publisher, to: n, by: publishers))
+                        if let batch {
+                            for start in stride(from: 0, to: values.count, by: batch) {
+                                let slice = values[start..<min(start + batch, values.count)]
+                                try await bus.publish(contentsOf: slice.map { DurableEvent(value: $0) })
+                            }
+                        } else {
+                            for value in values { try await bus.publish(DurableEvent(value: value)) }
                         }
                     }
                 }
@@ -384,7 +437,13 @@ struct Suite {
         }
         _ = mailbox
         await bus.shutdown(draining: .zero)
-        return row("", ns, note: "\(publishers) publisher\(publishers == 1 ? "" : "s"), encoding included")
+        let shape = batch.map { "\(publishers) publishers × batches of \($0.formatted())" }
+        let encoding = binary ? "binary codec" : "JSON"
+        return row(
+            "",
+            ns,
+            note: (shape ?? "\(publishers) publisher\(publishers == 1 ? "" : "s")") + ", \(encoding) encoding included"
+        )
     }
 
     // MARK: Memory
