@@ -112,7 +112,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         /// The floor of the last directory scan: no segment below it can appear again, so the
         /// directory is listed only when the floor moves (not after every flush).
         var scannedFloor: UInt64?
-        var segmentOf: [EventID: UInt64] = [:]
+        var segmentOf = SegmentIndex()
         var recent = RingBuffer<EventID>()
         var report = RecoveryReport()
     }
@@ -286,7 +286,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
             state.report = report
             for id in recent.suffix(10_000) { state.recent.append(id) }
             for (id, entry) in pending {
-                state.segmentOf[id] = entry.segment
+                state.segmentOf.set(id, segment: entry.segment)
                 state.live[entry.segment, default: 0] += 1
             }
             if names.isEmpty || lastSegment == 0 {
@@ -382,7 +382,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                 state.sequence += 1
                 state.recent.append(append.id)
                 if state.recent.count > 10_000 { _ = state.recent.popFirst() }
-                state.segmentOf[append.id] = state.segment
+                state.segmentOf.set(append.id, segment: state.segment)
                 LogRecord.append(
                     id: append.id,
                     sequence: state.sequence,
@@ -408,7 +408,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// Records that the event was handled.
     public func acknowledge(_ id: EventID) async throws {
         try await write(durable: false) { state in
-            if let segment = state.segmentOf.removeValue(forKey: id) {
+            if let segment = state.segmentOf.remove(id) {
                 state.live[segment, default: 1] -= 1
             }
             LogRecord.ack(id: id).encode(into: &state.buffer)
