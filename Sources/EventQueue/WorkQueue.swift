@@ -311,6 +311,39 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         return nil
     }
 
+    /// How many events of a batch are admitted per hold of the lock (consumers wait meanwhile).
+    private static var admissionRun: Int { 256 }
+
+    /// Admits events in order under one hold of the lock, stopping after the first that must
+    /// wait for room, and performs the resulting wake-ups.
+    private func admitRun(_ items: ArraySlice<PendingItem>) -> [Admission] {
+        let now = Tick(clock.now)
+        let overflow = configuration.capacity.overflow
+        let reserve = storage != nil
+        var effects = QueueEffects()
+        var admissions: [Admission] = []
+        admissions.reserveCapacity(items.count)
+        state.withLock { state in
+            for item in items {
+                let admission = state.admit(
+                    item.element,
+                    id: item.id,
+                    priority: item.priority,
+                    notBefore: nil,
+                    now: now,
+                    mayWait: true,
+                    overflow: overflow,
+                    reserve: reserve,
+                    effects: &effects
+                )
+                admissions.append(admission)
+                if case .wait = admission { break }
+            }
+        }
+        if !effects.isEmpty { perform(effects) }
+        return admissions
+    }
+
     /// Adds events in order, as ``enqueue(_:id:priority:notBefore:)`` would one by one, except that
     /// with storage the events accepted in a row are stored together: one call to
     /// ``QueueStorage/append(contentsOf:)`` (one write and one fsync for a ``FileLog``). Returns
@@ -340,35 +373,47 @@ public final class WorkQueue<Element: Sendable>: Sendable {
             elements.removeAll(keepingCapacity: true)
             members.removeAll(keepingCapacity: true)
         }
+        // Each element is boxed once, here; admission, the queue and the storage group share the box.
+        var items: [PendingItem] = []
+        items.reserveCapacity(events.count)
         for event in events {
-            let item = PendingItem(element: event.element, id: event.id, priority: event.priority)
-            let admission = admitNow(item.element, id: item.id, priority: item.priority, notBefore: nil, mayWait: true)
-            switch admission {
-            case .done(let outcome):
-                results.append(.success(outcome))
-            case .failed(let error):
-                results.append(.failure(error))
-            case .reserved(let outcome):
-                members.append(results.count)
-                group.append(item)
-                elements.append(event.element)
-                results.append(.success(outcome))
-            case .wait(let waiterID):
-                // Store what came before, so that the queue keeps the events' order.
-                await commitGroup()
-                do {
-                    if try await waitForRoom(waiterID: waiterID, eventID: item.id) {
-                        members.append(results.count)
-                        group.append(item)
-                        elements.append(event.element)
-                        results.append(.success(.enqueued))
-                        // Before the next event: without storage it could be inserted at once.
-                        await commitGroup()
-                    } else {
-                        results.append(.success(.duplicate))
+            items.append(PendingItem(element: event.element, id: event.id, priority: event.priority))
+        }
+        var next = 0
+        while next < items.count {
+            let run = items.count - next
+            let admissions = admitRun(items[next..<(next + min(run, Self.admissionRun))])
+            for admission in admissions {
+                let item = items[next]
+                let element = events[next].element
+                next += 1
+                switch admission {
+                case .done(let outcome):
+                    results.append(.success(outcome))
+                case .failed(let error):
+                    results.append(.failure(error))
+                case .reserved(let outcome):
+                    members.append(results.count)
+                    group.append(item)
+                    elements.append(element)
+                    results.append(.success(outcome))
+                case .wait(let waiterID):
+                    // Store what came before, so that the queue keeps the events' order.
+                    await commitGroup()
+                    do {
+                        if try await waitForRoom(waiterID: waiterID, eventID: item.id) {
+                            members.append(results.count)
+                            group.append(item)
+                            elements.append(element)
+                            results.append(.success(.enqueued))
+                            // Before the next event: without storage it could be inserted at once.
+                            await commitGroup()
+                        } else {
+                            results.append(.success(.duplicate))
+                        }
+                    } catch {
+                        results.append(.failure(error as? QueueError ?? .cancelled))
                     }
-                } catch {
-                    results.append(.failure(error as? QueueError ?? .cancelled))
                 }
             }
         }

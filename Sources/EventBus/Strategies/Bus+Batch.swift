@@ -71,7 +71,12 @@ extension Bus {
                         eventID: envelope.metadata.id
                     )
                 }
-                reports.append(try await deliverRefusable(envelope, route: route, tally: tally))
+                if storing.count == route.entries.count && tally.isClean {
+                    // Only durable mailboxes, and each took the event: nothing more to deliver or settle.
+                    reports.append(tally.report)
+                } else {
+                    reports.append(try await deliverRefusable(envelope, route: route, tally: tally))
+                }
             }
         }
         if reports.contains(where: { !$0.rejectedBy.isEmpty }) {
