@@ -54,18 +54,30 @@ struct SegmentIndex {
 
     /// Sets the segment of `id`.
     mutating func set(_ id: EventID, segment: UInt64) {
-        if let index = find(id) {
-            values[index] = segment
-            return
-        }
+        // At most three quarters full (entries and removed slots): every probe ends at an empty slot.
         if (count + removed + 1) * 4 > slots.count * 3 { rehash() }
         var index = home(id)
-        while slots[index] == .full { index = (index + 1) & mask }
-        if slots[index] == .removed { removed -= 1 }
-        slots[index] = .full
-        keys[index] = id
-        values[index] = segment
-        count += 1
+        var reusable: Int?
+        while true {
+            switch slots[index] {
+            case .full where keys[index] == id:
+                values[index] = segment
+                return
+            case .full:
+                break
+            case .removed:
+                if reusable == nil { reusable = index }
+            case .empty:
+                let target = reusable ?? index
+                if slots[target] == .removed { removed -= 1 }
+                slots[target] = .full
+                keys[target] = id
+                values[target] = segment
+                count += 1
+                return
+            }
+            index = (index + 1) & mask
+        }
     }
 
     /// Removes `id`, returning its segment.
@@ -77,8 +89,8 @@ struct SegmentIndex {
         return values[index]
     }
 
-    /// Rebuilds the table: twice as large when mostly full of entries, the same size when
-    /// mostly full of removed slots.
+    /// Rebuilds the table: twice as large when half or more of it holds entries, the same size
+    /// (without the removed slots) otherwise.
     private mutating func rehash() {
         let capacity = (count + 1) * 2 > slots.count ? slots.count * 2 : slots.count
         var rebuilt = SegmentIndex(capacity: capacity)
