@@ -151,12 +151,12 @@ public final class Bus: Sendable {
             if !skippingDurable {
                 let entries = route.entries
                 // One boxed envelope for every subscription of exactly this type.
-                var boxed: (any Sendable)?
+                var boxed: (any BoxedElement)?
                 while index < entries.count {
                     let entry = entries[index]
                     let result: DeliveryResult?
                     if let deliverBoxed = entry.deliverBoxed {
-                        let envelope = boxed ?? Envelope(event: event, metadata: metadata)
+                        let envelope = boxed ?? WorkQueue<Envelope<E>>.box(Envelope(event: event, metadata: metadata))
                         boxed = envelope
                         result = deliverBoxed(envelope, metadata)
                     } else {

@@ -54,7 +54,7 @@ struct QueueState {
     var visibility = RingBuffer<(deadline: Tick, tag: UInt64)>()
     var reserved = 0
     var nextTag: UInt64 = 0
-    var deadLetters = RingBuffer<DeadLetter<any Sendable>>()
+    var deadLetters = RingBuffer<DeadLetter<any BoxedElement>>()
     var dedup: DedupFilter?
     var consumers = RingBuffer<(id: UInt64, continuation: CheckedContinuation<Void, Never>)>()
     var producers = RingBuffer<ProducerWaiter>()
@@ -122,7 +122,7 @@ struct QueueState {
     /// Applies the overflow policy and dedup, then inserts the event (or, with `reserve`,
     /// reserves its room until storage has it).
     mutating func admit(
-        _ element: any Sendable,
+        _ element: any BoxedElement,
         id: EventID,
         priority: Priority,
         notBefore: Tick?,
@@ -219,8 +219,8 @@ struct QueueState {
 
     // MARK: Delivery
 
-    mutating func take(max: Int, now: Tick, effects: inout QueueEffects) -> [Lease<any Sendable>] {
-        var batch: [Lease<any Sendable>] = []
+    mutating func take(max: Int, now: Tick, effects: inout QueueEffects) -> [Lease<any BoxedElement>] {
+        var batch: [Lease<any BoxedElement>] = []
         batch.reserveCapacity(Swift.min(max, ready))
         while batch.count < max, var entry = popReady() {
             entry.attempts += 1

@@ -60,7 +60,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
             for id in recovered.recentIDs { _ = state.dedup?.insert(id, now: now) }
             for letter in recovered.deadLetters {
                 let entry = QueueEntry(
-                    element: letter.event.element,
+                    element: Self.box(letter.event.element),
                     id: letter.event.id,
                     priority: letter.event.priority,
                     attempts: letter.event.attempts,
@@ -71,7 +71,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
             }
             for event in recovered.pending {
                 let entry = QueueEntry(
-                    element: event.element,
+                    element: Self.box(event.element),
                     id: event.id,
                     priority: event.priority,
                     attempts: event.attempts,
@@ -117,20 +117,21 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         priority: Priority = .normal,
         notBefore: ContinuousClock.Instant? = nil
     ) async throws -> EnqueueOutcome {
-        let admission = admitNow(element, id: id, priority: priority, notBefore: notBefore, mayWait: true)
+        let boxed = Self.box(element)
+        let admission = admitNow(boxed, id: id, priority: priority, notBefore: notBefore, mayWait: true)
         switch admission {
         case .done(let outcome):
             return outcome
         case .failed(let error):
             throw error
         case .reserved(let outcome):
-            try await commit(element, id: id, priority: priority, notBefore: notBefore)
+            try await commit(element, boxed: boxed, id: id, priority: priority, notBefore: notBefore)
             return outcome
         case .wait(let waiterID):
             guard try await waitForRoom(waiterID: waiterID, eventID: id) else {
                 return .duplicate
             }
-            try await commit(element, id: id, priority: priority, notBefore: notBefore)
+            try await commit(element, boxed: boxed, id: id, priority: priority, notBefore: notBefore)
             return .enqueued
         }
     }
@@ -144,19 +145,19 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         priority: Priority = .normal,
         notBefore: ContinuousClock.Instant? = nil
     ) throws(QueueError) -> EnqueueOutcome {
-        try tryEnqueue(boxed: element, id: id, priority: priority, notBefore: notBefore)
+        try tryEnqueue(boxed: Self.box(element), id: id, priority: priority, notBefore: notBefore)
     }
 
-    /// ``tryEnqueue(_:id:priority:notBefore:)`` for an element already boxed as `any Sendable`,
-    /// so that one box can be shared by every queue an event fans out to.
-    /// - Precondition: `element` holds an `Element`.
+    /// ``tryEnqueue(_:id:priority:notBefore:)`` for an element already boxed (``box(_:)``), so
+    /// that one box can be shared by every queue an event fans out to.
+    /// - Precondition: `element` is an `ElementBox<Element>`.
     package func tryEnqueue(
-        boxed element: any Sendable,
+        boxed element: any BoxedElement,
         id: EventID,
         priority: Priority,
         notBefore: ContinuousClock.Instant? = nil
     ) throws(QueueError) -> EnqueueOutcome {
-        assert(element is Element, "tryEnqueue(boxed:) takes a boxed \(Element.self)")
+        assert(element is ElementBox<Element>, "tryEnqueue(boxed:) takes a boxed \(Element.self)")
         precondition(storage == nil, "tryEnqueue is only for queues without storage")
         switch admitNow(element, id: id, priority: priority, notBefore: notBefore, mayWait: false) {
         case .done(let outcome): return outcome
@@ -168,7 +169,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// Admits under the lock and performs the resulting wake-ups. Without `mayWait`, a full
     /// queue with ``OverflowPolicy/suspendPublisher`` refuses instead of queueing a waiter.
     private func admitNow(
-        _ element: any Sendable,
+        _ element: any BoxedElement,
         id: EventID,
         priority: Priority,
         notBefore: ContinuousClock.Instant?,
@@ -230,13 +231,14 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// Stores (when there is storage) and publishes a reserved event.
     private func commit(
         _ element: Element,
+        boxed: any BoxedElement,
         id: EventID,
         priority: Priority,
         notBefore: ContinuousClock.Instant?
     )
         async throws
     {
-        let item = PendingItem(element: element, id: id, priority: priority)
+        let item = PendingItem(element: boxed, id: id, priority: priority)
         if let error = await commit([item], elements: [element], notBefore: notBefore) { throw error }
     }
 
@@ -377,7 +379,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         var items: [PendingItem] = []
         items.reserveCapacity(events.count)
         for event in events {
-            items.append(PendingItem(element: event.element, id: event.id, priority: event.priority))
+            items.append(PendingItem(element: Self.box(event.element), id: event.id, priority: event.priority))
         }
         var next = 0
         while next < items.count {
@@ -435,11 +437,11 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// ``next(maxCount:)`` with the elements still boxed, each holding an `Element`: a typed
     /// consumer casts one at a time instead of building a second, generic array.
     @usableFromInline
-    package func nextBoxed(maxCount: Int = 64) async throws -> [Lease<any Sendable>]? {
+    package func nextBoxed(maxCount: Int = 64) async throws -> [Lease<any BoxedElement>]? {
         while true {
             let now = Tick(clock.now)
             var effects = QueueEffects()
-            let result: [Lease<any Sendable>]? = state.withLock { state in
+            let result: [Lease<any BoxedElement>]? = state.withLock { state in
                 if state.terminated { return nil }
                 if state.ready > 0 { return state.take(max: maxCount, now: now, effects: &effects) }
                 if state.closed && state.isDrained { return nil }
@@ -722,7 +724,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
             state.enqueued += 1
             state.arrivals.record(1, now: now)
             state.insert(
-                QueueEntry(element: element, id: id, priority: priority, attempts: attempts, enqueuedAt: now),
+                QueueEntry(element: Self.box(element), id: id, priority: priority, attempts: attempts, enqueuedAt: now),
                 notBefore: nil,
                 now: now,
                 effects: &effects
@@ -778,14 +780,21 @@ public final class WorkQueue<Element: Sendable>: Sendable {
 
     // MARK: Type erasure
 
-    /// The element as the caller gave it. The state holds only elements that came in through
-    /// this queue's typed API, so the cast cannot fail.
+    /// An element as the queue core holds it: in a box of its own, one reference whatever its
+    /// type (a ``QueueEntry`` stays small, and copying it is one retain).
     @inlinable
-    package static func typed(_ element: any Sendable) -> Element {
-        element as! Element
+    package static func box(_ element: Element) -> any BoxedElement {
+        ElementBox(element)
     }
 
-    static func typed(_ lease: Lease<any Sendable>) -> Lease<Element> {
+    /// The element as the caller gave it. The state holds only elements that came in through
+    /// this queue's typed API (boxed by ``box(_:)``), so the downcast cannot fail.
+    @inlinable
+    package static func typed(_ element: any BoxedElement) -> Element {
+        unsafeDowncast(element, to: ElementBox<Element>.self).value
+    }
+
+    static func typed(_ lease: Lease<any BoxedElement>) -> Lease<Element> {
         Lease(
             element: typed(lease.element),
             id: lease.id,

@@ -54,3 +54,10 @@ import Testing
         }
     }
 }
+
+@Suite struct QueueEntryLayoutTests {
+    /// A queued event costs its entry plus its box: the entry holds the element as one reference.
+    @Test func aQueueEntryTakesFortyBytes() {
+        #expect(MemoryLayout<QueueEntry>.stride <= 40)
+    }
+}

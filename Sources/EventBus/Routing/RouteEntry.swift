@@ -21,7 +21,7 @@ struct RouteEntry<E: Event>: Sendable {
     @usableFromInline let deliverNow: (@Sendable (E, EventMetadata) -> DeliveryResult?)?
     /// `deliverNow` for subscriptions of exactly `E`, taking an `Envelope<E>` boxed once per
     /// publish and shared by every such queue (a fan-out copies one reference, not the envelope).
-    @usableFromInline let deliverBoxed: (@Sendable (any Sendable, EventMetadata) -> DeliveryResult?)?
+    @usableFromInline let deliverBoxed: (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)?
     /// For durable mailboxes: storing delayed events and batches without the one-event path.
     @usableFromInline let durable: DurableHooks<E>?
 
@@ -30,7 +30,7 @@ struct RouteEntry<E: Event>: Sendable {
         strategy: Strategy,
         deliver: @escaping @Sendable (E, EventMetadata) async -> DeliveryResult,
         deliverNow: (@Sendable (E, EventMetadata) -> DeliveryResult?)? = nil,
-        deliverBoxed: (@Sendable (any Sendable, EventMetadata) -> DeliveryResult?)? = nil,
+        deliverBoxed: (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)? = nil,
         durable: DurableHooks<E>? = nil
     ) {
         self.subscriptionID = subscriptionID
@@ -107,7 +107,7 @@ struct ExactFactory<T: Event>: EntryFactory {
     let strategy: Strategy
     let deliver: @Sendable (T, EventMetadata) async -> DeliveryResult
     var deliverNow: (@Sendable (T, EventMetadata) -> DeliveryResult?)? = nil
-    var deliverBoxed: (@Sendable (any Sendable, EventMetadata) -> DeliveryResult?)? = nil
+    var deliverBoxed: (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)? = nil
     var durable: DurableHooks<T>? = nil
 
     func entry<E: Event>(for sample: E, subscriptionID: UInt64) -> RouteEntry<E>? {

@@ -71,7 +71,7 @@ extension Bus {
         makeFactory: (
             @escaping @Sendable (T, EventMetadata) async -> DeliveryResult,
             (@Sendable (T, EventMetadata) -> DeliveryResult?)?,
-            (@Sendable (any Sendable, EventMetadata) -> DeliveryResult?)?
+            (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)?
         ) -> any EntryFactory,
         handler: @escaping (T) async throws -> Void
     ) throws -> Subscription {
@@ -88,7 +88,7 @@ extension Bus {
         }
         // `once` decides in `deliver` alone: a second decision on the fast path could fire it twice.
         var deliverNow: (@Sendable (T, EventMetadata) -> DeliveryResult?)?
-        var deliverBoxed: (@Sendable (any Sendable, EventMetadata) -> DeliveryResult?)?
+        var deliverBoxed: (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)?
         if !once {
             deliverNow = { @Sendable event, metadata in
                 Bus.offerNow(queue, Envelope(event: event, metadata: metadata), overflow: overflow)
@@ -155,7 +155,7 @@ extension Bus {
     /// ``OverflowPolicy/suspendPublisher``).
     static func offerBoxed<T: Sendable>(
         _ queue: WorkQueue<Envelope<T>>,
-        _ envelope: any Sendable,
+        _ envelope: any BoxedElement,
         metadata: EventMetadata,
         overflow: OverflowPolicy
     ) -> DeliveryResult? {
@@ -180,7 +180,7 @@ extension Bus {
         _ envelope: Envelope<T>,
         overflow: OverflowPolicy
     ) -> DeliveryResult? {
-        offerBoxed(queue, envelope, metadata: envelope.metadata, overflow: overflow)
+        offerBoxed(queue, WorkQueue<Envelope<T>>.box(envelope), metadata: envelope.metadata, overflow: overflow)
     }
 
     /// Enqueues an envelope into a subscription's queue, waiting for room only under

@@ -194,7 +194,7 @@ extension Bus {
         makeFactory: (
             @escaping @Sendable (T, EventMetadata) async -> DeliveryResult,
             (@Sendable (T, EventMetadata) -> DeliveryResult?)?,
-            (@Sendable (any Sendable, EventMetadata) -> DeliveryResult?)?,
+            (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)?,
             DurableHooks<T>?
         ) -> any EntryFactory
     ) async throws -> Deliveries<T> {
@@ -239,7 +239,7 @@ extension Bus {
             await Bus.offer(queue, Envelope(event: event, metadata: metadata), overflow: overflow)
         }
         var deliverNow: (@Sendable (T, EventMetadata) -> DeliveryResult?)?
-        var deliverBoxed: (@Sendable (any Sendable, EventMetadata) -> DeliveryResult?)?
+        var deliverBoxed: (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)?
         if storage == nil {
             deliverNow = { @Sendable event, metadata in
                 Bus.offerNow(queue, Envelope(event: event, metadata: metadata), overflow: overflow)

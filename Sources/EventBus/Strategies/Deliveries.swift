@@ -56,7 +56,7 @@ public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
         @usableFromInline let queue: WorkQueue<Envelope<E>>
         @usableFromInline let lifetime: SubscriptionLifetime
         @usableFromInline let automatic: Bool
-        @usableFromInline var buffer: [Lease<any Sendable>] = []
+        @usableFromInline var buffer: [Lease<any BoxedElement>] = []
         @usableFromInline var index = 0
         /// The tag of the delivery handed out last, acknowledged on the next call (automatic mode).
         @usableFromInline var previous: UInt64?

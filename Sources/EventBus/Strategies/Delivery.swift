@@ -12,7 +12,7 @@ public struct Delivery<E: Sendable>: Sendable {
 
     /// Makes a delivery from a lease whose element is a boxed `Envelope<E>` (see `nextBoxed`).
     @inlinable
-    init(boxed lease: Lease<any Sendable>, queue: WorkQueue<Envelope<E>>) {
+    init(boxed lease: Lease<any BoxedElement>, queue: WorkQueue<Envelope<E>>) {
         let envelope = WorkQueue<Envelope<E>>.typed(lease.element)
         self.event = envelope.event
         var metadata = envelope.metadata
