@@ -14,10 +14,13 @@ package final class Locked<State>: @unchecked Sendable {
     // @unchecked Sendable: `state` is only read or written between `pthread_mutex_lock` and
     // `pthread_mutex_unlock` of `mutex`, in `withLock`.
     @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    @usableFromInline var state: State
+    /// The state, out of line: an `inout` access through a pointer needs no run-time exclusivity
+    /// check (a class's stored `var` would get one per `withLock`); the mutex provides exclusivity.
+    @usableFromInline let state: UnsafeMutablePointer<State>
 
     package init(_ state: State) {
-        self.state = state
+        self.state = UnsafeMutablePointer<State>.allocate(capacity: 1)
+        self.state.initialize(to: state)
         mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         #if canImport(Glibc)
@@ -36,6 +39,8 @@ package final class Locked<State>: @unchecked Sendable {
     deinit {
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
+        state.deinitialize(count: 1)
+        state.deallocate()
     }
 
     /// Runs `body` with exclusive access to the state.
@@ -47,6 +52,6 @@ package final class Locked<State>: @unchecked Sendable {
     {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        return try body(&state)
+        return try body(&state.pointee)
     }
 }
