@@ -88,6 +88,42 @@ enum Memory {
         #endif
     }
 
+    /// Heap bytes in use across every malloc arena (glibc's `malloc_info`: the system memory of
+    /// the arenas, less their free chunks, plus mmapped chunks), or nil without glibc. Unlike
+    /// resident memory it does not depend on what earlier rows freed, nor on when the allocator
+    /// hands freed pages back.
+    static func heapBytesInUse() -> Int? {
+        #if canImport(Glibc)
+            typealias Info = @convention(c) (Int32, UnsafeMutablePointer<FILE>?) -> Int32
+            guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_info") else { return nil }
+            var buffer: UnsafeMutablePointer<CChar>?
+            var size = 0
+            guard let stream = open_memstream(&buffer, &size) else { return nil }
+            _ = unsafeBitCast(symbol, to: Info.self)(0, stream)
+            fclose(stream)
+            guard let buffer else { return nil }
+            let xml = String(cString: buffer)
+            free(buffer)
+            // The totals over every arena follow the last `</heap>`.
+            guard let end = xml.range(of: "</heap>", options: .backwards) else { return nil }
+            let totals = xml[end.upperBound...]
+            func total(_ element: String) -> Int? {
+                guard let found = totals.range(of: element) else { return nil }
+                let rest = totals[found.upperBound...]
+                guard let start = rest.range(of: "size=\"")?.upperBound,
+                    let stop = rest[start...].firstIndex(of: "\"")
+                else { return nil }
+                return Int(rest[start..<stop])
+            }
+            guard let system = total("<system type=\"current\""), let fast = total("<total type=\"fast\""),
+                let unused = total("<total type=\"rest\""), let mapped = total("<total type=\"mmap\"")
+            else { return nil }
+            return system - fast - unused + mapped
+        #else
+            return nil
+        #endif
+    }
+
     static func residentBytes() -> Int {
         guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
         let fields = text.split(separator: " ")
@@ -451,10 +487,12 @@ struct Suite {
     func bytesPerEvent(_ n: Int) async throws -> Bench.Row {
         let bus = Bus()
         let mailbox = try await bus.subscribe(to: BenchEvent.self, mailbox: .unbounded)
-        Memory.releaseFreePages()
-        let before = Memory.residentBytes()
+        // Heap bytes in use, not resident memory: what the queue holds, whatever earlier rows
+        // freed and whenever the allocator returns outgrown ring buffers to the system.
+        let measure = { Memory.heapBytesInUse() ?? Memory.residentBytes() }
+        let before = measure()
         for value in 0..<n { try await bus.publish(BenchEvent(value: value)) }
-        let after = Memory.residentBytes()
+        let after = measure()
         let depth = mailbox.metrics().depth
         await bus.shutdown(draining: .zero)
         var result = row("", 0, note: "\(depth) events queued, event is \(MemoryLayout<BenchEvent>.size) B")
