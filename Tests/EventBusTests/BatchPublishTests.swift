@@ -124,6 +124,18 @@ actor ContextObserver: EventHandler {
         await bus.shutdown(draining: .zero)
     }
 
+    @Test func aMiddlewareRejectionStopsTheBatchWhereItHappens() async throws {
+        let bus = Bus()
+        bus.use(FilterMiddleware(reason: "no third order") { ($0.event as? OrderPlaced)?.id != 3 })
+        var memory = try await bus.subscribe(to: OrderPlaced.self, mailbox: .unbounded).makeAsyncIterator()
+        let error = await #expect(throws: EventRejected.self) { try await bus.publish(contentsOf: orders(1...5)) }
+        #expect(error?.eventName == OrderPlaced.eventName)
+        #expect(try #require(await memory.next()).event.id == 1)
+        #expect(try #require(await memory.next()).event.id == 2)
+        await bus.shutdown(draining: .zero)
+        #expect(try await memory.next() == nil)
+    }
+
     @Test func everyEventGetsItsOwnIdAndTheBatchsMetadata() async throws {
         let bus = Bus()
         var memory = try await bus.subscribe(to: OrderPlaced.self, mailbox: .unbounded).makeAsyncIterator()

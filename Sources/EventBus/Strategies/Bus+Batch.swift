@@ -17,8 +17,11 @@ extension Bus {
     /// middleware sees each event, and durable mailboxes store them one by one.
     ///
     /// - Returns: one report per event, in order.
-    /// - Throws: ``BusError/shutDown`` (events published before the shutdown stay published);
-    ///   ``BusError/rejectedInBatch(eventName:reports:)``.
+    /// - Throws: ``BusError/rejectedInBatch(eventName:reports:)`` after the whole batch, when full
+    ///   mailboxes refused events. Any other error stops the batch where it happens, as it would
+    ///   stop a loop of single publishes: ``BusError/shutDown``, or a publish middleware's
+    ///   ``EventRejected`` (which names the refused event's id). The events before it were
+    ///   published and stay published; the rest were not.
     @inlinable
     @discardableResult
     public nonisolated(nonsending) func publish<E: Event>(
