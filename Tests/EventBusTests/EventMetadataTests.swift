@@ -24,8 +24,8 @@ import Testing
         )
     }
 
-    @Test func equalityAndHashingSeeEveryField() {
-        let base = EventMetadata(
+    func sample() -> EventMetadata {
+        EventMetadata(
             id: EventID(high: 1, low: 2),
             publishedAt: Date(timeIntervalSince1970: 5),
             priority: .high,
@@ -34,6 +34,10 @@ import Testing
             attempt: 2,
             orderingKey: "k"
         )
+    }
+
+    @Test func equalityAndHashingSeeEveryField() {
+        let base = sample()
         var variants: [EventMetadata] = []
         var changed = base
         changed.priority = .low
@@ -51,15 +55,7 @@ import Testing
         changed.orderingKey = nil
         variants.append(changed)
         for variant in variants { #expect(variant != base) }
-        let same = EventMetadata(
-            id: EventID(high: 1, low: 2),
-            publishedAt: Date(timeIntervalSince1970: 5),
-            priority: .high,
-            headers: ["a": "b"],
-            correlationID: "c",
-            attempt: 2,
-            orderingKey: "k"
-        )
+        let same = sample()
         #expect(same == base && same.hashValue == base.hashValue)
         #expect(Set(variants + [base, same]).count == variants.count + 1)
     }

@@ -88,6 +88,16 @@ extension Bus {
         return reports
     }
 
+    /// Delivers to every entry but the durable mailboxes, then settles the tally.
+    @usableFromInline
+    nonisolated(nonsending) func deliverSkippingDurable<E: Event>(
+        _ envelope: Envelope<E>,
+        route: Route<E>,
+        tally: Tally
+    ) async throws -> PublishReport {
+        try await deliver(envelope.event, metadata: envelope.metadata, route: route, from: 0, tally: tally, true)
+    }
+
     /// Throws ``BusError/shutDown`` once the bus is shut down.
     @usableFromInline
     func refuseAfterShutdown() throws(BusError) {
@@ -117,26 +127,12 @@ extension Bus {
         tally: Tally
     ) async throws -> PublishReport {
         do {
-            if route.hasObservers {
-                return try await EventContext.$current.withValue(EventContext.Current(metadata: envelope.metadata)) {
-                    try await deliver(
-                        envelope.event,
-                        metadata: envelope.metadata,
-                        route: route,
-                        from: 0,
-                        tally: tally,
-                        true
-                    )
-                }
+            guard route.hasObservers else {
+                return try await deliverSkippingDurable(envelope, route: route, tally: tally)
             }
-            return try await deliver(
-                envelope.event,
-                metadata: envelope.metadata,
-                route: route,
-                from: 0,
-                tally: tally,
-                true
-            )
+            return try await EventContext.$current.withValue(EventContext.Current(metadata: envelope.metadata)) {
+                try await deliverSkippingDurable(envelope, route: route, tally: tally)
+            }
         } catch BusError.rejected(_, _, let report) {
             return report
         }
