@@ -61,7 +61,7 @@ import Testing
     }
 
     /// Every queued event carries its metadata: the rarely set fields are kept out of line.
-    @Test func metadataTakesFortyBytes() {
-        #expect(MemoryLayout<EventMetadata>.stride <= 40)
+    @Test func metadataTakesThirtyTwoBytes() {
+        #expect(MemoryLayout<EventMetadata>.stride <= 32)
     }
 }
