@@ -46,7 +46,7 @@ struct QueueState {
     let deadLetterPolicy: DeadLetterPolicy
     let clock: any QueueClock
 
-    var lanes = [RingBuffer<QueueEntry>](repeating: RingBuffer(), count: 3)
+    var lanes = [RingBuffer<LaneEntry>](repeating: RingBuffer(), count: 3)
     var starvation = [0, 0, 0]
     var ready = 0
     var delayed = MinHeap<QueueEntry>()
@@ -182,7 +182,7 @@ struct QueueState {
             delayed.insert(entry, key: notBefore)
             rearm(&effects)
         } else {
-            lanes[Int(entry.priority.rawValue)].append(entry)
+            lanes[Int(entry.priority.rawValue)].append(LaneEntry(entry))
             ready += 1
             wakeConsumers(1, &effects)
         }
@@ -204,7 +204,7 @@ struct QueueState {
         starvation[chosen] = 0
         for lane in (chosen + 1)..<3 where !lanes[lane].isEmpty { starvation[lane] += 1 }
         ready -= 1
-        return lanes[chosen].popFirst()
+        return lanes[chosen].popFirst()?.entry(priority: Priority(rawValue: UInt8(chosen)) ?? .normal)
     }
 
     /// Drops the oldest ready event of the lowest-priority non-empty lane.
@@ -303,7 +303,7 @@ struct QueueState {
             rearm(&effects)
             return .retry(entry.id, at: due)
         }
-        lanes[Int(entry.priority.rawValue)].append(entry)
+        lanes[Int(entry.priority.rawValue)].append(LaneEntry(entry))
         ready += 1
         wakeConsumers(1, &effects)
         return .retry(entry.id, at: nil)
@@ -347,7 +347,7 @@ struct QueueState {
         timerTask = nil
         var woken = 0
         while let due = delayed.minKey, due <= now, let next = delayed.popMin() {
-            lanes[Int(next.element.priority.rawValue)].append(next.element)
+            lanes[Int(next.element.priority.rawValue)].append(LaneEntry(next.element))
             ready += 1
             woken += 1
         }

@@ -678,7 +678,10 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         var effects = QueueEffects()
         let removed: [RemovedEvent<Element>] = state.withLock { state in
             var entries: [QueueEntry] = []
-            for lane in 0..<3 { entries += state.lanes[lane].removeAll() }
+            for lane in 0..<3 {
+                let priority = Priority(rawValue: UInt8(lane)) ?? .normal
+                entries += state.lanes[lane].removeAll().map { $0.entry(priority: priority) }
+            }
             state.ready = 0
             entries += state.delayed.removeAll()
             entries += state.inFlight.sorted { $0.key < $1.key }.map(\.value.entry)

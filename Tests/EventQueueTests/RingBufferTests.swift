@@ -56,8 +56,26 @@ import Testing
 }
 
 @Suite struct QueueEntryLayoutTests {
-    /// A queued event costs its entry plus its box: the entry holds the element as one reference.
-    @Test func aQueueEntryTakesFortyBytes() {
-        #expect(MemoryLayout<QueueEntry>.stride <= 40)
+    /// A ready event costs its lane entry plus its box: the entry holds the element as one
+    /// reference, and the lane is its priority.
+    @Test func aLaneEntryTakesThirtyTwoBytes() {
+        #expect(MemoryLayout<LaneEntry>.stride <= 32)
+        #expect(MemoryLayout<LaneEntry?>.stride <= 32)
+    }
+
+    @Test func aRetriedEntryKeepsItsAttemptsAndElementInItsLane() {
+        let box = ElementBox(7)
+        for attempts in [0, 1, 5] {
+            let entry = QueueEntry(
+                element: box,
+                id: EventID(high: 1, low: 2),
+                priority: .low,
+                attempts: attempts,
+                enqueuedAt: Tick(nanoseconds: 9)
+            )
+            let back = LaneEntry(entry).entry(priority: .low)
+            #expect(back.attempts == attempts && back.priority == .low && back.id == entry.id)
+            #expect(back.element === box && back.enqueuedAt == entry.enqueuedAt)
+        }
     }
 }
