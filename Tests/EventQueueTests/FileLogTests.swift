@@ -176,6 +176,37 @@ final class GatedFileSystem: ForwardingFileSystem {
         }
     }
 
+    /// With `.always` a writer that finds the log idle flushes on its own thread; one that
+    /// races a `close()` must either be stored or refused, never told it is stored and lost.
+    @Test(.timeLimit(.minutes(1)), arguments: [SyncPolicy.always, .none])
+    func appendsRacingACloseAreEitherStoredOrRefused(sync: SyncPolicy) async throws {
+        for round in 0..<20 {
+            let directory = temporaryDirectory()
+            let log = try openLog(directory, sync: sync)
+            _ = try log.recover()
+            let accepted = Locked<[Int]>([])
+            await withTaskGroup(of: Void.self) { group in
+                for value in 1...20 {
+                    group.addTask {
+                        let event = StoredEvent(
+                            element: value,
+                            id: id(UInt64(value)),
+                            priority: .normal,
+                            attempts: 0,
+                            notBefore: nil
+                        )
+                        if (try? await log.append(event)) != nil { accepted.withLock { $0.append(value) } }
+                    }
+                }
+                group.addTask { log.close() }
+            }
+            let reopened = try openLog(directory, sync: sync)
+            let recovered = Set(try reopened.recover().pending.map(\.element))
+            #expect(Set(accepted.withLock { $0 }).isSubset(of: recovered), "round \(round)")
+            reopened.close()
+        }
+    }
+
     @Test func theChecksumIsCRC32CAtEveryLengthAndAlignment() {
         #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
         #expect(CRC32C.checksum([UInt8]()) == 0)

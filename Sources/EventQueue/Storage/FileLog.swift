@@ -103,6 +103,8 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         var waiters: [Waiter] = []
         var needsSync = false
         var scheduled = false
+        /// A flush has taken the buffer and is writing it (on the I/O queue or a leading caller).
+        var flushing = false
         var delayedScheduled = false
         var poisoned: FileLogError?
         var closed = false
@@ -437,7 +439,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// Writes everything buffered, fsyncs, and releases the file and the lock. Later writes fail
     /// with ``FileLogError/closed``.
     public func close() {
-        io.sync { flush() }
+        _ = io.sync { flush() }
         state.withLock { state in
             state.closed = true
             if state.fd >= 0 {
@@ -459,6 +461,10 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// until they are written (and fsynced, when `durable` and the policy says so). Concurrent
     /// callers share one write and one fsync.
     private func write(durable: Bool, _ appendRecords: @escaping (inout WriterState) -> Void) async throws {
+        if case .batched = sync {
+        } else if try lead(durable: durable, appendRecords) {
+            return
+        }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let schedule: FlushSchedule? = state.withLock { state in
                 if let poisoned = state.poisoned {
@@ -501,18 +507,45 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         }
     }
 
-    /// Runs on the I/O queue: one write, at most one fsync, for everything buffered.
-    private func flush() {
-        let (bytes, waiters, needsSync, fd, segment) = state.withLock { state in
+    /// Without a timer policy, a caller that finds the log idle (no flush queued or running)
+    /// writes its records, and fsyncs them when the policy says so, on its own thread, through
+    /// `io.sync`: it waits for that fsync either way, and doing it here saves the two thread
+    /// hand-offs of queueing the flush and resuming the caller (60–100 µs per commit measured
+    /// on the project's machine, a third of an fsync). At most one caller per log blocks like this;
+    /// whoever arrives meanwhile is suspended and joins the next flush on the I/O queue.
+    /// - Returns: true when the records were flushed here; false when the caller must wait.
+    private func lead(durable: Bool, _ appendRecords: (inout WriterState) -> Void) throws(FileLogError) -> Bool {
+        let leads: Bool = try state.withLock { state throws(FileLogError) in
+            if let poisoned = state.poisoned { throw .poisoned(poisoned.description) }
+            if state.closed || state.fd < 0 { throw .closed }
+            guard !state.scheduled && !state.flushing else { return false }
+            appendRecords(&state)
+            if durable, sync != .none { state.needsSync = true }
+            state.scheduled = true
+            return true
+        }
+        guard leads else { return false }
+        if let failure = io.sync(execute: { flush() }) { throw failure }
+        return true
+    }
+
+    /// Runs on the I/O queue (or in `io.sync`): one write, at most one fsync, for everything
+    /// buffered. Returns the failure of that write, or — when there was nothing to write, because
+    /// an earlier flush (`close()`) took it — the log's poisoning, if any.
+    @discardableResult
+    private func flush() -> FileLogError? {
+        let (bytes, waiters, needsSync, fd, segment, poisoned) = state.withLock { state in
             defer {
                 state.buffer = []
                 state.waiters = []
                 state.needsSync = false
                 state.scheduled = false
+                state.flushing = true
             }
-            return (state.buffer, state.waiters, state.needsSync, state.fd, state.segment)
+            return (state.buffer, state.waiters, state.needsSync, state.fd, state.segment, state.poisoned)
         }
-        guard !waiters.isEmpty || !bytes.isEmpty else { return }
+        defer { state.withLock { $0.flushing = false } }
+        guard !waiters.isEmpty || !bytes.isEmpty else { return poisoned }
         let file = path + "/" + LogFormat.segmentName(segment)
         var failure: FileLogError?
         if state.withLock({ $0.poisoned }) == nil, fd >= 0 {
@@ -540,6 +573,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
             if let failure { waiter.continuation.resume(throwing: failure) } else { waiter.continuation.resume() }
         }
         if failure == nil { rollAndCompact() }
+        return failure
     }
 
     /// Starts a new segment when the current one is full, and deletes the oldest segments once
