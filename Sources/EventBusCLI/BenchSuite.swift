@@ -173,8 +173,14 @@ struct Suite {
             ("publish-10000-types", 1, { try await manyTypes(n) }),
             ("raw-fsync", 1, { try rawFsync(200 * scale) }),
             ("raw-append-batched", 1, { try rawBatched(100_000 * scale) }),
-            ("durable-always", 1, { try await durable("always", count: 200 * scale, publishers: 1, sync: .always) }),
-            ("durable-always-8", 1, { try await durable("always8", count: 800 * scale, publishers: 8, sync: .always) }),
+            (
+                "durable-always", 1,
+                { try await durable("always", count: 200 * scale, publishers: 1, pairedFsync: true, sync: .always) }
+            ),
+            (
+                "durable-always-8", 1,
+                { try await durable("always8", count: 800 * scale, publishers: 8, pairedFsync: true, sync: .always) }
+            ),
             (
                 "durable-batched", 1,
                 {
@@ -401,6 +407,11 @@ struct Suite {
     // MARK: Durable
 
     func rawFsync(_ n: Int) throws -> Bench.Row {
+        row("", try rawFsyncNanoseconds(n) / Double(n))
+    }
+
+    /// Appends `n` 64-byte records to a new file, each followed by `fdatasync`: the total time.
+    func rawFsyncNanoseconds(_ n: Int) throws -> Double {
         let path = directory + "/raw-fsync-\(UUID().uuidString)"
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         defer {
@@ -413,7 +424,7 @@ struct Suite {
             _ = record.withUnsafeBytes { write(fd, $0.baseAddress, 64) }
             fdatasync(fd)
         }
-        return row("", perEvent(ContinuousClock.now - start, n))
+        return perEvent(ContinuousClock.now - start, n) * Double(n)
     }
 
     func rawBatched(_ n: Int) throws -> Bench.Row {
@@ -434,12 +445,18 @@ struct Suite {
 
     /// `publishers` tasks publish `n` events into one durable mailbox: one at a time, or (with
     /// `batch`) with `publish(contentsOf:)` in batches of that size.
+    /// `publishers` tasks publish `n` events into one durable mailbox: one at a time, or (with
+    /// `batch`) with `publish(contentsOf:)` in batches of that size. With `pairedFsync` the run is
+    /// cut in four rounds, each after a round of raw appends + fdatasyncs in the same directory:
+    /// a shared disk's fsync latency drifts from one second to the next, and the ratio to raw
+    /// fsync is only meaningful when both saw the same disk.
     func durable(
         _ name: String,
         count n: Int,
         publishers: Int,
         batch: Int? = nil,
         binary: Bool = false,
+        pairedFsync: Bool = false,
         sync: SyncPolicy
     ) async throws -> Bench.Row {
         let bus = Bus()
@@ -453,11 +470,13 @@ struct Suite {
             ),
             codec: binary ? DurableEventCodec() : nil
         )
-        let ns = try await nanoseconds(n) {
+        func publish(_ range: Range<Int>) async throws {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for publisher in 0..<publishers {
                     group.addTask {
-                        let values = Array(stride(from: publisher, to: n, by: publishers))
+                        let values = Array(
+                            stride(from: range.lowerBound + publisher, to: range.upperBound, by: publishers)
+                        )
                         if let batch {
                             for start in stride(from: 0, to: values.count, by: batch) {
                                 let slice = values[start..<min(start + batch, values.count)]
@@ -471,15 +490,35 @@ struct Suite {
                 try await group.waitForAll()
             }
         }
+        let rounds = pairedFsync ? 4 : 1
+        var total = 0.0
+        var raw: (nanoseconds: Double, count: Int) = (0, 0)
+        for round in 0..<rounds {
+            if pairedFsync {
+                let fsyncs = max(1, n / rounds / publishers)
+                raw.nanoseconds += try rawFsyncNanoseconds(fsyncs)
+                raw.count += fsyncs
+            }
+            let range = (round * n / rounds)..<((round + 1) * n / rounds)
+            total += try await nanoseconds(range.count) { try await publish(range) } * Double(range.count)
+        }
         _ = mailbox
         await bus.shutdown(draining: .zero)
         let shape = batch.map { "\(publishers) publishers × batches of \($0.formatted())" }
         let encoding = binary ? "binary codec" : "JSON"
-        return row(
+        var result = row(
             "",
-            ns,
+            total / Double(n),
             note: (shape ?? "\(publishers) publisher\(publishers == 1 ? "" : "s")") + ", \(encoding) encoding included"
         )
+        if pairedFsync, raw.count > 0 {
+            result.pairedFsyncNanoseconds = raw.nanoseconds / Double(raw.count)
+            result.note += String(
+                format: "; raw fsync between its rounds: %.0f/s",
+                1e9 * Double(raw.count) / raw.nanoseconds
+            )
+        }
+        return result
     }
 
     // MARK: Memory
