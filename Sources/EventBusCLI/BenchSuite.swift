@@ -104,6 +104,7 @@ enum Memory {
             guard let buffer else { return nil }
             let xml = String(cString: buffer)
             free(buffer)
+
             // The totals over every arena follow the last `</heap>`.
             guard let end = xml.range(of: "</heap>", options: .backwards) else { return nil }
             let totals = xml[end.upperBound...]
@@ -528,7 +529,12 @@ struct Suite {
         let mailbox = try await bus.subscribe(to: BenchEvent.self, mailbox: .unbounded)
         // Heap bytes in use, not resident memory: what the queue holds, whatever earlier rows
         // freed and whenever the allocator returns outgrown ring buffers to the system.
-        let measure = { Memory.heapBytesInUse() ?? Memory.residentBytes() }
+        // Trimmed first: a large free top chunk left by earlier rows would be allocated from
+        // without showing up as memory in use (malloc_info counts it as neither used nor free).
+        let measure = {
+            Memory.releaseFreePages()
+            return Memory.heapBytesInUse() ?? Memory.residentBytes()
+        }
         let before = measure()
         for value in 0..<n { try await bus.publish(BenchEvent(value: value)) }
         let after = measure()
