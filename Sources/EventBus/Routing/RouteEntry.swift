@@ -10,6 +10,18 @@ enum DeliveryResult: Sendable {
     case gone
 }
 
+extension DeliveryResult {
+    /// What a queue's refusal means for the publish: a closed queue's subscription is gone, a
+    /// full one (overflow policy `.fail`) rejected the event, anything else failed.
+    init(refusal error: any Error, queue name: String) {
+        switch error as? QueueError {
+        case .closed?: self = .gone
+        case .full?: self = .rejected(name)
+        default: self = .failed(error)
+        }
+    }
+}
+
 /// One subscription's delivery function for events of type `E`.
 @usableFromInline
 struct RouteEntry<E: Event>: Sendable {

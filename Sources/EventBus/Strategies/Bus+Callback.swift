@@ -164,12 +164,8 @@ extension Bus {
             return .enqueued(try queue.tryEnqueue(boxed: envelope, id: metadata.id, priority: metadata.priority))
         } catch .full where overflow == .suspendPublisher {
             return nil
-        } catch .full {
-            return .rejected(queue.name)
-        } catch .closed {
-            return .gone
         } catch {
-            return .failed(error)
+            return DeliveryResult(refusal: error, queue: queue.name)
         }
     }
 
@@ -197,12 +193,8 @@ extension Bus {
             return .enqueued(
                 try await queue.enqueue(envelope, id: envelope.metadata.id, priority: envelope.metadata.priority)
             )
-        } catch QueueError.closed {
-            return .gone
-        } catch QueueError.full {
-            return .rejected(queue.name)
         } catch {
-            return .failed(error)
+            return DeliveryResult(refusal: error, queue: queue.name)
         }
     }
 }
@@ -223,10 +215,8 @@ extension Bus {
                     notBefore: instant
                 )
             )
-        } catch QueueError.closed {
-            return .gone
         } catch {
-            return .failed(error)
+            return DeliveryResult(refusal: error, queue: queue.name)
         }
     }
 
@@ -239,9 +229,7 @@ extension Bus {
         return results.map { result in
             switch result {
             case .success(let outcome): .enqueued(outcome)
-            case .failure(.closed): .gone
-            case .failure(.full): .rejected(queue.name)
-            case .failure(let error): .failed(error)
+            case .failure(let error): DeliveryResult(refusal: error, queue: queue.name)
             }
         }
     }

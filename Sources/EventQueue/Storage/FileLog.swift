@@ -461,10 +461,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// until they are written (and fsynced, when `durable` and the policy says so). Concurrent
     /// callers share one write and one fsync.
     private func write(durable: Bool, _ appendRecords: @escaping (inout WriterState) -> Void) async throws {
-        if case .batched = sync {
-        } else if try lead(durable: durable, appendRecords) {
-            return
-        }
+        if leadsWhenIdle, try lead(durable: durable, appendRecords) { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let schedule: FlushSchedule? = state.withLock { state in
                 if let poisoned = state.poisoned {
@@ -505,6 +502,13 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
             case .nothing?, nil: break
             }
         }
+    }
+
+    /// Whether a caller that finds the log idle flushes on its own thread: not with `.batched`,
+    /// whose timer decides when a group is written.
+    private var leadsWhenIdle: Bool {
+        if case .batched = sync { return false }
+        return true
     }
 
     /// Without a timer policy, a caller that finds the log idle (no flush queued or running)
