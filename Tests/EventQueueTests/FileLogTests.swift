@@ -207,6 +207,31 @@ final class GatedFileSystem: ForwardingFileSystem {
         }
     }
 
+    /// Found by the fuzzer: invalid UTF-8 in a stored reason decodes to U+FFFD (three bytes
+    /// each) and the longer reason must still survive another round trip.
+    @Test func aDeadLetterReasonSurvivesEveryRoundTrip() {
+        let id = EventID(high: 1, low: 1)
+        var payloads: [[UInt8]] = []
+        payloads.append([5] + Array(repeating: 0, count: 16) + Array(repeating: 0xFF, count: 1_600))
+        payloads.append([5] + Array(repeating: 0, count: 16) + Array(String(repeating: "é", count: 3_000).utf8))
+        payloads.append([5] + Array(repeating: 0, count: 16) + Array("short".utf8))
+        for payload in payloads {
+            let record = LogRecord.decode(payload[...])
+            guard case .dead(_, let reason)? = record else {
+                Issue.record("not a dead record")
+                continue
+            }
+            #expect(reason.utf8.count <= LogRecord.maxReasonBytes)
+            #expect(LogRecord.decode(record!.encodePayload()[...]) == record)
+        }
+        let long = LogRecord.dead(id: id, reason: String(repeating: "€", count: 2_000))
+        guard case .dead(_, let kept)? = LogRecord.decode(long.encodePayload()[...]) else {
+            Issue.record("not a dead record")
+            return
+        }
+        #expect(kept == String(repeating: "€", count: LogRecord.maxReasonBytes / 3))
+    }
+
     @Test func theChecksumIsCRC32CAtEveryLengthAndAlignment() {
         #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
         #expect(CRC32C.checksum([UInt8]()) == 0)

@@ -53,6 +53,24 @@ package enum LogRecord: Equatable, Sendable {
         }
     }
 
+    /// The most UTF-8 bytes of a dead letter's reason that a record keeps.
+    package static let maxReasonBytes = 4_096
+
+    /// `reason` cut to at most ``maxReasonBytes`` of UTF-8, between two scalars. Decoding applies
+    /// the same cut: invalid bytes decode to U+FFFD, three bytes each, so a reason read from disk
+    /// can be longer than the bytes it came from, and it must still encode to what decodes to it.
+    package static func storedReason(_ reason: String) -> String {
+        guard reason.utf8.count > maxReasonBytes else { return reason }
+        var length = 0
+        var end = reason.unicodeScalars.startIndex
+        for scalar in reason.unicodeScalars {
+            length += UTF8.width(scalar)
+            if length > maxReasonBytes { break }
+            reason.unicodeScalars.formIndex(after: &end)
+        }
+        return String(reason.unicodeScalars[..<end])
+    }
+
     /// The payload bytes (without length and checksum).
     package func encodePayload() -> [UInt8] {
         var bytes: [UInt8] = []
@@ -85,7 +103,7 @@ package enum LogRecord: Equatable, Sendable {
             bytes.appendLittleEndian(UInt64(bitPattern: notBefore ?? Int64.min))
         case .dead(let id, let reason):
             put(5, id)
-            bytes += reason.utf8.prefix(4_096)
+            bytes += Self.storedReason(reason).utf8
         case .requeue(let id): put(6, id)
         case .seen(let id): put(7, id)
         }
@@ -142,7 +160,7 @@ package enum LogRecord: Equatable, Sendable {
             guard let notBefore = reader.uint64(), reader.isAtEnd else { return nil }
             return .reschedule(id: id, notBefore: time(notBefore))
         case 5:
-            return .dead(id: id, reason: String(decoding: reader.rest, as: UTF8.self))
+            return .dead(id: id, reason: storedReason(String(decoding: reader.rest, as: UTF8.self)))
         case 6: return reader.isAtEnd ? .requeue(id: id) : nil
         case 7: return reader.isAtEnd ? .seen(id: id) : nil
         default: return nil
