@@ -38,7 +38,11 @@ public struct EventMetadata: Sendable, Hashable {
     /// 1 for the first delivery, 2 for the first retry, and so on.
     public var attempt: Int {
         get { extras?.fields.attempt ?? 1 }
-        set { update(\.attempt, to: newValue) }
+        set {
+            // Every delivery sets it, almost always to what it already is.
+            guard newValue != attempt else { return }
+            update(\.attempt, to: newValue)
+        }
     }
 
     /// For point-to-point queues: events with the same key go to the same consumer, in order.
