@@ -232,6 +232,23 @@ final class GatedFileSystem: ForwardingFileSystem {
         #expect(kept == String(repeating: "€", count: LogRecord.maxReasonBytes / 3))
     }
 
+    /// `.batched` writes a group once it holds `count` records, however many callers brought
+    /// them: one batch as large as `count` does not wait for the interval.
+    @Test(.timeLimit(.minutes(1)))
+    func aBatchAsLargeAsTheGroupCountIsWrittenAtOnce() async throws {
+        let directory = temporaryDirectory()
+        let log = try openLog(directory, sync: .batched(interval: .seconds(3_600), count: 10))
+        _ = try log.recover()
+        let events = (1...10).map {
+            StoredEvent(element: $0, id: id(UInt64($0)), priority: .normal, attempts: 0, notBefore: nil)
+        }
+        try await log.append(contentsOf: events)
+        log.close()
+        let reopened = try openLog(directory)
+        #expect(try reopened.recover().pending.map(\.element) == Array(1...10))
+        reopened.close()
+    }
+
     @Test func theChecksumIsCRC32CAtEveryLengthAndAlignment() {
         #expect(CRC32C.checksum(Array("123456789".utf8)) == 0xE306_9283)
         #expect(CRC32C.checksum([UInt8]()) == 0)

@@ -105,6 +105,8 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         var scheduled = false
         /// A flush has taken the buffer and is writing it (on the I/O queue or a leading caller).
         var flushing = false
+        /// Durable records in the buffer: `.batched` writes a group once it holds `count` of them.
+        var durableRecords = 0
         var delayedScheduled = false
         var poisoned: FileLogError?
         var closed = false
@@ -379,7 +381,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                 )
             )
         }
-        try await write(durable: true) { state in
+        try await write(durable: true, records: appends.count) { state in
             for append in appends {
                 state.sequence += 1
                 state.recent.append(append.id)
@@ -431,7 +433,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
 
     /// Records that dead letters were put back.
     public func requeue(_ ids: [EventID]) async throws {
-        try await write(durable: true) { state in
+        try await write(durable: true, records: ids.count) { state in
             for id in ids { LogRecord.requeue(id: id).encode(into: &state.buffer) }
         }
     }
@@ -460,7 +462,11 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// Buffers records (`appendRecords` encodes them into `state.buffer`, under the lock) and waits
     /// until they are written (and fsynced, when `durable` and the policy says so). Concurrent
     /// callers share one write and one fsync.
-    private func write(durable: Bool, _ appendRecords: @escaping (inout WriterState) -> Void) async throws {
+    private func write(
+        durable: Bool,
+        records: Int = 1,
+        _ appendRecords: @escaping (inout WriterState) -> Void
+    ) async throws {
         if leadsWhenIdle, try lead(durable: durable, appendRecords) { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let schedule: FlushSchedule? = state.withLock { state in
@@ -475,9 +481,10 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                 appendRecords(&state)
                 state.waiters.append(Waiter(continuation: continuation))
                 if durable, sync != .none { state.needsSync = true }
+                if durable { state.durableRecords += records }
                 switch sync {
                 case .batched(let interval, let count) where durable:
-                    if state.waiters.count >= count && !state.scheduled {
+                    if state.durableRecords >= count && !state.scheduled {
                         state.scheduled = true
                         return .now
                     }
@@ -543,6 +550,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                 state.buffer = []
                 state.waiters = []
                 state.needsSync = false
+                state.durableRecords = 0
                 state.scheduled = false
                 state.flushing = true
             }
