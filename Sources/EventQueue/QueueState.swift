@@ -27,10 +27,6 @@ enum FailureOutcome {
     case deadLettered(EventID, reason: String)
 }
 
-struct InFlightEntry {
-    var entry: QueueEntry
-}
-
 struct ProducerWaiter {
     var id: UInt64
     var eventID: EventID
@@ -50,7 +46,7 @@ struct QueueState {
     var starvation = [0, 0, 0]
     var ready = 0
     var delayed = MinHeap<QueueEntry>()
-    var inFlight: [UInt64: InFlightEntry] = [:]
+    var inFlight: [UInt64: QueueEntry] = [:]
     var visibility = RingBuffer<(deadline: Tick, tag: UInt64)>()
     var reserved = 0
     var nextTag: UInt64 = 0
@@ -227,7 +223,7 @@ struct QueueState {
             delivered += 1
             if tracked {
                 nextTag += 1
-                inFlight[nextTag] = InFlightEntry(entry: entry)
+                inFlight[nextTag] = entry
                 if let visibilityTimeout {
                     visibility.append((now + visibilityTimeout, nextTag))
                 }
@@ -273,10 +269,10 @@ struct QueueState {
         guard let removed = inFlight.removeValue(forKey: tag) else { return nil }
         acked += 1
         consumption.record(1, now: now)
-        latency.record(nanoseconds: UInt64(clamping: now - removed.entry.enqueuedAt))
+        latency.record(nanoseconds: UInt64(clamping: now - removed.enqueuedAt))
         grantProducers(&effects)
         checkDrained(&effects)
-        return removed.entry
+        return removed
     }
 
     /// Settles a failed delivery: another attempt after the backoff, or the dead letters.
@@ -290,7 +286,7 @@ struct QueueState {
     {
         guard let removed = inFlight.removeValue(forKey: tag) else { return nil }
         nacked += 1
-        let entry = removed.entry
+        let entry = removed
         if entry.attempts >= retry.maxAttempts {
             bury(entry, reason: reason, now: now, effects: &effects)
             return .deadLettered(entry.id, reason: reason)

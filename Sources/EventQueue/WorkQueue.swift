@@ -684,7 +684,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
             }
             state.ready = 0
             entries += state.delayed.removeAll()
-            entries += state.inFlight.sorted { $0.key < $1.key }.map(\.value.entry)
+            entries += state.inFlight.sorted { $0.key < $1.key }.map(\.value)
             state.inFlight.removeAll()
             state.closed = true
             state.terminated = true

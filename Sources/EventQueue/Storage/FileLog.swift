@@ -119,6 +119,13 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         var segmentOf = SegmentIndex()
         var recent = RingBuffer<EventID>()
         var report = RecoveryReport()
+
+        /// Why a write is refused now: the log failed earlier, or it is closed.
+        var refusal: FileLogError? {
+            if let poisoned { return .poisoned(poisoned.description) }
+            if closed || fd < 0 { return .closed }
+            return nil
+        }
     }
 
     /// Opens (creating it if needed) the mailbox `name` under `directory` and takes its lock.
@@ -307,7 +314,8 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         // Undecodable bodies can never be delivered: record them as dead letters at once.
         if !undecodable.isEmpty {
             try state.withLock { state throws(FileLogError) in
-                let bytes = undecodable.flatMap { LogRecord.dead(id: $0.0, reason: $0.1).encode() }
+                var bytes: [UInt8] = []
+                for (id, reason) in undecodable { LogRecord.dead(id: id, reason: reason).encode(into: &bytes) }
                 let file = path + "/" + LogFormat.segmentName(state.segment)
                 try fileSystem.write(state.fd, bytes, path: file)
                 try fileSystem.sync(state.fd, path: file)
@@ -470,12 +478,8 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         if leadsWhenIdle, try lead(durable: durable, appendRecords) { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let schedule: FlushSchedule? = state.withLock { state in
-                if let poisoned = state.poisoned {
-                    continuation.resume(throwing: FileLogError.poisoned(poisoned.description))
-                    return nil
-                }
-                if state.closed || state.fd < 0 {
-                    continuation.resume(throwing: FileLogError.closed)
+                if let refusal = state.refusal {
+                    continuation.resume(throwing: refusal)
                     return nil
                 }
                 appendRecords(&state)
@@ -527,8 +531,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// - Returns: true when the records were flushed here; false when the caller must wait.
     private func lead(durable: Bool, _ appendRecords: (inout WriterState) -> Void) throws(FileLogError) -> Bool {
         let leads: Bool = try state.withLock { state throws(FileLogError) in
-            if let poisoned = state.poisoned { throw .poisoned(poisoned.description) }
-            if state.closed || state.fd < 0 { throw .closed }
+            if let refusal = state.refusal { throw refusal }
             guard !state.scheduled && !state.flushing else { return false }
             appendRecords(&state)
             if durable, sync != .none { state.needsSync = true }
