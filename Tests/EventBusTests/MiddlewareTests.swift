@@ -108,7 +108,7 @@ actor HeaderObserver: EventHandler {
     }
 
     @Test func everyBusRunStrategyIsWrapped() async throws {
-        let bus = Bus()
+        let bus = Bus(configuration: BusConfiguration(clock: ManualClock()))  // the timeout cannot pass
         let recorder = RecordingMiddleware()
         bus.use(recorder)
         let inventory = Inventory()
@@ -226,8 +226,10 @@ actor HeaderObserver: EventHandler {
     }
 
     @Test func aFastHandlerIsUnaffected() async throws {
-        let bus = Bus()
-        bus.use(HandlerTimeoutMiddleware(.seconds(60)))
+        // Manual clocks that never move: neither the limit nor the request's timeout can pass.
+        let clock = ManualClock()
+        let bus = Bus(configuration: BusConfiguration(clock: clock))
+        bus.use(HandlerTimeoutMiddleware(.seconds(60), clock: clock))
         let inventory = Inventory()
         try bus.register(inventory)
         try bus.respond(to: GetQuote.self) { _ in 7 }

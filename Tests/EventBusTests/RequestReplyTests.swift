@@ -13,7 +13,7 @@ struct SlowQuery: Request {
 
 @Suite struct RequestReplyTests {
     @Test func theResponderAnswers() async throws {
-        let bus = Bus()
+        let bus = Bus(configuration: BusConfiguration(clock: ManualClock()))  // the timeout cannot pass
         try bus.respond(to: GetQuote.self) { $0.symbol.count * 10 }
         #expect(try await bus.request(GetQuote(symbol: "ABC"), timeout: .seconds(5)) == 30)
     }
@@ -25,7 +25,7 @@ struct SlowQuery: Request {
     }
 
     @Test func aSecondResponderIsRefused() async throws {
-        let bus = Bus()
+        let bus = Bus(configuration: BusConfiguration(clock: ManualClock()))  // the timeout cannot pass
         let first = try bus.respond(to: GetQuote.self) { _ in 1 }
         #expect(throws: BusError.self) { try bus.respond(to: GetQuote.self) { _ in 2 } }
         first.cancel()
@@ -54,7 +54,7 @@ struct SlowQuery: Request {
     }
 
     @Test func theResponderErrorReachesTheCaller() async throws {
-        let bus = Bus()
+        let bus = Bus(configuration: BusConfiguration(clock: ManualClock()))  // the timeout cannot pass
         try bus.respond(to: GetQuote.self) { _ in throw Boom(code: 4) }
         await #expect(throws: Boom(code: 4)) { try await bus.request(GetQuote(symbol: "X"), timeout: .seconds(5)) }
     }
