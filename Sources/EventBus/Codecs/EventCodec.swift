@@ -50,15 +50,23 @@ public enum CodecError: Error, Sendable, Hashable, CustomStringConvertible {
 
 /// Codable events as JSON: readable on disk, the default.
 ///
-/// One encoder and one decoder serve every event (both are thread-safe), so a durable mailbox
-/// does not build a new one per publish.
+/// With default settings (``init()``) events are written by a streaming JSON writer, several
+/// times faster than `JSONEncoder`, that produces what `JSONEncoder()` would decode to the same
+/// value; the rare event it cannot stream (a super-encoder, a container written out of order)
+/// is encoded by `JSONEncoder`. Decoding always uses `JSONDecoder`. With configured coders
+/// (``init(encoder:decoder:)``) both directions use them. One encoder and one decoder serve
+/// every event (both are thread-safe), so a durable mailbox does not build a new one per publish.
 public struct JSONEventCodec<Value: Event & Codable>: EventCodec {
     private let encoder: JSONEncoder
     private let decoder: JSONDecoder
+    /// Whether the streaming writer may encode (only with default settings).
+    private let streams: Bool
 
     /// Creates the codec with default JSON settings.
     public init() {
-        self.init(encoder: JSONEncoder(), decoder: JSONDecoder())
+        self.encoder = JSONEncoder()
+        self.decoder = JSONDecoder()
+        self.streams = true
     }
 
     /// Creates the codec with configured coders (date and key strategies, output formatting).
@@ -66,15 +74,19 @@ public struct JSONEventCodec<Value: Event & Codable>: EventCodec {
     public init(encoder: JSONEncoder, decoder: JSONDecoder) {
         self.encoder = encoder
         self.decoder = decoder
+        self.streams = false
     }
 
     /// JSON bytes.
     public func encode(_ event: Value) throws -> [UInt8] {
-        Array(try encoder.encode(event))
+        var bytes: [UInt8] = []
+        try encode(event, into: &bytes)
+        return bytes
     }
 
     /// Appends the JSON bytes.
     public func encode(_ event: Value, into bytes: inout [UInt8]) throws {
+        if streams, CompactJSON.encode(event, into: &bytes) { return }
         bytes += try encoder.encode(event)
     }
 

@@ -1,0 +1,519 @@
+import Foundation
+
+/// The `Encoder` for one value's position: the top, an object member or an array element.
+/// It may be written once, as a scalar or as one container (asked for again, the same one).
+final class SlotEncoder: Encoder {
+    enum State {
+        case empty
+        case scalar
+        case keyed(UInt32)
+        case unkeyed(UInt32)
+    }
+
+    let writer: JSONWriter
+    /// How many containers are open around this slot.
+    let depth: Int
+    /// The container the slot is in (nil at the top).
+    let parentID: UInt32?
+    let parent: SlotEncoder?
+    /// Keys of nested containers between the parent's path and `key`.
+    let prefix: [any CodingKey]
+    let key: (any CodingKey)?
+    private var state = State.empty
+
+    init(
+        writer: JSONWriter,
+        depth: Int,
+        parentID: UInt32?,
+        parent: SlotEncoder?,
+        prefix: [any CodingKey],
+        key: (any CodingKey)?
+    ) {
+        self.writer = writer
+        self.depth = depth
+        self.parentID = parentID
+        self.parent = parent
+        self.prefix = prefix
+        self.key = key
+    }
+
+    var codingPath: [any CodingKey] {
+        var path = parent?.codingPath ?? []
+        path += prefix
+        if let key { path.append(key) }
+        return path
+    }
+
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    var hasValue: Bool {
+        if case .empty = state { return false }
+        return true
+    }
+
+    /// Whether the slot can still be written: nothing was written to its container since.
+    private var isCurrent: Bool { writer.slotIsCurrent(depth: depth, parentID: parentID) }
+
+    /// Takes the slot for a scalar about to be written.
+    func claim() throws {
+        guard case .empty = state, isCurrent else { throw CompactJSONUnsupported() }
+        state = .scalar
+    }
+
+    /// Ends the slot once its value's `encode(to:)` returned: a value that wrote nothing is an
+    /// empty object, as with `JSONEncoder`, and containers it left open are closed.
+    func finish() throws {
+        if case .empty = state {
+            guard isCurrent else { throw CompactJSONUnsupported() }
+            _ = writer.open(isObject: true)
+            state = .scalar
+        }
+        writer.close(above: depth)
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        let id: UInt32
+        switch state {
+        case .keyed(let open):
+            id = open
+        case .empty where isCurrent:
+            id = writer.open(isObject: true)
+            state = .keyed(id)
+        default:
+            writer.unsupported = true
+            id = 0
+        }
+        return KeyedEncodingContainer(
+            CompactKeyedContainer<Key>(writer: writer, owner: self, id: id, depth: depth, prefix: [])
+        )
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        let id: UInt32
+        switch state {
+        case .unkeyed(let open):
+            id = open
+        case .empty where isCurrent:
+            id = writer.open(isObject: false)
+            state = .unkeyed(id)
+        default:
+            writer.unsupported = true
+            id = 0
+        }
+        return CompactUnkeyedContainer(writer: writer, owner: self, id: id, depth: depth, prefix: [])
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer {
+        CompactSingleValueContainer(slot: self)
+    }
+}
+
+/// An array index in a coding path.
+struct IndexKey: CodingKey {
+    let intValue: Int?
+    var stringValue: String { "Index \(intValue ?? 0)" }
+
+    init(index: Int) {
+        intValue = index
+    }
+
+    init?(stringValue: String) {
+        nil
+    }
+
+    init?(intValue: Int) {
+        self.intValue = intValue
+    }
+}
+
+/// An object being written.
+struct CompactKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let writer: JSONWriter
+    let owner: SlotEncoder
+    let id: UInt32
+    /// Its index among the open containers.
+    let depth: Int
+    let prefix: [any CodingKey]
+
+    var codingPath: [any CodingKey] { owner.codingPath + prefix }
+
+    private func member(_ key: Key) throws {
+        try writer.activate(id, at: depth)
+        writer.beginMember(key.stringValue)
+    }
+
+    mutating func encodeNil(forKey key: Key) throws {
+        try member(key)
+        writer.writeNull()
+    }
+
+    mutating func encode(_ value: Bool, forKey key: Key) throws {
+        try member(key)
+        writer.writeBool(value)
+    }
+
+    mutating func encode(_ value: String, forKey key: Key) throws {
+        try member(key)
+        writer.writeString(value)
+    }
+
+    mutating func encode(_ value: Double, forKey key: Key) throws {
+        try member(key)
+        try writer.writeFloat(value)
+    }
+
+    mutating func encode(_ value: Float, forKey key: Key) throws {
+        try member(key)
+        try writer.writeFloat(value)
+    }
+
+    mutating func encode(_ value: Int, forKey key: Key) throws {
+        try member(key)
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: Int8, forKey key: Key) throws {
+        try member(key)
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: Int16, forKey key: Key) throws {
+        try member(key)
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: Int32, forKey key: Key) throws {
+        try member(key)
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: Int64, forKey key: Key) throws {
+        try member(key)
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: UInt, forKey key: Key) throws {
+        try member(key)
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: UInt8, forKey key: Key) throws {
+        try member(key)
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: UInt16, forKey key: Key) throws {
+        try member(key)
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: UInt32, forKey key: Key) throws {
+        try member(key)
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: UInt64, forKey key: Key) throws {
+        try member(key)
+        writer.writeInteger(value)
+    }
+
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        try member(key)
+        let slot = SlotEncoder(
+            writer: writer,
+            depth: depth + 1,
+            parentID: id,
+            parent: owner,
+            prefix: prefix,
+            key: key
+        )
+        try writer.encodeValue(value, in: slot)
+        try slot.finish()
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type,
+        forKey key: Key
+    ) -> KeyedEncodingContainer<NestedKey> {
+        let nested: UInt32
+        do {
+            try member(key)
+            nested = writer.open(isObject: true)
+        } catch {
+            writer.unsupported = true
+            nested = 0
+        }
+        return KeyedEncodingContainer(
+            CompactKeyedContainer<NestedKey>(
+                writer: writer,
+                owner: owner,
+                id: nested,
+                depth: depth + 1,
+                prefix: prefix + [key]
+            )
+        )
+    }
+
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        let nested: UInt32
+        do {
+            try member(key)
+            nested = writer.open(isObject: false)
+        } catch {
+            writer.unsupported = true
+            nested = 0
+        }
+        return CompactUnkeyedContainer(
+            writer: writer,
+            owner: owner,
+            id: nested,
+            depth: depth + 1,
+            prefix: prefix + [key]
+        )
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        unsupportedEncoder()
+    }
+
+    mutating func superEncoder(forKey key: Key) -> any Encoder {
+        unsupportedEncoder()
+    }
+
+    /// `JSONEncoder` writes a super-encoder's value when it is released; a stream cannot wait.
+    private func unsupportedEncoder() -> any Encoder {
+        writer.unsupported = true
+        return SlotEncoder(writer: writer, depth: -1, parentID: 0, parent: owner, prefix: prefix, key: nil)
+    }
+}
+
+/// An array being written.
+struct CompactUnkeyedContainer: UnkeyedEncodingContainer {
+    let writer: JSONWriter
+    let owner: SlotEncoder
+    let id: UInt32
+    let depth: Int
+    let prefix: [any CodingKey]
+
+    var codingPath: [any CodingKey] { owner.codingPath + prefix }
+
+    var count: Int { writer.count(of: id, at: depth) }
+
+    @discardableResult
+    private func element() throws -> Int {
+        try writer.activate(id, at: depth)
+        return writer.beginElement()
+    }
+
+    mutating func encodeNil() throws {
+        try element()
+        writer.writeNull()
+    }
+
+    mutating func encode(_ value: Bool) throws {
+        try element()
+        writer.writeBool(value)
+    }
+
+    mutating func encode(_ value: String) throws {
+        try element()
+        writer.writeString(value)
+    }
+
+    mutating func encode(_ value: Double) throws {
+        try element()
+        try writer.writeFloat(value)
+    }
+
+    mutating func encode(_ value: Float) throws {
+        try element()
+        try writer.writeFloat(value)
+    }
+
+    mutating func encode(_ value: Int) throws {
+        try element()
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: Int8) throws {
+        try element()
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: Int16) throws {
+        try element()
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: Int32) throws {
+        try element()
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: Int64) throws {
+        try element()
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: UInt) throws {
+        try element()
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: UInt8) throws {
+        try element()
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: UInt16) throws {
+        try element()
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: UInt32) throws {
+        try element()
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: UInt64) throws {
+        try element()
+        writer.writeInteger(value)
+    }
+
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        let index = try element()
+        let slot = SlotEncoder(
+            writer: writer,
+            depth: depth + 1,
+            parentID: id,
+            parent: owner,
+            prefix: prefix,
+            key: IndexKey(index: index)
+        )
+        try writer.encodeValue(value, in: slot)
+        try slot.finish()
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type
+    ) -> KeyedEncodingContainer<NestedKey> {
+        let nested: UInt32
+        var path = prefix
+        do {
+            path.append(IndexKey(index: try element()))
+            nested = writer.open(isObject: true)
+        } catch {
+            writer.unsupported = true
+            nested = 0
+        }
+        return KeyedEncodingContainer(
+            CompactKeyedContainer<NestedKey>(writer: writer, owner: owner, id: nested, depth: depth + 1, prefix: path)
+        )
+    }
+
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        let nested: UInt32
+        var path = prefix
+        do {
+            path.append(IndexKey(index: try element()))
+            nested = writer.open(isObject: false)
+        } catch {
+            writer.unsupported = true
+            nested = 0
+        }
+        return CompactUnkeyedContainer(writer: writer, owner: owner, id: nested, depth: depth + 1, prefix: path)
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        writer.unsupported = true
+        return SlotEncoder(writer: writer, depth: -1, parentID: 0, parent: owner, prefix: prefix, key: nil)
+    }
+}
+
+/// A slot written as one value.
+struct CompactSingleValueContainer: SingleValueEncodingContainer {
+    let slot: SlotEncoder
+
+    var codingPath: [any CodingKey] { slot.codingPath }
+
+    private var writer: JSONWriter { slot.writer }
+
+    mutating func encodeNil() throws {
+        try slot.claim()
+        writer.writeNull()
+    }
+
+    mutating func encode(_ value: Bool) throws {
+        try slot.claim()
+        writer.writeBool(value)
+    }
+
+    mutating func encode(_ value: String) throws {
+        try slot.claim()
+        writer.writeString(value)
+    }
+
+    mutating func encode(_ value: Double) throws {
+        try slot.claim()
+        try writer.writeFloat(value)
+    }
+
+    mutating func encode(_ value: Float) throws {
+        try slot.claim()
+        try writer.writeFloat(value)
+    }
+
+    mutating func encode(_ value: Int) throws {
+        try slot.claim()
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: Int8) throws {
+        try slot.claim()
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: Int16) throws {
+        try slot.claim()
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: Int32) throws {
+        try slot.claim()
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: Int64) throws {
+        try slot.claim()
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: UInt) throws {
+        try slot.claim()
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: UInt8) throws {
+        try slot.claim()
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: UInt16) throws {
+        try slot.claim()
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: UInt32) throws {
+        try slot.claim()
+        writer.writeInteger(value)
+    }
+
+    mutating func encode(_ value: UInt64) throws {
+        try slot.claim()
+        writer.writeInteger(value)
+    }
+
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        try writer.encodeValue(value, in: slot)
+    }
+}
