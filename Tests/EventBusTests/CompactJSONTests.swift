@@ -88,6 +88,40 @@ import Testing
         #expect(try JSONDecoder().decode(Everything.self, from: Data(bytes.dropFirst(3))) == Everything())
     }
 
+    /// Every kind of nested container, each written before its parent moves on.
+    struct Nesting: Encodable {
+        enum Keys: String, CodingKey { case list, object, last }
+
+        func encode(to encoder: any Encoder) throws {
+            var top = encoder.container(keyedBy: Keys.self)
+            var list = top.nestedUnkeyedContainer(forKey: .list)
+            try list.encode(1)
+            var inList = list.nestedContainer(keyedBy: Keys.self)
+            try inList.encode("a", forKey: .last)
+            var listInList = list.nestedUnkeyedContainer()
+            try listInList.encode(true)
+            try listInList.encodeNil()
+            try list.encode(2)
+            var object = top.nestedContainer(keyedBy: Keys.self, forKey: .object)
+            var deeper = object.nestedContainer(keyedBy: Keys.self, forKey: .object)
+            try deeper.encode(0.5, forKey: .last)
+            try object.encode(UInt8(7), forKey: .last)
+            try top.encode([Int8(-1)], forKey: .last)
+        }
+    }
+
+    @Test func nestedContainersOfEveryKindAreWrittenInPlace() throws {
+        let bytes = try compact(Nesting())
+        #expect(
+            bytes
+                == Array(
+                    #"{"list":[1,{"last":"a"},[true,null],2],"object":{"object":{"last":0.5},"last":7},"last":[-1]}"#
+                        .utf8
+                )
+        )
+        #expect(try parsed(bytes) == parsed(Array(JSONEncoder().encode(Nesting()))))
+    }
+
     // MARK: What cannot be streamed falls back
 
     class Base: Codable {

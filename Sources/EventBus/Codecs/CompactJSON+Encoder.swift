@@ -71,36 +71,44 @@ final class SlotEncoder: Encoder {
         writer.close(above: depth)
     }
 
-    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        let id: UInt32
+    /// The slot's object or array: opened now, or the one opened before (`JSONEncoder` hands out
+    /// the same container again). 0, with the writer marked unsupported, when it cannot be.
+    private func openContainer(isObject: Bool) -> UInt32 {
         switch state {
-        case .keyed(let open):
-            id = open
+        case .keyed(let id) where isObject:
+            return id
+        case .unkeyed(let id) where !isObject:
+            return id
         case .empty where isCurrent:
-            id = writer.open(isObject: true)
-            state = .keyed(id)
+            let id = writer.open(isObject: isObject)
+            state = isObject ? .keyed(id) : .unkeyed(id)
+            return id
         default:
             writer.unsupported = true
-            id = 0
+            return 0
         }
-        return KeyedEncodingContainer(
-            CompactKeyedContainer<Key>(writer: writer, owner: self, id: id, depth: depth, prefix: [])
+    }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        KeyedEncodingContainer(
+            CompactKeyedContainer<Key>(
+                writer: writer,
+                owner: self,
+                id: openContainer(isObject: true),
+                depth: depth,
+                prefix: []
+            )
         )
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        let id: UInt32
-        switch state {
-        case .unkeyed(let open):
-            id = open
-        case .empty where isCurrent:
-            id = writer.open(isObject: false)
-            state = .unkeyed(id)
-        default:
-            writer.unsupported = true
-            id = 0
-        }
-        return CompactUnkeyedContainer(writer: writer, owner: self, id: id, depth: depth, prefix: [])
+        CompactUnkeyedContainer(
+            writer: writer,
+            owner: self,
+            id: openContainer(isObject: false),
+            depth: depth,
+            prefix: []
+        )
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
@@ -231,23 +239,27 @@ struct CompactKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
         try slot.finish()
     }
 
+    /// Opens an object or array as the member `key`; 0, with the writer marked unsupported,
+    /// when this container was closed.
+    private func openNested(isObject: Bool, forKey key: Key) -> UInt32 {
+        do {
+            try member(key)
+            return writer.open(isObject: isObject)
+        } catch {
+            writer.unsupported = true
+            return 0
+        }
+    }
+
     mutating func nestedContainer<NestedKey: CodingKey>(
         keyedBy keyType: NestedKey.Type,
         forKey key: Key
     ) -> KeyedEncodingContainer<NestedKey> {
-        let nested: UInt32
-        do {
-            try member(key)
-            nested = writer.open(isObject: true)
-        } catch {
-            writer.unsupported = true
-            nested = 0
-        }
-        return KeyedEncodingContainer(
+        KeyedEncodingContainer(
             CompactKeyedContainer<NestedKey>(
                 writer: writer,
                 owner: owner,
-                id: nested,
+                id: openNested(isObject: true, forKey: key),
                 depth: depth + 1,
                 prefix: prefix + [key]
             )
@@ -255,18 +267,10 @@ struct CompactKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-        let nested: UInt32
-        do {
-            try member(key)
-            nested = writer.open(isObject: false)
-        } catch {
-            writer.unsupported = true
-            nested = 0
-        }
-        return CompactUnkeyedContainer(
+        CompactUnkeyedContainer(
             writer: writer,
             owner: owner,
-            id: nested,
+            id: openNested(isObject: false, forKey: key),
             depth: depth + 1,
             prefix: prefix + [key]
         )
@@ -394,34 +398,42 @@ struct CompactUnkeyedContainer: UnkeyedEncodingContainer {
         try slot.finish()
     }
 
+    /// Opens an object or array as the next element, with its coding path; id 0, with the
+    /// writer marked unsupported, when this container was closed.
+    private func openNested(isObject: Bool) -> (id: UInt32, path: [any CodingKey]) {
+        do {
+            let path = prefix + [IndexKey(index: try element())]
+            return (writer.open(isObject: isObject), path)
+        } catch {
+            writer.unsupported = true
+            return (0, prefix)
+        }
+    }
+
     mutating func nestedContainer<NestedKey: CodingKey>(
         keyedBy keyType: NestedKey.Type
     ) -> KeyedEncodingContainer<NestedKey> {
-        let nested: UInt32
-        var path = prefix
-        do {
-            path.append(IndexKey(index: try element()))
-            nested = writer.open(isObject: true)
-        } catch {
-            writer.unsupported = true
-            nested = 0
-        }
+        let nested = openNested(isObject: true)
         return KeyedEncodingContainer(
-            CompactKeyedContainer<NestedKey>(writer: writer, owner: owner, id: nested, depth: depth + 1, prefix: path)
+            CompactKeyedContainer<NestedKey>(
+                writer: writer,
+                owner: owner,
+                id: nested.id,
+                depth: depth + 1,
+                prefix: nested.path
+            )
         )
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-        let nested: UInt32
-        var path = prefix
-        do {
-            path.append(IndexKey(index: try element()))
-            nested = writer.open(isObject: false)
-        } catch {
-            writer.unsupported = true
-            nested = 0
-        }
-        return CompactUnkeyedContainer(writer: writer, owner: owner, id: nested, depth: depth + 1, prefix: path)
+        let nested = openNested(isObject: false)
+        return CompactUnkeyedContainer(
+            writer: writer,
+            owner: owner,
+            id: nested.id,
+            depth: depth + 1,
+            prefix: nested.path
+        )
     }
 
     mutating func superEncoder() -> any Encoder {
