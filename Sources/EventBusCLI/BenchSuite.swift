@@ -179,6 +179,10 @@ struct Suite {
                 { try await durable("always", count: 200 * scale, publishers: 1, pairedFsync: true, sync: .always) }
             ),
             (
+                "durable-none", 1,
+                { try await durable("none", count: 20_000 * scale, publishers: 1, sync: .none) }
+            ),
+            (
                 "durable-always-8", 1,
                 { try await durable("always8", count: 800 * scale, publishers: 8, pairedFsync: true, sync: .always) }
             ),

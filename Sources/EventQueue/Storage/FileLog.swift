@@ -98,6 +98,8 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         var fd: Int32 = -1
         var lockFD: Int32 = -1
         var segment: UInt64 = 0
+        /// The current segment's file, kept for error messages (a flush must not build it).
+        var segmentPath = ""
         var segmentBytes = 0
         var buffer: [UInt8] = []
         var waiters: [Waiter] = []
@@ -308,6 +310,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                 let file = path + "/" + LogFormat.segmentName(lastSegment)
                 state.fd = try fileSystem.openForAppend(file, create: false)
                 state.segment = lastSegment
+                state.segmentPath = file
                 state.segmentBytes = lastSize
             }
         }
@@ -316,9 +319,8 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
             try state.withLock { state throws(FileLogError) in
                 var bytes: [UInt8] = []
                 for (id, reason) in undecodable { LogRecord.dead(id: id, reason: reason).encode(into: &bytes) }
-                let file = path + "/" + LogFormat.segmentName(state.segment)
-                try fileSystem.write(state.fd, bytes, path: file)
-                try fileSystem.sync(state.fd, path: file)
+                try fileSystem.write(state.fd, bytes, path: state.segmentPath)
+                try fileSystem.sync(state.fd, path: state.segmentPath)
                 state.segmentBytes += bytes.count
             }
         }
@@ -350,6 +352,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
             if state.fd >= 0 { fileSystem.close(state.fd) }
             state.fd = fd
             state.segment = index
+            state.segmentPath = file
             state.segmentBytes = bytes.count
         } catch {
             fileSystem.close(fd)
@@ -548,7 +551,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// an earlier flush (`close()`) took it — the log's poisoning, if any.
     @discardableResult
     private func flush() -> FileLogError? {
-        let (bytes, waiters, needsSync, fd, segment, poisoned) = state.withLock { state in
+        let (bytes, waiters, needsSync, fd, file, poisoned) = state.withLock { state in
             defer {
                 state.buffer = []
                 state.waiters = []
@@ -557,11 +560,10 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                 state.scheduled = false
                 state.flushing = true
             }
-            return (state.buffer, state.waiters, state.needsSync, state.fd, state.segment, state.poisoned)
+            return (state.buffer, state.waiters, state.needsSync, state.fd, state.segmentPath, state.poisoned)
         }
         defer { state.withLock { $0.flushing = false } }
         guard !waiters.isEmpty || !bytes.isEmpty else { return poisoned }
-        let file = path + "/" + LogFormat.segmentName(segment)
         var failure: FileLogError?
         if state.withLock({ $0.poisoned }) == nil, fd >= 0 {
             let start = state.withLock { $0.segmentBytes }
