@@ -79,56 +79,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     let codec: any RecordCodec<Element>
     let fileSystem: any FileSystem
     let io: DispatchQueue
-    let state: Locked<WriterState>
-
-    /// An encoded event on its way into the log.
-    struct PendingAppend {
-        let id: EventID
-        let priority: Priority
-        let attempts: UInt32
-        let notBefore: Int64?
-        let body: [UInt8]
-    }
-
-    struct Waiter {
-        let continuation: CheckedContinuation<Void, any Error>
-    }
-
-    struct WriterState {
-        var fd: Int32 = -1
-        var lockFD: Int32 = -1
-        var segment: UInt64 = 0
-        /// The current segment's file, kept for error messages (a flush must not build it).
-        var segmentPath = ""
-        var segmentBytes = 0
-        var buffer: [UInt8] = []
-        var waiters: [Waiter] = []
-        var needsSync = false
-        var scheduled = false
-        /// A flush has taken the buffer and is writing it (on the I/O queue or a leading caller).
-        var flushing = false
-        /// Durable records in the buffer: `.batched` writes a group once it holds `count` of them.
-        var durableRecords = 0
-        var delayedScheduled = false
-        var poisoned: FileLogError?
-        var closed = false
-        var sequence: UInt64 = 0
-        /// Unsettled (pending or dead) events per segment, to delete settled segments.
-        var live: [UInt64: Int] = [:]
-        /// The floor of the last directory scan: no segment below it can appear again, so the
-        /// directory is listed only when the floor moves (not after every flush).
-        var scannedFloor: UInt64?
-        var segmentOf = SegmentIndex()
-        var recent = RingBuffer<EventID>()
-        var report = RecoveryReport()
-
-        /// Why a write is refused now: the log failed earlier, or it is closed.
-        var refusal: FileLogError? {
-            if let poisoned { return .poisoned(poisoned.description) }
-            if closed || fd < 0 { return .closed }
-            return nil
-        }
-    }
+    let state: Locked<LogWriterState>
 
     /// Opens (creating it if needed) the mailbox `name` under `directory` and takes its lock.
     ///
@@ -168,7 +119,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         self.codec = codec
         self.fileSystem = fileSystem
         self.io = DispatchQueue(label: "eventbus.filelog.\(name)")
-        self.state = Locked(WriterState())
+        self.state = Locked(LogWriterState())
         try fileSystem.makeDirectory(root)
         try fileSystem.makeDirectory(path)
         guard let mode = try fileSystem.directoryMode(path), mode & 0o170000 == 0o040000, mode & 0o022 == 0 else {
@@ -335,7 +286,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     }
 
     /// Creates segment `index` with its header, fsyncs it and its directory, and makes it current.
-    private func openSegment(_ state: inout WriterState, index: UInt64) throws(FileLogError) {
+    private func openSegment(_ state: inout LogWriterState, index: UInt64) throws(FileLogError) {
         let file = path + "/" + LogFormat.segmentName(index)
         let fd = try fileSystem.openForAppend(file, create: true)
         do {
@@ -476,7 +427,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     private func write(
         durable: Bool,
         records: Int = 1,
-        _ appendRecords: @escaping (inout WriterState) -> Void
+        _ appendRecords: @escaping (inout LogWriterState) -> Void
     ) async throws {
         if leadsWhenIdle, try lead(durable: durable, appendRecords) { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
@@ -486,7 +437,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                     return nil
                 }
                 appendRecords(&state)
-                state.waiters.append(Waiter(continuation: continuation))
+                state.waiters.append(LogWaiter(continuation: continuation))
                 if durable, sync != .none { state.needsSync = true }
                 if durable { state.durableRecords += records }
                 switch sync {
@@ -532,7 +483,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// on the project's machine, a third of an fsync). At most one caller per log blocks like this;
     /// whoever arrives meanwhile is suspended and joins the next flush on the I/O queue.
     /// - Returns: true when the records were flushed here; false when the caller must wait.
-    private func lead(durable: Bool, _ appendRecords: (inout WriterState) -> Void) throws(FileLogError) -> Bool {
+    private func lead(durable: Bool, _ appendRecords: (inout LogWriterState) -> Void) throws(FileLogError) -> Bool {
         let leads: Bool = try state.withLock { state throws(FileLogError) in
             if let refusal = state.refusal { throw refusal }
             guard !state.scheduled && !state.flushing else { return false }

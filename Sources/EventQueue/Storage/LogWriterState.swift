@@ -1,0 +1,54 @@
+// The log's state types live outside the generic `FileLog<Element>`: nested in it they would be
+// generic too, and unspecialised code would look up their metadata (and that of every array and
+// lock of them) at run time on every append and flush.
+
+/// An encoded event on its way into a ``FileLog``.
+struct PendingAppend {
+    let id: EventID
+    let priority: Priority
+    let attempts: UInt32
+    let notBefore: Int64?
+    let body: [UInt8]
+}
+
+/// A caller waiting for its records to be written (and fsynced).
+struct LogWaiter {
+    let continuation: CheckedContinuation<Void, any Error>
+}
+
+/// Everything a ``FileLog`` changes, behind its lock.
+struct LogWriterState {
+    var fd: Int32 = -1
+    var lockFD: Int32 = -1
+    var segment: UInt64 = 0
+    /// The current segment's file, kept for error messages (a flush must not build it).
+    var segmentPath = ""
+    var segmentBytes = 0
+    var buffer: [UInt8] = []
+    var waiters: [LogWaiter] = []
+    var needsSync = false
+    var scheduled = false
+    /// A flush has taken the buffer and is writing it (on the I/O queue or a leading caller).
+    var flushing = false
+    /// Durable records in the buffer: `.batched` writes a group once it holds `count` of them.
+    var durableRecords = 0
+    var delayedScheduled = false
+    var poisoned: FileLogError?
+    var closed = false
+    var sequence: UInt64 = 0
+    /// Unsettled (pending or dead) events per segment, to delete settled segments.
+    var live: [UInt64: Int] = [:]
+    /// The floor of the last directory scan: no segment below it can appear again, so the
+    /// directory is listed only when the floor moves (not after every flush).
+    var scannedFloor: UInt64?
+    var segmentOf = SegmentIndex()
+    var recent = RingBuffer<EventID>()
+    var report = RecoveryReport()
+
+    /// Why a write is refused now: the log failed earlier, or it is closed.
+    var refusal: FileLogError? {
+        if let poisoned { return .poisoned(poisoned.description) }
+        if closed || fd < 0 { return .closed }
+        return nil
+    }
+}
