@@ -169,6 +169,20 @@ import Testing
         let value = Double.infinity
     }
 
+    struct Wide: Codable, Equatable, Event {
+        var big = Int128.max
+        var small = UInt128(7)
+    }
+
+    /// 128-bit integers have no overload of their own in a container: the standard library's
+    /// default throws, the writer gives up, and `JSONEncoder` writes them.
+    @Test func wideIntegersFallBackToJSONEncoder() throws {
+        var bytes: [UInt8] = []
+        #expect(!CompactJSON.encode(Wide(), into: &bytes))
+        let codec = JSONEventCodec<Wide>()
+        #expect(try codec.decode(codec.encode(Wide())) == Wide())
+    }
+
     @Test func aSuperEncoderFallsBackToJSONEncoder() throws {
         var bytes: [UInt8] = [9]
         #expect(!CompactJSON.encode(Derived(), into: &bytes))
