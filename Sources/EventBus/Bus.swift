@@ -26,12 +26,15 @@ public final class Bus: Sendable {
     @usableFromInline let counters = BusCounters()
     let services: Services
     @usableFromInline let middlewares = MiddlewareStack()
+    /// Shared by every durable mailbox of the bus (``BusConfiguration/inlineSyncThreads``).
+    let inlineSyncs: InlineSyncLimit
 
     /// Creates a bus; the default configuration keeps everything in memory.
     public init(configuration: BusConfiguration = BusConfiguration()) {
         self.configuration = configuration
         self.ids = configuration.idNonce.map(EventIDGenerator.init(nonce:)) ?? EventIDGenerator()
         self.services = Services()
+        self.inlineSyncs = InlineSyncLimit(threads: configuration.inlineSyncThreads)
     }
 
     deinit {

@@ -28,11 +28,14 @@ struct NotCodable: Event {
 }
 
 @Suite struct DurableMailboxTests {
-    @Test func acceptedButUnhandledEventsAreRedeliveredAfterACrash() async throws {
+    /// With the fsyncs on the publisher's thread (one at a time) and with all of them on the
+    /// mailbox's I/O queue (`inlineSyncThreads: 0`).
+    @Test(arguments: [1, 0])
+    func acceptedButUnhandledEventsAreRedeliveredAfterACrash(inlineSyncThreads: Int) async throws {
         let directory = temporaryFolder()
         let mailbox = Mailbox.durable(name: "billing", directory: directory, sync: .always)
         do {
-            let bus = Bus()
+            let bus = Bus(configuration: BusConfiguration(inlineSyncThreads: inlineSyncThreads))
             let billing = try await bus.subscribe(
                 to: OrderPlaced.self,
                 mailbox: mailbox,

@@ -31,7 +31,8 @@ func openLog(
     name: String = "mailbox",
     sync: SyncPolicy = .always,
     options: FileLogOptions = FileLogOptions(),
-    fileSystem: any FileSystem = PosixFileSystem()
+    fileSystem: any FileSystem = PosixFileSystem(),
+    inlineSyncs: InlineSyncLimit = InlineSyncLimit()
 ) throws -> FileLog<Int> {
     try FileLog(
         directory: directory,
@@ -39,7 +40,8 @@ func openLog(
         sync: sync,
         codec: IntCodec(),
         options: options,
-        fileSystem: fileSystem
+        fileSystem: fileSystem,
+        inlineSyncs: inlineSyncs
     )
 }
 
@@ -68,7 +70,9 @@ func openQueue(
 }
 
 /// The real file system, with writes and fsyncs counted and, while the gate is closed, fsyncs
-/// held back.
+/// held back. A caller that flushes on its own thread blocks that pool thread at the gate, so
+/// only one test closes a gate that way: two at once could hold both threads of a two-core
+/// machine's cooperative pool, and neither test could run to open its gate.
 final class GatedFileSystem: ForwardingFileSystem {
     private struct State {
         var writes = 0
@@ -157,6 +161,50 @@ final class GatedFileSystem: ForwardingFileSystem {
         // 2...5 raced each other; all six are there, 1 first and 6 last.
         let recovered = try reopened.recover().pending.map(\.element)
         #expect(recovered.first == 1 && recovered.last == 6 && recovered.sorted() == [1, 2, 3, 4, 5, 6])
+        reopened.close()
+    }
+
+    /// Logs sharing an ``InlineSyncLimit`` of one: while another caller holds the place, a
+    /// caller that finds its log idle still hands its records to the log's I/O queue; once the
+    /// place is free, the next one flushes on its own thread.
+    @Test func theInlineSyncLimitIsSharedBetweenLogs() async throws {
+        let limit = InlineSyncLimit(threads: 1)
+        let directory = temporaryDirectory()
+        let log = try openLog(directory, inlineSyncs: limit)
+        _ = try log.recover()
+        func stored(_ value: Int) -> StoredEvent<Int> {
+            StoredEvent(element: value, id: id(UInt64(value)), priority: .normal, attempts: 0, notBefore: nil)
+        }
+        #expect(limit.take())  // another log's caller is writing on its own thread
+        #expect(!limit.take())
+        try await log.append(stored(1))
+        #expect(log.inlineFlushes == 0)
+        limit.give()
+        try await log.append(stored(2))
+        #expect(log.inlineFlushes == 1)
+        #expect(limit.taken == 0)
+        log.close()
+        let reopened = try openLog(directory)
+        #expect(try reopened.recover().pending.map(\.element) == [1, 2])
+        reopened.close()
+    }
+
+    /// A limit of zero: every write and fsync runs on the log's I/O queue, and every append is
+    /// still stored before it returns.
+    @Test(arguments: [SyncPolicy.always, .none])
+    func aLimitOfZeroKeepsEveryFlushOffTheCallersThread(sync: SyncPolicy) async throws {
+        let directory = temporaryDirectory()
+        let log = try openLog(directory, sync: sync, inlineSyncs: InlineSyncLimit(threads: 0))
+        _ = try log.recover()
+        for value in 1...5 {
+            try await log.append(
+                StoredEvent(element: value, id: id(UInt64(value)), priority: .normal, attempts: 0, notBefore: nil)
+            )
+        }
+        #expect(log.inlineFlushes == 0)
+        log.close()
+        let reopened = try openLog(directory)
+        #expect(try reopened.recover().pending.map(\.element) == [1, 2, 3, 4, 5])
         reopened.close()
     }
 

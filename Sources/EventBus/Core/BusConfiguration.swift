@@ -15,6 +15,12 @@ public struct BusConfiguration: Sendable {
     public var idNonce: UInt64?
     /// Record and segment limits of durable mailboxes.
     public var durableOptions: FileLogOptions
+    /// How many publishers, across all durable mailboxes of the bus, may write and fsync on
+    /// their own thread at once (see ``InlineSyncLimit``); the others are suspended while the
+    /// mailbox's I/O queue does it. 1 by default: a slow disk holds at most one thread of the
+    /// cooperative pool per bus. 0 keeps every write and fsync off the publishers' threads, at
+    /// the cost of two thread hand-offs per commit.
+    public var inlineSyncThreads: Int
 
     /// Creates a configuration.
     public init(
@@ -23,9 +29,11 @@ public struct BusConfiguration: Sendable {
         schedulerCapacity: Int = 100_000,
         clock: any QueueClock = SystemQueueClock(),
         idNonce: UInt64? = nil,
-        durableOptions: FileLogOptions = FileLogOptions()
+        durableOptions: FileLogOptions = FileLogOptions(),
+        inlineSyncThreads: Int = 1
     ) {
         self.durableOptions = durableOptions
+        self.inlineSyncThreads = inlineSyncThreads
         self.defaultMailbox = defaultMailbox
         self.callbackCapacity = callbackCapacity
         self.schedulerCapacity = schedulerCapacity

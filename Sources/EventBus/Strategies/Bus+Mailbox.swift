@@ -122,7 +122,8 @@ extension Bus {
                 name: name,
                 sync: sync,
                 codec: EnvelopeCodec(codec: eventCodec),
-                options: configuration.durableOptions
+                options: configuration.durableOptions,
+                inlineSyncs: inlineSyncs
             )
         } catch {
             throw BusError.mailboxUnavailable(name: name, reason: error)

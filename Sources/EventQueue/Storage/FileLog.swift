@@ -80,9 +80,13 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     let fileSystem: any FileSystem
     let io: DispatchQueue
     let state: Locked<LogWriterState>
+    /// Shared with other logs: how many callers may flush on their own thread at once.
+    let inlineSyncs: InlineSyncLimit
 
     /// Opens (creating it if needed) the mailbox `name` under `directory` and takes its lock.
     ///
+    /// - Parameter inlineSyncs: how many callers, across the logs sharing it, may write and fsync
+    ///   on their own thread at once (see ``InlineSyncLimit``); one of its own by default.
     /// - Throws: ``FileLogError``: an invalid name, a directory writable by group or others,
     ///   a mailbox locked by another process, or an I/O error.
     public convenience init(
@@ -90,7 +94,8 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         name: String,
         sync: SyncPolicy,
         codec: any RecordCodec<Element>,
-        options: FileLogOptions = FileLogOptions()
+        options: FileLogOptions = FileLogOptions(),
+        inlineSyncs: InlineSyncLimit = InlineSyncLimit()
     ) throws(FileLogError) {
         try self.init(
             directory: directory,
@@ -98,7 +103,8 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
             sync: sync,
             codec: codec,
             options: options,
-            fileSystem: PosixFileSystem()
+            fileSystem: PosixFileSystem(),
+            inlineSyncs: inlineSyncs
         )
     }
 
@@ -108,7 +114,8 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         sync: SyncPolicy,
         codec: any RecordCodec<Element>,
         options: FileLogOptions,
-        fileSystem: any FileSystem
+        fileSystem: any FileSystem,
+        inlineSyncs: InlineSyncLimit = InlineSyncLimit()
     ) throws(FileLogError) {
         try FileLogError.validate(name: name)
         let root = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
@@ -120,6 +127,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         self.fileSystem = fileSystem
         self.io = DispatchQueue(label: "eventbus.filelog.\(name)")
         self.state = Locked(LogWriterState())
+        self.inlineSyncs = inlineSyncs
         try fileSystem.makeDirectory(root)
         try fileSystem.makeDirectory(path)
         guard let mode = try fileSystem.directoryMode(path), mode & 0o170000 == 0o040000, mode & 0o022 == 0 else {
@@ -480,22 +488,29 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// writes its records, and fsyncs them when the policy says so, on its own thread, through
     /// `io.sync`: it waits for that fsync either way, and doing it here saves the two thread
     /// hand-offs of queueing the flush and resuming the caller (60–100 µs per commit measured
-    /// on the project's machine, a third of an fsync). At most one caller per log blocks like this;
-    /// whoever arrives meanwhile is suspended and joins the next flush on the I/O queue.
+    /// on the project's machine, a third of an fsync). At most one caller per log blocks like this,
+    /// and at most `inlineSyncs.threads` across the logs sharing the limit; whoever arrives
+    /// meanwhile, or finds the limit taken, is suspended and joins the next flush on the I/O queue.
     /// - Returns: true when the records were flushed here; false when the caller must wait.
     private func lead(durable: Bool, _ appendRecords: (inout LogWriterState) -> Void) throws(FileLogError) -> Bool {
+        guard inlineSyncs.take() else { return false }
+        defer { inlineSyncs.give() }
         let leads: Bool = try state.withLock { state throws(FileLogError) in
             if let refusal = state.refusal { throw refusal }
             guard !state.scheduled && !state.flushing else { return false }
             appendRecords(&state)
             if durable, sync != .none { state.needsSync = true }
             state.scheduled = true
+            state.inlineFlushes += 1
             return true
         }
         guard leads else { return false }
         if let failure = io.sync(execute: { flush() }) { throw failure }
         return true
     }
+
+    /// Flushes run on a caller's own thread so far (tests watch the ``InlineSyncLimit`` with it).
+    package var inlineFlushes: Int { state.withLock { $0.inlineFlushes } }
 
     /// Runs on the I/O queue (or in `io.sync`): one write, at most one fsync, for everything
     /// buffered. Returns the failure of that write, or — when there was nothing to write, because

@@ -33,6 +33,8 @@ struct LogWriterState {
     /// Durable records in the buffer: `.batched` writes a group once it holds `count` of them.
     var durableRecords = 0
     var delayedScheduled = false
+    /// Flushes a caller ran on its own thread (see `FileLog.lead`).
+    var inlineFlushes = 0
     var poisoned: FileLogError?
     var closed = false
     var sequence: UInt64 = 0
