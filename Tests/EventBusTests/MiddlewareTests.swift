@@ -107,6 +107,32 @@ actor HeaderObserver: EventHandler {
         #expect(log.values.contains("orders.will"))
     }
 
+    /// What applies to a type is worked out once and kept: adding or removing a middleware
+    /// must change what the very next publish of that type goes through.
+    @Test func addingOrRemovingAMiddlewareAppliesFromTheNextPublish() async throws {
+        let bus = Bus()
+        let log = Collector<String>()
+        let inventory = Inventory()
+        try bus.register(inventory)
+        let scoped = bus.use(Tracing(name: "a", log: log), for: OrderPlaced.self)
+        try await bus.publish(OrderPlaced(id: 1))
+        let everywhere = bus.use(Tracing(name: "b", log: log))
+        try await bus.publish(OrderPlaced(id: 2))
+        scoped.cancel()
+        try await bus.publish(OrderPlaced(id: 3))
+        everywhere.cancel()
+        try await bus.publish(OrderPlaced(id: 4))
+        #expect(
+            log.values == [
+                "a.will", "a.before observer", "a.after observer", "a.did",
+                "a.will", "b.will", "a.before observer", "b.before observer",
+                "b.after observer", "a.after observer", "a.did", "b.did",
+                "b.will", "b.before observer", "b.after observer", "b.did",
+            ]
+        )
+        #expect(await inventory.placed == [1, 2, 3, 4])
+    }
+
     @Test func everyBusRunStrategyIsWrapped() async throws {
         let bus = Bus(configuration: BusConfiguration(clock: ManualClock()))  // the timeout cannot pass
         let recorder = RecordingMiddleware()

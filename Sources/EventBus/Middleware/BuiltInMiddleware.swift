@@ -155,11 +155,6 @@ public struct HandlerTimedOut: Error, Sendable, Hashable, CustomStringConvertibl
 }
 
 extension MiddlewareStack {
-    /// The shortest handler time limit that applies to events of `type`, and its clock.
-    func timeLimit(for type: Any.Type) -> HandlerTimeoutMiddleware? {
-        applicable(to: type).compactMap { $0 as? HandlerTimeoutMiddleware }.min { $0.limit < $1.limit }
-    }
-
     /// Runs a Sendable handler inside the middleware chain, in a child task cut off at the
     /// applicable time limit (if any).
     func invokeSendable(
@@ -167,10 +162,11 @@ extension MiddlewareStack {
         eventType: Any.Type,
         _ handler: @escaping @Sendable () async throws -> Void
     ) async throws {
-        guard let timeout = timeLimit(for: eventType) else {
-            return try await invoke(invocation, eventType: eventType, handler)
+        let chain = chain(for: eventType)
+        guard let timeout = chain.timeLimit else {
+            return try await invoke(invocation, chain: chain.middlewares, handler)
         }
-        try await invoke(invocation, eventType: eventType) {
+        try await invoke(invocation, chain: chain.middlewares) {
             try await withThrowingTaskGroup(of: Bool.self) { group in
                 let deadline = timeout.clock.now + timeout.limit
                 group.addTask {

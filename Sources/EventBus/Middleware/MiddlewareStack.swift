@@ -3,6 +3,10 @@ import Synchronization
 
 /// The installed middlewares, in order. `isActive` is an atomic so that a bus without
 /// middleware pays one relaxed load per publish.
+///
+/// What applies to an event type is worked out once per type and kept until a middleware is
+/// added or removed: a publish and each handler invocation look it up instead of filtering the
+/// installed list (and casting each entry to find a time limit) every time.
 @usableFromInline
 final class MiddlewareStack: Sendable {
     struct Installed: Sendable {
@@ -11,7 +15,22 @@ final class MiddlewareStack: Sendable {
         let middleware: any Middleware
     }
 
-    private let state = Locked<(next: UInt64, installed: [Installed])>((0, []))
+    /// The middlewares that apply to one event type, and the shortest handler time limit among them.
+    struct Chain: Sendable {
+        let middlewares: [any Middleware]
+        let timeLimit: HandlerTimeoutMiddleware?
+
+        static let empty = Chain(middlewares: [], timeLimit: nil)
+    }
+
+    private struct State {
+        var next: UInt64 = 0
+        var installed: [Installed] = []
+        /// Chains by event type, dropped whenever `installed` changes.
+        var chains: [ObjectIdentifier: Chain] = [:]
+    }
+
+    private let state = Locked(State())
     private let active = Atomic<Bool>(false)
 
     @usableFromInline
@@ -21,6 +40,7 @@ final class MiddlewareStack: Sendable {
         state.withLock { state in
             state.next += 1
             state.installed.append(Installed(id: state.next, scope: scope, middleware: middleware))
+            state.chains.removeAll()
             active.store(true, ordering: .relaxed)
             return state.next
         }
@@ -29,17 +49,30 @@ final class MiddlewareStack: Sendable {
     func remove(_ id: UInt64) {
         state.withLock { state in
             state.installed.removeAll { $0.id == id }
+            state.chains.removeAll()
             active.store(!state.installed.isEmpty, ordering: .relaxed)
+        }
+    }
+
+    /// What applies to events of `type`, in installation order.
+    func chain(for type: Any.Type) -> Chain {
+        guard isActive else { return .empty }
+        let key = ObjectIdentifier(type)
+        return state.withLock { state in
+            if let cached = state.chains[key] { return cached }
+            let middlewares = state.installed.filter { $0.scope == nil || $0.scope == key }.map(\.middleware)
+            let chain = Chain(
+                middlewares: middlewares,
+                timeLimit: middlewares.compactMap { $0 as? HandlerTimeoutMiddleware }.min { $0.limit < $1.limit }
+            )
+            state.chains[key] = chain
+            return chain
         }
     }
 
     /// The middlewares that apply to events of `type`, in installation order.
     func applicable(to type: Any.Type) -> [any Middleware] {
-        guard isActive else { return [] }
-        let key = ObjectIdentifier(type)
-        return state.withLock { state in
-            state.installed.filter { $0.scope == nil || $0.scope == key }.map(\.middleware)
-        }
+        chain(for: type).middlewares
     }
 
     /// Runs `body` inside every applicable middleware's `invoke`, the first installed outermost.
@@ -48,7 +81,15 @@ final class MiddlewareStack: Sendable {
         eventType: Any.Type,
         _ body: @escaping () async throws -> Void
     ) async throws {
-        let chain = applicable(to: eventType)
+        try await invoke(invocation, chain: chain(for: eventType).middlewares, body)
+    }
+
+    /// ``invoke(_:eventType:_:)`` with the chain already looked up.
+    func invoke(
+        _ invocation: HandlerInvocation,
+        chain: [any Middleware],
+        _ body: @escaping () async throws -> Void
+    ) async throws {
         guard !chain.isEmpty else { return try await body() }
         try await run(chain[...], invocation, body)
     }
