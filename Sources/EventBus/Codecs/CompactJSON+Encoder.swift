@@ -89,26 +89,17 @@ final class SlotEncoder: Encoder {
         }
     }
 
+    /// The place of a container this slot opened.
+    private func place(id: UInt32) -> ContainerPlace {
+        ContainerPlace(writer: writer, owner: self, id: id, depth: depth, prefix: [])
+    }
+
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
-        KeyedEncodingContainer(
-            CompactKeyedContainer<Key>(
-                writer: writer,
-                owner: self,
-                id: openContainer(isObject: true),
-                depth: depth,
-                prefix: []
-            )
-        )
+        KeyedEncodingContainer(CompactKeyedContainer<Key>(place: place(id: openContainer(isObject: true))))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
-        CompactUnkeyedContainer(
-            writer: writer,
-            owner: self,
-            id: openContainer(isObject: false),
-            depth: depth,
-            prefix: []
-        )
+        CompactUnkeyedContainer(place: place(id: openContainer(isObject: false)))
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
@@ -134,19 +125,48 @@ struct IndexKey: CodingKey {
     }
 }
 
-/// An object being written.
-struct CompactKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+/// Where a container is: what both kinds of container need to write and to make slots.
+struct ContainerPlace {
     let writer: JSONWriter
+    /// The slot whose value this container is (or is nested in): the start of its coding path.
     let owner: SlotEncoder
     let id: UInt32
     /// Its index among the open containers.
     let depth: Int
+    /// Keys of the nested containers between the owner's path and this container.
     let prefix: [any CodingKey]
 
     var codingPath: [any CodingKey] { owner.codingPath + prefix }
 
+    /// A container opened inside this one, under `key`.
+    func nested(id: UInt32, key: any CodingKey) -> ContainerPlace {
+        ContainerPlace(writer: writer, owner: owner, id: id, depth: depth + 1, prefix: prefix + [key])
+    }
+
+    /// Writes `value` as the member or element just begun, under `key`.
+    func encode<T: Encodable>(_ value: T, key: any CodingKey) throws {
+        let slot = SlotEncoder(writer: writer, depth: depth + 1, parentID: id, parent: owner, prefix: prefix, key: key)
+        try writer.encodeValue(value, in: slot)
+        try slot.finish()
+    }
+
+    /// `JSONEncoder` writes a super-encoder's value when it is released; a stream cannot wait.
+    func unsupportedEncoder() -> any Encoder {
+        writer.unsupported = true
+        return SlotEncoder(writer: writer, depth: -1, parentID: 0, parent: owner, prefix: prefix, key: nil)
+    }
+}
+
+/// An object being written.
+struct CompactKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let place: ContainerPlace
+
+    var codingPath: [any CodingKey] { place.codingPath }
+
+    private var writer: JSONWriter { place.writer }
+
     private func member(_ key: Key) throws {
-        try writer.activate(id, at: depth)
+        try writer.activate(place.id, at: place.depth)
         writer.beginMember(key.stringValue)
     }
 
@@ -227,16 +247,7 @@ struct CompactKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         try member(key)
-        let slot = SlotEncoder(
-            writer: writer,
-            depth: depth + 1,
-            parentID: id,
-            parent: owner,
-            prefix: prefix,
-            key: key
-        )
-        try writer.encodeValue(value, in: slot)
-        try slot.finish()
+        try place.encode(value, key: key)
     }
 
     /// Opens an object or array as the member `key`; 0, with the writer marked unsupported,
@@ -256,56 +267,36 @@ struct CompactKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
         forKey key: Key
     ) -> KeyedEncodingContainer<NestedKey> {
         KeyedEncodingContainer(
-            CompactKeyedContainer<NestedKey>(
-                writer: writer,
-                owner: owner,
-                id: openNested(isObject: true, forKey: key),
-                depth: depth + 1,
-                prefix: prefix + [key]
-            )
+            CompactKeyedContainer<NestedKey>(place: place.nested(id: openNested(isObject: true, forKey: key), key: key))
         )
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-        CompactUnkeyedContainer(
-            writer: writer,
-            owner: owner,
-            id: openNested(isObject: false, forKey: key),
-            depth: depth + 1,
-            prefix: prefix + [key]
-        )
+        CompactUnkeyedContainer(place: place.nested(id: openNested(isObject: false, forKey: key), key: key))
     }
 
     mutating func superEncoder() -> any Encoder {
-        unsupportedEncoder()
+        place.unsupportedEncoder()
     }
 
     mutating func superEncoder(forKey key: Key) -> any Encoder {
-        unsupportedEncoder()
-    }
-
-    /// `JSONEncoder` writes a super-encoder's value when it is released; a stream cannot wait.
-    private func unsupportedEncoder() -> any Encoder {
-        writer.unsupported = true
-        return SlotEncoder(writer: writer, depth: -1, parentID: 0, parent: owner, prefix: prefix, key: nil)
+        place.unsupportedEncoder()
     }
 }
 
 /// An array being written.
 struct CompactUnkeyedContainer: UnkeyedEncodingContainer {
-    let writer: JSONWriter
-    let owner: SlotEncoder
-    let id: UInt32
-    let depth: Int
-    let prefix: [any CodingKey]
+    let place: ContainerPlace
 
-    var codingPath: [any CodingKey] { owner.codingPath + prefix }
+    var codingPath: [any CodingKey] { place.codingPath }
 
-    var count: Int { writer.count(of: id, at: depth) }
+    var count: Int { writer.count(of: place.id, at: place.depth) }
+
+    private var writer: JSONWriter { place.writer }
 
     @discardableResult
     private func element() throws -> Int {
-        try writer.activate(id, at: depth)
+        try writer.activate(place.id, at: place.depth)
         return writer.beginElement()
     }
 
@@ -386,59 +377,33 @@ struct CompactUnkeyedContainer: UnkeyedEncodingContainer {
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         let index = try element()
-        let slot = SlotEncoder(
-            writer: writer,
-            depth: depth + 1,
-            parentID: id,
-            parent: owner,
-            prefix: prefix,
-            key: IndexKey(index: index)
-        )
-        try writer.encodeValue(value, in: slot)
-        try slot.finish()
+        try place.encode(value, key: IndexKey(index: index))
     }
 
-    /// Opens an object or array as the next element, with its coding path; id 0, with the
-    /// writer marked unsupported, when this container was closed.
-    private func openNested(isObject: Bool) -> (id: UInt32, path: [any CodingKey]) {
+    /// Opens an object or array as the next element; id 0, with the writer marked unsupported,
+    /// when this container was closed.
+    private func openNested(isObject: Bool) -> ContainerPlace {
         do {
-            let path = prefix + [IndexKey(index: try element())]
-            return (writer.open(isObject: isObject), path)
+            let key = IndexKey(index: try element())
+            return place.nested(id: writer.open(isObject: isObject), key: key)
         } catch {
             writer.unsupported = true
-            return (0, prefix)
+            return place.nested(id: 0, key: IndexKey(index: count))
         }
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(
         keyedBy keyType: NestedKey.Type
     ) -> KeyedEncodingContainer<NestedKey> {
-        let nested = openNested(isObject: true)
-        return KeyedEncodingContainer(
-            CompactKeyedContainer<NestedKey>(
-                writer: writer,
-                owner: owner,
-                id: nested.id,
-                depth: depth + 1,
-                prefix: nested.path
-            )
-        )
+        KeyedEncodingContainer(CompactKeyedContainer<NestedKey>(place: openNested(isObject: true)))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-        let nested = openNested(isObject: false)
-        return CompactUnkeyedContainer(
-            writer: writer,
-            owner: owner,
-            id: nested.id,
-            depth: depth + 1,
-            prefix: nested.path
-        )
+        CompactUnkeyedContainer(place: openNested(isObject: false))
     }
 
     mutating func superEncoder() -> any Encoder {
-        writer.unsupported = true
-        return SlotEncoder(writer: writer, depth: -1, parentID: 0, parent: owner, prefix: prefix, key: nil)
+        place.unsupportedEncoder()
     }
 }
 
