@@ -50,8 +50,8 @@ public enum CodecError: Error, Sendable, Hashable, CustomStringConvertible {
 
 /// Codable events as JSON: readable on disk, the default.
 ///
-/// With default settings (``init()``) events are written by a streaming JSON writer, several
-/// times faster than `JSONEncoder`, that produces what `JSONEncoder()` would decode to the same
+/// With default settings (``init()``) events are written by a streaming JSON writer, 2–3 times
+/// faster than `JSONEncoder`, that produces what `JSONEncoder()` would decode to the same
 /// value; the rare event it cannot stream (a super-encoder, a container written out of order)
 /// is encoded by `JSONEncoder`. Decoding always uses `JSONDecoder`. With configured coders
 /// (``init(encoder:decoder:)``) both directions use them. One encoder and one decoder serve
