@@ -97,8 +97,6 @@ final class JSONWriter {
         return taken
     }
 
-    var depth: Int { frames.count }
-
     func encodeTopLevel<T: Encodable>(_ value: T) throws -> Bool {
         let slot = SlotEncoder(writer: self, depth: 0, parentID: nil, parent: nil, prefix: [], key: nil)
         try encodeValue(value, in: slot)

@@ -88,16 +88,6 @@ extension Bus {
         return reports
     }
 
-    /// Delivers to every entry but the durable mailboxes, then settles the tally.
-    @usableFromInline
-    nonisolated(nonsending) func deliverSkippingDurable<E: Event>(
-        _ envelope: Envelope<E>,
-        route: Route<E>,
-        tally: Tally
-    ) async throws -> PublishReport {
-        try await deliver(envelope.event, metadata: envelope.metadata, route: route, from: 0, tally: tally, true)
-    }
-
     /// Throws ``BusError/shutDown`` once the bus is shut down.
     @usableFromInline
     func refuseAfterShutdown() throws(BusError) {
@@ -126,12 +116,14 @@ extension Bus {
         route: Route<E>,
         tally: Tally
     ) async throws -> PublishReport {
+        let (event, metadata) = (envelope.event, envelope.metadata)
         do {
+            // As in `dispatch`: observers run in this task, so the event being handled is bound for them.
             guard route.hasObservers else {
-                return try await deliverSkippingDurable(envelope, route: route, tally: tally)
+                return try await deliver(event, metadata: metadata, route: route, from: 0, tally: tally, true)
             }
-            return try await EventContext.$current.withValue(EventContext.Current(metadata: envelope.metadata)) {
-                try await deliverSkippingDurable(envelope, route: route, tally: tally)
+            return try await EventContext.$current.withValue(EventContext.Current(metadata: metadata)) {
+                try await deliver(event, metadata: metadata, route: route, from: 0, tally: tally, true)
             }
         } catch BusError.rejected(_, _, let report) {
             return report
