@@ -133,11 +133,22 @@ package struct PosixFileSystem: FileSystem {
         if fsync(fd) != 0 { throw .io(operation: "fsync", path: path, errno: errno) }
     }
 
+    /// Takes the mailbox's lock. A lock that is taken is tried again for about 100 ms before
+    /// it is reported as held: a child process that this process is starting holds a copy of
+    /// every descriptor (close-on-exec ones included) until it runs `exec`, so a mailbox closed
+    /// and reopened at that moment looks locked by "another process" for a few milliseconds.
+    /// A real holder still holds it afterwards.
     package func lockExclusive(_ path: String) throws(FileLogError) -> Int32 {
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+        var attempts = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
+            attempts += 1
+            if code == EWOULDBLOCK && attempts < 20 {
+                usleep(5_000)
+                continue
+            }
             Glibc.close(fd)
             if code == EWOULDBLOCK { throw .locked(path: path) }
             throw .io(operation: "flock", path: path, errno: code)
