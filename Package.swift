@@ -31,7 +31,11 @@ let package = Package(
             dependencies: ["EventBus", "CommandLineSupport"],
             swiftSettings: strict
         ),
-        .testTarget(name: "EventQueueTests", dependencies: ["EventQueue", "EventBusTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "EventQueueTests",
+            dependencies: ["EventQueue", "EventBusTesting", "CommandLineSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "EventBusTests",
             dependencies: ["EventBus", "EventBusTesting", "CommandLineSupport"],

@@ -22,7 +22,7 @@ let spec = CommandSpec(
     options: [OptionSpec("--pages", value: "N", help: "pages to fetch (default 8)")]
 )
 
-do {
+await CommandExit.run("asyncpipeline") {
     let pages = try spec.parse(Array(CommandLine.arguments.dropFirst())).int("--pages", default: 8, in: 1...200)
     let bus = Bus()
     let latency = Duration.milliseconds(200)
@@ -61,7 +61,4 @@ do {
     )
     print("(sequentially that would be \((latency * pages).formatted(.units(allowed: [.milliseconds]))))")
     await bus.shutdown()
-} catch let error as ArgumentError {
-    print(error.description)
-    exit(error.exitCode)
 }

@@ -48,10 +48,7 @@ func main() async throws {
     await bus.shutdown()
 }
 
-do {
+await CommandExit.run("emitter") {
     _ = try spec.parse(Array(CommandLine.arguments.dropFirst()))
     try await main()
-} catch let error as ArgumentError {
-    print(error.description)
-    exit(error.exitCode)
 }

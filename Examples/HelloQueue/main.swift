@@ -25,7 +25,7 @@ final class Received: Sendable {
     var all: [String: [Int]] { state.withLock { $0 } }
 }
 
-do {
+await CommandExit.run("helloqueue") {
     let messages = try spec.parse(Array(CommandLine.arguments.dropFirst())).int(
         "--messages",
         default: 10,
@@ -55,7 +55,4 @@ do {
     }
     print("delivered exactly once: \(everything.count == messages && Set(everything).count == messages ? "yes" : "NO")")
     await bus.shutdown()
-} catch let error as ArgumentError {
-    print(error.description)
-    exit(error.exitCode)
 }

@@ -147,6 +147,7 @@ func restartPhase(directory: String) async throws {
     let billed = await billing.billed
     say("✓ billed after the restart: \(billed.map { "#\($0)" }.joined(separator: " "))")
     say("  inspect the mailbox with: swift run eventbus dump \(directory) --mailbox billing")
+    say("  (the directory is kept: remove it when you are done)")
     await bus.shutdown()
 }
 
@@ -183,17 +184,11 @@ final class Collector: Sendable {
     func add() { count.withLock { $0 += 1 } }
 }
 
-do {
+await CommandExit.run("orderservice") {
     let parsed = try spec.parse(Array(CommandLine.arguments.dropFirst()))
     let orders = try parsed.int("--orders", default: 10, in: 4...1_000)
-    let directory =
-        parsed.value("--dir")
-        ?? {
-            var template = Array(
-                (URL(fileURLWithPath: NSTemporaryDirectory()).path + "/orderservice-XXXXXX").utf8CString
-            )
-            return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-        }()
+    // Kept after the run, for `eventbus dump` and `inspect`.
+    let directory = try ScratchDirectory.path(parsed.value("--dir"), orScratchWithPrefix: "orderservice").path
     if parsed.value("--phase") == "crash" {
         try await crashingPhase(directory: directory, orders: orders)
     }
@@ -209,7 +204,4 @@ do {
         exit(1)
     }
     try await restartPhase(directory: directory)
-} catch let error as ArgumentError {
-    print(error.description)
-    exit(error.exitCode)
 }

@@ -55,7 +55,7 @@ final class Consumer: Sendable {
     }
 }
 
-do {
+await CommandExit.run("telemetry") {
     let total = try spec.parse(Array(CommandLine.arguments.dropFirst())).int(
         "--readings",
         default: 50_000,
@@ -114,7 +114,4 @@ do {
     print("policies do to alerts: dropOldest drops from the lowest lane, so alerts survive; dropNewest")
     print("refuses whatever arrives while the mailbox is full — alerts included.")
     await bus.shutdown(draining: .seconds(1))
-} catch let error as ArgumentError {
-    print(error.description)
-    exit(error.exitCode)
 }

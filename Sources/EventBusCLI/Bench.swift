@@ -33,7 +33,12 @@ enum Bench {
         let quick = parsed.has("--quick")
         let json = parsed.has("--json")
         let filter = parsed.value("--filter")
-        let directory = parsed.value("--dir") ?? makeTemporaryDirectory()
+        // Durable rows write into `--dir`, else into a scratch directory removed at the end.
+        let (directory, scratch) = try ScratchDirectory.path(
+            parsed.value("--dir"),
+            orScratchWithPrefix: "eventbus-bench"
+        )
+        defer { scratch?.remove() }
         let scale = quick ? 1 : 5
         var rows: [Row] = []
         let suite = Suite(scale: scale, directory: directory)
@@ -185,10 +190,5 @@ enum Bench {
         let data =
             (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
-    }
-
-    static func makeTemporaryDirectory() -> String {
-        var template = Array((URL(fileURLWithPath: NSTemporaryDirectory()).path + "/eventbus-bench-XXXXXX").utf8CString)
-        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
     }
 }

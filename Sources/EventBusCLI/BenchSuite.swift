@@ -465,10 +465,13 @@ struct Suite {
         sync: SyncPolicy
     ) async throws -> Bench.Row {
         let bus = Bus()
+        // The mailbox is never consumed: its log keeps every event until the directory goes.
+        let mailboxName = "\(name)-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: directory + "/" + mailboxName) }
         let mailbox = try await bus.subscribe(
             to: DurableEvent.self,
             mailbox: .durable(
-                name: "\(name)-\(UUID().uuidString)",
+                name: mailboxName,
                 directory: directory,
                 sync: sync,
                 capacity: 10_000_000

@@ -50,7 +50,10 @@ enum CrashTest {
         let parsed = try spec.parse(arguments)
         let cycles = try parsed.int("--cycles", default: 100, in: 1...1_000_000)
         var random = SplitMix64(seed: UInt64(try parsed.int("--seed", default: Int.random(in: 0...Int(Int32.max)))))
-        let directory = parsed.value("--dir") ?? makeTemporaryDirectory()
+        let (directory, scratch) = try ScratchDirectory.path(
+            parsed.value("--dir"),
+            orScratchWithPrefix: "eventbus-crashtest"
+        )
         try FileManager.default.createDirectory(
             atPath: directory,
             withIntermediateDirectories: true,
@@ -116,7 +119,12 @@ enum CrashTest {
             "crashtest: cycles=\(cycles) acked=\(acked.count) delivered=\(delivered.count) lost=\(lost) "
                 + "corrupt=\(corrupt) duplicates=\(duplicates)"
         )
-        return lost == 0 && corrupt == 0 ? 0 : 1
+        guard lost == 0 && corrupt == 0 else {
+            print("crashtest: the mailbox is kept for inspection in \(directory)")
+            return 1
+        }
+        scratch?.remove()
+        return 0
     }
 
     static func child(_ arguments: [String]) async throws -> Int32 {
@@ -147,13 +155,6 @@ enum CrashTest {
         }
         _ = mailbox
         return 0
-    }
-
-    private static func makeTemporaryDirectory() -> String {
-        var template = Array(
-            (URL(fileURLWithPath: NSTemporaryDirectory()).path + "/eventbus-crashtest-XXXXXX").utf8CString
-        )
-        return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
     }
 }
 

@@ -42,14 +42,6 @@ do {
     default: throw ArgumentError.unknownCommand(command, known: commands.map(\.name))
     }
     exit(status)
-} catch let error as ArgumentError {
-    if error.exitCode == 0 {
-        print(error.description)
-    } else {
-        FileHandle.standardError.write(Data("eventbus: \(error)\n".utf8))
-    }
-    exit(error.exitCode)
 } catch {
-    FileHandle.standardError.write(Data("eventbus \(command): \(error)\n".utf8))
-    exit(1)
+    CommandExit(for: error, command: "eventbus \(command)").printAndExit()
 }

@@ -18,7 +18,8 @@ actor ContextObserver: EventHandler {
 
     @Test(.timeLimit(.minutes(1)))
     func aBatchReachesEveryStrategyInOrderAndSurvivesARestartInADurableMailbox() async throws {
-        let directory = temporaryFolder()
+        let directory = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         do {
             let bus = Bus()
             let durable = try await bus.subscribe(
@@ -60,9 +61,11 @@ actor ContextObserver: EventHandler {
     @Test(.timeLimit(.minutes(1)))
     func aBatchLargerThanADurableMailboxWaitsForItsConsumerAndKeepsItsOrder() async throws {
         let bus = Bus()
+        let scratch = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
         let durable = try await bus.subscribe(
             to: OrderPlaced.self,
-            mailbox: .durable(name: "small", directory: temporaryFolder(), sync: .none, capacity: 4)
+            mailbox: .durable(name: "small", directory: scratch, sync: .none, capacity: 4)
         )
         let consumer = Task {
             var ids: [Int] = []
@@ -82,7 +85,8 @@ actor ContextObserver: EventHandler {
         let bus = Bus()
         if withMiddleware { bus.use(Tracing(name: "t", log: Collector())) }
         let full = try await bus.subscribe(to: OrderPlaced.self, mailbox: .bounded(2, overflow: .fail))
-        let directory = temporaryFolder()
+        let directory = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let durable = try await bus.subscribe(
             to: OrderPlaced.self,
             mailbox: .durable(name: "all", directory: directory, sync: .none)
@@ -110,9 +114,11 @@ actor ContextObserver: EventHandler {
         let bus = Bus()
         let log = Collector<String>()
         bus.use(Tracing(name: "t", log: log))
+        let scratch = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
         var durable = try await bus.subscribe(
             to: OrderPlaced.self,
-            mailbox: .durable(name: "traced", directory: temporaryFolder(), sync: .none)
+            mailbox: .durable(name: "traced", directory: scratch, sync: .none)
         ).makeAsyncIterator()
         try await bus.publish(contentsOf: orders(1...3))
         #expect(log.values.filter { $0 == "t.will" }.count == 3)

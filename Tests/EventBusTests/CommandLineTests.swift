@@ -1,4 +1,5 @@
 import CommandLineSupport
+import Foundation
 import Testing
 
 @Suite struct CommandLineTests {
@@ -61,6 +62,52 @@ import Testing
         #expect(throws: ArgumentError.missingArgument("DIR", command: "eventbus verify")) { try verify.parse([]) }
         #expect(throws: ArgumentError.unexpectedArgument("extra", command: "eventbus verify")) {
             try verify.parse(["/data", "extra"])
+        }
+    }
+
+    struct Broken: Error, CustomStringConvertible {
+        var description: String { "the disk is full" }
+    }
+
+    @Test func eachErrorEndsWithItsOwnStatusAndStream() {
+        let help = CommandExit(for: ArgumentError.helpRequested("usage: x"), command: "x")
+        #expect(help == CommandExit(message: "usage: x", toStandardError: false, status: 0))
+        let usage = CommandExit(for: ArgumentError.missingValue("--dir"), command: "eventbus bench")
+        #expect(
+            usage == CommandExit(message: "option --dir needs a value; see --help", toStandardError: true, status: 64)
+        )
+        let failure = CommandExit(for: Broken(), command: "eventbus bench")
+        #expect(failure == CommandExit(message: "eventbus bench: the disk is full", toStandardError: true, status: 1))
+    }
+
+    @Test func aScratchDirectoryIsPrivateAndRemovedWithItsContents() throws {
+        let scratch = try ScratchDirectory.create(prefix: "eventbus-cli-test")
+        let attributes = try FileManager.default.attributesOfItem(atPath: scratch.path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o700)
+        try FileManager.default.createDirectory(atPath: scratch.path + "/mailbox", withIntermediateDirectories: false)
+        #expect(FileManager.default.createFile(atPath: scratch.path + "/mailbox/00000001.log", contents: Data([1])))
+        scratch.remove()
+        #expect(!FileManager.default.fileExists(atPath: scratch.path))
+        scratch.remove()  // already gone: not an error
+    }
+
+    @Test func aGivenDirectoryIsUsedAsIsAndNeverMadeOrRemoved() throws {
+        let (path, scratch) = try ScratchDirectory.path("/data/mailboxes", orScratchWithPrefix: "unused")
+        #expect(path == "/data/mailboxes")
+        #expect(scratch == nil)
+        let (made, madeScratch) = try ScratchDirectory.path(nil, orScratchWithPrefix: "eventbus-cli-test")
+        defer { madeScratch?.remove() }
+        #expect(madeScratch?.path == made)
+        #expect(FileManager.default.fileExists(atPath: made))
+    }
+
+    @Test func aScratchDirectoryThatCannotBeMadeIsATypedError() {
+        #expect {
+            try ScratchDirectory.create(prefix: "no/such/parent/dir")
+        } throws: { error in
+            guard let error = error as? ScratchDirectoryError else { return false }
+            return error.description.contains("cannot create a temporary directory")
+                && error.description.contains("TMPDIR")
         }
     }
 }

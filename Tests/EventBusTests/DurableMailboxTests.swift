@@ -1,11 +1,13 @@
+import CommandLineSupport
 import EventBus
 import EventBusTesting
 import Foundation
 import Testing
 
-func temporaryFolder() -> String {
-    var template = Array((URL(fileURLWithPath: NSTemporaryDirectory()).path + "/eventbus-bus-XXXXXX").utf8CString)
-    return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+/// A fresh private directory under the system temporary directory; each test removes its own
+/// (`defer`), so that test runs leave nothing behind.
+func temporaryFolder() throws -> String {
+    try ScratchDirectory.create(prefix: "eventbus-bus").path
 }
 
 struct Blob: DataEvent {
@@ -32,7 +34,8 @@ struct NotCodable: Event {
     /// mailbox's I/O queue (`inlineSyncThreads: 0`).
     @Test(arguments: [1, 0])
     func acceptedButUnhandledEventsAreRedeliveredAfterACrash(inlineSyncThreads: Int) async throws {
-        let directory = temporaryFolder()
+        let directory = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let mailbox = Mailbox.durable(name: "billing", directory: directory, sync: .always)
         do {
             let bus = Bus(configuration: BusConfiguration(inlineSyncThreads: inlineSyncThreads))
@@ -62,7 +65,8 @@ struct NotCodable: Event {
     }
 
     @Test func metadataSurvivesTheDisk() async throws {
-        let directory = temporaryFolder()
+        let directory = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let mailbox = Mailbox.durable(name: "meta", directory: directory, sync: .none)
         let report: PublishReport
         do {
@@ -88,7 +92,8 @@ struct NotCodable: Event {
     }
 
     @Test func handledEventsAreNotRedeliveredAfterACleanShutdown() async throws {
-        let directory = temporaryFolder()
+        let directory = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let mailbox = Mailbox.durable(name: "clean", directory: directory, sync: .batched)
         do {
             // A manual clock that never moves: the drain deadline cannot pass on a busy machine.
@@ -107,7 +112,8 @@ struct NotCodable: Event {
     }
 
     @Test func aPoisonEventIsDeadLetteredAndStaysDeadAcrossARestart() async throws {
-        let directory = temporaryFolder()
+        let directory = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let mailbox = Mailbox.durable(name: "poison", directory: directory, sync: .none)
         do {
             let bus = Bus()
@@ -134,7 +140,8 @@ struct NotCodable: Event {
     }
 
     @Test func aSecondSubscriberOfTheSameDurableMailboxIsRefused() async throws {
-        let directory = temporaryFolder()
+        let directory = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let mailbox = Mailbox.durable(name: "exclusive", directory: directory)
         let bus = Bus()
         let first = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
@@ -151,18 +158,22 @@ struct NotCodable: Event {
 
     @Test func badMailboxNamesAreRefused() async throws {
         let bus = Bus()
+        let scratch = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
         await #expect(throws: BusError.self) {
             try await bus.subscribe(
                 to: OrderPlaced.self,
-                mailbox: .durable(name: "../etc", directory: temporaryFolder())
+                mailbox: .durable(name: "../etc", directory: scratch)
             )
         }
     }
 
     @Test func anEventTypeWithoutACodecCannotBeDurable() async throws {
         let bus = Bus()
+        let scratch = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
         await #expect {
-            try await bus.subscribe(to: NotCodable.self, mailbox: .durable(name: "x", directory: temporaryFolder()))
+            try await bus.subscribe(to: NotCodable.self, mailbox: .durable(name: "x", directory: scratch))
         } throws: { error in
             guard case BusError.codec(.noCodec) = error else { return false }
             return true
@@ -171,16 +182,19 @@ struct NotCodable: Event {
 
     @Test func protocolSubscriptionsCannotBeDurable() async throws {
         let bus = Bus()
+        let scratch = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
         await #expect(throws: BusError.self) {
             try await bus.subscribe(
                 matching: (any OrderEvent).self,
-                mailbox: .durable(name: "x", directory: temporaryFolder())
+                mailbox: .durable(name: "x", directory: scratch)
             )
         }
     }
 
     @Test func binaryAndTextCodecsRoundTripThroughTheDisk() async throws {
-        let directory = temporaryFolder()
+        let directory = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let bytes = Data((0...255).map { UInt8($0) })
         do {
             let bus = Bus()
@@ -216,7 +230,8 @@ struct NotCodable: Event {
     }
 
     @Test func aRecordOfAnotherEventTypeIsDeadLetteredNotDecoded() async throws {
-        let directory = temporaryFolder()
+        let directory = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         do {
             let bus = Bus()
             let lines = try await bus.subscribe(
@@ -239,7 +254,8 @@ struct NotCodable: Event {
     }
 
     @Test func aConfiguredJSONCodecStoresTheBodyItsWayAndReadsItBack() async throws {
-        let directory = temporaryFolder()
+        let directory = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601

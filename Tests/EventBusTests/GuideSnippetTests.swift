@@ -18,7 +18,8 @@ import Testing
     }
 
     @Test func theReadmeExampleRuns() async throws {
-        let directory = temporaryFolder()
+        let directory = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let charged = Collector<Int>()
         @Sendable func charge(_ order: OrderPlaced) async throws { charged.append(order.id) }
 
@@ -89,7 +90,8 @@ import Testing
     }
 
     @Test func gettingStartedDurableMailboxAndIteration() async throws {
-        let directory = temporaryFolder()
+        let directory = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let paymentGateway = PaymentGateway()
         let bus = Bus()
         let billing = try await bus.consume(
@@ -169,7 +171,8 @@ import Testing
     // Durable mailboxes: the opening sample.
 
     @Test func durableMailboxesSample() async throws {
-        let directory = temporaryFolder()
+        let directory = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let charged = Collector<Int>()
         @Sendable func charge(_ order: OrderPlaced) async throws { charged.append(order.id) }
         let bus = Bus()

@@ -1,5 +1,6 @@
 import EventBus
 import EventBusTesting
+import Foundation
 import Testing
 
 struct Reminder: Event {
@@ -56,7 +57,8 @@ struct Appointment: Event, Codable {
 
 @Suite struct DurableSchedulingTests {
     @Test func aDelayedEventForADurableMailboxSurvivesACrashAndWaitsForItsTime() async throws {
-        let directory = temporaryFolder()
+        let directory = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let mailbox = Mailbox.durable(name: "reminders", directory: directory, sync: .always)
         do {
             let clock = ManualClock()
@@ -81,9 +83,11 @@ struct Appointment: Event, Codable {
     @Test func aDelayedEventReachesDurableAndInMemorySubscribersOnce() async throws {
         let clock = ManualClock()
         let bus = Bus(configuration: BusConfiguration(clock: clock))
+        let scratch = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
         let durable = try await bus.subscribe(
             to: Appointment.self,
-            mailbox: .durable(name: "once", directory: temporaryFolder(), sync: .none)
+            mailbox: .durable(name: "once", directory: scratch, sync: .none)
         )
         let seen = Collector<String>()
         try bus.on(Appointment.self) { seen.append($0.name) }

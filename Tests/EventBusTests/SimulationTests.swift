@@ -55,7 +55,8 @@ struct SimulationTests {
     }
 
     private func run(_ scenario: Scenario, seed: UInt64) async throws {
-        let directory = temporaryFolder()
+        let directory = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let mailbox = Mailbox.durable(name: "sim", directory: directory, sync: .none)
         let retry = RetryPolicy.immediate(maxAttempts: 3)
         let handled = Collector<Int>()

@@ -10,7 +10,8 @@ import Testing
     }
 
     @Test func aBatchIsStoredWithOneWriteAndOneFsyncAndSurvivesAReopen() async throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let fileSystem = GatedFileSystem()
         let queue = try await openQueue(directory, fileSystem: fileSystem)
         let (writes, syncs) = (fileSystem.writes, fileSystem.syncs)
@@ -53,12 +54,14 @@ import Testing
     @Test(.timeLimit(.minutes(1)), arguments: [false, true])
     func aBatchLargerThanTheQueueWaitsForRoomAndKeepsItsOrder(durable: Bool) async throws {
         let configuration = QueueConfiguration(capacity: .bounded(4, overflow: .suspendPublisher))
+        let scratch = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
         let queue: WorkQueue<Int> =
             durable
             ? try await WorkQueue.open(
                 name: "q",
                 configuration: configuration,
-                storage: try openLog(temporaryDirectory(), sync: .none)
+                storage: try openLog(scratch, sync: .none)
             )
             : WorkQueue(name: "q", configuration: configuration)
         let producer = Task { await queue.enqueue(contentsOf: batch(1...50)) }
@@ -73,7 +76,8 @@ import Testing
     }
 
     @Test func aStorageFailureRefusesItsWholeGroupAndNoneOfItIsDelivered() async throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         // Opening writes and fsyncs the segment header (calls 1 and 2); the batch's write is call 3.
         let faulty = FaultyFileSystem(failAt: 3, fault: .shortWrite)
         let log = try openLog(directory, sync: .always, fileSystem: faulty)

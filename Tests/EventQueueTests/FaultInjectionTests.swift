@@ -54,7 +54,8 @@ final class FaultyFileSystem: ForwardingFileSystem {
     @Test(arguments: FaultyFileSystem.Fault.allCases)
     func everyPublishEitherThrowsOrSurvives(fault: FaultyFileSystem.Fault) async throws {
         for failAt in 1...40 {
-            let directory = temporaryDirectory()
+            let directory = try temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
             let faulty = FaultyFileSystem(failAt: failAt, fault: fault)
             let opened = try? await openQueue(directory, sync: .always, fileSystem: faulty)
             guard let queue = opened else {
@@ -102,7 +103,8 @@ final class FaultyFileSystem: ForwardingFileSystem {
     @Test(arguments: FaultyFileSystem.Fault.allCases)
     func aFaultDuringRecoveryLosesNothing(fault: FaultyFileSystem.Fault) async throws {
         for failAt in 1...12 {
-            let directory = temporaryDirectory()
+            let directory = try temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
             let first = try await openQueue(directory)
             for value in 1...5 { try await first.enqueue(value, id: EventID(high: 3, low: UInt64(value))) }
             first.terminate()
@@ -124,7 +126,8 @@ final class FaultyFileSystem: ForwardingFileSystem {
     }
 
     @Test func afterAnFsyncFailureTheMailboxRefusesUntilReopened() async throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         // Opening writes and fsyncs the segment header (calls 1 and 2); the first publish writes
         // (call 3) and its fsync (call 4) fails.
         let faulty = FaultyFileSystem(failAt: 4, fault: .eio)

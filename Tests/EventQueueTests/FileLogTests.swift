@@ -1,3 +1,4 @@
+import CommandLineSupport
 import EventQueue
 import Foundation
 import Testing
@@ -19,11 +20,10 @@ struct IntCodec: RecordCodec {
     }
 }
 
-/// A fresh private directory under the system temporary directory.
-func temporaryDirectory() -> String {
-    var template = Array((URL(fileURLWithPath: NSTemporaryDirectory()).path + "/eventbus-test-XXXXXX").utf8CString)
-    let path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
-    return path
+/// A fresh private directory under the system temporary directory; each test removes its own
+/// (`defer`), so that test runs leave nothing behind.
+func temporaryDirectory() throws -> String {
+    try ScratchDirectory.create(prefix: "eventbus-test").path
 }
 
 func openLog(
@@ -120,7 +120,8 @@ final class GatedFileSystem: ForwardingFileSystem {
     /// none is told its event is stored before an fsync that covers it.
     @Test(.timeLimit(.minutes(1)))
     func appendsArrivingDuringAnFsyncShareTheNextOne() async throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let fileSystem = GatedFileSystem()
         let log = try openLog(directory, sync: .always, fileSystem: fileSystem)
         _ = try log.recover()
@@ -169,7 +170,8 @@ final class GatedFileSystem: ForwardingFileSystem {
     /// place is free, the next one flushes on its own thread.
     @Test func theInlineSyncLimitIsSharedBetweenLogs() async throws {
         let limit = InlineSyncLimit(threads: 1)
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let log = try openLog(directory, inlineSyncs: limit)
         _ = try log.recover()
         func stored(_ value: Int) -> StoredEvent<Int> {
@@ -193,7 +195,8 @@ final class GatedFileSystem: ForwardingFileSystem {
     /// still stored before it returns.
     @Test(arguments: [SyncPolicy.always, .none])
     func aLimitOfZeroKeepsEveryFlushOffTheCallersThread(sync: SyncPolicy) async throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let log = try openLog(directory, sync: sync, inlineSyncs: InlineSyncLimit(threads: 0))
         _ = try log.recover()
         for value in 1...5 {
@@ -229,7 +232,8 @@ final class GatedFileSystem: ForwardingFileSystem {
     @Test(.timeLimit(.minutes(1)), arguments: [SyncPolicy.always, .none])
     func appendsRacingACloseAreEitherStoredOrRefused(sync: SyncPolicy) async throws {
         for round in 0..<20 {
-            let directory = temporaryDirectory()
+            let directory = try temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
             let log = try openLog(directory, sync: sync)
             _ = try log.recover()
             let accepted = Locked<[Int]>([])
@@ -284,7 +288,8 @@ final class GatedFileSystem: ForwardingFileSystem {
     /// them: one batch as large as `count` does not wait for the interval.
     @Test(.timeLimit(.minutes(1)))
     func aBatchAsLargeAsTheGroupCountIsWrittenAtOnce() async throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let log = try openLog(directory, sync: .batched(interval: .seconds(3_600), count: 10))
         _ = try log.recover()
         let events = (1...10).map {
@@ -341,7 +346,8 @@ final class GatedFileSystem: ForwardingFileSystem {
 
     @Test(arguments: [SyncPolicy.always, .batched(interval: .milliseconds(1), count: 10), .none])
     func appendedEventsSurviveAReopen(sync: SyncPolicy) async throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = try await openQueue(directory, sync: sync)
         for value in 1...50 { try await first.enqueue(value, id: EventID(high: 1, low: UInt64(value))) }
         first.terminate()
@@ -350,7 +356,8 @@ final class GatedFileSystem: ForwardingFileSystem {
     }
 
     @Test func anAcknowledgedEventIsNotRedeliveredAfterACleanShutdown() async throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = try await openQueue(directory)
         for value in 1...4 { try await first.enqueue(value, id: EventID(high: 1, low: UInt64(value))) }
         for lease in try await first.next(maxCount: 2) ?? [] { try await first.ack(lease) }
@@ -360,7 +367,8 @@ final class GatedFileSystem: ForwardingFileSystem {
     }
 
     @Test func attemptsAndDeadLettersArePersisted() async throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = try await openQueue(directory, maxAttempts: 2)
         try await first.enqueue(1, id: EventID(high: 1, low: 1))
         try await first.enqueue(2, id: EventID(high: 1, low: 2))
@@ -379,7 +387,8 @@ final class GatedFileSystem: ForwardingFileSystem {
     }
 
     @Test func dedupSurvivesARestart() async throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = try await openQueue(directory)
         try await first.enqueue(1, id: EventID(high: 1, low: 1))
         first.terminate()
@@ -388,7 +397,8 @@ final class GatedFileSystem: ForwardingFileSystem {
     }
 
     @Test func aTornTailAtEveryOffsetOfTheLastRecordIsCutAndNothingElseIsLost() async throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let log = try openLog(directory)
         let queue = try await WorkQueue.open(name: "q", configuration: trackedConfiguration(), storage: log)
         for value in 1...3 { try await queue.enqueue(value, id: EventID(high: 1, low: UInt64(value))) }
@@ -410,7 +420,8 @@ final class GatedFileSystem: ForwardingFileSystem {
     }
 
     @Test func aFlippedBitAnywhereInARecordIsNeverDelivered() async throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let queue = try await openQueue(directory)
         for value in [111, 222, 333] { try await queue.enqueue(value, id: EventID(high: 1, low: UInt64(value))) }
         queue.terminate()
@@ -434,7 +445,8 @@ final class GatedFileSystem: ForwardingFileSystem {
     }
 
     @Test func fullyAcknowledgedSegmentsAreDeleted() async throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let options = FileLogOptions(segmentSize: 4_096)
         let queue = try await openQueue(directory, sync: .none, options: options)
         for value in 0..<500 { try await queue.enqueue(value, id: EventID(high: 1, low: UInt64(value))) }
@@ -456,7 +468,8 @@ final class GatedFileSystem: ForwardingFileSystem {
     }
 
     @Test func directoriesAre0700AndFiles0600() async throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let queue = try await openQueue(directory)
         try await queue.enqueue(1, id: EventID(high: 1, low: 1))
         let mailbox = directory + "/mailbox"
@@ -470,26 +483,32 @@ final class GatedFileSystem: ForwardingFileSystem {
     }
 
     @Test func aDirectoryWritableByOthersIsRefused() throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.createDirectory(atPath: directory + "/open", withIntermediateDirectories: false)
         chmod(directory + "/open", 0o777)
         #expect(throws: FileLogError.self) { try openLog(directory, name: "open") }
     }
 
     @Test func aSymlinkedMailboxIsRefused() throws {
-        let directory = temporaryDirectory()
-        let target = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let target = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: target) }
         try FileManager.default.createSymbolicLink(atPath: directory + "/link", withDestinationPath: target)
         #expect(throws: FileLogError.self) { try openLog(directory, name: "link") }
     }
 
     @Test(arguments: ["", "..", "a/b", "../escape", "sp ace", String(repeating: "n", count: 129)])
-    func invalidNamesAreRefused(name: String) {
-        #expect(throws: FileLogError.invalidName(name)) { try openLog(temporaryDirectory(), name: name) }
+    func invalidNamesAreRefused(name: String) throws {
+        let scratch = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        #expect(throws: FileLogError.invalidName(name)) { try openLog(scratch, name: name) }
     }
 
     @Test func aSecondOpenOfTheSameMailboxIsRefused() throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = try openLog(directory)
         #expect(throws: FileLogError.locked(path: directory + "/mailbox/LOCK")) { try openLog(directory) }
         first.close()
@@ -501,7 +520,8 @@ final class GatedFileSystem: ForwardingFileSystem {
             func encode(_ element: Int) throws -> [UInt8] { [UInt8](repeating: 7, count: element) }
             func decode(_ bytes: [UInt8]) throws -> Int { bytes.count }
         }
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let log = try FileLog(
             directory: directory,
             name: "big",
@@ -516,7 +536,8 @@ final class GatedFileSystem: ForwardingFileSystem {
     }
 
     @Test func anUndecodableRecordGoesToTheDeadLettersNotTheConsumer() async throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let queue = try await openQueue(directory)
         try await queue.enqueue(1, id: EventID(high: 1, low: 1))
         queue.terminate()
@@ -560,7 +581,8 @@ final class GatedFileSystem: ForwardingFileSystem {
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/flock")))
     func anotherProcessCannotTakeAnOpenMailbox() throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let log = try openLog(directory)
         #expect(try !otherProcessCanLock(directory + "/mailbox/LOCK"))
         log.close()
@@ -569,7 +591,8 @@ final class GatedFileSystem: ForwardingFileSystem {
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/flock")))
     func aMailboxHeldByAnotherProcessIsRefused() throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         try openLog(directory).close()
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/flock")
@@ -593,7 +616,8 @@ final class GatedFileSystem: ForwardingFileSystem {
     /// Found by the power-loss simulation: a new segment whose header never reached the disk
     /// must not make the whole mailbox unreadable.
     @Test func aTornSegmentCreationIsRemovedAndNothingIsLost() async throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let queue = try await openQueue(directory)
         for value in 1...3 { try await queue.enqueue(value, id: EventID(high: 1, low: UInt64(value))) }
         queue.terminate()
@@ -612,7 +636,8 @@ final class GatedFileSystem: ForwardingFileSystem {
     }
 
     @Test func aDamagedHeaderBeforeValidRecordsKeepsTheRecords() async throws {
-        let directory = temporaryDirectory()
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let queue = try await openQueue(directory)
         for value in 1...3 { try await queue.enqueue(value, id: EventID(high: 1, low: UInt64(value))) }
         queue.terminate()
