@@ -12,7 +12,11 @@ enum Bench {
         options: [
             OptionSpec("--quick", help: "fewer events per row (about a minute)"),
             OptionSpec("--json", help: "print the results as JSON on stdout (progress goes to stderr)"),
-            OptionSpec("--filter", value: "TEXT", help: "only rows whose name contains TEXT"),
+            OptionSpec(
+                "--filter",
+                value: "TEXT",
+                help: "only rows whose name contains TEXT; TEXT$ for exactly that row (observer-1$)"
+            ),
             OptionSpec("--dir", value: "PATH", help: "directory for the durable rows (default: a temporary one)"),
         ]
     )
@@ -42,7 +46,7 @@ enum Bench {
         let scale = quick ? 1 : 5
         var rows: [Row] = []
         let suite = Suite(scale: scale, directory: directory)
-        let selected = suite.cases.filter { filter.map($0.name.contains) ?? true }
+        let selected = suite.cases.filter { Bench.selects(filter, $0.name) }
         // The memory row runs first, on a heap no other row has used yet: free memory that
         // earlier rows leave in an arena's top chunk is allocated from without showing up in
         // the allocator's statistics. The table keeps the suite's order.
@@ -77,6 +81,14 @@ enum Bench {
             print(renderGoals(rows))
         }
         return 0
+    }
+
+    /// Whether `--filter TEXT` selects the row `name`: every row without a filter, the rows whose
+    /// name contains TEXT, or, when TEXT ends in `$`, the row named exactly TEXT without it.
+    static func selects(_ filter: String?, _ name: String) -> Bool {
+        guard let filter else { return true }
+        if filter.hasSuffix("$") { return name == filter.dropLast() }
+        return name.contains(filter)
     }
 
     // MARK: Output
