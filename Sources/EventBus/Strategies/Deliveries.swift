@@ -86,7 +86,11 @@ public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
                 index = 0
                 // Tracked (and durable) deliveries are taken one at a time: a prefetched delivery would
                 // count as attempted, and its visibility timeout would run, before it is handled.
-                guard let batch = try await queue.nextBoxed(maxCount: queue.isTracked ? 1 : 64) else {
+                guard
+                    let batch = try await queue.nextBoxed(
+                        maxCount: queue.isTracked ? 1 : WorkQueue<Envelope<E>>.batchSize
+                    )
+                else {
                     lifetime.subscription.cancel()
                     return nil
                 }
