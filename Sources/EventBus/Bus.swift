@@ -28,6 +28,8 @@ public final class Bus: Sendable {
     @usableFromInline let middlewares = MiddlewareStack()
     /// Shared by every durable mailbox of the bus (``BusConfiguration/inlineSyncThreads``).
     let inlineSyncs: InlineSyncLimit
+    /// Request timeouts.
+    let deadlines: Deadlines
 
     /// Creates a bus; the default configuration keeps everything in memory.
     public init(configuration: BusConfiguration = BusConfiguration()) {
@@ -35,6 +37,7 @@ public final class Bus: Sendable {
         self.ids = configuration.idNonce.map(EventIDGenerator.init(nonce:)) ?? EventIDGenerator()
         self.services = Services()
         self.inlineSyncs = InlineSyncLimit(threads: configuration.inlineSyncThreads)
+        self.deadlines = Deadlines(clock: configuration.clock)
     }
 
     deinit {

@@ -1,13 +1,22 @@
 /// A binary min-heap ordered by `key`, ties broken by insertion order.
-struct MinHeap<Element> {
+package struct MinHeap<Element> {
     private var items: [(key: Tick, order: UInt64, element: Element)] = []
     private var inserted: UInt64 = 0
 
-    var count: Int { items.count }
-    var isEmpty: Bool { items.isEmpty }
-    var minKey: Tick? { items.first?.key }
+    /// An empty heap.
+    package init() {}
 
-    mutating func insert(_ element: Element, key: Tick) {
+    /// How many elements it holds.
+    package var count: Int { items.count }
+    /// Whether it holds none.
+    package var isEmpty: Bool { items.isEmpty }
+    /// The smallest key.
+    package var minKey: Tick? { items.first?.key }
+    /// The first element and its key, without removing it.
+    package var min: (key: Tick, element: Element)? { items.first.map { ($0.key, $0.element) } }
+
+    /// Adds an element under `key`.
+    package mutating func insert(_ element: Element, key: Tick) {
         inserted += 1
         items.append((key, inserted, element))
         var child = items.count - 1
@@ -19,7 +28,8 @@ struct MinHeap<Element> {
         }
     }
 
-    mutating func popMin() -> (key: Tick, element: Element)? {
+    /// Removes and returns the element with the smallest key (the first inserted among equals).
+    package mutating func popMin() -> (key: Tick, element: Element)? {
         guard !items.isEmpty else { return nil }
         items.swapAt(0, items.count - 1)
         let top = items.removeLast()

@@ -5,29 +5,31 @@
 /// comparison and optional check of one goes through value witnesses (measured: a fifth of an
 /// enqueue). A `Tick` is eight bytes the compiler sees through. Conversions happen once per
 /// queue operation, where the clock is read.
-struct Tick: Hashable, Comparable, Sendable {
+package struct Tick: Hashable, Comparable, Sendable {
     /// Nanoseconds from ``origin``.
-    var nanoseconds: Int64
+    package var nanoseconds: Int64
 
     /// The fixed instant ticks count from (an immutable constant).
     private static let origin = ContinuousClock.Instant.now
 
-    init(nanoseconds: Int64) {
+    /// The tick `nanoseconds` after the origin.
+    package init(nanoseconds: Int64) {
         self.nanoseconds = nanoseconds
     }
 
     /// The tick of an instant (saturating beyond ±292 years from the origin).
-    init(_ instant: ContinuousClock.Instant) {
+    package init(_ instant: ContinuousClock.Instant) {
         nanoseconds = EventQueue.nanoseconds(instant - Self.origin)
     }
 
     /// The instant of this tick.
-    var instant: ContinuousClock.Instant { Self.origin + .nanoseconds(nanoseconds) }
+    package var instant: ContinuousClock.Instant { Self.origin + .nanoseconds(nanoseconds) }
 
-    static func < (lhs: Tick, rhs: Tick) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
+    /// Whether `lhs` comes first.
+    package static func < (lhs: Tick, rhs: Tick) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
 
     /// The tick `duration` later (saturating).
-    static func + (lhs: Tick, rhs: Duration) -> Tick {
+    package static func + (lhs: Tick, rhs: Duration) -> Tick {
         Tick(
             nanoseconds: lhs.nanoseconds.addingReportingOverflow(EventQueue.nanoseconds(rhs)).overflow
                 ? .max : lhs.nanoseconds + EventQueue.nanoseconds(rhs)
@@ -35,7 +37,7 @@ struct Tick: Hashable, Comparable, Sendable {
     }
 
     /// Nanoseconds from `rhs` to `lhs` (saturating).
-    static func - (lhs: Tick, rhs: Tick) -> Int64 {
+    package static func - (lhs: Tick, rhs: Tick) -> Int64 {
         let (difference, overflow) = lhs.nanoseconds.subtractingReportingOverflow(rhs.nanoseconds)
         return overflow ? (lhs > rhs ? .max : .min) : difference
     }

@@ -73,9 +73,12 @@ extension Bus {
             publishedAt: Date(),
             correlationID: EventContext.inheritedCorrelationID
         )
-        let clock = self.clock
         let stack = middlewares
         let race = Race<R.Response>()
+        let timer = deadlines.schedule(after: timeout) {
+            race.finish(.failure(BusError.timeout(requestName: R.eventName, after: timeout)))
+        }
+        defer { deadlines.cancel(timer) }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 race.start(continuation)
@@ -105,17 +108,6 @@ extension Bus {
                             race.finish(.success(response))
                         } catch {
                             race.finish(.failure(error))
-                        }
-                    }
-                )
-                let deadline = clock.now + timeout
-                race.add(
-                    Task {
-                        do {
-                            try await clock.sleep(until: deadline)
-                            race.finish(.failure(BusError.timeout(requestName: R.eventName, after: timeout)))
-                        } catch {
-                            // cancelled: the request finished first
                         }
                     }
                 )
