@@ -30,13 +30,13 @@ final class FaultyFileSystem: ForwardingFileSystem {
         return count == failAt
     }
 
-    func write(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileLogError) {
-        guard try tick(path) else { return try base.write(fd, bytes, path: path) }
+    func write(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(FileLogError) {
+        guard try tick(path) else { return try base.write(fd, bytes, at: offset, path: path) }
         switch fault {
         case .eio: throw .io(operation: "write", path: path, errno: EIO)
         case .enospc: throw .diskFull(path: path)
         case .shortWrite:
-            try base.write(fd, Array(bytes.prefix(bytes.count / 2)), path: path)
+            try base.write(fd, Array(bytes.prefix(bytes.count / 2)), at: offset, path: path)
             throw .io(operation: "write", path: path, errno: EIO)
         }
     }

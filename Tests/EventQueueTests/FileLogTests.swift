@@ -96,9 +96,9 @@ final class GatedFileSystem: ForwardingFileSystem {
         if wasBlocked { gate.signal() }
     }
 
-    func write(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileLogError) {
+    func write(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(FileLogError) {
         state.withLock { $0.writes += 1 }
-        try base.write(fd, bytes, path: path)
+        try base.write(fd, bytes, at: offset, path: path)
     }
 
     func sync(_ fd: Int32, path: String) throws(FileLogError) {

@@ -51,12 +51,12 @@ extension ForwardingFileSystem {
     func makeDirectory(_ path: String) throws(FileLogError) { try base.makeDirectory(path) }
     func directoryMode(_ path: String) throws(FileLogError) -> UInt32? { try base.directoryMode(path) }
     func list(_ directory: String) throws(FileLogError) -> [String] { try base.list(directory) }
-    func openForAppend(_ path: String, create: Bool) throws(FileLogError) -> Int32 {
-        try base.openForAppend(path, create: create)
+    func openForWriting(_ path: String, create: Bool) throws(FileLogError) -> Int32 {
+        try base.openForWriting(path, create: create)
     }
     func readAll(_ path: String, limit: Int) throws(FileLogError) -> [UInt8] { try base.readAll(path, limit: limit) }
-    func write(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileLogError) {
-        try base.write(fd, bytes, path: path)
+    func write(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(FileLogError) {
+        try base.write(fd, bytes, at: offset, path: path)
     }
     func sync(_ fd: Int32, path: String) throws(FileLogError) { try base.sync(fd, path: path) }
     func truncate(_ fd: Int32, to length: Int, path: String) throws(FileLogError) {

@@ -1,6 +1,7 @@
 // libFuzzer target: recovery's scan over a whole segment file. Built by .ci/fuzz.
 // Invariants: never crash, never read past the end, every record found is valid where it was
-// found, and the ranges reported (records, corrupt ranges, torn tail) are ordered and disjoint.
+// found, the ranges reported (records, corrupt ranges, torn tail) are ordered and disjoint, and
+// what is reported as reserved space is zeros.
 
 /// libFuzzer's entry point for the segment scan target.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -18,6 +19,9 @@ public func fuzzSegmentRecovery(_ data: UnsafePointer<UInt8>, _ size: Int) -> CI
         guard record.encode() == Array(bytes[offset..<end]) else { fatalError("decode(encode(x)) != x") }
         cursor = end
     }
+    guard scan.tornBytes >= 0, scan.reservedBytes >= 0,
+        bytes[(bytes.count - scan.reservedBytes)...].allSatisfy({ $0 == 0 })
+    else { fatalError("reserved space that is not zeros, or a negative torn tail") }
     for range in scan.corrupt where range.lowerBound < LogFormat.headerSize || range.upperBound > bytes.count {
         fatalError("a corrupt range outside the segment: \(range)")
     }

@@ -159,6 +159,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         var maxSequence: UInt64 = 0
         var lastSegment: UInt64 = 0
         var lastSize = LogFormat.headerSize
+        var lastReserved = LogFormat.headerSize
         var damagedLast = false
         for (position, name) in names.enumerated() {
             let index = LogFormat.segmentIndex(name)!
@@ -189,7 +190,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
             if scan.tornBytes > 0 {
                 if isLast {
                     report.truncatedBytes += scan.tornBytes
-                    let fd = try fileSystem.openForAppend(file, create: false)
+                    let fd = try fileSystem.openForWriting(file, create: false)
                     defer { fileSystem.close(fd) }
                     try fileSystem.truncate(fd, to: scan.validEnd, path: file)
                     try fileSystem.sync(fd, path: file)
@@ -199,6 +200,10 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                 }
                 scan.size = scan.validEnd
             }
+            // Zeros after the last record are space the writer reserved, not damage: the next
+            // write goes where the records end.
+            lastReserved = scan.size
+            scan.size = scan.validEnd
             for (_, record) in scan.records {
                 report.records += 1
                 switch record {
@@ -267,10 +272,11 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                 try openSegment(&state, index: lastSegment + 1)
             } else {
                 let file = path + "/" + LogFormat.segmentName(lastSegment)
-                state.fd = try fileSystem.openForAppend(file, create: false)
+                state.fd = try fileSystem.openForWriting(file, create: false)
                 state.segment = lastSegment
                 state.segmentPath = file
                 state.segmentBytes = lastSize
+                state.segmentReserved = max(lastSize, lastReserved)
             }
         }
         // Undecodable bodies can never be delivered: record them as dead letters at once.
@@ -278,9 +284,10 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
             try state.withLock { state throws(FileLogError) in
                 var bytes: [UInt8] = []
                 for (id, reason) in undecodable { LogRecord.dead(id: id, reason: reason).encode(into: &bytes) }
-                try fileSystem.write(state.fd, bytes, path: state.segmentPath)
+                try fileSystem.write(state.fd, bytes, at: state.segmentBytes, path: state.segmentPath)
                 try fileSystem.sync(state.fd, path: state.segmentPath)
                 state.segmentBytes += bytes.count
+                state.segmentReserved = max(state.segmentReserved, state.segmentBytes)
             }
         }
         return RecoveredState(pending: events, deadLetters: letters, recentIDs: recent.suffix(10_000))
@@ -296,7 +303,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// Creates segment `index` with its header, fsyncs it and its directory, and makes it current.
     private func openSegment(_ state: inout LogWriterState, index: UInt64) throws(FileLogError) {
         let file = path + "/" + LogFormat.segmentName(index)
-        let fd = try fileSystem.openForAppend(file, create: true)
+        let fd = try fileSystem.openForWriting(file, create: true)
         do {
             var bytes = LogFormat.header
             // Keep the most recent ids for dedup: older segments may be deleted. At most a quarter
@@ -305,14 +312,20 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
             for offset in (state.recent.count - keep)..<state.recent.count {
                 LogRecord.seen(id: state.recent[offset]).encode(into: &bytes)
             }
-            try fileSystem.write(fd, bytes, path: file)
+            try fileSystem.write(fd, bytes, at: 0, path: file)
             try fileSystem.sync(fd, path: file)
             try fileSystem.syncDirectory(path)
-            if state.fd >= 0 { fileSystem.close(state.fd) }
+            if state.fd >= 0 {
+                // The full segment gives back what it reserved (zeros left by a crash before
+                // this reaches the disk are read as unused space).
+                try? fileSystem.truncate(state.fd, to: state.segmentBytes, path: state.segmentPath)
+                fileSystem.close(state.fd)
+            }
             state.fd = fd
             state.segment = index
             state.segmentPath = file
             state.segmentBytes = bytes.count
+            state.segmentReserved = bytes.count
         } catch {
             fileSystem.close(fd)
             throw error
@@ -415,7 +428,8 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         state.withLock { state in
             state.closed = true
             if state.fd >= 0 {
-                try? fileSystem.sync(state.fd, path: path)
+                try? fileSystem.truncate(state.fd, to: state.segmentBytes, path: state.segmentPath)
+                try? fileSystem.sync(state.fd, path: state.segmentPath)
                 fileSystem.close(state.fd)
                 state.fd = -1
             }
@@ -531,13 +545,22 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         defer { state.withLock { $0.flushing = false } }
         guard !waiters.isEmpty || !bytes.isEmpty else { return poisoned }
         var failure: FileLogError?
+        var reserved: Int?
         if state.withLock({ $0.poisoned }) == nil, fd >= 0 {
-            let start = state.withLock { $0.segmentBytes }
+            let (start, available) = state.withLock { ($0.segmentBytes, $0.segmentReserved) }
             do {
-                try fileSystem.write(fd, bytes, path: file)
+                if start + bytes.count > available {
+                    // Reserve ahead: the fsyncs of the writes that fill this space do not also
+                    // have to record a growing file size (about a third of an fsync here).
+                    let size = reservation(for: start + bytes.count)
+                    try fileSystem.truncate(fd, to: size, path: file)
+                    reserved = size
+                }
+                try fileSystem.write(fd, bytes, at: start, path: file)
                 if needsSync { try fileSystem.sync(fd, path: file) }
             } catch {
                 failure = error
+                reserved = nil
                 // Never report success after a failed write or fsync: refuse until reopened, and
                 // cut what may have reached the file so that a reopen does not see half a batch.
                 try? fileSystem.truncate(fd, to: start, path: file)
@@ -548,8 +571,10 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         state.withLock { state in
             if let failure {
                 if state.poisoned == nil { state.poisoned = failure }
+                state.segmentReserved = state.segmentBytes
             } else {
                 state.segmentBytes += bytes.count
+                if let reserved { state.segmentReserved = reserved }
             }
         }
         for waiter in waiters {
@@ -557,6 +582,14 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         }
         if failure == nil { rollAndCompact() }
         return failure
+    }
+
+    /// How large to make the segment file when a write needs `needed` bytes: a whole number of
+    /// reservation steps, but not past the segment's size limit unless the write itself is.
+    private func reservation(for needed: Int) -> Int {
+        let step = LogFormat.reservationStep
+        let rounded = (needed + step - 1) / step * step
+        return max(needed, min(rounded, options.segmentSize))
     }
 
     /// Starts a new segment when the current one is full, and deletes the oldest segments once

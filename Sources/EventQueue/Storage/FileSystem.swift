@@ -10,9 +10,12 @@ package protocol FileSystem: Sendable {
     func makeDirectory(_ path: String) throws(FileLogError)
     func directoryMode(_ path: String) throws(FileLogError) -> UInt32?
     func list(_ directory: String) throws(FileLogError) -> [String]
-    func openForAppend(_ path: String, create: Bool) throws(FileLogError) -> Int32
+    /// Opens a file for positioned writes (no `O_APPEND`: the log writes at its own offset
+    /// into space it has reserved ahead, see `FileLog`).
+    func openForWriting(_ path: String, create: Bool) throws(FileLogError) -> Int32
     func readAll(_ path: String, limit: Int) throws(FileLogError) -> [UInt8]
-    func write(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileLogError)
+    /// Writes all of `bytes` at `offset`.
+    func write(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(FileLogError)
     func sync(_ fd: Int32, path: String) throws(FileLogError)
     func truncate(_ fd: Int32, to length: Int, path: String) throws(FileLogError)
     func size(_ fd: Int32, path: String) throws(FileLogError) -> Int
@@ -59,8 +62,8 @@ package struct PosixFileSystem: FileSystem {
         return names.sorted()
     }
 
-    package func openForAppend(_ path: String, create: Bool) throws(FileLogError) -> Int32 {
-        let flags = O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT | O_EXCL : 0)
+    package func openForWriting(_ path: String, create: Bool) throws(FileLogError) -> Int32 {
+        let flags = O_WRONLY | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT | O_EXCL : 0)
         let fd = open(path, flags, 0o600)
         guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
         return fd
@@ -88,11 +91,11 @@ package struct PosixFileSystem: FileSystem {
         return Array(bytes[0..<done])
     }
 
-    package func write(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileLogError) {
+    package func write(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(FileLogError) {
         var done = 0
         while done < bytes.count {
             let count = bytes.withUnsafeBytes { buffer in
-                Glibc.write(fd, buffer.baseAddress! + done, bytes.count - done)
+                pwrite(fd, buffer.baseAddress! + done, bytes.count - done, off_t(offset + done))
             }
             if count < 0 {
                 let code = errno
@@ -160,7 +163,7 @@ package struct PosixFileSystem: FileSystem {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
         defer { Glibc.close(fd) }
-        try write(fd, bytes, path: path)
+        try write(fd, bytes, at: 0, path: path)
         try sync(fd, path: path)
     }
 }

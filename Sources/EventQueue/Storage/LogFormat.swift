@@ -8,6 +8,9 @@ package enum LogFormat {
     package static let magic: [UInt8] = Array("EVBUSLOG".utf8)
     package static let version: UInt32 = 1
     package static let headerSize = 16
+    /// A segment file grows in steps of this many bytes, ahead of the records written into it;
+    /// zeros after the last record are that reserved space (see ``SegmentScan/reservedBytes``).
+    package static let reservationStep = 1 << 20
     package static let recordOverhead = 8
 
     package static var header: [UInt8] {
@@ -181,8 +184,12 @@ package struct SegmentScan: Sendable {
     /// The header was missing or wrong.
     package var badHeader = false
 
-    /// Bytes after the last valid record that nothing valid follows.
-    package var tornBytes: Int { size - validEnd }
+    /// Zeros from the last valid record to the end of the file: space the writer reserved
+    /// ahead and had not used yet, not damage.
+    package var reservedBytes = 0
+
+    /// Bytes after the last valid record that nothing valid follows, other than reserved zeros.
+    package var tornBytes: Int { size - validEnd - reservedBytes }
 }
 
 extension LogFormat {
@@ -204,7 +211,10 @@ extension LogFormat {
         }
         var offset = headerSize
         var badStart: Int?
-        while offset < bytes.count {
+        // No record starts in a run of zeros at the end (a record begins with its nonzero
+        // length): that run is reserved space, and is not searched byte by byte.
+        let end = (bytes.lastIndex { $0 != 0 } ?? -1) + 1
+        while offset < end {
             if let (record, next) = record(in: bytes, at: offset, maxRecordSize: maxRecordSize) {
                 if let start = badStart {
                     scan.corrupt.append(start..<offset)
@@ -218,6 +228,7 @@ extension LogFormat {
                 offset += 1
             }
         }
+        if scan.validEnd >= end { scan.reservedBytes = bytes.count - scan.validEnd }
         return scan
     }
 

@@ -23,7 +23,11 @@ struct LogWriterState {
     var segment: UInt64 = 0
     /// The current segment's file, kept for error messages (a flush must not build it).
     var segmentPath = ""
+    /// Where the next write goes in the current segment: the end of its records.
     var segmentBytes = 0
+    /// The segment file's size: written records, then space reserved ahead (zeros), so that
+    /// an fsync after a write within it need not also record a new file size.
+    var segmentReserved = 0
     var buffer: [UInt8] = []
     var waiters: [LogWaiter] = []
     var needsSync = false

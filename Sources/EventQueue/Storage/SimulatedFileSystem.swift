@@ -55,46 +55,64 @@ package final class SimulatedFileSystem: FileSystem {
             state.budget = nil
             state.fds.removeAll()
             state.locks.removeAll()
-            for (path, file) in state.files {
-                var survivor = file.synced
-                if file.data.count > file.synced.count && file.data.starts(with: file.synced) {
-                    // Appended, unsynced bytes: per 512-byte sector kept, zeroed or torn; the
-                    // length itself may only partly reach the disk.
-                    let extra = Array(file.data[file.synced.count...])
-                    var kept: [UInt8] = []
-                    var offset = 0
-                    while offset < extra.count {
-                        let end = min(offset + 512, extra.count)
-                        switch random.next() % 4 {
-                        case 0: kept += [UInt8](repeating: 0, count: end - offset)
-                        case 1:
-                            kept +=
-                                extra[offset..<(offset + (end - offset) / 2)]
-                                + [UInt8](repeating: 0, count: end - offset - (end - offset) / 2)
-                        default: kept += extra[offset..<end]
-                        }
-                        offset = end
-                    }
-                    let length = Int(random.next() % UInt64(kept.count + 1))
-                    let granularity = random.next() % 2 == 0 ? 512 : 4_096
-                    let rounded =
-                        random.next() % 3 == 0 ? length : min(kept.count, (length / granularity + 1) * granularity)
-                    survivor += kept.prefix(rounded)
-                } else if random.next() % 2 == 0 {
-                    survivor = file.data  // a truncate or rewrite that happened to land
-                }
+            // In path order: a dictionary's order changes from run to run, and a seed must not.
+            for path in state.files.keys.sorted() {
+                guard let file = state.files[path] else { continue }
+                let survivor = Self.survivor(of: file, random: &random)
                 state.files[path] = File(data: survivor, synced: survivor)
             }
             // Unsynced directory entries may be lost; synced ones stay.
             var visible: [String: Set<String>] = [:]
             for path in state.files.keys { visible[parent(of: path), default: []].insert(path) }
-            for (directory, entries) in visible {
+            for (directory, entries) in visible.sorted(by: { $0.key < $1.key }) {
                 let synced = state.syncedEntries[directory] ?? []
-                for path in entries where !synced.contains(path) && random.next() % 2 == 0 {
+                for path in entries.sorted() where !synced.contains(path) && random.next() % 2 == 0 {
                     state.files[path] = nil
                 }
             }
         }
+    }
+
+    /// What a power loss leaves of a file: every 512-byte sector whose content changed since
+    /// the last fsync is kept, lost (the synced content, zeros past it) or torn (half new) —
+    /// which also reorders writes — and a changed length may only partly reach the disk.
+    private static func survivor(of file: File, random: inout SplitMix64) -> [UInt8] {
+        let old = file.synced
+        let new = file.data
+        guard old != new else { return new }
+        let span = max(old.count, new.count)
+        func sector(_ bytes: [UInt8], _ range: Range<Int>) -> [UInt8] {
+            let present = bytes[min(range.lowerBound, bytes.count)..<min(range.upperBound, bytes.count)]
+            return Array(present) + [UInt8](repeating: 0, count: range.count - present.count)
+        }
+        var merged: [UInt8] = []
+        merged.reserveCapacity(span)
+        for start in stride(from: 0, to: span, by: 512) {
+            let range = start..<min(start + 512, span)
+            let before = sector(old, range)
+            let after = sector(new, range)
+            guard before != after else {
+                merged += after
+                continue
+            }
+            switch random.next() % 4 {
+            case 0: merged += before
+            case 1: merged += after.prefix(range.count / 2) + before.dropFirst(range.count / 2)
+            default: merged += after
+            }
+        }
+        let length: Int
+        if new.count > old.count {
+            let grown = Int(random.next() % UInt64(new.count - old.count + 1))
+            let granularity = random.next() % 2 == 0 ? 512 : 4_096
+            let rounded = random.next() % 3 == 0 ? grown : (grown / granularity + 1) * granularity
+            length = old.count + min(new.count - old.count, rounded)
+        } else if new.count < old.count {
+            length = random.next() % 2 == 0 ? new.count : old.count
+        } else {
+            length = new.count
+        }
+        return Array(merged.prefix(length))
     }
 
     private func spend(_ operation: String, _ path: String) throws(FileLogError) {
@@ -124,7 +142,7 @@ package final class SimulatedFileSystem: FileSystem {
         }
     }
 
-    package func openForAppend(_ path: String, create: Bool) throws(FileLogError) -> Int32 {
+    package func openForWriting(_ path: String, create: Bool) throws(FileLogError) -> Int32 {
         try spend("open", path)
         return try state.withLock { state throws(FileLogError) -> Int32 in
             if state.files[path] == nil {
@@ -147,13 +165,17 @@ package final class SimulatedFileSystem: FileSystem {
         }
     }
 
-    package func write(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileLogError) {
+    package func write(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(FileLogError) {
         try spend("write", path)
         try state.withLock { state throws(FileLogError) in
-            guard let target = state.fds[fd], state.files[target] != nil else {
+            guard let target = state.fds[fd], var file = state.files[target] else {
                 throw .io(operation: "write", path: path, errno: EBADF)
             }
-            state.files[target]!.data += bytes
+            if file.data.count < offset + bytes.count {
+                file.data += [UInt8](repeating: 0, count: offset + bytes.count - file.data.count)
+            }
+            file.data.replaceSubrange(offset..<(offset + bytes.count), with: bytes)
+            state.files[target] = file
         }
     }
 
@@ -169,7 +191,11 @@ package final class SimulatedFileSystem: FileSystem {
         try spend("ftruncate", path)
         state.withLock { state in
             guard let target = state.fds[fd], let file = state.files[target] else { return }
-            state.files[target]!.data = Array(file.data.prefix(length))
+            if length <= file.data.count {
+                state.files[target]!.data = Array(file.data.prefix(length))
+            } else {
+                state.files[target]!.data += [UInt8](repeating: 0, count: length - file.data.count)
+            }
         }
     }
 
