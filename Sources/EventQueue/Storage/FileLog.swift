@@ -200,10 +200,6 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                 }
                 scan.size = scan.validEnd
             }
-            // Zeros after the last record are space the writer reserved, not damage: the next
-            // write goes where the records end.
-            lastReserved = scan.size
-            scan.size = scan.validEnd
             for (_, record) in scan.records {
                 report.records += 1
                 switch record {
@@ -231,7 +227,10 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                 }
             }
             lastSegment = index
-            lastSize = scan.size
+            // Zeros after the last record are space the writer reserved, not damage (the scan
+            // does not count them as torn): the next write goes where the records end.
+            lastSize = scan.validEnd
+            lastReserved = scan.size
         }
         var events: [StoredEvent<Element>] = []
         var letters: [StoredDeadLetter<Element>] = []
