@@ -43,4 +43,28 @@ import Testing
         #expect(index[EventID(high: 1, low: 199_999)] == 199)
         #expect(index[EventID(high: 1, low: 0)] == nil)
     }
+
+    @Test func idsOfSeveralGeneratorsInterleavedAreAllFoundAndRemoved() {
+        // Runs of consecutive counters share neighbouring slots; four generators' runs must not
+        // lose or confuse entries where they meet.
+        var index = SegmentIndex()
+        let highs: [UInt64] = [1, 0xDEAD_BEEF, 0x8000_0000_0000_0001, 42]
+        for low in 1...50_000 as ClosedRange<UInt64> {
+            for (position, high) in highs.enumerated() {
+                index.set(EventID(high: high, low: low), segment: UInt64(position))
+            }
+        }
+        #expect(index.count == 200_000)
+        for low in stride(from: 1, through: 50_000, by: 7) as StrideThrough<UInt64> {
+            for (position, high) in highs.enumerated() {
+                #expect(index[EventID(high: high, low: low)] == UInt64(position))
+            }
+        }
+        for low in 1...50_000 as ClosedRange<UInt64> {
+            for (position, high) in highs.enumerated().reversed() {
+                #expect(index.remove(EventID(high: high, low: low)) == UInt64(position))
+            }
+        }
+        #expect(index.count == 0)
+    }
 }

@@ -30,9 +30,13 @@ struct SegmentIndex {
         mask = capacity - 1
     }
 
+    /// Eight consecutive ids of one generator (same high half, consecutive counters) share a
+    /// hashed run of eight neighbouring slots: a backlog's inserts and acknowledgements, which
+    /// come in id order, touch a new cache line once per eight ids instead of once per id.
     private func home(_ id: EventID) -> Int {
-        let mixed = (id.high &* 0x9E37_79B9_7F4A_7C15) ^ (id.low &* 0xC2B2_AE3D_27D4_EB4F)
-        return Int(truncatingIfNeeded: mixed ^ (mixed >> 29)) & mask
+        let mixed = (id.high &* 0x9E37_79B9_7F4A_7C15) ^ ((id.low >> 3) &* 0xC2B2_AE3D_27D4_EB4F)
+        let group = (mixed ^ (mixed >> 29)) << 3
+        return Int(truncatingIfNeeded: group | (id.low & 7)) & mask
     }
 
     /// The slot holding `id`, or nil.
