@@ -79,6 +79,8 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     let codec: any RecordCodec<Element>
     let fileSystem: any FileSystem
     let io: DispatchQueue
+    /// Ends a flush's wait for the group the last fsync released (see `write`).
+    let groupBack = DispatchSemaphore(value: 0)
     let state: Locked<LogWriterState>
     /// Shared with other logs: how many callers may flush on their own thread at once.
     let inlineSyncs: InlineSyncLimit
@@ -460,8 +462,24 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                 appendRecords(&state)
                 state.waiters.append(LogWaiter(continuation: continuation))
                 if durable, sync != .none { state.needsSync = true }
-                if durable { state.durableRecords += records }
+                if durable {
+                    state.durableRecords += records
+                    state.groupCallers += 1
+                    state.returned += 1
+                }
                 switch sync {
+                case .always where durable && state.holding:
+                    guard state.returned >= state.released, !state.holdSignalled else { return .nothing }
+                    state.holdSignalled = true
+                    return .signal
+                case .always where durable && state.returned < state.released && !state.scheduled:
+                    // The last fsync released several callers and they are coming back: one
+                    // flush on the I/O queue waits for all of them (or one fsync's time) rather
+                    // than the first one back taking an fsync alone.
+                    state.scheduled = true
+                    state.holding = true
+                    state.holdSignalled = false
+                    return .hold(.nanoseconds(Int64(clamping: min(state.lastSyncNanoseconds, 2_000_000))))
                 case .batched(let interval, let count) where durable:
                     if state.durableRecords >= count && !state.scheduled {
                         state.scheduled = true
@@ -485,6 +503,20 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                     self.state.withLock { $0.delayedScheduled = false }
                     self.flush()
                 }
+            case .hold(let limit)?:
+                io.async {
+                    let timedOut =
+                        self.groupBack.wait(timeout: .now() + .nanoseconds(Int(nanoseconds(limit)))) == .timedOut
+                    let signalled = self.state.withLock { state in
+                        state.holding = false
+                        return state.holdSignalled
+                    }
+                    // A signal sent as the wait ran out is still on its way: take it now.
+                    if timedOut && signalled { self.groupBack.wait() }
+                    self.flush()
+                }
+            case .signal?:
+                groupBack.signal()
             case .nothing?, nil: break
             }
         }
@@ -504,6 +536,8 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// on the project's machine, a third of an fsync). At most one caller per log blocks like this,
     /// and at most `inlineSyncs.threads` across the logs sharing the limit; whoever arrives
     /// meanwhile, or finds the limit taken, is suspended and joins the next flush on the I/O queue.
+    /// So is the first caller back of a group that the last fsync released: the next flush waits
+    /// for the rest of the group (see `write`).
     /// - Returns: true when the records were flushed here; false when the caller must wait.
     private func lead(durable: Bool, _ appendRecords: (inout LogWriterState) -> Void) throws(FileLogError) -> Bool {
         guard inlineSyncs.take() else { return false }
@@ -511,7 +545,13 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         let leads: Bool = try state.withLock { state throws(FileLogError) in
             if let refusal = state.refusal { throw refusal }
             guard !state.scheduled && !state.flushing else { return false }
+            // The first of a released group back does not fsync alone (see `write`).
+            if durable && sync == .always && state.returned + 1 < state.released { return false }
             appendRecords(&state)
+            if durable {
+                state.groupCallers += 1
+                state.returned += 1
+            }
             if durable, sync != .none { state.needsSync = true }
             state.scheduled = true
             state.inlineFlushes += 1
@@ -531,6 +571,11 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     @discardableResult
     private func flush() -> FileLogError? {
         let (bytes, waiters, needsSync, fd, file, poisoned) = state.withLock { state in
+            if state.needsSync {
+                state.released = state.groupCallers
+                state.returned = 0
+            }
+            state.groupCallers = 0
             defer {
                 state.buffer = []
                 state.waiters = []
@@ -556,7 +601,12 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                     reserved = size
                 }
                 try fileSystem.write(fd, bytes, at: start, path: file)
-                if needsSync { try fileSystem.sync(fd, path: file) }
+                if needsSync {
+                    let started = ContinuousClock.now
+                    try fileSystem.sync(fd, path: file)
+                    let took = UInt64(clamping: nanoseconds(ContinuousClock.now - started))
+                    state.withLock { $0.lastSyncNanoseconds = took }
+                }
             } catch {
                 failure = error
                 reserved = nil
@@ -639,5 +689,10 @@ private struct RecoveredRecord {
 private enum FlushSchedule {
     case now
     case later(Duration)
+    /// Flush on the I/O queue once the callers the last fsync released are back, or after at
+    /// most this long.
+    case hold(Duration)
+    /// Tell the waiting flush that the group is back.
+    case signal
     case nothing
 }

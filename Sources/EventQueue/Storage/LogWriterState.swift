@@ -39,6 +39,17 @@ struct LogWriterState {
     var delayedScheduled = false
     /// Flushes a caller ran on its own thread (see `FileLog.lead`).
     var inlineFlushes = 0
+    /// Durable callers in the buffer, the ones the last fsync released, and how many durable
+    /// callers have arrived since: the next fsync waits for the released group (`FileLog.write`).
+    var groupCallers = 0
+    var released = 0
+    var returned = 0
+    /// A flush on the I/O queue waits for the released group (or for one fsync's time).
+    var holding = false
+    /// The group is back and the waiting flush has been told.
+    var holdSignalled = false
+    /// How long the last fsync took.
+    var lastSyncNanoseconds: UInt64 = 0
     var poisoned: FileLogError?
     var closed = false
     var sequence: UInt64 = 0
