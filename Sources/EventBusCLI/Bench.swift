@@ -17,7 +17,11 @@ enum Bench {
                 value: "TEXT",
                 help: "only rows whose name contains TEXT; TEXT$ for exactly that row (observer-1$)"
             ),
-            OptionSpec("--dir", value: "PATH", help: "directory for the durable rows (default: a temporary one)"),
+            OptionSpec(
+                "--dir",
+                value: "PATH",
+                help: "directory for the durable rows, each removing its mailbox (default: a scratch one under $TMPDIR)"
+            ),
         ]
     )
 
