@@ -7,13 +7,12 @@
 /// queue operation, where the clock is read.
 package struct Tick: Hashable, Comparable, Sendable {
     /// Nanoseconds from ``origin``.
-    package var nanoseconds: Int64
+    var nanoseconds: Int64
 
     /// The fixed instant ticks count from (an immutable constant).
     private static let origin = ContinuousClock.Instant.now
 
-    /// The tick `nanoseconds` after the origin.
-    package init(nanoseconds: Int64) {
+    init(nanoseconds: Int64) {
         self.nanoseconds = nanoseconds
     }
 
@@ -37,7 +36,7 @@ package struct Tick: Hashable, Comparable, Sendable {
     }
 
     /// Nanoseconds from `rhs` to `lhs` (saturating).
-    package static func - (lhs: Tick, rhs: Tick) -> Int64 {
+    static func - (lhs: Tick, rhs: Tick) -> Int64 {
         let (difference, overflow) = lhs.nanoseconds.subtractingReportingOverflow(rhs.nanoseconds)
         return overflow ? (lhs > rhs ? .max : .min) : difference
     }

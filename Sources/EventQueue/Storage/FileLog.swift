@@ -464,15 +464,14 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                 if durable, sync != .none { state.needsSync = true }
                 if durable {
                     state.durableRecords += records
-                    state.groupCallers += 1
-                    state.returned += 1
+                    state.countDurableCaller()
                 }
                 switch sync {
                 case .always where durable && state.holding:
-                    guard state.returned >= state.released, !state.holdSignalled else { return .nothing }
+                    guard !state.awaitsGroup(), !state.holdSignalled else { return .nothing }
                     state.holdSignalled = true
                     return .signal
-                case .always where durable && state.returned < state.released && !state.scheduled:
+                case .always where durable && state.awaitsGroup() && !state.scheduled:
                     // The last fsync released several callers and they are coming back: one
                     // flush on the I/O queue waits for all of them (or one fsync's time) rather
                     // than the first one back taking an fsync alone.
@@ -546,12 +545,9 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
             if let refusal = state.refusal { throw refusal }
             guard !state.scheduled && !state.flushing else { return false }
             // The first of a released group back does not fsync alone (see `write`).
-            if durable && sync == .always && state.returned + 1 < state.released { return false }
+            if durable && sync == .always && state.awaitsGroup(arriving: 1) { return false }
             appendRecords(&state)
-            if durable {
-                state.groupCallers += 1
-                state.returned += 1
-            }
+            if durable { state.countDurableCaller() }
             if durable, sync != .none { state.needsSync = true }
             state.scheduled = true
             state.inlineFlushes += 1

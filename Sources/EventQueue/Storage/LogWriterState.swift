@@ -62,6 +62,16 @@ struct LogWriterState {
     var recent = RingBuffer<EventID>()
     var report = RecoveryReport()
 
+    /// A durable caller's records join the buffer: one more of its group, and one more back
+    /// since the last fsync.
+    mutating func countDurableCaller() {
+        groupCallers += 1
+        returned += 1
+    }
+
+    /// Whether callers the last fsync released are still coming back, counting `arriving` more.
+    func awaitsGroup(arriving: Int = 0) -> Bool { returned + arriving < released }
+
     /// Why a write is refused now: the log failed earlier, or it is closed.
     var refusal: FileLogError? {
         if let poisoned { return .poisoned(poisoned.description) }
