@@ -126,22 +126,21 @@ struct ExactFactory<T: Event>: EntryFactory {
 
     func entry<E: Event>(for sample: E, subscriptionID: UInt64) -> RouteEntry<E>? {
         guard T.self == E.self else { return nil }
-        // `T` is `E`, so these are the closures' own types. A cast (`as?`) would wrap each one in
-        // a reabstraction thunk: one more call, and one more async frame, per delivery.
-        let typed = unsafeBitCast(deliver, to: (@Sendable (E, EventMetadata) async -> DeliveryResult).self)
-        let typedNow = deliverNow.map {
-            unsafeBitCast($0, to: (@Sendable (E, EventMetadata) -> DeliveryResult?).self)
-        }
-        let typedDurable = durable.map { unsafeBitCast($0, to: DurableHooks<E>.self) }
-        return RouteEntry(
+        // Built as a `RouteEntry<T>`, where the closures have their own types, then the class
+        // reference is reinterpreted (`T` is `E`). Reinterpreting the closures instead
+        // (`unsafeBitCast` or `as?` of a function value) passes each through a generic parameter
+        // and wraps it in two reabstraction thunks: two more calls, and for `deliver` two more
+        // async frames, per delivery.
+        let entry = RouteEntry<T>(
             subscriptionID: subscriptionID,
             strategy: strategy,
-            deliver: typed,
-            deliverNow: typedNow,
+            deliver: deliver,
+            deliverNow: deliverNow,
             // Only reached when `E` is `T`: the boxed envelope is an `Envelope<T>`.
             deliverBoxed: deliverBoxed,
-            durable: typedDurable
+            durable: durable
         )
+        return unsafeDowncast(entry as AnyObject, to: RouteEntry<E>.self)
     }
 }
 
