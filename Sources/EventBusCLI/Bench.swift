@@ -181,6 +181,20 @@ enum Bench {
             bytes("soak"),
             Double(10_000 * MemoryLayout<Envelope<BenchEvent>>.stride + 16 << 20)
         )
+        if let hop = ns("baseline-actor-hop") {
+            lines.append("floors (the least the row's work costs, from the floor-* rows of this run):")
+            func floor(_ row: String, limit: Double, under floorRow: String, perDelivery: Double = 1) {
+                guard let floor = ns(floorRow).map({ $0 / perDelivery }) else { return }
+                let verdict = floor > limit ? "below the floor" : "at or above the floor"
+                lines.append(String(format: "  %@: limit %.2f, %@ %.2f: %@", row, limit, floorRow, floor, verdict))
+            }
+            floor("observer-1", limit: 2 * hop, under: "floor-observer-1")
+            floor("mailbox-1", limit: 2.5 * hop, under: "floor-mailbox-1")
+            floor("mailbox-10 per delivery", limit: 0.8 * hop, under: "floor-mailbox-10", perDelivery: 10)
+            if let direct10 = ns("baseline-direct-10") {
+                floor("observer-10", limit: 4 * direct10 + hop, under: "floor-observer-10")
+            }
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -161,6 +161,10 @@ struct Suite {
             ("baseline-notificationcenter", 1, { notificationCenter(n / 2, observers: 1) }),
             ("baseline-notificationcenter-10", 10, { notificationCenter(n / 4, observers: 10) }),
             ("baseline-naive-bus", 1, { await naiveBus(n) }),
+            ("floor-observer-1", 1, { await floorObservers(n, count: 1) }),
+            ("floor-observer-10", 10, { await floorObservers(n / 4, count: 10) }),
+            ("floor-mailbox-1", 1, { await floorMailboxes(n, count: 1) }),
+            ("floor-mailbox-10", 10, { await floorMailboxes(n / 4, count: 10) }),
             ("observer-1", 1, { try await observers(n, count: 1) }),
             ("observer-10", 10, { try await observers(n / 4, count: 10) }),
             ("observer-1-middleware", 1, { try await observers(n, count: 1, middleware: true) }),
@@ -287,6 +291,34 @@ struct Suite {
             for value in 0..<n { await bus.publish(BenchEvent(value: value)) }
         }
         return row("", ns)
+    }
+
+    // MARK: Floors
+
+    func floorObservers(_ n: Int, count: Int) async -> Bench.Row {
+        let bus = FloorBus()
+        let observers = (0..<count).map { _ in HopTarget() }
+        for observer in observers { bus.on(BenchEvent.self) { event, _ in await observer.handle(event) } }
+        let ns = await nanoseconds(n) {
+            for value in 0..<n { await bus.publish(BenchEvent(value: value)) }
+        }
+        return row("", ns, deliveries: count, note: "least an observer publish does: lookup, id + time, awaited hops")
+    }
+
+    func floorMailboxes(_ n: Int, count: Int) async -> Bench.Row {
+        let bus = FloorBus()
+        let consumers = (0..<count).map { _ in
+            let queue = bus.subscribe(to: BenchEvent.self)
+            return Task {
+                var seen = 0
+                while seen < n { seen += await queue.take().count }
+            }
+        }
+        let ns = await nanoseconds(n) {
+            for value in 0..<n { await bus.publish(BenchEvent(value: value)) }
+            for consumer in consumers { await consumer.value }
+        }
+        return row("", ns, deliveries: count, note: "least a mailbox publish does: lookup, id + time, locked appends")
     }
 
     // MARK: EventBus
