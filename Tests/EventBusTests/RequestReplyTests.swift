@@ -1,5 +1,6 @@
 import EventBus
 import EventBusTesting
+import Foundation
 import Testing
 
 struct GetQuote: Request {
@@ -9,6 +10,11 @@ struct GetQuote: Request {
 
 struct SlowQuery: Request {
     typealias Response = String
+}
+
+struct QuoteInCents: Request {
+    typealias Response = String
+    let symbol: String
 }
 
 @Suite struct RequestReplyTests {
@@ -80,4 +86,80 @@ struct SlowQuery: Request {
         while cancelled.count == 0 { await Task.yield() }
         #expect(cancelled.values == [true])
     }
+
+    @Test func aResponderThatDoesNotSuspendRunsOnTheCallersExecutor() async throws {
+        let bus = Bus(configuration: BusConfiguration(clock: ManualClock()))  // the timeout cannot pass
+        let executor = RecognisableExecutor()
+        let onCallersExecutor = Collector<Bool>()
+        try bus.respond(to: GetQuote.self) { _ in
+            onCallersExecutor.append(executor.isRunningHere)
+            return 1
+        }
+        // A task of its own started with `Task {}` would run on the global executor instead.
+        let answer = try await withTaskExecutorPreference(executor) {
+            try await bus.request(GetQuote(symbol: "X"), timeout: .seconds(5))
+        }
+        #expect(answer == 1)
+        #expect(onCallersExecutor.values == [true])
+    }
+
+    @Test func aResponderMayRequestInTurnAndPassesItsCorrelation() async throws {
+        let bus = Bus(configuration: BusConfiguration(clock: ManualClock()))  // the timeout cannot pass
+        let outer = Collector<String>()
+        let inner = Collector<String?>()
+        try bus.respond(to: GetQuote.self) { request in
+            inner.append(EventContext.current?.metadata.correlationID)
+            return request.symbol.count * 100
+        }
+        try bus.respond(to: QuoteInCents.self) { request in
+            outer.append(EventContext.current.map { $0.metadata.correlationID ?? $0.metadata.id.description } ?? "")
+            let cents = try await bus.request(GetQuote(symbol: request.symbol), timeout: .seconds(5))
+            return "\(request.symbol): \(cents) cents"
+        }
+        #expect(try await bus.request(QuoteInCents(symbol: "ABC"), timeout: .seconds(5)) == "ABC: 300 cents")
+        #expect(outer.values.count == 1)
+        #expect(inner.values == [outer.values.first])
+    }
+
+    @Test func middlewareScopedToTheRequestTypeWrapsOnlyItsResponder() async throws {
+        let bus = Bus(configuration: BusConfiguration(clock: ManualClock()))  // the timeout cannot pass
+        let quotes = RecordingMiddleware()
+        let others = RecordingMiddleware()
+        bus.use(quotes, for: GetQuote.self)
+        bus.use(others, for: SlowQuery.self)
+        try bus.respond(to: GetQuote.self) { _ in 5 }
+        try bus.respond(to: QuoteInCents.self) { _ in "5" }
+        #expect(try await bus.request(GetQuote(symbol: "X"), timeout: .seconds(5)) == 5)
+        #expect(try await bus.request(QuoteInCents(symbol: "X"), timeout: .seconds(5)) == "5")
+        #expect(quotes.invocations.map(\.invocation.eventName) == [GetQuote.eventName])
+        #expect(quotes.invocations.map(\.invocation.strategy) == [.requestReply])
+        #expect(others.invocations.isEmpty)
+    }
+}
+
+/// Runs its jobs on a serial dispatch queue and knows which thread is running one of them.
+private final class RecognisableExecutor: TaskExecutor {
+    private let queue = DispatchQueue(label: "RecognisableExecutor")
+    private let running = Locked<UInt?>(nil)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async {
+            self.running.withLock { $0 = currentThread() }
+            job.runSynchronously(on: self.asUnownedTaskExecutor())
+            self.running.withLock { $0 = nil }
+        }
+    }
+
+    /// Whether the calling thread is running one of this executor's jobs.
+    var isRunningHere: Bool { running.withLock { $0 } == currentThread() }
+}
+
+/// The calling thread, as a number.
+private func currentThread() -> UInt {
+    #if canImport(Glibc)
+        UInt(pthread_self())
+    #else
+        UInt(bitPattern: pthread_self())
+    #endif
 }

@@ -6,7 +6,7 @@ import Synchronization
 final class Services: Sendable {
     struct State {
         var channels: [String: any AnyChannel] = [:]
-        var responders: [ObjectIdentifier: (id: UInt64, respond: any Sendable)] = [:]
+        var responders: [ObjectIdentifier: Responder] = [:]
         var nextResponderID: UInt64 = 0
         var scheduler: WorkQueue<ScheduledPublication>?
         var shutdown: ShutdownReport?

@@ -24,11 +24,19 @@ extension Bus {
     ) throws -> Subscription {
         let key = ObjectIdentifier(R.self)
         let services = self.services
+        let requestName = R.eventName
         let responderID: UInt64 = try services.state.withLock { state throws(BusError) -> UInt64 in
             if state.shutdown != nil { throw .shutDown }
-            if state.responders[key] != nil { throw .responderAlreadyRegistered(requestName: R.eventName) }
+            if state.responders[key] != nil { throw .responderAlreadyRegistered(requestName: requestName) }
             state.nextResponderID += 1
-            state.responders[key] = (state.nextResponderID, responder)
+            state.responders[key] = Responder(
+                id: state.nextResponderID,
+                requestName: requestName,
+                requestType: R.self
+            ) { request in
+                // Only a request of type `R` is looked up under `R`'s key.
+                try await responder(request as! R)
+            }
             return state.nextResponderID
         }
         let unregister: @Sendable () -> Void = {
@@ -52,6 +60,11 @@ extension Bus {
 
     /// Sends a request to its responder and returns the response.
     ///
+    /// The responder runs in a task of its own, which starts on the caller's thread
+    /// (`Task.immediate`): a responder that answers without suspending has answered before
+    /// `request` waits, and the round trip costs no thread hand-off. A responder that computes
+    /// without suspending delays the caller by as long, timeout or not.
+    ///
     /// - Throws: ``BusError/noResponder(requestName:)`` at once when none is registered;
     ///   ``BusError/timeout(requestName:after:)`` when no answer comes within `timeout` (the
     ///   responder's task is cancelled); the responder's own error; `CancellationError` when the
@@ -64,8 +77,7 @@ extension Bus {
     {
         if router.isShutDown { throw BusError.shutDown }
         let key = ObjectIdentifier(R.self)
-        let stored = services.state.withLock { $0.responders[key]?.respond }
-        guard let respond = stored as? @Sendable (R) async throws -> R.Response else {
+        guard let responder = services.state.withLock({ $0.responders[key] }) else {
             throw BusError.noResponder(requestName: R.eventName)
         }
         let metadata = EventMetadata(
@@ -73,35 +85,50 @@ extension Bus {
             publishedAt: Date(),
             correlationID: EventContext.inheritedCorrelationID
         )
+        let response = try await run(responder, request, metadata: metadata, timeout: timeout)
+        // The responder registered under `R`'s key returns an `R.Response`.
+        return response as! R.Response
+    }
+
+    /// Races the responder against the timeout and the caller's cancellation. Nothing here is
+    /// generic: generic code over the request's types looked up their run-time metadata on every
+    /// request (a third of a round trip).
+    private nonisolated(nonsending) func run(
+        _ responder: Responder,
+        _ request: any Sendable,
+        metadata: EventMetadata,
+        timeout: Duration
+    ) async throws -> any Sendable {
         let stack = middlewares
-        let race = Race<R.Response>()
+        let race = Race<any Sendable>()
+        let requestName = responder.requestName
         let timer = deadlines.schedule(after: timeout) {
-            race.finish(.failure(BusError.timeout(requestName: R.eventName, after: timeout)))
+            race.finish(.failure(BusError.timeout(requestName: requestName, after: timeout)))
         }
         defer { deadlines.cancel(timer) }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 race.start(continuation)
                 race.add(
-                    Task {
+                    Task.immediate {
                         do {
                             let response = try await EventContext.$current.withValue(
                                 EventContext.Current(metadata: metadata)
                             ) {
-                                guard stack.isActive else { return try await respond(request) }
-                                let answer = Locked<R.Response?>(nil)
+                                guard stack.isActive else { return try await responder.respond(request) }
+                                let answer = Locked<(any Sendable)?>(nil)
                                 let invocation = HandlerInvocation(
-                                    eventName: R.eventName,
+                                    eventName: requestName,
                                     metadata: metadata,
                                     strategy: .requestReply,
                                     subscriptionID: 0
                                 )
-                                try await stack.invokeSendable(invocation, eventType: R.self) {
-                                    let value = try await respond(request)
+                                try await stack.invokeSendable(invocation, eventType: responder.requestType) {
+                                    let value = try await responder.respond(request)
                                     answer.withLock { $0 = value }
                                 }
                                 guard let value = answer.withLock({ $0 }) else {
-                                    throw HandlerSkipped(eventName: R.eventName)
+                                    throw HandlerSkipped(eventName: requestName)
                                 }
                                 return value
                             }
