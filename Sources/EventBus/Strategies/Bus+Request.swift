@@ -106,38 +106,37 @@ extension Bus {
             race.finish(.failure(BusError.timeout(requestName: requestName, after: timeout)))
         }
         defer { deadlines.cancel(timer) }
+        let answer: @Sendable () async -> Void = {
+            do {
+                let response = try await EventContext.$current.withValue(EventContext.Current(metadata: metadata)) {
+                    guard stack.isActive else { return try await responder.respond(request) }
+                    let answer = Locked<(any Sendable)?>(nil)
+                    let invocation = HandlerInvocation(
+                        eventName: requestName,
+                        metadata: metadata,
+                        strategy: .requestReply,
+                        subscriptionID: 0
+                    )
+                    try await stack.invokeSendable(invocation, eventType: responder.requestType) {
+                        let value = try await responder.respond(request)
+                        answer.withLock { $0 = value }
+                    }
+                    guard let value = answer.withLock({ $0 }) else { throw HandlerSkipped(eventName: requestName) }
+                    return value
+                }
+                race.finish(.success(response))
+            } catch {
+                race.finish(.failure(error))
+            }
+        }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 race.start(continuation)
-                race.add(
-                    Task.immediate {
-                        do {
-                            let response = try await EventContext.$current.withValue(
-                                EventContext.Current(metadata: metadata)
-                            ) {
-                                guard stack.isActive else { return try await responder.respond(request) }
-                                let answer = Locked<(any Sendable)?>(nil)
-                                let invocation = HandlerInvocation(
-                                    eventName: requestName,
-                                    metadata: metadata,
-                                    strategy: .requestReply,
-                                    subscriptionID: 0
-                                )
-                                try await stack.invokeSendable(invocation, eventType: responder.requestType) {
-                                    let value = try await responder.respond(request)
-                                    answer.withLock { $0 = value }
-                                }
-                                guard let value = answer.withLock({ $0 }) else {
-                                    throw HandlerSkipped(eventName: requestName)
-                                }
-                                return value
-                            }
-                            race.finish(.success(response))
-                        } catch {
-                            race.finish(.failure(error))
-                        }
-                    }
-                )
+                if #available(macOS 26, iOS 26, tvOS 26, watchOS 26, visionOS 26, *) {
+                    race.add(Task.immediate { await answer() })
+                } else {
+                    race.add(Task { await answer() })
+                }
             }
         } onCancel: {
             race.finish(.failure(CancellationError()))
