@@ -105,6 +105,21 @@ struct QuoteInCents: Request {
         #expect(onCallersExecutor.values == [true])
     }
 
+    @Test func aCallerCancelledBeforeItAsksStartsNoResponder() async throws {
+        let bus = Bus(configuration: BusConfiguration(clock: ManualClock()))  // the timeout cannot pass
+        let calls = Collector<String>()
+        try bus.respond(to: GetQuote.self) { request in
+            calls.append(request.symbol)
+            return 1
+        }
+        let request = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await bus.request(GetQuote(symbol: "X"), timeout: .seconds(5))
+        }
+        await #expect(throws: CancellationError.self) { try await request.value }
+        #expect(calls.values.isEmpty)
+    }
+
     @Test func aResponderMayRequestInTurnAndPassesItsCorrelation() async throws {
         let bus = Bus(configuration: BusConfiguration(clock: ManualClock()))  // the timeout cannot pass
         let outer = Collector<String>()

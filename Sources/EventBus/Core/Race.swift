@@ -28,6 +28,11 @@ final class Race<Response: Sendable>: Sendable {
         if let early { continuation.resume(with: early) }
     }
 
+    /// Whether the race has a result (a caller cancelled before the race began has one at once).
+    var isFinished: Bool {
+        state.withLock { $0.result != nil }
+    }
+
     func add(_ task: Task<Void, Never>) {
         let finished = state.withLock { state -> Bool in
             if state.result != nil { return true }

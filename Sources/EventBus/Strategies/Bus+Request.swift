@@ -132,6 +132,8 @@ extension Bus {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 race.start(continuation)
+                // A caller cancelled before the race began has its answer: start no responder.
+                guard !race.isFinished else { return }
                 if #available(macOS 26, iOS 26, tvOS 26, watchOS 26, visionOS 26, *) {
                     race.add(Task.immediate { await answer() })
                 } else {
