@@ -94,7 +94,7 @@ public final class Bus: Sendable {
     }
 
     /// Runs `willPublish` of every applicable middleware, publishes, then `didPublish`.
-    @usableFromInline
+    @inlinable
     nonisolated(nonsending) func publishThroughMiddleware<E: Event>(
         _ event: E,
         metadata: EventMetadata,
@@ -236,8 +236,10 @@ public final class Bus: Sendable {
     }
 
     /// Calls an observer entry inside the middleware chain; the chain sees the handler's error
-    /// and may replace it (a timeout) or add one.
-    @usableFromInline
+    /// and may replace it (a timeout) or add one. Specialised but never inlined: inlined into
+    /// `deliver`, its locals would enlarge the async frame of every publish, middleware or not.
+    @inlinable
+    @inline(never)
     nonisolated(nonsending) func invokeObserver<E: Event>(
         _ entry: RouteEntry<E>,
         _ event: E,

@@ -18,6 +18,7 @@ package final class Locked<State>: @unchecked Sendable {
     /// check (a class's stored `var` would get one per `withLock`); the mutex provides exclusivity.
     @usableFromInline let state: UnsafeMutablePointer<State>
 
+    @usableFromInline
     package init(_ state: State) {
         self.state = UnsafeMutablePointer<State>.allocate(capacity: 1)
         self.state.initialize(to: state)

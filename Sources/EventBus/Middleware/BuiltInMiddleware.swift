@@ -157,6 +157,7 @@ public struct HandlerTimedOut: Error, Sendable, Hashable, CustomStringConvertibl
 extension MiddlewareStack {
     /// Runs a Sendable handler inside the middleware chain, in a child task cut off at the
     /// applicable time limit (if any).
+    @usableFromInline
     func invokeSendable(
         _ invocation: HandlerInvocation,
         eventType: Any.Type,

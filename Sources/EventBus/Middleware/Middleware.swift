@@ -56,6 +56,14 @@ public struct PublishEnvelope: Sendable {
     public let eventName: String
     /// Its metadata; middleware may change headers, correlation id and priority.
     public var metadata: EventMetadata
+
+    /// Made by the bus for each publish (inlinable: the publish path specialises per event type).
+    @usableFromInline
+    init(event: any Event, eventName: String, metadata: EventMetadata) {
+        self.event = event
+        self.eventName = eventName
+        self.metadata = metadata
+    }
 }
 
 /// One call of one handler, as middleware sees it.
@@ -68,6 +76,15 @@ public struct HandlerInvocation: Sendable {
     public let strategy: Strategy
     /// The subscription.
     public let subscriptionID: UInt64
+
+    /// Made by the bus for each handler call.
+    @usableFromInline
+    init(eventName: String, metadata: EventMetadata, strategy: Strategy, subscriptionID: UInt64) {
+        self.eventName = eventName
+        self.metadata = metadata
+        self.strategy = strategy
+        self.subscriptionID = subscriptionID
+    }
 }
 
 /// A middleware's installation; cancel it to remove the middleware.

@@ -71,6 +71,7 @@ final class MiddlewareStack: Sendable {
     }
 
     /// The middlewares that apply to events of `type`, in installation order.
+    @usableFromInline
     func applicable(to type: Any.Type) -> [any Middleware] {
         chain(for: type).middlewares
     }
