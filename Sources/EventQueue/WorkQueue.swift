@@ -151,6 +151,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// ``tryEnqueue(_:id:priority:notBefore:)`` for an element already boxed (``box(_:)``), so
     /// that one box can be shared by every queue an event fans out to.
     /// - Precondition: `element` is an `ElementBox<Element>`.
+    @usableFromInline
     package func tryEnqueue(
         boxed element: any BoxedElement,
         id: EventID,
@@ -754,9 +755,11 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     }
 
     /// Whether the queue calls storage (then ``tryEnqueue(_:id:priority:notBefore:)`` is unavailable).
+    @usableFromInline
     package var hasStorage: Bool { storage != nil }
 
     /// Ready plus in-flight events: the load used by least-loaded dispatch.
+    @usableFromInline
     package var load: Int { state.withLock { $0.ready + $0.inFlight.count } }
 
     // MARK: Metrics

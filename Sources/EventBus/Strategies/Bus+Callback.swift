@@ -254,6 +254,8 @@ func typeName<T>(_ type: T.Type) -> String {
 }
 
 extension Capacity {
+    /// What a full queue of this capacity does (an unbounded one is never full).
+    @usableFromInline
     var overflowPolicy: OverflowPolicy {
         switch self {
         case .bounded(_, let overflow): overflow

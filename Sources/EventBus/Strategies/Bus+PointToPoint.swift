@@ -37,6 +37,7 @@ extension Bus {
     ///   - priority: the lane.
     ///   - headers: metadata headers.
     /// - Returns: the event's id.
+    @inlinable
     @discardableResult
     public nonisolated(nonsending) func send<E: Event>(
         _ event: E,
@@ -45,7 +46,7 @@ extension Bus {
         priority: Priority = .normal,
         headers: [String: String] = [:]
     ) async throws -> EventID {
-        let channel = try channel(queue, for: E.self, dispatch: .roundRobin, capacity: .default)
+        let channel = try pointToPoint(queue, for: E.self)
         let metadata = EventMetadata(
             id: ids.next(),
             publishedAt: Date(),
@@ -132,6 +133,30 @@ extension Bus {
         return deliveries
     }
 
+    /// The channel named `name` for `E`, declared with the defaults on first use. An existing
+    /// channel of the right type is found without a name check (a name in the table passed it
+    /// when its channel was made) and without a dynamic cast.
+    @inlinable
+    func pointToPoint<E: Event>(_ name: String, for type: E.Type) throws -> Channel<E> {
+        if let existing = existingChannel(name, eventType: ObjectIdentifier(E.self)) {
+            return unsafeDowncast(existing, to: Channel<E>.self)
+        }
+        return try channel(name, for: E.self, dispatch: .roundRobin, capacity: .default)
+    }
+
+    /// The channel named `name` when it carries exactly the event type `eventType` and the bus
+    /// is running; nil otherwise (``channel(_:for:dispatch:capacity:)`` then says why or makes it).
+    @usableFromInline
+    func existingChannel(_ name: String, eventType: ObjectIdentifier) -> AnyObject? {
+        services.state.withLock { state in
+            guard state.shutdown == nil, let existing = state.channels[name], existing.eventType == eventType else {
+                return nil
+            }
+            return existing
+        }
+    }
+
+    @usableFromInline
     func channel<E: Event>(
         _ name: String,
         for type: E.Type,

@@ -10,7 +10,9 @@ public enum DispatchPolicy: Sendable, Hashable {
 }
 
 /// The type-erased face of a ``Channel``.
-protocol AnyChannel: Sendable {
+protocol AnyChannel: AnyObject, Sendable {
+    /// The event type the channel carries.
+    var eventType: ObjectIdentifier { get }
     var eventTypeName: String { get }
     var allQueues: [any ManagedQueue] { get }
     var backlogQueue: any ManagedQueue { get }
@@ -24,25 +26,28 @@ protocol AnyChannel: Sendable {
 /// one consumer, in order, while the set of consumers does not change. Events sent while there
 /// is no consumer wait in a backlog and are handed over, in order, to the first consumer.
 /// When a consumer leaves, its unhandled events are handed to the others.
+@usableFromInline
 final class Channel<E: Event>: AnyChannel {
-    struct Consumer {
-        let id: UInt64
-        let queue: WorkQueue<Envelope<E>>
+    @usableFromInline
+    struct Consumer: Sendable {
+        @usableFromInline let id: UInt64
+        @usableFromInline let queue: WorkQueue<Envelope<E>>
     }
 
-    struct State {
-        var consumers: [Consumer] = []
-        var backlog: WorkQueue<Envelope<E>>
-        var turn = 0
-        var nextID: UInt64 = 0
-        var closed = false
+    @usableFromInline
+    struct State: Sendable {
+        @usableFromInline var consumers: [Consumer] = []
+        @usableFromInline var backlog: WorkQueue<Envelope<E>>
+        @usableFromInline var turn = 0
+        @usableFromInline var nextID: UInt64 = 0
+        @usableFromInline var closed = false
     }
 
-    let name: String
-    let dispatch: DispatchPolicy
+    @usableFromInline let name: String
+    @usableFromInline let dispatch: DispatchPolicy
     let capacity: Capacity
     let clock: any QueueClock
-    let state: Locked<State>
+    @usableFromInline let state: Locked<State>
 
     init(name: String, dispatch: DispatchPolicy, capacity: Capacity, clock: any QueueClock) {
         self.name = name
@@ -62,6 +67,8 @@ final class Channel<E: Event>: AnyChannel {
         WorkQueue(name: "queue \(name) backlog", configuration: QueueConfiguration(capacity: capacity, clock: clock))
     }
 
+    var eventType: ObjectIdentifier { ObjectIdentifier(E.self) }
+
     var eventTypeName: String { E.eventName }
 
     var backlogQueue: any ManagedQueue { state.withLock { $0.backlog } }
@@ -71,6 +78,7 @@ final class Channel<E: Event>: AnyChannel {
     }
 
     /// The queue that should take an event with this key now (nil once the channel is closed).
+    @inlinable
     func target(key: String?) -> WorkQueue<Envelope<E>>? {
         state.withLock { state in
             if state.closed { return nil }
@@ -100,12 +108,28 @@ final class Channel<E: Event>: AnyChannel {
         }
     }
 
-    /// Sends an event, retrying when the chosen queue closed under it (a consumer left).
+    /// Sends an event, retrying when the chosen queue closed under it (a consumer left). An
+    /// in-memory queue with room takes it without suspending.
+    @inlinable
     func send(_ envelope: Envelope<E>) async throws {
+        let id = envelope.metadata.id
+        let priority = envelope.metadata.priority
         while true {
             guard let queue = target(key: envelope.metadata.orderingKey) else { throw BusError.shutDown }
             do {
-                try await queue.enqueue(envelope, id: envelope.metadata.id, priority: envelope.metadata.priority)
+                if !queue.hasStorage {
+                    do {
+                        _ = try queue.tryEnqueue(
+                            boxed: WorkQueue<Envelope<E>>.box(envelope),
+                            id: id,
+                            priority: priority
+                        )
+                        return
+                    } catch .full where queue.configuration.capacity.overflowPolicy == .suspendPublisher {
+                        // Full: wait for room below.
+                    }
+                }
+                try await queue.enqueue(envelope, id: id, priority: priority)
                 return
             } catch QueueError.closed {
                 continue
@@ -155,6 +179,7 @@ final class Channel<E: Event>: AnyChannel {
 }
 
 /// FNV-1a: a hash that is the same in every process (Swift's `Hasher` is seeded per process).
+@usableFromInline
 func stableHash(_ text: String) -> UInt64 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
     for byte in text.utf8 {
