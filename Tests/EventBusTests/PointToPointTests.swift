@@ -119,6 +119,71 @@ struct ResizeImage: Event {
         try BusError.validate(name: name)
     }
 
+    @Test func sendWaitsWhileTheConsumersQueueIsFull() async throws {
+        let bus = Bus()
+        let deliveries = try await bus.receive(
+            ResizeImage.self,
+            from: "full",
+            mailbox: .bounded(1, overflow: .suspendPublisher)
+        )
+        try await bus.send(ResizeImage(number: 1), to: "full")
+        let sent = Collector<Int>()
+        let second = Task {
+            try await bus.send(ResizeImage(number: 2), to: "full")
+            sent.append(2)
+        }
+        // The consumer's queue holds event 1 and nobody has taken it: the second send waits.
+        #expect(sent.values.isEmpty)
+        var iterator = deliveries.makeAsyncIterator()
+        #expect(try await iterator.next()?.event.number == 1)
+        try await second.value
+        #expect(sent.values == [2])
+        #expect(try await iterator.next()?.event.number == 2)
+    }
+
+    @Test func aFullBacklogThatFailsRefusesWithItsCapacity() async throws {
+        let bus = Bus()
+        try bus.declareQueue("small", for: ResizeImage.self, capacity: .bounded(2, overflow: .fail))
+        try await bus.send(ResizeImage(number: 1), to: "small")
+        try await bus.send(ResizeImage(number: 2), to: "small")
+        await #expect {
+            try await bus.send(ResizeImage(number: 3), to: "small")
+        } throws: { error in
+            guard case BusError.queueFull(let queue, let capacity) = error else { return false }
+            return queue == "small" && capacity == 2
+        }
+        // Nothing accepted was lost: a consumer gets both, in order.
+        let handled = try await consumers(bus, count: 1, queue: "small")
+        await bus.waitUntilIdle()
+        #expect(handled[0].values == [1, 2])
+    }
+
+    @Test func sendAfterShutdownIsRefused() async throws {
+        let bus = Bus()
+        try await bus.send(ResizeImage(number: 1), to: "late")
+        await bus.shutdown()
+        await #expect {
+            try await bus.send(ResizeImage(number: 2), to: "late")
+        } throws: { error in
+            guard case BusError.shutDown = error else { return false }
+            return true
+        }
+    }
+
+    @Test func aQueueNameUsedForAnotherTypeIsRefusedOnEverySend() async throws {
+        let bus = Bus()
+        try await bus.send(ResizeImage(number: 1), to: "typed")
+        for _ in 0..<2 {
+            await #expect {
+                try await bus.send(OrderPlaced(id: 1), to: "typed")
+            } throws: { error in
+                guard case BusError.queueTypeMismatch(let queue, _, _) = error else { return false }
+                return queue == "typed"
+            }
+        }
+        try await bus.send(ResizeImage(number: 2), to: "typed")
+    }
+
     @Test func aThrowingConsumerRetriesThenDeadLetters() async throws {
         let bus = Bus()
         let attempts = Collector<Int>()
