@@ -36,7 +36,8 @@ extension Bus {
         }
         let route = try router.route(for: first)
         let correlation = correlationID ?? EventContext.inheritedCorrelationID
-        var envelopes: [Envelope<E>] = []
+        // The events as durable queues take them: envelope, id and lane.
+        var envelopes: [(element: Envelope<E>, id: EventID, priority: Priority)] = []
         envelopes.reserveCapacity(events.count)
         for event in events {
             let metadata = EventMetadata(
@@ -46,13 +47,13 @@ extension Bus {
                 headers: headers,
                 correlationID: correlation
             )
-            envelopes.append(Envelope(event: event, metadata: metadata))
+            envelopes.append((Envelope(event: event, metadata: metadata), metadata.id, priority))
         }
         var reports: [PublishReport] = []
         reports.reserveCapacity(envelopes.count)
         if middlewares.isActive || !route.hasDurable {
-            for envelope in envelopes {
-                reports.append(try await publishRefusable(envelope.event, metadata: envelope.metadata))
+            for item in envelopes {
+                reports.append(try await publishRefusable(item.element.event, metadata: item.element.metadata))
             }
         } else {
             // Durable mailboxes first, each with the whole batch; then everyone else, event by event.
@@ -64,7 +65,7 @@ extension Bus {
                 storing.append(entry)
             }
             for index in envelopes.indices {
-                let envelope = envelopes[index]
+                let envelope = envelopes[index].element
                 var tally = Tally(eventID: envelope.metadata.id)
                 for position in storing.indices {
                     tally.add(

@@ -233,7 +233,7 @@ extension Bus {
                 schedule: { event, metadata, due in
                     await Bus.schedule(queue, Envelope(event: event, metadata: metadata), at: due)
                 },
-                store: { envelopes in await Bus.store(queue, envelopes) }
+                store: { items in await Bus.store(queue, items) }
             )
         }
         let deliver: @Sendable (T, EventMetadata) async -> DeliveryResult = { event, metadata in
