@@ -106,7 +106,7 @@ extension Bus {
             race.finish(.failure(BusError.timeout(requestName: requestName, after: timeout)))
         }
         defer { deadlines.cancel(timer) }
-        let answer: @Sendable () async -> Void = {
+        let runResponder: @Sendable () async -> Void = {
             do {
                 let response = try await EventContext.$current.withValue(EventContext.Current(metadata: metadata)) {
                     guard stack.isActive else { return try await responder.respond(request) }
@@ -135,9 +135,9 @@ extension Bus {
                 // A caller cancelled before the race began has its answer: start no responder.
                 guard !race.isFinished else { return }
                 if #available(macOS 26, iOS 26, tvOS 26, watchOS 26, visionOS 26, *) {
-                    race.add(Task.immediate { await answer() })
+                    race.add(Task.immediate { await runResponder() })
                 } else {
-                    race.add(Task { await answer() })
+                    race.add(Task { await runResponder() })
                 }
             }
         } onCancel: {
