@@ -161,6 +161,48 @@ actor ContextObserver: EventHandler {
         await bus.shutdown()
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func aDurableMailboxKeepsTheBatchsLaneAndMetadataAcrossARestart() async throws {
+        let directory = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var ids: [EventID] = []
+        do {
+            let bus = Bus()
+            let durable = try await bus.subscribe(
+                to: OrderPlaced.self,
+                mailbox: .durable(name: "lanes", directory: directory, sync: .always)
+            )
+            try await bus.publish(OrderPlaced(id: 0))
+            let reports = try await bus.publish(
+                contentsOf: orders(1...3),
+                priority: .high,
+                headers: ["tenant": "t1"],
+                correlationID: "checkout-7"
+            )
+            ids = reports.map(\.eventID)
+            await bus.shutdown(draining: .zero)
+            _ = durable
+        }
+        let bus = Bus()
+        var durable = try await bus.subscribe(
+            to: OrderPlaced.self,
+            mailbox: .durable(name: "lanes", directory: directory)
+        ).makeAsyncIterator()
+        var delivered: [(id: Int, metadata: EventMetadata)] = []
+        for _ in 0...3 {
+            let delivery = try #require(await durable.next())
+            delivered.append((delivery.event.id, delivery.metadata))
+        }
+        // The high lane first, in batch order, then the earlier normal event.
+        #expect(delivered.map(\.id) == [1, 2, 3, 0])
+        #expect(delivered.prefix(3).map(\.metadata.id) == ids)
+        #expect(delivered.prefix(3).allSatisfy { $0.metadata.priority == .high })
+        #expect(delivered.prefix(3).allSatisfy { $0.metadata.headers == ["tenant": "t1"] })
+        #expect(delivered.prefix(3).allSatisfy { $0.metadata.correlationID == "checkout-7" })
+        #expect(delivered[3].metadata.priority == .normal)
+        await bus.shutdown(draining: .zero)
+    }
+
     @Test func aBatchNobodyHandlesBuriesEachEvent() async throws {
         let bus = Bus()
         let dead = Collector<Int>()
