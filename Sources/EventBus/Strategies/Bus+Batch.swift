@@ -37,8 +37,8 @@ extension Bus {
         let route = try router.route(for: first)
         let correlation = correlationID ?? EventContext.inheritedCorrelationID
         // The events as durable queues take them: envelope, id and lane.
-        var envelopes: [(element: Envelope<E>, id: EventID, priority: Priority)] = []
-        envelopes.reserveCapacity(events.count)
+        var items: [(element: Envelope<E>, id: EventID, priority: Priority)] = []
+        items.reserveCapacity(events.count)
         for event in events {
             let metadata = EventMetadata(
                 id: ids.next(),
@@ -47,12 +47,12 @@ extension Bus {
                 headers: headers,
                 correlationID: correlation
             )
-            envelopes.append((Envelope(event: event, metadata: metadata), metadata.id, priority))
+            items.append((Envelope(event: event, metadata: metadata), metadata.id, priority))
         }
         var reports: [PublishReport] = []
-        reports.reserveCapacity(envelopes.count)
+        reports.reserveCapacity(items.count)
         if middlewares.isActive || !route.hasDurable {
-            for item in envelopes {
+            for item in items {
                 reports.append(try await publishRefusable(item.element.event, metadata: item.element.metadata))
             }
         } else {
@@ -61,11 +61,11 @@ extension Bus {
             var storing: [RouteEntry<E>] = []
             for entry in route.entries {
                 guard let durable = entry.durable else { continue }
-                stored.append(await durable.store(envelopes))
+                stored.append(await durable.store(items))
                 storing.append(entry)
             }
-            for index in envelopes.indices {
-                let envelope = envelopes[index].element
+            for index in items.indices {
+                let envelope = items[index].element
                 var tally = Tally(eventID: envelope.metadata.id)
                 for position in storing.indices {
                     tally.add(

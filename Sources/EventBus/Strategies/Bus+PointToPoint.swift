@@ -170,10 +170,10 @@ extension Bus {
         return try services.state.withLock { state throws(BusError) -> Channel<E> in
             if state.shutdown != nil { throw .shutDown }
             if let existing = state.channels[name] {
-                guard let channel = existing as? Channel<E> else {
+                guard existing.eventType == ObjectIdentifier(E.self) else {
                     throw .queueTypeMismatch(queue: name, expected: existing.eventTypeName, actual: E.eventName)
                 }
-                return channel
+                return unsafeDowncast(existing, to: Channel<E>.self)
             }
             let channel = Channel<E>(name: name, dispatch: dispatch, capacity: capacity, clock: clock)
             state.channels[name] = channel
