@@ -350,6 +350,45 @@ final class GatedFileSystem: ForwardingFileSystem {
         #expect(Array(buffer[LogFormat.headerSize...]) == records.flatMap { $0.encode() })
     }
 
+    @Test func aRecordFramedInPlaceIsTheEncodedRecordAndAThrowingBodyLeavesNothing() {
+        struct Refused: Error {}
+        let id = EventID(high: 3, low: 4)
+        var buffer: [UInt8] = [9, 9]
+        let bodySize = LogRecord.appendFrame(
+            id: id,
+            sequence: 77,
+            priority: .high,
+            attempts: 2,
+            notBefore: 1_234,
+            into: &buffer
+        ) { bytes in bytes += Array("body".utf8) }
+        let record = LogRecord.append(
+            id: id,
+            sequence: 77,
+            priority: .high,
+            attempts: 2,
+            notBefore: 1_234,
+            body: Array("body".utf8)
+        )
+        #expect(bodySize == 4)
+        #expect(buffer == [9, 9] + record.encode())
+        #expect(throws: Refused.self) {
+            try LogRecord.appendFrame(
+                id: id,
+                sequence: 78,
+                priority: .normal,
+                attempts: 0,
+                notBefore: nil,
+                into: &buffer
+            ) {
+                bytes in
+                bytes += [1, 2, 3]
+                throw Refused()
+            }
+        }
+        #expect(buffer == [9, 9] + record.encode())
+    }
+
     @Test(arguments: [SyncPolicy.always, .batched(interval: .milliseconds(1), count: 10), .none])
     func appendedEventsSurviveAReopen(sync: SyncPolicy) async throws {
         let directory = try temporaryDirectory()

@@ -68,3 +68,25 @@ import Testing
         #expect(index.count == 0)
     }
 }
+
+extension SegmentIndexTests {
+    @Test func aRunOfIdsCutBySegmentRollsKeepsEachIdsOwnSegment() {
+        // Ids 0..<64 share a chunk; the log rolls at 20 and again at 40, and one id is set twice.
+        var index = SegmentIndex()
+        for low in 0..<64 as Range<UInt64> { index.set(EventID(high: 9, low: low), segment: low / 20) }
+        index.set(EventID(high: 9, low: 5), segment: 3)
+        #expect(index.count == 64)
+        #expect(index[EventID(high: 9, low: 5)] == 3)
+        #expect(index[EventID(high: 9, low: 19)] == 0)
+        #expect(index[EventID(high: 9, low: 20)] == 1)
+        #expect(index[EventID(high: 9, low: 63)] == 3)
+        // Removing every id of the chunk's own segment first leaves the others findable.
+        for low in 0..<20 as Range<UInt64> where low != 5 {
+            #expect(index.remove(EventID(high: 9, low: low)) == 0)
+        }
+        for low in 20..<64 as Range<UInt64> { #expect(index.remove(EventID(high: 9, low: low)) == low / 20) }
+        #expect(index.remove(EventID(high: 9, low: 5)) == 3)
+        #expect(index.remove(EventID(high: 9, low: 5)) == nil)
+        #expect(index.count == 0)
+    }
+}

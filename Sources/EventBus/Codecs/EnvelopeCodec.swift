@@ -21,9 +21,15 @@ struct EnvelopeCodec<E: Event>: RecordCodec {
     }
 
     func encode(_ envelope: Envelope<E>) throws -> [UInt8] {
-        let metadata = envelope.metadata
         var bytes: [UInt8] = []
         bytes.reserveCapacity(storedName.count + 64)
+        try encode(envelope, into: &bytes)
+        return bytes
+    }
+
+    /// Appends the envelope straight into the log's buffer (see ``RecordCodec/encode(_:into:)``).
+    func encode(_ envelope: Envelope<E>, into bytes: inout [UInt8]) throws {
+        let metadata = envelope.metadata
         bytes += storedName
         Self.put(metadata.correlationID, into: &bytes)
         Self.put(metadata.orderingKey, into: &bytes)
@@ -36,7 +42,6 @@ struct EnvelopeCodec<E: Event>: RecordCodec {
             }
         }
         try codec.encode(envelope.event, into: &bytes)
-        return bytes
     }
 
     func decode(_ bytes: [UInt8]) throws -> Envelope<E> {

@@ -31,8 +31,19 @@ public protocol RecordCodec<Element>: Sendable {
     associatedtype Element: Sendable
     /// The bytes of an element.
     func encode(_ element: Element) throws -> [UInt8]
+    /// Appends the bytes of an element to `bytes`: a ``FileLog`` frames a batch's records in one
+    /// buffer, straight after each record's header. The default appends ``encode(_:)``'s
+    /// bytes; implement it to skip that array. On a throw, what it appended is discarded.
+    func encode(_ element: Element, into bytes: inout [UInt8]) throws
     /// The element of some bytes; throws when they do not decode.
     func decode(_ bytes: [UInt8]) throws -> Element
+}
+
+extension RecordCodec {
+    /// Appends ``encode(_:)``'s bytes.
+    public func encode(_ element: Element, into bytes: inout [UInt8]) throws {
+        bytes += try encode(element)
+    }
 }
 
 /// Limits of a ``FileLog``.
@@ -82,6 +93,8 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// Ends a flush's wait for the group the last fsync released (see `write`).
     let groupBack = DispatchSemaphore(value: 0)
     let state: Locked<LogWriterState>
+    /// The last sequence number handed out: appends take theirs before they frame their records.
+    let sequence = Atomic<UInt64>(0)
     /// Shared with other logs: how many callers may flush on their own thread at once.
     let inlineSyncs: InlineSyncLimit
 
@@ -260,7 +273,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
             }
         }
         try state.withLock { state throws(FileLogError) in
-            state.sequence = maxSequence
+            sequence.store(maxSequence, ordering: .relaxed)
             state.report = report
             for id in recent.suffix(10_000) { state.recent.append(id) }
             for (id, entry) in pending {
@@ -345,42 +358,44 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// when one of them cannot be encoded or is too large.
     public func append(contentsOf events: [StoredEvent<Element>]) async throws {
         guard !events.isEmpty else { return }
-        // Encoded outside the lock, into values of concrete types: the loop under the lock runs
-        // specialised code, not generic code over `Element`.
-        var appends: [PendingAppend] = []
-        appends.reserveCapacity(events.count)
-        for event in events {
-            let body = try codec.encode(event.element)
-            let size = body.count + 47
+        // Framed outside the lock, checksums included, into one buffer: under the lock a batch
+        // costs a copy of its bytes and an index entry per event. The sequence numbers (recovery
+        // sorts by them) are taken first, so records of concurrent batches may reach the file in
+        // either batch's order; each batch's own records keep theirs.
+        let first = sequence.add(UInt64(events.count), ordering: .relaxed).oldValue &+ 1
+        var frames: [UInt8] = []
+        var ids: [EventID] = []
+        ids.reserveCapacity(events.count)
+        for index in events.indices {
+            let event = events[index]
+            let start = frames.count
+            let bodySize = try LogRecord.appendFrame(
+                id: event.id,
+                sequence: first &+ UInt64(index),
+                priority: event.priority,
+                attempts: UInt32(clamping: event.attempts),
+                notBefore: event.notBefore?.nanosecondsSinceEpoch,
+                into: &frames
+            ) { bytes in try codec.encode(event.element, into: &bytes) }
+            let size = bodySize + 47
             guard size <= options.maxRecordSize else {
                 throw FileLogError.recordTooLarge(size: size, limit: options.maxRecordSize)
             }
-            appends.append(
-                PendingAppend(
-                    id: event.id,
-                    priority: event.priority,
-                    attempts: UInt32(clamping: event.attempts),
-                    notBefore: event.notBefore?.nanosecondsSinceEpoch,
-                    body: body
-                )
-            )
-        }
-        try await write(durable: true, records: appends.count) { state in
-            for append in appends {
-                state.sequence += 1
-                state.recent.append(append.id)
-                if state.recent.count > 10_000 { _ = state.recent.popFirst() }
-                state.segmentOf.set(append.id, segment: state.segment)
-                LogRecord.append(
-                    id: append.id,
-                    sequence: state.sequence,
-                    priority: append.priority,
-                    attempts: append.attempts,
-                    notBefore: append.notBefore,
-                    body: append.body
-                ).encode(into: &state.buffer)
+            if index == 0 {
+                // Room for the batch at the first record's size, and then some: growing by
+                // doubling would copy it several times.
+                frames.reserveCapacity((frames.count - start) * events.count * 5 / 4 + 256)
             }
-            state.live[state.segment, default: 0] += appends.count
+            ids.append(event.id)
+        }
+        try await write(durable: true, records: ids.count) { state in
+            for id in ids {
+                state.recent.append(id)
+                if state.recent.count > 10_000 { _ = state.recent.popFirst() }
+                state.segmentOf.set(id, segment: state.segment)
+            }
+            state.buffer.append(contentsOf: frames)
+            state.live[state.segment, default: 0] += ids.count
         }
     }
 
@@ -566,14 +581,17 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// an earlier flush (`close()`) took it — the log's poisoning, if any.
     @discardableResult
     private func flush() -> FileLogError? {
-        let (bytes, waiters, needsSync, fd, file, poisoned) = state.withLock { state in
+        var (bytes, waiters, needsSync, fd, file, poisoned) = state.withLock { state in
             if state.needsSync {
                 state.released = state.groupCallers
                 state.returned = 0
             }
             state.groupCallers = 0
             defer {
-                state.buffer = []
+                // The buffer the last flush wrote, emptied: filling a fresh one paged in new
+                // memory (and grew it by doubling) for every group.
+                state.buffer = state.spareBuffer
+                state.spareBuffer = []
                 state.waiters = []
                 state.needsSync = false
                 state.durableRecords = 0
@@ -621,13 +639,21 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                 state.segmentBytes += bytes.count
                 if let reserved { state.segmentReserved = reserved }
             }
+            if bytes.capacity <= Self.largestSpareBuffer {
+                bytes.removeAll(keepingCapacity: true)
+                state.spareBuffer = bytes
+            }
         }
+        bytes = []  // the spare's only reference is the state's: the next flush appends in place
         for waiter in waiters {
             if let failure { waiter.continuation.resume(throwing: failure) } else { waiter.continuation.resume() }
         }
         if failure == nil { rollAndCompact() }
         return failure
     }
+
+    /// The largest written buffer kept for the next group (a larger one, from a burst, is freed).
+    private static var largestSpareBuffer: Int { 8 << 20 }
 
     /// How large to make the segment file when a write needs `needed` bytes: a whole number of
     /// reservation steps, but not past the segment's size limit unless the write itself is.

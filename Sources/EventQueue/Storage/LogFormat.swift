@@ -91,11 +91,14 @@ package enum LogRecord: Equatable, Sendable {
         }
         switch self {
         case .append(let id, let sequence, let priority, let attempts, let notBefore, let body):
-            put(1, id)
-            bytes.appendLittleEndian(sequence)
-            bytes.append(priority.rawValue)
-            bytes.appendLittleEndian(attempts)
-            bytes.appendLittleEndian(UInt64(bitPattern: notBefore ?? Int64.min))
+            Self.putAppendFields(
+                id: id,
+                sequence: sequence,
+                priority: priority,
+                attempts: attempts,
+                notBefore: notBefore,
+                into: &bytes
+            )
             bytes += body
         case .ack(let id): put(2, id)
         case .attempt(let id, let attempt):
@@ -131,6 +134,64 @@ package enum LogRecord: Equatable, Sendable {
             raw.storeBytes(of: length.littleEndian, toByteOffset: frame, as: UInt32.self)
             raw.storeBytes(of: checksum.littleEndian, toByteOffset: frame + 4, as: UInt32.self)
         }
+    }
+
+    /// An append record's payload up to its body: kind, id, sequence, lane, attempts, not-before.
+    private static func putAppendFields(
+        id: EventID,
+        sequence: UInt64,
+        priority: Priority,
+        attempts: UInt32,
+        notBefore: Int64?,
+        into bytes: inout [UInt8]
+    ) {
+        bytes.append(1)
+        bytes.appendLittleEndian(id.high)
+        bytes.appendLittleEndian(id.low)
+        bytes.appendLittleEndian(sequence)
+        bytes.append(priority.rawValue)
+        bytes.appendLittleEndian(attempts)
+        bytes.appendLittleEndian(UInt64(bitPattern: notBefore ?? Int64.min))
+    }
+
+    /// Appends a framed append record to `bytes` whose body `writeBody` appends in place, so that
+    /// a batch of records is built in one buffer without an array per body. The same bytes as
+    /// `append(...).encode(into:)`; on a throw, `bytes` is left as it was.
+    /// - Returns: the body's size in bytes.
+    package static func appendFrame(
+        id: EventID,
+        sequence: UInt64,
+        priority: Priority,
+        attempts: UInt32,
+        notBefore: Int64?,
+        into bytes: inout [UInt8],
+        body writeBody: (inout [UInt8]) throws -> Void
+    ) rethrows -> Int {
+        let frame = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: LogFormat.recordOverhead))
+        putAppendFields(
+            id: id,
+            sequence: sequence,
+            priority: priority,
+            attempts: attempts,
+            notBefore: notBefore,
+            into: &bytes
+        )
+        let bodyStart = bytes.count
+        do {
+            try writeBody(&bytes)
+        } catch {
+            bytes.removeSubrange(frame...)
+            throw error
+        }
+        let length = UInt32(truncatingIfNeeded: bytes.count - frame - LogFormat.recordOverhead)
+        bytes.withUnsafeMutableBytes { raw in
+            let payload = UnsafeRawBufferPointer(rebasing: raw[(frame + LogFormat.recordOverhead)...])
+            let checksum = CRC32C.checksum(payload)
+            raw.storeBytes(of: length.littleEndian, toByteOffset: frame, as: UInt32.self)
+            raw.storeBytes(of: checksum.littleEndian, toByteOffset: frame + 4, as: UInt32.self)
+        }
+        return bytes.count - bodyStart
     }
 
     /// Decodes a payload; nil when it is malformed.
@@ -254,6 +315,9 @@ extension LogFormat {
 }
 
 extension Array where Element == UInt8 {
+    /// Appends `value`'s bytes, least significant first. Inlinable: the encoders of other
+    /// modules (the envelope's) call it per field, and unspecialised it cost them a generic call each.
+    @inlinable
     package mutating func appendLittleEndian<T: FixedWidthInteger>(_ value: T) {
         Swift.withUnsafeBytes(of: value.littleEndian) { append(contentsOf: $0) }
     }

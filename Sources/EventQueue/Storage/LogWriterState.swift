@@ -2,15 +2,6 @@
 // generic too, and unspecialised code would look up their metadata (and that of every array and
 // lock of them) at run time on every append and flush.
 
-/// An encoded event on its way into a ``FileLog``.
-struct PendingAppend {
-    let id: EventID
-    let priority: Priority
-    let attempts: UInt32
-    let notBefore: Int64?
-    let body: [UInt8]
-}
-
 /// A caller waiting for its records to be written (and fsynced).
 struct LogWaiter {
     let continuation: CheckedContinuation<Void, any Error>
@@ -29,6 +20,8 @@ struct LogWriterState {
     /// an fsync after a write within it need not also record a new file size.
     var segmentReserved = 0
     var buffer: [UInt8] = []
+    /// The buffer the last flush wrote, emptied with its capacity kept: the next flush's buffer.
+    var spareBuffer: [UInt8] = []
     var waiters: [LogWaiter] = []
     var needsSync = false
     var scheduled = false
@@ -52,7 +45,6 @@ struct LogWriterState {
     var lastSyncNanoseconds: UInt64 = 0
     var poisoned: FileLogError?
     var closed = false
-    var sequence: UInt64 = 0
     /// Unsettled (pending or dead) events per segment, to delete settled segments.
     var live: [UInt64: Int] = [:]
     /// The floor of the last directory scan: no segment below it can appear again, so the
