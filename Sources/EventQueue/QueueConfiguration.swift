@@ -145,11 +145,23 @@ package final class ElementBox<Value: Sendable>: Sendable {
     }
 }
 
-/// An accepted event on its way into a queue (type-erased, like ``QueueEntry``).
-struct PendingItem {
-    var element: any BoxedElement
-    var id: EventID
-    var priority: Priority
+/// An accepted event on its way into a queue (type-erased, like ``QueueEntry``). A publisher
+/// that stores a batch in a durable queue makes these in its own, specialised code (see
+/// ``WorkQueue/enqueue(boxed:)``), so that the queue's generic code neither boxes nor copies
+/// the elements.
+@usableFromInline
+package struct PendingItem: Sendable {
+    /// An `ElementBox` of the queue's element type.
+    @usableFromInline package var element: any BoxedElement
+    @usableFromInline package var id: EventID
+    @usableFromInline package var priority: Priority
+
+    @inlinable
+    package init(element: any BoxedElement, id: EventID, priority: Priority) {
+        self.element = element
+        self.id = id
+        self.priority = priority
+    }
 }
 
 /// An event removed from a queue by ``WorkQueue/removeAll()``.

@@ -17,6 +17,9 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// The settings it was created with.
     public let configuration: QueueConfiguration
     let storage: (any QueueStorage<Element>)?
+    /// The storage when it is a ``FileLog``: a batch is then stored from its boxes, without a
+    /// typed copy (cast once, here, not per batch).
+    let fileLog: FileLog<Element>?
     let clock: any QueueClock
     let state: Locked<QueueState>
 
@@ -25,6 +28,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         self.name = name
         self.configuration = configuration
         self.storage = nil
+        self.fileLog = nil
         self.clock = configuration.clock
         self.state = Locked(QueueState(configuration: configuration, now: Tick(configuration.clock.now)))
     }
@@ -33,6 +37,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         self.name = name
         self.configuration = configuration
         self.storage = storage
+        self.fileLog = storage as? FileLog<Element>
         self.clock = configuration.clock
         self.state = Locked(QueueState(configuration: configuration, now: Tick(configuration.clock.now)))
     }
@@ -125,13 +130,13 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         case .failed(let error):
             throw error
         case .reserved(let outcome):
-            try await commit(element, boxed: boxed, id: id, priority: priority, notBefore: notBefore)
+            try await commit(boxed, id: id, priority: priority, notBefore: notBefore)
             return outcome
         case .wait(let waiterID):
             guard try await waitForRoom(waiterID: waiterID, eventID: id) else {
                 return .duplicate
             }
-            try await commit(element, boxed: boxed, id: id, priority: priority, notBefore: notBefore)
+            try await commit(boxed, id: id, priority: priority, notBefore: notBefore)
             return .enqueued
         }
     }
@@ -231,8 +236,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
 
     /// Stores (when there is storage) and publishes a reserved event.
     private func commit(
-        _ element: Element,
-        boxed: any BoxedElement,
+        _ boxed: any BoxedElement,
         id: EventID,
         priority: Priority,
         notBefore: ContinuousClock.Instant?
@@ -240,36 +244,35 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         async throws
     {
         let item = PendingItem(element: boxed, id: id, priority: priority)
-        if let error = await commit([item], elements: [element], notBefore: notBefore) { throw error }
+        if let error = await commit([item], notBefore: notBefore) { throw error }
     }
 
     /// Stores (when there is storage) and publishes reserved events, in order: with storage, as one
     /// group, all or none. Returns the error that refused them all, after releasing their room.
-    /// `elements` are the items' elements as the caller gave them (the storage takes them typed;
-    /// unboxing each item's would cost a dynamic cast per event).
-    private func commit(
-        _ items: [PendingItem],
-        elements: [Element],
-        notBefore: ContinuousClock.Instant?
-    ) async -> QueueError? {
+    private func commit(_ items: [PendingItem], notBefore: ContinuousClock.Instant?) async -> QueueError? {
         guard !items.isEmpty else { return nil }
         if let storage {
             do {
                 let due = wallClock(from: notBefore)
-                var stored: [StoredEvent<Element>] = []
-                stored.reserveCapacity(items.count)
-                for index in items.indices {
-                    stored.append(
-                        StoredEvent(
-                            element: elements[index],
-                            id: items[index].id,
-                            priority: items[index].priority,
-                            attempts: 0,
-                            notBefore: due
+                if let fileLog {
+                    // Encoded from the boxes: no typed copy of the batch.
+                    try await fileLog.append(boxed: items, notBefore: due)
+                } else {
+                    var stored: [StoredEvent<Element>] = []
+                    stored.reserveCapacity(items.count)
+                    for item in items {
+                        stored.append(
+                            StoredEvent(
+                                element: Self.typed(item.element),
+                                id: item.id,
+                                priority: item.priority,
+                                attempts: 0,
+                                notBefore: due
+                            )
                         )
-                    )
+                    }
+                    try await storage.append(contentsOf: stored)
                 }
-                try await storage.append(contentsOf: stored)
             } catch {
                 var effects = QueueEffects()
                 state.withLock { state in
@@ -362,25 +365,30 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     public func enqueue(
         contentsOf events: [(element: Element, id: EventID, priority: Priority)]
     ) async -> [Result<EnqueueOutcome, QueueError>] {
-        var results: [Result<EnqueueOutcome, QueueError>] = []
-        results.reserveCapacity(events.count)
-        // Reserved (or granted) events not yet stored, and where their results are.
-        var group: [PendingItem] = []
-        var elements: [Element] = []
-        var members: [Int] = []
-        func commitGroup() async {
-            if let error = await commit(group, elements: elements, notBefore: nil) {
-                for index in members { results[index] = .failure(error) }
-            }
-            group.removeAll(keepingCapacity: true)
-            elements.removeAll(keepingCapacity: true)
-            members.removeAll(keepingCapacity: true)
-        }
-        // Each element is boxed once, here; admission, the queue and the storage group share the box.
         var items: [PendingItem] = []
         items.reserveCapacity(events.count)
         for event in events {
             items.append(PendingItem(element: Self.box(event.element), id: event.id, priority: event.priority))
+        }
+        return await enqueue(boxed: items)
+    }
+
+    /// ``enqueue(contentsOf:)`` for elements already boxed (each item's element an
+    /// `ElementBox<Element>`, made by ``box(_:)`` or in the caller's specialised code): the
+    /// queue, its storage and the caller share the boxes.
+    @usableFromInline
+    package func enqueue(boxed items: [PendingItem]) async -> [Result<EnqueueOutcome, QueueError>] {
+        var results: [Result<EnqueueOutcome, QueueError>] = []
+        results.reserveCapacity(items.count)
+        // Reserved (or granted) events not yet stored, and where their results are.
+        var group: [PendingItem] = []
+        var members: [Int] = []
+        func commitGroup() async {
+            if let error = await commit(group, notBefore: nil) {
+                for index in members { results[index] = .failure(error) }
+            }
+            group.removeAll(keepingCapacity: true)
+            members.removeAll(keepingCapacity: true)
         }
         var next = 0
         while next < items.count {
@@ -388,7 +396,6 @@ public final class WorkQueue<Element: Sendable>: Sendable {
             let admissions = admitRun(items[next..<(next + min(run, Self.admissionRun))])
             for admission in admissions {
                 let item = items[next]
-                let element = events[next].element
                 next += 1
                 switch admission {
                 case .done(let outcome):
@@ -398,7 +405,6 @@ public final class WorkQueue<Element: Sendable>: Sendable {
                 case .reserved(let outcome):
                     members.append(results.count)
                     group.append(item)
-                    elements.append(element)
                     results.append(.success(outcome))
                 case .wait(let waiterID):
                     // Store what came before, so that the queue keeps the events' order.
@@ -407,7 +413,6 @@ public final class WorkQueue<Element: Sendable>: Sendable {
                         if try await waitForRoom(waiterID: waiterID, eventID: item.id) {
                             members.append(results.count)
                             group.append(item)
-                            elements.append(element)
                             results.append(.success(.enqueued))
                             // Before the next event: without storage it could be inserted at once.
                             await commitGroup()

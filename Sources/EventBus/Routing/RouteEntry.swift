@@ -62,11 +62,10 @@ struct DurableHooks<E: Sendable>: Sendable {
     /// Stores a delayed event at once, due at the instant (persisted with it).
     let schedule: @Sendable (E, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult
     /// Stores a batch, in order, with one write and one fsync; one result per envelope. Takes
-    /// the queue's items as they are (envelope, id, lane), made once per batch in the
-    /// publisher's specialised code: mapping envelopes to them here ran unspecialised, through
-    /// a reabstraction thunk and a tuple-metadata look-up per event.
-    @usableFromInline let store:
-        @Sendable ([(element: Envelope<E>, id: EventID, priority: Priority)]) async -> [DeliveryResult]
+    /// the queue's items as they are (the envelope boxed, id, lane), made once per batch in the
+    /// publisher's specialised code: made in the queue's generic code, each box cost a run-time
+    /// metadata look-up, and each envelope two typed copies on its way to the log.
+    @usableFromInline let store: @Sendable ([PendingItem]) async -> [DeliveryResult]
 }
 
 /// The compiled, immutable list of deliveries for one concrete event type.

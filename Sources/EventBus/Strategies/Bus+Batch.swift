@@ -36,26 +36,36 @@ extension Bus {
         }
         let route = try router.route(for: first)
         let correlation = correlationID ?? EventContext.inheritedCorrelationID
-        // The events as durable queues take them: envelope, id and lane.
-        var items: [(element: Envelope<E>, id: EventID, priority: Priority)] = []
-        items.reserveCapacity(events.count)
-        for event in events {
-            let metadata = EventMetadata(
+        var reports: [PublishReport] = []
+        reports.reserveCapacity(events.count)
+        func metadata() -> EventMetadata {
+            EventMetadata(
                 id: ids.next(),
                 publishedAt: Date(),
                 priority: priority,
                 headers: headers,
                 correlationID: correlation
             )
-            items.append((Envelope(event: event, metadata: metadata), metadata.id, priority))
         }
-        var reports: [PublishReport] = []
-        reports.reserveCapacity(items.count)
         if middlewares.isActive || !route.hasDurable {
-            for item in items {
-                reports.append(try await publishRefusable(item.element.event, metadata: item.element.metadata))
+            for event in events {
+                reports.append(try await publishRefusable(event, metadata: metadata()))
             }
         } else {
+            // The events as durable queues take them: the envelope boxed (here, in specialised
+            // code), id and lane; every durable mailbox of the type shares the boxes.
+            var items: [PendingItem] = []
+            items.reserveCapacity(events.count)
+            for event in events {
+                let metadata = metadata()
+                items.append(
+                    PendingItem(
+                        element: ElementBox(Envelope(event: event, metadata: metadata)),
+                        id: metadata.id,
+                        priority: priority
+                    )
+                )
+            }
             // Durable mailboxes first, each with the whole batch; then everyone else, event by event.
             var stored: [[DeliveryResult]] = []
             var storing: [RouteEntry<E>] = []
@@ -65,20 +75,21 @@ extension Bus {
                 storing.append(entry)
             }
             for index in items.indices {
-                let envelope = items[index].element
-                var tally = Tally(eventID: envelope.metadata.id)
+                let eventID = items[index].id
+                var tally = Tally(eventID: eventID)
                 for position in storing.indices {
                     tally.add(
                         stored[position][index],
                         from: storing[position],
                         eventName: route.eventName,
-                        eventID: envelope.metadata.id
+                        eventID: eventID
                     )
                 }
                 if storing.count == route.entries.count && tally.isClean {
                     // Only durable mailboxes, and each took the event: nothing more to deliver or settle.
                     reports.append(tally.report)
                 } else {
+                    let envelope = unsafeDowncast(items[index].element, to: ElementBox<Envelope<E>>.self).value
                     reports.append(try await deliverRefusable(envelope, route: route, tally: tally))
                 }
             }

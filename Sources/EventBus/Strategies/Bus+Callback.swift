@@ -223,9 +223,9 @@ extension Bus {
     /// Stores a batch in a durable mailbox, in order, as one group (one write and one fsync).
     static func store<T: Sendable>(
         _ queue: WorkQueue<Envelope<T>>,
-        _ items: [(element: Envelope<T>, id: EventID, priority: Priority)]
+        _ items: [PendingItem]
     ) async -> [DeliveryResult] {
-        let results = await queue.enqueue(contentsOf: items)
+        let results = await queue.enqueue(boxed: items)
         return results.map { result in
             switch result {
             case .success(let outcome): .enqueued(outcome)

@@ -358,44 +358,55 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// when one of them cannot be encoded or is too large.
     public func append(contentsOf events: [StoredEvent<Element>]) async throws {
         guard !events.isEmpty else { return }
-        // Framed outside the lock, checksums included, into one buffer: under the lock a batch
-        // costs a copy of its bytes and an index entry per event. The sequence numbers (recovery
-        // sorts by them) are taken first, so records of concurrent batches may reach the file in
-        // either batch's order; each batch's own records keep theirs.
-        let first = sequence.add(UInt64(events.count), ordering: .relaxed).oldValue &+ 1
-        var frames: [UInt8] = []
-        var ids: [EventID] = []
-        ids.reserveCapacity(events.count)
-        for index in events.indices {
-            let event = events[index]
-            let start = frames.count
-            let bodySize = try LogRecord.appendFrame(
+        var batch = FramedBatch(count: events.count, firstSequence: takeSequences(events.count))
+        for event in events {
+            try batch.add(
                 id: event.id,
-                sequence: first &+ UInt64(index),
                 priority: event.priority,
-                attempts: UInt32(clamping: event.attempts),
-                notBefore: event.notBefore?.nanosecondsSinceEpoch,
-                into: &frames
+                attempts: event.attempts,
+                notBefore: event.notBefore,
+                limit: options.maxRecordSize
             ) { bytes in try codec.encode(event.element, into: &bytes) }
-            let size = bodySize + 47
-            guard size <= options.maxRecordSize else {
-                throw FileLogError.recordTooLarge(size: size, limit: options.maxRecordSize)
-            }
-            if index == 0 {
-                // Room for the batch at the first record's size, and then some: growing by
-                // doubling would copy it several times.
-                frames.reserveCapacity((frames.count - start) * events.count * 5 / 4 + 256)
-            }
-            ids.append(event.id)
         }
-        try await write(durable: true, records: ids.count) { state in
-            for id in ids {
+        try await store(batch)
+    }
+
+    /// ``append(contentsOf:)`` for a queue's boxed items (``WorkQueue`` stores its batches
+    /// through this): each element is encoded from its box, without a typed copy of the batch.
+    /// - Precondition: every item's element is an `ElementBox<Element>`.
+    func append(boxed items: [PendingItem], notBefore: WallClockInstant?) async throws {
+        guard !items.isEmpty else { return }
+        var batch = FramedBatch(count: items.count, firstSequence: takeSequences(items.count))
+        for item in items {
+            let box = unsafeDowncast(item.element, to: ElementBox<Element>.self)
+            try batch.add(
+                id: item.id,
+                priority: item.priority,
+                attempts: 0,
+                notBefore: notBefore,
+                limit: options.maxRecordSize
+            ) { bytes in try codec.encode(box.value, into: &bytes) }
+        }
+        try await store(batch)
+    }
+
+    /// The first of `count` sequence numbers, taken before their records are framed. Recovery
+    /// sorts by them: records of concurrent batches may reach the file in either batch's order,
+    /// and each batch's own keep theirs.
+    private func takeSequences(_ count: Int) -> UInt64 {
+        sequence.add(UInt64(count), ordering: .relaxed).oldValue &+ 1
+    }
+
+    /// Writes a framed batch: under the lock, an index entry per event and one copy of its bytes.
+    private func store(_ batch: FramedBatch) async throws {
+        try await write(durable: true, records: batch.ids.count) { state in
+            for id in batch.ids {
                 state.recent.append(id)
                 if state.recent.count > 10_000 { _ = state.recent.popFirst() }
                 state.segmentOf.set(id, segment: state.segment)
             }
-            state.buffer.append(contentsOf: frames)
-            state.live[state.segment, default: 0] += ids.count
+            state.buffer.append(contentsOf: batch.frames)
+            state.live[state.segment, default: 0] += batch.ids.count
         }
     }
 

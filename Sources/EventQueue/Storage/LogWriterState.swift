@@ -2,6 +2,53 @@
 // generic too, and unspecialised code would look up their metadata (and that of every array and
 // lock of them) at run time on every append and flush.
 
+/// Append records framed outside a ``FileLog``'s lock, checksums included, in one buffer: under
+/// the lock a batch costs an index entry per event and one copy of its bytes.
+struct FramedBatch {
+    private(set) var frames: [UInt8] = []
+    private(set) var ids: [EventID] = []
+    private let count: Int
+    private var sequence: UInt64
+
+    /// A batch of `count` records numbered from `firstSequence`.
+    init(count: Int, firstSequence: UInt64) {
+        self.count = count
+        self.sequence = firstSequence
+        ids.reserveCapacity(count)
+    }
+
+    /// Frames the next record, its body appended by `body`.
+    /// - Throws: ``FileLogError/recordTooLarge(size:limit:)`` past `limit`, or what `body` throws.
+    mutating func add(
+        id: EventID,
+        priority: Priority,
+        attempts: Int,
+        notBefore: WallClockInstant?,
+        limit: Int,
+        body: (inout [UInt8]) throws -> Void
+    ) throws {
+        let start = frames.count
+        let bodySize = try LogRecord.appendFrame(
+            id: id,
+            sequence: sequence,
+            priority: priority,
+            attempts: UInt32(clamping: attempts),
+            notBefore: notBefore?.nanosecondsSinceEpoch,
+            into: &frames,
+            body: body
+        )
+        let size = bodySize + 47
+        guard size <= limit else { throw FileLogError.recordTooLarge(size: size, limit: limit) }
+        if ids.isEmpty {
+            // Room for the batch at the first record's size, and then some: growing by doubling
+            // would copy it several times.
+            frames.reserveCapacity((frames.count - start) * count * 5 / 4 + 256)
+        }
+        ids.append(id)
+        sequence &+= 1
+    }
+}
+
 /// A caller waiting for its records to be written (and fsynced).
 struct LogWaiter {
     let continuation: CheckedContinuation<Void, any Error>
