@@ -322,4 +322,79 @@ import Testing
             #expect(try parsed(bytes) == parsed(Array(JSONEncoder().encode(tree))), "round \(round)")
         }
     }
+
+    /// Keeps the encoder it is given, as a misbehaving `encode(to:)` might.
+    final class Keeper: @unchecked Sendable {  // @unchecked: used by one test's thread only
+        var kept: (any Encoder)?
+    }
+
+    struct KeepsItsEncoder: Encodable {
+        let keeper: Keeper
+        let value: Int
+
+        func encode(to encoder: any Encoder) throws {
+            keeper.kept = encoder
+            var container = encoder.container(keyedBy: AnyKey.self)
+            try container.encode(value, forKey: AnyKey(stringValue: "value"))
+        }
+    }
+
+    @Test func aCachedWriterWritesEveryValueAsAFreshWriterWould() throws {
+        let cache = JSONWriterCache()
+        var random = SplitMix64(seed: 0xCAC4E)
+        var shared: [UInt8] = [7]
+        var fresh: [UInt8] = [7]
+        for round in 0..<300 {
+            // Trees, and now and then values the writer gives up on midway (its state must not
+            // reach the next value).
+            switch round % 7 {
+            case 3:
+                #expect(!CompactJSON.encode(OutOfOrder(), into: &shared, cache: cache))
+                #expect(!CompactJSON.encode(OutOfOrder(), into: &fresh))
+            case 5:
+                #expect(!CompactJSON.encode(Derived(), into: &shared, cache: cache))
+                #expect(!CompactJSON.encode(Derived(), into: &fresh))
+            default:
+                let tree = Tree.random(depth: 3, using: &random)
+                #expect(CompactJSON.encode(tree, into: &shared, cache: cache))
+                #expect(CompactJSON.encode(tree, into: &fresh))
+            }
+            #expect(shared == fresh, "round \(round)")
+        }
+    }
+
+    @Test func aWriterWhoseEncoderWasKeptIsNotUsedAgain() throws {
+        let cache = JSONWriterCache()
+        let keeper = Keeper()
+        var first: [UInt8] = []
+        #expect(CompactJSON.encode(KeepsItsEncoder(keeper: keeper, value: 1), into: &first, cache: cache))
+        #expect(cache.take() == nil)  // the kept encoder holds the writer: it was not cached
+        var second: [UInt8] = []
+        #expect(CompactJSON.encode(["a": 2], into: &second, cache: cache))
+        #expect(try parsed(first) == ["value": 1] as NSDictionary)
+        #expect(try parsed(second) == ["a": 2] as NSDictionary)
+        // The kept encoder writes into its own, finished writer, never into the next value's.
+        var late = try #require(keeper.kept).container(keyedBy: AnyKey.self)
+        try? late.encode(3, forKey: AnyKey(stringValue: "late"))
+        var third: [UInt8] = []
+        #expect(CompactJSON.encode(["b": 4], into: &third, cache: cache))
+        #expect(try parsed(third) == ["b": 4] as NSDictionary)
+    }
+
+    @Test func writersAreFreedWithTheirCache() throws {
+        weak var writer: JSONWriter?
+        do {
+            let cache = JSONWriterCache()
+            var bytes: [UInt8] = []
+            #expect(CompactJSON.encode(["a": 1], into: &bytes, cache: cache))
+            let cached = try #require(cache.take())
+            writer = cached
+            cache.give(cached)
+        }
+        #expect(writer == nil)
+        do {
+            var bytes: [UInt8] = []
+            #expect(CompactJSON.encode(["a": 1], into: &bytes))
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// JSON for the default ``JSONEventCodec``, written straight into the record buffer.
 ///
@@ -16,10 +17,13 @@ import Foundation
 /// its usual error.
 enum CompactJSON {
     /// Appends the JSON of `value` to `bytes`. Returns false, with `bytes` as it was, when the
-    /// value must be encoded by `JSONEncoder` instead.
-    static func encode<T: Encodable>(_ value: T, into bytes: inout [UInt8]) -> Bool {
+    /// value must be encoded by `JSONEncoder` instead. A writer left in `cache` by an earlier
+    /// call is used again (a batch of events then costs no writer, state or top-level encoder
+    /// per event), and the writer is left there for the next call.
+    static func encode<T: Encodable>(_ value: T, into bytes: inout [UInt8], cache: JSONWriterCache? = nil) -> Bool {
         let start = bytes.count
-        let writer = JSONWriter(bytes: bytes)
+        let writer = cache?.take() ?? JSONWriter()
+        writer.begin(with: bytes)
         bytes = []  // the writer holds the only reference: appending does not copy
         let encoded: Bool
         do {
@@ -29,7 +33,49 @@ enum CompactJSON {
         }
         bytes = writer.takeBytes()
         if !encoded { bytes.removeSubrange(start...) }
+        if let cache { cache.give(writer) } else { writer.retire() }
         return encoded
+    }
+}
+
+/// One idle ``JSONWriter`` kept for the next event (``JSONEventCodec`` has one).
+///
+/// A writer comes back only when nothing else holds it or its top-level encoder: an `encode(to:)`
+/// that kept its encoder or a container could otherwise write into a later event. Concurrent
+/// encoders that find the cache empty make their own writer.
+// @unchecked: `idle` is only read and written under `lock`; a writer is used by one thread at a
+// time, between `take()` and `give(_:)`.
+final class JSONWriterCache: @unchecked Sendable {
+    private let lock = Mutex<Void>(())
+    private var idle: JSONWriter?
+
+    init() {}
+
+    func take() -> JSONWriter? {
+        lock.withLock { _ in
+            let writer = idle
+            idle = nil
+            return writer
+        }
+    }
+
+    /// Keeps `writer` for the next value, unless something still holds its top-level encoder
+    /// (then it is retired) or another writer is kept already.
+    func give(_ writer: JSONWriter) {
+        guard writer.isReusable() else {
+            writer.retire()
+            return
+        }
+        let kept = lock.withLock { _ in
+            guard idle == nil else { return false }
+            idle = writer
+            return true
+        }
+        if !kept { writer.retire() }
+    }
+
+    deinit {
+        idle?.retire()
     }
 }
 
@@ -81,9 +127,36 @@ final class JSONWriter {
         set { storage.pointee.unsupported = newValue }
     }
 
-    init(bytes: [UInt8]) {
+    /// The top-level encoder, made once per writer: it is used again for the writer's next
+    /// value when nothing else holds it (``isReusable()``).
+    private var top: SlotEncoder?
+
+    init() {
         storage = UnsafeMutablePointer<Storage>.allocate(capacity: 1)
-        storage.initialize(to: Storage(bytes: bytes))
+        storage.initialize(to: Storage(bytes: []))
+    }
+
+    /// Starts a value, appending to `bytes`: no container open, nothing unsupported.
+    func begin(with bytes: [UInt8]) {
+        self.bytes = bytes
+        frames.removeAll(keepingCapacity: true)
+        nextID = 0
+        unsupported = false
+    }
+
+    /// Whether the writer may serve another value: its top-level encoder is held by nobody else
+    /// (the value's `encode(to:)` did not keep it).
+    func isReusable() -> Bool {
+        guard var slot = top else { return true }
+        top = nil
+        defer { top = slot }
+        return isKnownUniquelyReferenced(&slot)
+    }
+
+    /// Lets go of the top-level encoder, which holds the writer: a writer that is not kept for
+    /// another value must, or the two would keep each other alive.
+    func retire() {
+        top = nil
     }
 
     deinit {
@@ -98,7 +171,14 @@ final class JSONWriter {
     }
 
     func encodeTopLevel<T: Encodable>(_ value: T) throws -> Bool {
-        let slot = SlotEncoder(writer: self, depth: 0, parentID: nil, parent: nil, prefix: [], key: nil)
+        let slot: SlotEncoder
+        if let top {
+            slot = top
+            slot.reset()
+        } else {
+            slot = SlotEncoder(writer: self, depth: 0, parentID: nil, parent: nil, prefix: [], key: nil)
+            top = slot
+        }
         try encodeValue(value, in: slot)
         // Nothing written at the top is JSONEncoder's "did not encode any values" error.
         guard slot.hasValue, !unsupported else { return false }

@@ -61,6 +61,8 @@ public struct JSONEventCodec<Value: Event & Codable>: EventCodec {
     private let decoder: JSONDecoder
     /// Whether the streaming writer may encode (only with default settings).
     private let streams: Bool
+    /// An idle streaming writer, used again for the next event.
+    private let writers = JSONWriterCache()
 
     /// Creates the codec with default JSON settings.
     public init() {
@@ -86,7 +88,7 @@ public struct JSONEventCodec<Value: Event & Codable>: EventCodec {
 
     /// Appends the JSON bytes.
     public func encode(_ event: Value, into bytes: inout [UInt8]) throws {
-        if streams, CompactJSON.encode(event, into: &bytes) { return }
+        if streams, CompactJSON.encode(event, into: &bytes, cache: writers) { return }
         bytes += try encoder.encode(event)
     }
 
