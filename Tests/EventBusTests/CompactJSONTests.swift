@@ -339,8 +339,8 @@ import Testing
         }
     }
 
-    @Test func aCachedWriterWritesEveryValueAsAFreshWriterWould() throws {
-        let cache = JSONWriterCache()
+    @Test func aReusedWriterWritesEveryValueAsAFreshWriterWould() throws {
+        var writer: JSONWriter?
         var random = SplitMix64(seed: 0xCAC4E)
         var shared: [UInt8] = [7]
         var fresh: [UInt8] = [7]
@@ -349,52 +349,59 @@ import Testing
             // reach the next value).
             switch round % 7 {
             case 3:
-                #expect(!CompactJSON.encode(OutOfOrder(), into: &shared, cache: cache))
+                #expect(!CompactJSON.encode(OutOfOrder(), into: &shared, reusing: &writer))
                 #expect(!CompactJSON.encode(OutOfOrder(), into: &fresh))
             case 5:
-                #expect(!CompactJSON.encode(Derived(), into: &shared, cache: cache))
+                #expect(!CompactJSON.encode(Derived(), into: &shared, reusing: &writer))
                 #expect(!CompactJSON.encode(Derived(), into: &fresh))
             default:
                 let tree = Tree.random(depth: 3, using: &random)
-                #expect(CompactJSON.encode(tree, into: &shared, cache: cache))
+                #expect(CompactJSON.encode(tree, into: &shared, reusing: &writer))
                 #expect(CompactJSON.encode(tree, into: &fresh))
             }
             #expect(shared == fresh, "round \(round)")
+            #expect(writer != nil, "round \(round)")
         }
     }
 
     @Test func aWriterWhoseEncoderWasKeptIsNotUsedAgain() throws {
-        let cache = JSONWriterCache()
+        var writer: JSONWriter?
         let keeper = Keeper()
         var first: [UInt8] = []
-        #expect(CompactJSON.encode(KeepsItsEncoder(keeper: keeper, value: 1), into: &first, cache: cache))
-        #expect(cache.take() == nil)  // the kept encoder holds the writer: it was not cached
+        #expect(CompactJSON.encode(KeepsItsEncoder(keeper: keeper, value: 1), into: &first, reusing: &writer))
+        #expect(writer == nil)  // the kept encoder holds the writer: it is not offered again
         var second: [UInt8] = []
-        #expect(CompactJSON.encode(["a": 2], into: &second, cache: cache))
+        #expect(CompactJSON.encode(["a": 2], into: &second, reusing: &writer))
+        #expect(writer != nil)
         #expect(try parsed(first) == ["value": 1] as NSDictionary)
         #expect(try parsed(second) == ["a": 2] as NSDictionary)
         // The kept encoder writes into its own, finished writer, never into the next value's.
         var late = try #require(keeper.kept).container(keyedBy: AnyKey.self)
         try? late.encode(3, forKey: AnyKey(stringValue: "late"))
         var third: [UInt8] = []
-        #expect(CompactJSON.encode(["b": 4], into: &third, cache: cache))
+        #expect(CompactJSON.encode(["b": 4], into: &third, reusing: &writer))
         #expect(try parsed(third) == ["b": 4] as NSDictionary)
     }
 
-    @Test func writersAreFreedWithTheirCache() throws {
-        weak var writer: JSONWriter?
-        do {
-            let cache = JSONWriterCache()
-            var bytes: [UInt8] = []
-            #expect(CompactJSON.encode(["a": 1], into: &bytes, cache: cache))
-            let cached = try #require(cache.take())
-            writer = cached
-            cache.give(cached)
+    struct Flat: Codable, Equatable, Event {
+        var name: String
+        var tags: [String]
+        var score: Double?
+    }
+
+    @Test func aBatchEncoderWritesWhatTheCodecWritesEventByEvent() throws {
+        let codec = JSONEventCodec<Flat>()
+        let encode = codec.batchEncoder()
+        let events = (0..<5).map {
+            Flat(name: "n\($0)", tags: Array(repeating: "t", count: $0), score: $0 == 2 ? nil : 0.5)
         }
-        #expect(writer == nil)
-        do {
-            var bytes: [UInt8] = []
-            #expect(CompactJSON.encode(["a": 1], into: &bytes))
+        var batch: [UInt8] = [1]
+        var single: [UInt8] = [1]
+        for event in events {
+            try encode(event, &batch)
+            try codec.encode(event, into: &single)
         }
+        #expect(batch == single)
+        #expect(try codec.decode(codec.encode(events[3])) == events[3])
     }
 }

@@ -46,11 +46,6 @@ final class SlotEncoder: Encoder {
 
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
-    /// Empties the slot for the next value (a writer's top-level slot is used again).
-    func reset() {
-        state = .empty
-    }
-
     var hasValue: Bool {
         if case .empty = state { return false }
         return true

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// JSON for the default ``JSONEventCodec``, written straight into the record buffer.
 ///
@@ -17,65 +16,35 @@ import Synchronization
 /// its usual error.
 enum CompactJSON {
     /// Appends the JSON of `value` to `bytes`. Returns false, with `bytes` as it was, when the
-    /// value must be encoded by `JSONEncoder` instead. A writer left in `cache` by an earlier
-    /// call is used again (a batch of events then costs no writer, state or top-level encoder
-    /// per event), and the writer is left there for the next call.
-    static func encode<T: Encodable>(_ value: T, into bytes: inout [UInt8], cache: JSONWriterCache? = nil) -> Bool {
+    /// value must be encoded by `JSONEncoder` instead.
+    static func encode<T: Encodable>(_ value: T, into bytes: inout [UInt8]) -> Bool {
+        var writer: JSONWriter?
+        return encode(value, into: &bytes, reusing: &writer)
+    }
+
+    /// ``encode(_:into:)`` with the writer an earlier call left in `writer`, if any (a batch of
+    /// events then costs no writer, no state and no container stack per event). The writer is
+    /// left there for the next call unless the value's `encode(to:)` kept its encoder or a
+    /// container (which could write into a later value otherwise).
+    static func encode<T: Encodable>(_ value: T, into bytes: inout [UInt8], reusing writer: inout JSONWriter?) -> Bool {
         let start = bytes.count
-        let writer = cache?.take() ?? JSONWriter()
-        writer.begin(with: bytes)
+        let current = writer ?? JSONWriter()
+        writer = nil
+        current.begin(with: bytes)
         bytes = []  // the writer holds the only reference: appending does not copy
+        var top = SlotEncoder(writer: current, depth: 0, parentID: nil, parent: nil, prefix: [], key: nil)
         let encoded: Bool
         do {
-            encoded = try writer.encodeTopLevel(value)
+            encoded = try current.encodeTopLevel(value, in: top)
         } catch {
             encoded = false
         }
-        bytes = writer.takeBytes()
+        bytes = current.takeBytes()
         if !encoded { bytes.removeSubrange(start...) }
-        if let cache { cache.give(writer) } else { writer.retire() }
+        // Every encoder and container of the value holds the top-level encoder (through its
+        // parents): held by nobody else, nothing of the value outlived it.
+        if isKnownUniquelyReferenced(&top) { writer = current }
         return encoded
-    }
-}
-
-/// One idle ``JSONWriter`` kept for the next event (``JSONEventCodec`` has one).
-///
-/// A writer comes back only when nothing else holds it or its top-level encoder: an `encode(to:)`
-/// that kept its encoder or a container could otherwise write into a later event. Concurrent
-/// encoders that find the cache empty make their own writer.
-// @unchecked: `idle` is only read and written under `lock`; a writer is used by one thread at a
-// time, between `take()` and `give(_:)`.
-final class JSONWriterCache: @unchecked Sendable {
-    private let lock = Mutex<Void>(())
-    private var idle: JSONWriter?
-
-    init() {}
-
-    func take() -> JSONWriter? {
-        lock.withLock { _ in
-            let writer = idle
-            idle = nil
-            return writer
-        }
-    }
-
-    /// Keeps `writer` for the next value, unless something still holds its top-level encoder
-    /// (then it is retired) or another writer is kept already.
-    func give(_ writer: JSONWriter) {
-        guard writer.isReusable() else {
-            writer.retire()
-            return
-        }
-        let kept = lock.withLock { _ in
-            guard idle == nil else { return false }
-            idle = writer
-            return true
-        }
-        if !kept { writer.retire() }
-    }
-
-    deinit {
-        idle?.retire()
     }
 }
 
@@ -127,10 +96,6 @@ final class JSONWriter {
         set { storage.pointee.unsupported = newValue }
     }
 
-    /// The top-level encoder, made once per writer: it is used again for the writer's next
-    /// value when nothing else holds it (``isReusable()``).
-    private var top: SlotEncoder?
-
     init() {
         storage = UnsafeMutablePointer<Storage>.allocate(capacity: 1)
         storage.initialize(to: Storage(bytes: []))
@@ -144,21 +109,6 @@ final class JSONWriter {
         unsupported = false
     }
 
-    /// Whether the writer may serve another value: its top-level encoder is held by nobody else
-    /// (the value's `encode(to:)` did not keep it).
-    func isReusable() -> Bool {
-        guard var slot = top else { return true }
-        top = nil
-        defer { top = slot }
-        return isKnownUniquelyReferenced(&slot)
-    }
-
-    /// Lets go of the top-level encoder, which holds the writer: a writer that is not kept for
-    /// another value must, or the two would keep each other alive.
-    func retire() {
-        top = nil
-    }
-
     deinit {
         storage.deinitialize(count: 1)
         storage.deallocate()
@@ -170,15 +120,8 @@ final class JSONWriter {
         return taken
     }
 
-    func encodeTopLevel<T: Encodable>(_ value: T) throws -> Bool {
-        let slot: SlotEncoder
-        if let top {
-            slot = top
-            slot.reset()
-        } else {
-            slot = SlotEncoder(writer: self, depth: 0, parentID: nil, parent: nil, prefix: [], key: nil)
-            top = slot
-        }
+    /// Writes `value` into `slot`, a top-level slot of this writer; false when it cannot stream.
+    func encodeTopLevel<T: Encodable>(_ value: T, in slot: SlotEncoder) throws -> Bool {
         try encodeValue(value, in: slot)
         // Nothing written at the top is JSONEncoder's "did not encode any values" error.
         guard slot.hasValue, !unsupported else { return false }

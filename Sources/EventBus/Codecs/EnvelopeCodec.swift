@@ -29,7 +29,21 @@ struct EnvelopeCodec<E: Event>: RecordCodec {
 
     /// Appends the envelope straight into the log's buffer (see ``RecordCodec/encode(_:into:)``).
     func encode(_ envelope: Envelope<E>, into bytes: inout [UInt8]) throws {
-        let metadata = envelope.metadata
+        putMetadata(envelope.metadata, into: &bytes)
+        try codec.encode(envelope.event, into: &bytes)
+    }
+
+    /// Envelopes with the event codec's batch encoder for their bodies.
+    func batchEncoder() -> (Envelope<E>, inout [UInt8]) throws -> Void {
+        let body = codec.batchEncoder()
+        return { envelope, bytes in
+            putMetadata(envelope.metadata, into: &bytes)
+            try body(envelope.event, &bytes)
+        }
+    }
+
+    /// The name and the metadata, before the body.
+    private func putMetadata(_ metadata: EventMetadata, into bytes: inout [UInt8]) {
         bytes += storedName
         Self.put(metadata.correlationID, into: &bytes)
         Self.put(metadata.orderingKey, into: &bytes)
@@ -41,7 +55,6 @@ struct EnvelopeCodec<E: Event>: RecordCodec {
                 Self.put(value, into: &bytes)
             }
         }
-        try codec.encode(envelope.event, into: &bytes)
     }
 
     func decode(_ bytes: [UInt8]) throws -> Envelope<E> {

@@ -13,6 +13,11 @@ public protocol EventCodec<Value>: Sendable {
     /// Appends the body bytes of an event to `bytes` (a durable mailbox encodes the body straight
     /// after the envelope). The default calls ``encode(_:)``; implement it to skip that copy.
     func encode(_ event: Value, into bytes: inout [UInt8]) throws
+    /// An encoder for one batch of events, on one thread: a durable mailbox asks for one per
+    /// batch it stores and calls it for each event, in order, like ``encode(_:into:)``. The
+    /// default calls ``encode(_:into:)``; a codec with state worth keeping from one event to the
+    /// next (a writer, buffers) keeps it in the closure, where no other thread touches it.
+    func batchEncoder() -> (Value, inout [UInt8]) throws -> Void
     /// The event of some body bytes.
     /// - Throws: ``CodecError`` (or the underlying decoder's error) when the bytes do not decode.
     func decode(_ bytes: [UInt8]) throws -> Value
@@ -22,6 +27,11 @@ extension EventCodec {
     /// Appends ``encode(_:)``'s bytes.
     public func encode(_ event: Value, into bytes: inout [UInt8]) throws {
         bytes += try encode(event)
+    }
+
+    /// Calls ``encode(_:into:)``.
+    public func batchEncoder() -> (Value, inout [UInt8]) throws -> Void {
+        { event, bytes in try encode(event, into: &bytes) }
     }
 }
 
@@ -61,8 +71,6 @@ public struct JSONEventCodec<Value: Event & Codable>: EventCodec {
     private let decoder: JSONDecoder
     /// Whether the streaming writer may encode (only with default settings).
     private let streams: Bool
-    /// An idle streaming writer, used again for the next event.
-    private let writers = JSONWriterCache()
 
     /// Creates the codec with default JSON settings.
     public init() {
@@ -88,8 +96,18 @@ public struct JSONEventCodec<Value: Event & Codable>: EventCodec {
 
     /// Appends the JSON bytes.
     public func encode(_ event: Value, into bytes: inout [UInt8]) throws {
-        if streams, CompactJSON.encode(event, into: &bytes, cache: writers) { return }
+        if streams, CompactJSON.encode(event, into: &bytes) { return }
         bytes += try encoder.encode(event)
+    }
+
+    /// Appends each event's JSON bytes with one streaming writer for the whole batch (a new one
+    /// only after an event whose `encode(to:)` kept its encoder).
+    public func batchEncoder() -> (Value, inout [UInt8]) throws -> Void {
+        var writer: JSONWriter?
+        return { event, bytes in
+            if streams, CompactJSON.encode(event, into: &bytes, reusing: &writer) { return }
+            bytes += try encoder.encode(event)
+        }
     }
 
     /// Decodes JSON.

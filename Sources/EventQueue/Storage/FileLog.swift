@@ -35,6 +35,11 @@ public protocol RecordCodec<Element>: Sendable {
     /// buffer, straight after each record's header. The default appends ``encode(_:)``'s
     /// bytes; implement it to skip that array. On a throw, what it appended is discarded.
     func encode(_ element: Element, into bytes: inout [UInt8]) throws
+    /// An encoder for one batch, on one thread: ``FileLog`` asks for one per batch and calls it
+    /// for each element, in order, like ``encode(_:into:)``. The default calls
+    /// ``encode(_:into:)``; a codec with state worth keeping from one element to the next (a
+    /// writer, buffers) keeps it in the closure, where no other thread touches it.
+    func batchEncoder() -> (Element, inout [UInt8]) throws -> Void
     /// The element of some bytes; throws when they do not decode.
     func decode(_ bytes: [UInt8]) throws -> Element
 }
@@ -43,6 +48,11 @@ extension RecordCodec {
     /// Appends ``encode(_:)``'s bytes.
     public func encode(_ element: Element, into bytes: inout [UInt8]) throws {
         bytes += try encode(element)
+    }
+
+    /// Calls ``encode(_:into:)``.
+    public func batchEncoder() -> (Element, inout [UInt8]) throws -> Void {
+        { element, bytes in try encode(element, into: &bytes) }
     }
 }
 
@@ -359,6 +369,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     public func append(contentsOf events: [StoredEvent<Element>]) async throws {
         guard !events.isEmpty else { return }
         var batch = FramedBatch(count: events.count, firstSequence: takeSequences(events.count))
+        let encode = codec.batchEncoder()
         for event in events {
             try batch.add(
                 id: event.id,
@@ -366,7 +377,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                 attempts: event.attempts,
                 notBefore: event.notBefore,
                 limit: options.maxRecordSize
-            ) { bytes in try codec.encode(event.element, into: &bytes) }
+            ) { bytes in try encode(event.element, &bytes) }
         }
         try await store(batch)
     }
@@ -377,15 +388,13 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     func append(boxed items: [PendingItem], notBefore: WallClockInstant?) async throws {
         guard !items.isEmpty else { return }
         var batch = FramedBatch(count: items.count, firstSequence: takeSequences(items.count))
+        let encode = codec.batchEncoder()
+        let limit = options.maxRecordSize
         for item in items {
             let box = unsafeDowncast(item.element, to: ElementBox<Element>.self)
-            try batch.add(
-                id: item.id,
-                priority: item.priority,
-                attempts: 0,
-                notBefore: notBefore,
-                limit: options.maxRecordSize
-            ) { bytes in try codec.encode(box.value, into: &bytes) }
+            try batch.add(id: item.id, priority: item.priority, attempts: 0, notBefore: notBefore, limit: limit) {
+                bytes in try encode(box.value, &bytes)
+            }
         }
         try await store(batch)
     }
