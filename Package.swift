@@ -22,7 +22,9 @@ let package = Package(
         .executable(name: "eventbus", targets: ["EventBusCLI"]),
     ] + examples.map { .executable(name: $0, targets: [$0]) },
     targets: [
-        .target(name: "EventQueue", swiftSettings: publicModule),
+        // CRC-32C with the CPU's instructions (the log's record checksums); C, from the toolchain.
+        .target(name: "CEventQueueCRC"),
+        .target(name: "EventQueue", dependencies: ["CEventQueueCRC"], swiftSettings: publicModule),
         .target(name: "EventBus", dependencies: ["EventQueue"], swiftSettings: publicModule),
         .target(name: "EventBusTesting", dependencies: ["EventBus"], swiftSettings: publicModule),
         .target(name: "CommandLineSupport", swiftSettings: strict),

@@ -324,6 +324,15 @@ final class GatedFileSystem: ForwardingFileSystem {
         for start in 0..<9 {
             for end in stride(from: start, through: bytes.count, by: 7) {
                 #expect(CRC32C.checksum(bytes[start..<end]) == reference(bytes[start..<end]))
+                // The tables agree with the CPU's instructions (the path used where it has them).
+                let tables = bytes[start..<end].withUnsafeBytes { CRC32C.checksumWithTables($0) }
+                #expect(tables == reference(bytes[start..<end]))
+                // A seed continues a checksum across a split.
+                let split = (start + end) / 2
+                #expect(
+                    CRC32C.checksum(bytes[split..<end], seed: CRC32C.checksum(bytes[start..<split]))
+                        == reference(bytes[start..<end])
+                )
             }
         }
         // A sequence without contiguous storage takes the same path.

@@ -1,8 +1,15 @@
+import CEventQueueCRC
+
 /// CRC-32C (Castagnoli), the checksum every log record carries.
 ///
-/// Slicing-by-8: eight bytes per step through eight 256-entry tables (table `k` advances a byte
-/// by `k` more zero bytes), a few times faster than a byte at a time, with the same result.
+/// With the CPU's CRC-32C instructions where it has them (SSE 4.2 on x86-64, the CRC extension
+/// on AArch64): eight bytes per instruction, about a tenth of the tables' time. Elsewhere,
+/// slicing-by-8: eight bytes per step through eight 256-entry tables (table `k` advances a byte
+/// by `k` more zero bytes), a few times faster than a byte at a time. Both give the same result.
 package enum CRC32C {
+    /// Whether ``checksum(_:seed:)`` uses the CPU's instructions (asked once).
+    package static let usesHardware = eventqueue_crc32c_hardware() != 0
+
     private static let tables: [UInt32] = {
         var tables = [UInt32](repeating: 0, count: 8 * 256)
         for index in 0..<256 {
@@ -30,6 +37,13 @@ package enum CRC32C {
 
     /// The checksum of contiguous bytes.
     package static func checksum(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
+        guard usesHardware, let base = bytes.baseAddress else { return checksumWithTables(bytes, seed: seed) }
+        return ~eventqueue_crc32c_update(~seed, base, bytes.count)
+    }
+
+    /// The checksum of contiguous bytes by slicing-by-8, whatever the CPU has (tests compare
+    /// the two ways).
+    package static func checksumWithTables(_ bytes: UnsafeRawBufferPointer, seed: UInt32 = 0) -> UInt32 {
         var crc = ~seed
         tables.withUnsafeBufferPointer { table in
             var offset = 0
