@@ -104,7 +104,7 @@ final class JSONWriter {
     /// Starts a value, appending to `bytes`: no container open, nothing unsupported.
     func begin(with bytes: [UInt8]) {
         self.bytes = bytes
-        frames.removeAll(keepingCapacity: true)
+        if !frames.isEmpty { frames.removeAll(keepingCapacity: true) }
         nextID = 0
         unsupported = false
     }

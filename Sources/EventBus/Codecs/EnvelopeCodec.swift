@@ -43,11 +43,24 @@ struct EnvelopeCodec<E: Event>: RecordCodec {
     }
 
     /// The name and the metadata, before the body.
-    private func putMetadata(_ metadata: EventMetadata, into bytes: inout [UInt8]) {
+    private func putMetadata(_ metadata: borrowing EventMetadata, into bytes: inout [UInt8]) {
         bytes += storedName
+        let publishedAt = Int64(metadata.publishedAt.timeIntervalSince1970 * 1e9)
+        if metadata.correlationID == nil && metadata.orderingKey == nil && metadata.headers.isEmpty {
+            // The common envelope: no correlation id, ordering key or headers. Its fixed part
+            // is written on the stack and appended at once, not field by field.
+            withUnsafeTemporaryAllocation(byteCount: 14, alignment: 8) { fixed in
+                fixed.storeBytes(of: UInt16.max.littleEndian, toByteOffset: 0, as: UInt16.self)
+                fixed.storeBytes(of: UInt16.max.littleEndian, toByteOffset: 2, as: UInt16.self)
+                fixed.storeBytes(of: publishedAt.littleEndian, toByteOffset: 4, as: Int64.self)
+                fixed.storeBytes(of: UInt16(0), toByteOffset: 12, as: UInt16.self)
+                bytes.append(contentsOf: UnsafeRawBufferPointer(fixed))
+            }
+            return
+        }
         Self.put(metadata.correlationID, into: &bytes)
         Self.put(metadata.orderingKey, into: &bytes)
-        bytes.appendLittleEndian(Int64(metadata.publishedAt.timeIntervalSince1970 * 1e9))
+        bytes.appendLittleEndian(publishedAt)
         bytes.appendLittleEndian(UInt16(clamping: metadata.headers.count))
         if !metadata.headers.isEmpty {
             for (name, value) in metadata.headers.sorted(by: { $0.key < $1.key }).prefix(Int(UInt16.max)) {

@@ -154,6 +154,9 @@ package enum LogRecord: Equatable, Sendable {
         bytes.appendLittleEndian(UInt64(bitPattern: notBefore ?? Int64.min))
     }
 
+    /// The frame and an append record's fields before its body (``putAppendFields``): 8 + 38 bytes.
+    private static var appendHeaderSize: Int { LogFormat.recordOverhead + 38 }
+
     /// Appends a framed append record to `bytes` whose body `writeBody` appends in place, so that
     /// a batch of records is built in one buffer without an array per body. The same bytes as
     /// `append(...).encode(into:)`; on a throw, `bytes` is left as it was.
@@ -168,15 +171,20 @@ package enum LogRecord: Equatable, Sendable {
         body writeBody: (inout [UInt8]) throws -> Void
     ) rethrows -> Int {
         let frame = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: LogFormat.recordOverhead))
-        putAppendFields(
-            id: id,
-            sequence: sequence,
-            priority: priority,
-            attempts: attempts,
-            notBefore: notBefore,
-            into: &bytes
-        )
+        // The frame and the fields before the body, written on the stack and appended at once:
+        // one append per record, not one per field.
+        withUnsafeTemporaryAllocation(byteCount: appendHeaderSize, alignment: 8) { header in
+            header.storeBytes(of: UInt64(0), toByteOffset: 0, as: UInt64.self)  // length, checksum
+            header.storeBytes(of: UInt8(1), toByteOffset: 8, as: UInt8.self)
+            header.storeBytes(of: id.high.littleEndian, toByteOffset: 9, as: UInt64.self)
+            header.storeBytes(of: id.low.littleEndian, toByteOffset: 17, as: UInt64.self)
+            header.storeBytes(of: sequence.littleEndian, toByteOffset: 25, as: UInt64.self)
+            header.storeBytes(of: priority.rawValue, toByteOffset: 33, as: UInt8.self)
+            header.storeBytes(of: attempts.littleEndian, toByteOffset: 34, as: UInt32.self)
+            let due = UInt64(bitPattern: notBefore ?? Int64.min)
+            header.storeBytes(of: due.littleEndian, toByteOffset: 38, as: UInt64.self)
+            bytes.append(contentsOf: UnsafeRawBufferPointer(header))
+        }
         let bodyStart = bytes.count
         do {
             try writeBody(&bytes)
