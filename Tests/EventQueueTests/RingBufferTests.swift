@@ -24,6 +24,31 @@ import Testing
         #expect((0..<ring.count).map { ring[$0] } == reference)
     }
 
+    @Test func growingAWrappedRingKeepsEveryObjectOnceAndFreesThemWithIt() {
+        final class Token {
+            let value: Int
+            init(_ value: Int) { self.value = value }
+        }
+        var watched: [() -> Token?] = []
+        do {
+            var ring = RingBuffer<Token>()
+            var reference: [Int] = []
+            for value in 0..<1_000 {
+                let token = Token(value)
+                watched.append { [weak token] in token }
+                ring.append(token)
+                reference.append(value)
+                // Pops now and then move the head, so that growth meets a wrapped ring.
+                if value % 3 == 0, let popped = ring.popFirst() {
+                    #expect(popped.value == reference.removeFirst())
+                }
+            }
+            #expect((0..<ring.count).map { ring[$0].value } == reference)
+            #expect(watched.filter { $0() != nil }.count == reference.count)
+        }
+        #expect(watched.allSatisfy { $0() == nil })
+    }
+
     @Test func theHeapPopsInKeyOrderAndKeepsInsertionOrderForTies() {
         var heap = MinHeap<Int>()
         let base = Tick(ContinuousClock.now)
