@@ -180,7 +180,7 @@ struct Suite {
             ("raw-append-batched", 1, { try rawBatched(100_000 * scale) }),
             (
                 "durable-always", 1,
-                { try await durable("always", count: 200 * scale, publishers: 1, pairedFsync: true, sync: .always) }
+                { try await durable("always", count: 200 * scale, publishers: 1, paired: .fsync, sync: .always) }
             ),
             (
                 "durable-none", 1,
@@ -188,12 +188,19 @@ struct Suite {
             ),
             (
                 "durable-always-8", 1,
-                { try await durable("always8", count: 800 * scale, publishers: 8, pairedFsync: true, sync: .always) }
+                { try await durable("always8", count: 800 * scale, publishers: 8, paired: .fsync, sync: .always) }
             ),
             (
                 "durable-batched", 1,
                 {
-                    try await durable("batched", count: 200_000 * scale, publishers: 4, batch: 1_000, sync: .batched)
+                    try await durable(
+                        "batched",
+                        count: 200_000 * scale,
+                        publishers: 4,
+                        batch: 1_000,
+                        paired: .groupCommit,
+                        sync: .batched
+                    )
                 }
             ),
             (
@@ -205,6 +212,7 @@ struct Suite {
                         publishers: 4,
                         batch: 1_000,
                         binary: true,
+                        paired: .groupCommit,
                         sync: .batched
                     )
                 }
@@ -467,6 +475,12 @@ struct Suite {
     }
 
     func rawBatched(_ n: Int) throws -> Bench.Row {
+        row("", try rawBatchedNanoseconds(n) / Double(n), note: "groups of 1,000 × 64 B")
+    }
+
+    /// Nanoseconds to append `n` 64-byte records (rounded down to whole groups) in groups of
+    /// 1,000, one write and one fdatasync per group, to a new file in the row directory.
+    func rawBatchedNanoseconds(_ n: Int) throws -> Double {
         let path = directory + "/raw-batched-\(UUID().uuidString)"
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         defer {
@@ -479,23 +493,31 @@ struct Suite {
             _ = group.withUnsafeBytes { write(fd, $0.baseAddress, group.count) }
             fdatasync(fd)
         }
-        return row("", perEvent(ContinuousClock.now - start, n), note: "groups of 1,000 × 64 B")
+        return perEvent(ContinuousClock.now - start, 1)
     }
 
     /// `publishers` tasks publish `n` events into one durable mailbox: one at a time, or (with
-    /// `batch`) with `publish(contentsOf:)` in batches of that size.
-    /// `publishers` tasks publish `n` events into one durable mailbox: one at a time, or (with
-    /// `batch`) with `publish(contentsOf:)` in batches of that size. With `pairedFsync` the run is
-    /// cut in four rounds, each after a round of raw appends + fdatasyncs in the same directory:
-    /// a shared disk's fsync latency drifts from one second to the next, and the ratio to raw
-    /// fsync is only meaningful when both saw the same disk.
+    /// `batch`) with `publish(contentsOf:)` in batches of that size. With `paired` the run is
+    /// cut in four rounds, each after a round of the raw loop it is compared with (appends +
+    /// fdatasyncs, or group commits) in the same directory: a shared disk's fsync latency drifts
+    /// from one second to the next, and the ratio to the raw loop is only meaningful when both
+    /// saw the same disk.
+    /// The raw loop a durable row runs between its rounds, to compare against.
+    enum Pairing {
+        case none
+        /// 64-byte appends, each fdatasynced (`raw-fsync`).
+        case fsync
+        /// Groups of 1,000 64-byte records, one write and one fdatasync each (`raw-append-batched`).
+        case groupCommit
+    }
+
     func durable(
         _ name: String,
         count n: Int,
         publishers: Int,
         batch: Int? = nil,
         binary: Bool = false,
-        pairedFsync: Bool = false,
+        paired: Pairing = .none,
         sync: SyncPolicy
     ) async throws -> Bench.Row {
         let bus = Bus()
@@ -532,14 +554,20 @@ struct Suite {
                 try await group.waitForAll()
             }
         }
-        let rounds = pairedFsync ? 4 : 1
+        let rounds = paired == .none ? 1 : 4
         var total = 0.0
         var raw: (nanoseconds: Double, count: Int) = (0, 0)
         for round in 0..<rounds {
-            if pairedFsync {
+            switch paired {
+            case .none: break
+            case .fsync:
                 let fsyncs = max(1, n / rounds / publishers)
                 raw.nanoseconds += try rawFsyncNanoseconds(fsyncs)
                 raw.count += fsyncs
+            case .groupCommit:
+                let records = max(1_000, n / rounds / 2 / 1_000 * 1_000)
+                raw.nanoseconds += try rawBatchedNanoseconds(records)
+                raw.count += records
             }
             let range = (round * n / rounds)..<((round + 1) * n / rounds)
             total += try await nanoseconds(range.count) { try await publish(range) } * Double(range.count)
@@ -553,12 +581,17 @@ struct Suite {
             total / Double(n),
             note: (shape ?? "\(publishers) publisher\(publishers == 1 ? "" : "s")") + ", \(encoding) encoding included"
         )
-        if pairedFsync, raw.count > 0 {
-            result.pairedFsyncNanoseconds = raw.nanoseconds / Double(raw.count)
-            result.note += String(
-                format: "; raw fsync between its rounds: %.0f/s",
-                1e9 * Double(raw.count) / raw.nanoseconds
-            )
+        if raw.count > 0 {
+            let perRecord = raw.nanoseconds / Double(raw.count)
+            switch paired {
+            case .none: break
+            case .fsync:
+                result.pairedFsyncNanoseconds = perRecord
+                result.note += String(format: "; raw fsync between its rounds: %.0f/s", 1e9 / perRecord)
+            case .groupCommit:
+                result.pairedGroupCommitNanoseconds = perRecord
+                result.note += String(format: "; raw group commit between its rounds: %.0f/s", 1e9 / perRecord)
+            }
         }
         return result
     }
