@@ -97,6 +97,7 @@ package enum LogRecord: Equatable, Sendable {
                 priority: priority,
                 attempts: attempts,
                 notBefore: notBefore,
+                withFrame: false,
                 into: &bytes
             )
             bytes += body
@@ -136,26 +137,32 @@ package enum LogRecord: Equatable, Sendable {
         }
     }
 
-    /// An append record's payload up to its body: kind, id, sequence, lane, attempts, not-before.
+    /// An append record's payload up to its body — kind, id, sequence, lane, attempts,
+    /// not-before — after the frame's eight bytes (zeros, filled in later) when `withFrame`.
+    /// Written on the stack and appended at once: one append per record, not one per field.
     private static func putAppendFields(
         id: EventID,
         sequence: UInt64,
         priority: Priority,
         attempts: UInt32,
         notBefore: Int64?,
+        withFrame: Bool,
         into bytes: inout [UInt8]
     ) {
-        bytes.append(1)
-        bytes.appendLittleEndian(id.high)
-        bytes.appendLittleEndian(id.low)
-        bytes.appendLittleEndian(sequence)
-        bytes.append(priority.rawValue)
-        bytes.appendLittleEndian(attempts)
-        bytes.appendLittleEndian(UInt64(bitPattern: notBefore ?? Int64.min))
+        let frame = withFrame ? LogFormat.recordOverhead : 0
+        withUnsafeTemporaryAllocation(byteCount: LogFormat.recordOverhead + 38, alignment: 8) { buffer in
+            buffer.storeBytes(of: UInt64(0), toByteOffset: 0, as: UInt64.self)
+            buffer.storeBytes(of: UInt8(1), toByteOffset: frame, as: UInt8.self)
+            buffer.storeBytes(of: id.high.littleEndian, toByteOffset: frame + 1, as: UInt64.self)
+            buffer.storeBytes(of: id.low.littleEndian, toByteOffset: frame + 9, as: UInt64.self)
+            buffer.storeBytes(of: sequence.littleEndian, toByteOffset: frame + 17, as: UInt64.self)
+            buffer.storeBytes(of: priority.rawValue, toByteOffset: frame + 25, as: UInt8.self)
+            buffer.storeBytes(of: attempts.littleEndian, toByteOffset: frame + 26, as: UInt32.self)
+            let due = UInt64(bitPattern: notBefore ?? Int64.min)
+            buffer.storeBytes(of: due.littleEndian, toByteOffset: frame + 30, as: UInt64.self)
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<(frame + 38)]))
+        }
     }
-
-    /// The frame and an append record's fields before its body (``putAppendFields``): 8 + 38 bytes.
-    private static var appendHeaderSize: Int { LogFormat.recordOverhead + 38 }
 
     /// Appends a framed append record to `bytes` whose body `writeBody` appends in place, so that
     /// a batch of records is built in one buffer without an array per body. The same bytes as
@@ -171,20 +178,15 @@ package enum LogRecord: Equatable, Sendable {
         body writeBody: (inout [UInt8]) throws -> Void
     ) rethrows -> Int {
         let frame = bytes.count
-        // The frame and the fields before the body, written on the stack and appended at once:
-        // one append per record, not one per field.
-        withUnsafeTemporaryAllocation(byteCount: appendHeaderSize, alignment: 8) { header in
-            header.storeBytes(of: UInt64(0), toByteOffset: 0, as: UInt64.self)  // length, checksum
-            header.storeBytes(of: UInt8(1), toByteOffset: 8, as: UInt8.self)
-            header.storeBytes(of: id.high.littleEndian, toByteOffset: 9, as: UInt64.self)
-            header.storeBytes(of: id.low.littleEndian, toByteOffset: 17, as: UInt64.self)
-            header.storeBytes(of: sequence.littleEndian, toByteOffset: 25, as: UInt64.self)
-            header.storeBytes(of: priority.rawValue, toByteOffset: 33, as: UInt8.self)
-            header.storeBytes(of: attempts.littleEndian, toByteOffset: 34, as: UInt32.self)
-            let due = UInt64(bitPattern: notBefore ?? Int64.min)
-            header.storeBytes(of: due.littleEndian, toByteOffset: 38, as: UInt64.self)
-            bytes.append(contentsOf: UnsafeRawBufferPointer(header))
-        }
+        putAppendFields(
+            id: id,
+            sequence: sequence,
+            priority: priority,
+            attempts: attempts,
+            notBefore: notBefore,
+            withFrame: true,
+            into: &bytes
+        )
         let bodyStart = bytes.count
         do {
             try writeBody(&bytes)
