@@ -89,7 +89,7 @@ extension Bus {
                     // Only durable mailboxes, and each took the event: nothing more to deliver or settle.
                     reports.append(tally.report)
                 } else {
-                    let envelope = unsafeDowncast(items[index].element, to: ElementBox<Envelope<E>>.self).value
+                    let envelope = WorkQueue<Envelope<E>>.typed(items[index].element)
                     reports.append(try await deliverRefusable(envelope, route: route, tally: tally))
                 }
             }
