@@ -16,6 +16,20 @@ actor ContextObserver: EventHandler {
 @Suite struct BatchPublishTests {
     func orders(_ ids: ClosedRange<Int>) -> [OrderPlaced] { ids.map { OrderPlaced(id: $0) } }
 
+    /// The first `count` deliveries of the durable mailbox `name`, opened again on a new bus
+    /// (shut down afterwards): what survived the restart.
+    func redelivered(_ count: Int, from name: String, in directory: String) async throws -> [Delivery<OrderPlaced>] {
+        let bus = Bus()
+        var durable = try await bus.subscribe(
+            to: OrderPlaced.self,
+            mailbox: .durable(name: name, directory: directory)
+        ).makeAsyncIterator()
+        var deliveries: [Delivery<OrderPlaced>] = []
+        for _ in 0..<count { deliveries.append(try #require(await durable.next())) }
+        await bus.shutdown(draining: .zero)
+        return deliveries
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func aBatchReachesEveryStrategyInOrderAndSurvivesARestartInADurableMailbox() async throws {
         let directory = try temporaryFolder()
@@ -47,15 +61,8 @@ actor ContextObserver: EventHandler {
             await bus.shutdown(draining: .zero)
             _ = durable
         }
-        let bus = Bus()
-        var durable = try await bus.subscribe(
-            to: OrderPlaced.self,
-            mailbox: .durable(name: "batch", directory: directory)
-        ).makeAsyncIterator()
-        var stored: [Int] = []
-        for _ in 1...50 { stored.append(try #require(await durable.next()).event.id) }
-        #expect(stored == Array(1...50))
-        await bus.shutdown(draining: .zero)
+        let stored = try await redelivered(50, from: "batch", in: directory)
+        #expect(stored.map(\.event.id) == Array(1...50))
     }
 
     @Test(.timeLimit(.minutes(1)))
@@ -183,15 +190,8 @@ actor ContextObserver: EventHandler {
             await bus.shutdown(draining: .zero)
             _ = durable
         }
-        let bus = Bus()
-        var durable = try await bus.subscribe(
-            to: OrderPlaced.self,
-            mailbox: .durable(name: "lanes", directory: directory)
-        ).makeAsyncIterator()
-        var delivered: [(id: Int, metadata: EventMetadata)] = []
-        for _ in 0...3 {
-            let delivery = try #require(await durable.next())
-            delivered.append((delivery.event.id, delivery.metadata))
+        let delivered = try await redelivered(4, from: "lanes", in: directory).map {
+            (id: $0.event.id, metadata: $0.metadata)
         }
         // The high lane first, in batch order, then the earlier normal event.
         #expect(delivered.map(\.id) == [1, 2, 3, 0])
@@ -200,7 +200,6 @@ actor ContextObserver: EventHandler {
         #expect(delivered.prefix(3).allSatisfy { $0.metadata.headers == ["tenant": "t1"] })
         #expect(delivered.prefix(3).allSatisfy { $0.metadata.correlationID == "checkout-7" })
         #expect(delivered[3].metadata.priority == .normal)
-        await bus.shutdown(draining: .zero)
     }
 
     @Test func aBatchNobodyHandlesBuriesEachEvent() async throws {
