@@ -42,12 +42,24 @@ public final class Bus: Sendable {
 
     deinit {
         // A bus that is dropped without shutdown must not leave consumer tasks waiting forever.
+        // Durable deliveries in progress are given back, as at a shutdown.
         let records = router.shutDown()
         for record in records { record.onCancel?() }
         for registered in registry.all {
-            registered.queue.terminate()
+            registered.queue.terminate(releasingInFlight: true)
             registered.consumer?.cancel()
         }
+    }
+
+    /// Stops every queue and consumer as a crash would: durable deliveries in progress are not
+    /// given back, so the next open counts them as cut off by a crash. For tests of recovery.
+    package func simulateCrash() {
+        let records = router.shutDown()
+        for registered in registry.all {
+            registered.queue.terminate(releasingInFlight: false)
+            registered.consumer?.cancel()
+        }
+        for record in records { record.onCancel?() }
     }
 
     var clock: any QueueClock { configuration.clock }
@@ -71,7 +83,12 @@ public final class Bus: Sendable {
     ///     when called from a handler.
     ///   - id: the event's id (default: a fresh one). Give the same id when re-publishing an event
     ///     from an external source, so that mailboxes with a dedup window drop the repeat.
-    /// - Throws: ``BusError/shutDown`` after shutdown; ``BusError/rejected(eventName:mailboxes:report:)``
+    /// Durable mailboxes of the event's type store it first, before anybody else receives it:
+    /// a publish that returns was stored in every one of them (under its sync policy).
+    ///
+    /// - Throws: ``BusError/shutDown`` after shutdown; ``BusError/notStored(_:)`` when a durable
+    ///   mailbox could not store the event (nobody received it; the report names the mailboxes
+    ///   that stored it and why the others could not); ``BusError/rejected(eventName:mailboxes:report:)``
     ///   when a mailbox with overflow policy `.fail` is full (the others still got the event).
     @inlinable
     @discardableResult
@@ -150,11 +167,15 @@ public final class Bus: Sendable {
             await bury(event, metadata: metadata)
             return report
         }
+        if route.hasDurable && !skippingDurable {
+            return try await storeThenDeliver(event, metadata: metadata, route: route)
+        }
         if !route.hasObservers {
             // Mailboxes and callbacks only: enqueue without suspending while every queue lets us.
             var tally = Tally(eventID: metadata.id)
             var index = 0
-            if !skippingDurable {
+            // Durable entries are stored by `storeThenDeliver` or skipped: only queues in memory here.
+            if !route.hasDurable {
                 let entries = route.entries
                 // One boxed envelope for every subscription of exactly this type.
                 var boxed: (any BoxedElement)?
@@ -196,6 +217,34 @@ public final class Bus: Sendable {
         }
     }
 
+    /// Stores the event in every durable mailbox of the route, then — when every one stored it —
+    /// delivers it to everyone else. Throws ``BusError/notStored(_:)`` otherwise.
+    @inlinable
+    nonisolated(nonsending) func storeThenDeliver<E: Event>(
+        _ event: E,
+        metadata: EventMetadata,
+        route: Route<E>
+    ) async throws -> PublishReport {
+        var tally = Tally(eventID: metadata.id)
+        var outcome = StoreReport.Outcome(eventID: metadata.id)
+        for entry in route.entries {
+            guard let durable = entry.durable else { continue }
+            let result = await entry.deliver(event, metadata)
+            outcome.record(result, in: durable.mailbox)
+            tally.add(result, from: entry, eventName: route.eventName, eventID: metadata.id)
+        }
+        if !outcome.failures.isEmpty {
+            if !tally.gone.isEmpty { router.remove(tally.gone) }
+            throw BusError.notStored(StoreReport(eventName: route.eventName, events: [outcome]))
+        }
+        guard route.hasObservers else {
+            return try await deliver(event, metadata: metadata, route: route, from: 0, tally: tally, true)
+        }
+        return try await EventContext.$current.withValue(EventContext.Current(metadata: metadata)) {
+            try await deliver(event, metadata: metadata, route: route, from: 0, tally: tally, true)
+        }
+    }
+
     /// Delivers to the entries from `index` on, then settles what the tally collected.
     @inlinable
     nonisolated(nonsending) func deliver<E: Event>(
@@ -211,7 +260,8 @@ public final class Bus: Sendable {
         let entries = route.entries
         for position in index..<entries.count {
             let entry = entries[position]
-            // A delayed event was stored in durable mailboxes when it was scheduled, a batch before.
+            // Durable mailboxes stored the event first (`storeThenDeliver`), or stored it when it
+            // was scheduled or with its batch.
             if skippingDurable && entry.durable != nil { continue }
             let result: DeliveryResult
             if wrapped && entry.strategy == .observer {
@@ -343,6 +393,9 @@ struct Tally: Sendable {
             )
         case .rejected(let name):
             report.rejectedBy.append(name)
+        case .notStored:
+            // Reported by the store step (`StoreReport`), never as a handler failure.
+            break
         case .gone:
             gone.append(entry.subscriptionID)
         }

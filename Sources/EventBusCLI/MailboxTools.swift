@@ -75,14 +75,14 @@ enum MailboxTools {
     static func dump(_ arguments: [String]) throws -> Int32 {
         let parsed = try dumpSpec.parse(arguments)
         let name = try mailbox(parsed)
-        try FileLogError.validate(name: name)
+        try StoreFailure.validate(name: name)
         let directory = parsed.positionals[0]
         let report = try LogInspector().inspect(directory + "/" + name, name: name)
         var rows: [[String]] = [["state", "id", "seq", "attempts", "lane", "event", "body"]]
         for event in report.pending + report.dead {
             let peek = peekEnvelope(event.body)
             rows.append([
-                event.deadReason.map { "dead: \($0)" } ?? (event.attempts > 0 ? "in-flight" : "pending"),
+                event.deadReason.map { "dead: \($0)" } ?? (event.isInFlight ? "in-flight" : "pending"),
                 event.id.description, String(event.sequence), String(event.attempts), "\(event.priority)",
                 peek?.name ?? "?", preview(peek?.body ?? event.body),
             ])

@@ -6,8 +6,9 @@ public enum QueueError: Error, Sendable, Hashable, CustomStringConvertible {
     case closed
     /// The producer was cancelled while it waited for room; the event was not enqueued.
     case cancelled
-    /// The storage behind the queue failed; the event was not accepted.
-    case storage(String)
+    /// The storage behind the queue failed: an event was not accepted, or a delivery's progress
+    /// (acknowledgement, retry, dead letter) was not recorded.
+    case storage(StoreFailure)
     /// No lease with that tag is in flight (already acknowledged, expired or never issued).
     case unknownLease(UInt64)
 
@@ -17,7 +18,7 @@ public enum QueueError: Error, Sendable, Hashable, CustomStringConvertible {
         case .full(let capacity): "queue is full (capacity \(capacity), overflow policy .fail)"
         case .closed: "queue is closed"
         case .cancelled: "enqueue was cancelled while waiting for room; the event was not accepted"
-        case .storage(let reason): "queue storage failed: \(reason)"
+        case .storage(let failure): "queue storage failed: \(failure)"
         case .unknownLease(let tag): "no delivery with lease tag \(tag) is in flight"
         }
     }

@@ -32,6 +32,11 @@ public struct QueueMetrics: Sendable, Hashable {
     public var deadLetters: Int
     /// Dead letters discarded because the keep limit was reached.
     public var deadLettersDiscarded: UInt64
+    /// Deliveries handed out although a durable mailbox could not record their attempt (its
+    /// disk was full): a crash during them is not counted against the event.
+    public var attemptsNotRecorded: UInt64
+    /// What a durable mailbox found and repaired when it opened (nil for in-memory queues).
+    public var recovery: RecoveryReport?
     /// Producers currently waiting for room.
     public var waitingProducers: Int
     /// Arrival rate R, events per second, smoothed.
@@ -59,6 +64,8 @@ public struct QueueMetrics: Sendable, Hashable {
         deadLettered = 0
         deadLetters = 0
         deadLettersDiscarded = 0
+        attemptsNotRecorded = 0
+        recovery = nil
         waitingProducers = 0
         arrivalRate = 0
         consumeRate = 0
@@ -82,6 +89,8 @@ public struct QueueMetrics: Sendable, Hashable {
         deadLettered: UInt64,
         deadLetters: Int,
         deadLettersDiscarded: UInt64,
+        attemptsNotRecorded: UInt64,
+        recovery: RecoveryReport?,
         waitingProducers: Int,
         arrivalRate: Double,
         consumeRate: Double,
@@ -103,6 +112,8 @@ public struct QueueMetrics: Sendable, Hashable {
         self.deadLettered = deadLettered
         self.deadLetters = deadLetters
         self.deadLettersDiscarded = deadLettersDiscarded
+        self.attemptsNotRecorded = attemptsNotRecorded
+        self.recovery = recovery
         self.waitingProducers = waitingProducers
         self.arrivalRate = arrivalRate
         self.consumeRate = consumeRate
@@ -131,6 +142,7 @@ public struct QueueMetrics: Sendable, Hashable {
         deadLettered += other.deadLettered
         deadLetters += other.deadLetters
         deadLettersDiscarded += other.deadLettersDiscarded
+        attemptsNotRecorded += other.attemptsNotRecorded
         waitingProducers += other.waitingProducers
         arrivalRate += other.arrivalRate
         consumeRate += other.consumeRate

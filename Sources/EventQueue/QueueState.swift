@@ -75,6 +75,10 @@ struct QueueState {
     var deduplicated: UInt64 = 0
     var deadLettered: UInt64 = 0
     var deadLettersDiscarded: UInt64 = 0
+    /// What the storage found when the queue opened on it.
+    var recovery: RecoveryReport?
+    /// Deliveries handed out although storage could not record their attempt (a full disk).
+    var attemptsNotRecorded: UInt64 = 0
     var latency = LatencyHistogram()
     var arrivals: RateMeter
     var consumption: RateMeter

@@ -5,6 +5,12 @@ import Foundation
 /// `maxAttempts` counts every delivery, the first included: `maxAttempts: 3` means one
 /// delivery and at most two retries. After the last failed attempt the event goes to the
 /// dead letters (see ``DeadLetterPolicy``).
+///
+/// Only a failure counts as an attempt: a handler that threw, a nack, a visibility timeout
+/// that ran out. A delivery cut short by a clean shutdown counts as nothing, and one cut off
+/// by a crash (the process died while the handler ran) counts as a *crash*: a durable mailbox
+/// redelivers it with the same attempt number, and dead-letters an event only after
+/// ``maxCrashes`` crashes in a row, with a reason that says so.
 public struct RetryPolicy: Sendable, Hashable {
     /// The shape of the delay between attempts.
     public enum Backoff: Sendable, Hashable {
@@ -20,11 +26,19 @@ public struct RetryPolicy: Sendable, Hashable {
     public var maxAttempts: Int
     /// The delay between attempts.
     public var backoff: Backoff
+    /// Deliveries of one event cut off by a crash before a durable mailbox dead-letters it
+    /// (at least 1; default ``defaultMaxCrashes``): an event that kills its consumer every time
+    /// must not stop the mailbox forever.
+    public var maxCrashes: Int
+
+    /// Three crashes: a delivery interrupted by one unrelated crash is redelivered twice more.
+    public static let defaultMaxCrashes = 3
 
     /// Creates a policy.
-    public init(maxAttempts: Int, backoff: Backoff) {
+    public init(maxAttempts: Int, backoff: Backoff, maxCrashes: Int = RetryPolicy.defaultMaxCrashes) {
         self.maxAttempts = max(1, maxAttempts)
         self.backoff = backoff
+        self.maxCrashes = max(1, maxCrashes)
     }
 
     /// One attempt; a failure goes straight to the dead letters.

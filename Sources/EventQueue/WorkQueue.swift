@@ -43,9 +43,11 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     }
 
     /// Opens a queue on `storage`, restoring what it kept: pending events are delivered again
-    /// (with their attempt counts), dead letters are kept, the dedup window is refilled. A pending
-    /// event that already used all its attempts (the process died while handling it) goes
-    /// straight to the dead letters.
+    /// (with their attempt counts), dead letters are kept, the dedup window is refilled. A
+    /// delivery that a crash cut off is not an attempt: the event is delivered again with the
+    /// same attempt number, unless crashes cut off ``RetryPolicy/maxCrashes`` of its deliveries,
+    /// and then it goes to the dead letters with that reason.
+    /// - Throws: ``QueueError/storage(_:)`` when the storage cannot be read or repaired.
     public static func open(
         name: String,
         configuration: QueueConfiguration = QueueConfiguration(),
@@ -56,9 +58,11 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         do {
             recovered = try storage.recover()
         } catch {
-            throw QueueError.storage("recovery failed: \(error)")
+            throw QueueError.storage(StoreFailure(error))
         }
         let now = Tick(queue.clock.now)
+        let maxCrashes = configuration.retry.maxCrashes
+        var report = storage.recoveryReport ?? RecoveryReport()
         var buried: [(EventID, String)] = []
         var effects = QueueEffects()
         queue.state.withLock { state in
@@ -82,9 +86,10 @@ public final class WorkQueue<Element: Sendable>: Sendable {
                     attempts: event.attempts,
                     enqueuedAt: now
                 )
-                if state.tracked && event.attempts >= state.retry.maxAttempts {
+                if state.tracked && event.crashes >= maxCrashes {
                     let reason =
-                        "attempt \(event.attempts) of \(state.retry.maxAttempts) did not finish before a restart"
+                        "its delivery was cut off by a crash \(event.crashes) times (maxCrashes \(maxCrashes)): "
+                        + "the handler never finished"
                     state.bury(entry, reason: reason, now: now, effects: &effects)
                     buried.append((event.id, reason))
                     continue
@@ -92,13 +97,26 @@ public final class WorkQueue<Element: Sendable>: Sendable {
                 state.insert(entry, notBefore: queue.tick(from: event.notBefore), now: now, effects: &effects)
                 state.enqueued += 1
             }
+            report.pending = recovered.pending.count - buried.count
+            report.interrupted = recovered.pending.count { $0.crashes > 0 && $0.crashes < maxCrashes }
+            report.deadLetters = state.deadLetters.count
+            report.deadLetteredAfterCrashes = buried.map(\.0)
+            state.recovery = report
         }
         queue.perform(effects)
-        for (id, reason) in buried {
-            try await storage.deadLetter(id, reason: reason)
+        do {
+            for (id, reason) in buried {
+                try await storage.deadLetter(id, reason: reason)
+            }
+        } catch {
+            queue.terminate(releasingInFlight: false)
+            throw QueueError.storage(StoreFailure(error))
         }
         return queue
     }
+
+    /// What the storage found and repaired when the queue opened on it (nil without storage).
+    public var recoveryReport: RecoveryReport? { state.withLock { $0.recovery } }
 
     // MARK: Producing
 
@@ -282,7 +300,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
                     state.checkDrained(&effects)
                 }
                 perform(effects)
-                return .storage(String(describing: error))
+                return .storage(StoreFailure(error))
             }
         }
         let now = Tick(clock.now)
@@ -466,7 +484,13 @@ public final class WorkQueue<Element: Sendable>: Sendable {
             guard let result else { return nil }
             if !result.isEmpty {
                 if let storage, state.withLock({ $0.tracked }) {
-                    try await storage.recordAttempts(result.map { ($0.id, $0.attempt) })
+                    do {
+                        try await storage.recordAttempts(result.map { ($0.id, $0.attempt) })
+                    } catch {
+                        // Delivered all the same, without the attempt counted on disk (a full
+                        // disk must not stop consumption: acknowledging is what frees space).
+                        state.withLock { $0.attemptsNotRecorded += UInt64(result.count) }
+                    }
                 }
                 return result
             }
@@ -521,7 +545,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
             do {
                 try await storage.acknowledge(entry.id)
             } catch {
-                throw QueueError.storage(String(describing: error))
+                throw QueueError.storage(StoreFailure(error))
             }
         }
     }
@@ -555,7 +579,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
                 }
             }
         } catch {
-            throw QueueError.storage(String(describing: error))
+            throw QueueError.storage(StoreFailure(error))
         }
     }
 
@@ -605,7 +629,11 @@ public final class WorkQueue<Element: Sendable>: Sendable {
         }
         perform(effects)
         if let storage, !requeued.isEmpty {
-            try await storage.requeue(requeued)
+            do {
+                try await storage.requeue(requeued)
+            } catch {
+                throw QueueError.storage(StoreFailure(error))
+            }
         }
         return requeued.count
     }
@@ -625,8 +653,16 @@ public final class WorkQueue<Element: Sendable>: Sendable {
 
     /// Closes the queue and ends every consumer at once; undelivered events stay where they are
     /// (in storage, if any, for the next open).
-    public func terminate() {
+    ///
+    /// - Parameter releasingInFlight: tell the storage that the deliveries in progress were given
+    ///   back unfinished, so that they count as neither attempts nor crashes when the queue is
+    ///   opened again (a clean stop). False leaves them as a crash would.
+    public func terminate(releasingInFlight: Bool = true) {
         var effects = QueueEffects()
+        let inFlight: [EventID] = state.withLock { state in
+            guard releasingInFlight, storage != nil, !state.terminated else { return [] }
+            return state.inFlight.values.map(\.id)
+        }
         state.withLock { state in
             state.closed = true
             state.terminated = true
@@ -640,7 +676,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
             }
         }
         perform(effects)
-        storage?.close()
+        storage?.close(releasing: inFlight)
     }
 
     /// Whether nothing can progress without the clock moving (see ``waitUntilIdle()``).
@@ -790,6 +826,8 @@ public final class WorkQueue<Element: Sendable>: Sendable {
                 deadLettered: state.deadLettered,
                 deadLetters: state.deadLetters.count,
                 deadLettersDiscarded: state.deadLettersDiscarded,
+                attemptsNotRecorded: state.attemptsNotRecorded,
+                recovery: state.recovery,
                 waitingProducers: state.producers.count,
                 arrivalRate: state.arrivals.rate(now: now),
                 consumeRate: state.consumption.rate(now: now),

@@ -142,7 +142,7 @@ final class CountingStorage: QueueStorage {
 
     func recover() throws -> RecoveredState<Int> { RecoveredState(pending: [], deadLetters: [], recentIDs: []) }
     func append(_ event: StoredEvent<Int>) async throws {
-        if failing { throw FileLogError.closed }
+        if failing { throw StoreFailure.closed }
         stored.withLock { $0.append(event.element) }
     }
     func recordAttempts(_ attempts: [(id: EventID, attempt: Int)]) async throws {}

@@ -22,7 +22,7 @@ final class FaultyFileSystem: ForwardingFileSystem {
         self.fault = fault
     }
 
-    private func tick(_ path: String) throws(FileLogError) -> Bool {
+    private func tick(_ path: String) throws(StoreFailure) -> Bool {
         let count = calls.withLock { count -> Int in
             count += 1
             return count
@@ -30,7 +30,7 @@ final class FaultyFileSystem: ForwardingFileSystem {
         return count == failAt
     }
 
-    func write(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(FileLogError) {
+    func write(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(StoreFailure) {
         guard try tick(path) else { return try base.write(fd, bytes, at: offset, path: path) }
         switch fault {
         case .eio: throw .io(operation: "write", path: path, errno: EIO)
@@ -41,7 +41,7 @@ final class FaultyFileSystem: ForwardingFileSystem {
         }
     }
 
-    func sync(_ fd: Int32, path: String) throws(FileLogError) {
+    func sync(_ fd: Int32, path: String) throws(StoreFailure) {
         guard try tick(path) else { return try base.sync(fd, path: path) }
         throw .io(operation: "fdatasync", path: path, errno: EIO)
     }
@@ -50,7 +50,8 @@ final class FaultyFileSystem: ForwardingFileSystem {
 @Suite struct FaultInjectionTests {
     /// Publishes and acknowledges through a log whose Nth write-path call fails, then reopens
     /// on the real file system: every publish that returned is delivered, none that threw
-    /// and nothing corrupt ever is, and after the first failure nothing more is accepted.
+    /// and nothing corrupt ever is. After an I/O error nothing more is accepted; after a full
+    /// disk (`ENOSPC`) the log goes on.
     @Test(arguments: FaultyFileSystem.Fault.allCases)
     func everyPublishEitherThrowsOrSurvives(fault: FaultyFileSystem.Fault) async throws {
         for failAt in 1...40 {
@@ -68,29 +69,39 @@ final class FaultyFileSystem: ForwardingFileSystem {
             }
             var accepted: Set<Int> = []
             var acked: Set<Int> = []
-            var failed = false
+            var refused: Set<Int> = []
+            // Any failure but a full disk leaves the disk's state in doubt: the log refuses after it.
+            var poisoned = false
             for value in 1...20 {
                 do {
                     try await queue.enqueue(value, id: EventID(high: 7, low: UInt64(value)))
-                    #expect(!failed, "a publish succeeded after a failed write (fail at \(failAt))")
+                    #expect(!poisoned, "a publish succeeded after a failed write (fail at \(failAt))")
                     accepted.insert(value)
-                } catch {
-                    failed = true
+                } catch QueueError.storage(let failure) {
+                    refused.insert(value)
+                    if case .diskFull = failure {} else { poisoned = true }
                 }
-                if value % 4 == 0, !failed, let lease = try? await queue.next(maxCount: 1)?.first {
+                if value % 4 == 0, !poisoned, queue.metrics().depth > 0,
+                    let lease = try? await queue.next(maxCount: 1)?.first
+                {
                     do {
                         try await queue.ack(lease)
                         acked.insert(lease.element)
-                    } catch {
-                        failed = true
+                    } catch QueueError.storage(let failure) {
+                        if case .diskFull = failure {} else { poisoned = true }
                     }
                 }
+            }
+            if fault == .enospc && !poisoned {
+                // One write failed for want of space: one group was refused, the rest accepted.
+                #expect(refused.count <= 1, "fail at \(failAt)")
             }
             queue.terminate()
             let reopened = try await openQueue(directory)
             let recovered = Set(try await reopened.readyNow().map(\.element))
             #expect(accepted.subtracting(acked).isSubset(of: recovered), "lost an accepted event (fail at \(failAt))")
             #expect(recovered.isSubset(of: Set(1...20)))
+            #expect(recovered.isDisjoint(with: refused), "delivered a refused event (fail at \(failAt))")
             // After the fault clears, the reopened mailbox works.
             try await reopened.enqueue(100, id: EventID(high: 8, low: 1))
             reopened.terminate()

@@ -96,12 +96,12 @@ final class GatedFileSystem: ForwardingFileSystem {
         if wasBlocked { gate.signal() }
     }
 
-    func write(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(FileLogError) {
+    func write(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(StoreFailure) {
         state.withLock { $0.writes += 1 }
         try base.write(fd, bytes, at: offset, path: path)
     }
 
-    func sync(_ fd: Int32, path: String) throws(FileLogError) {
+    func sync(_ fd: Int32, path: String) throws(StoreFailure) {
         let wait = state.withLock { state in
             state.syncs += 1
             if state.closed { state.blocked = true }
@@ -431,13 +431,24 @@ final class GatedFileSystem: ForwardingFileSystem {
         let retried = try await first.takeReady()
         try await first.nack(retried[0], reason: "poison")
         // Event 2 was delivered once and not settled when the process "died".
-        first.terminate()
+        first.terminate(releasingInFlight: false)
         let second = try await openQueue(directory, maxAttempts: 2)
         #expect(second.deadLetters().map(\.element) == [1])
         #expect(second.deadLetters().first?.reason == "poison")
         let again = try await second.takeReady()
         #expect(again.map(\.element) == [2])
-        #expect(again.map(\.attempt) == [2])
+        // The crash cut off attempt 1: it does not count, and recovery says so.
+        #expect(again.map(\.attempt) == [1])
+        #expect(second.recoveryReport?.interrupted == 1)
+        second.terminate(releasingInFlight: true)
+        // Given back at a clean stop: no crash is counted, and the attempt does not count either.
+        let third = try await openQueue(directory, maxAttempts: 2)
+        #expect(third.recoveryReport?.interrupted == 1)
+        #expect(try await third.takeReady().map(\.attempt) == [1])
+        third.terminate(releasingInFlight: true)
+        let fourth = try await openQueue(directory, maxAttempts: 2)
+        #expect(fourth.recoveryReport?.interrupted == 1)
+        #expect(fourth.recoveryReport?.deadLetteredAfterCrashes == [])
     }
 
     @Test func dedupSurvivesARestart() async throws {
@@ -466,7 +477,7 @@ final class GatedFileSystem: ForwardingFileSystem {
             let reopened = try openLog(directory)
             let recovered = try reopened.recover()
             #expect(recovered.pending.map(\.element) == [1, 2])
-            #expect(reopened.recoveryReport.truncatedBytes == cut - lastStart)
+            #expect(reopened.recoveryReport?.truncatedBytes == cut - lastStart)
             reopened.close()
             let size = try FileManager.default.attributesOfItem(atPath: segment)[.size] as? Int
             #expect(size == lastStart)
@@ -492,7 +503,7 @@ final class GatedFileSystem: ForwardingFileSystem {
                 let values = try reopened.recover().pending.map(\.element)
                 // The damaged record never comes back; the records around it always do.
                 #expect(values == [111, 333])
-                #expect(reopened.recoveryReport.quarantinedRanges == 1)
+                #expect(reopened.recoveryReport?.quarantinedRanges == 1)
                 reopened.close()
             }
         }
@@ -541,7 +552,7 @@ final class GatedFileSystem: ForwardingFileSystem {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.createDirectory(atPath: directory + "/open", withIntermediateDirectories: false)
         chmod(directory + "/open", 0o777)
-        #expect(throws: FileLogError.self) { try openLog(directory, name: "open") }
+        #expect(throws: StoreFailure.self) { try openLog(directory, name: "open") }
     }
 
     @Test func aSymlinkedMailboxIsRefused() throws {
@@ -550,21 +561,21 @@ final class GatedFileSystem: ForwardingFileSystem {
         let target = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: target) }
         try FileManager.default.createSymbolicLink(atPath: directory + "/link", withDestinationPath: target)
-        #expect(throws: FileLogError.self) { try openLog(directory, name: "link") }
+        #expect(throws: StoreFailure.self) { try openLog(directory, name: "link") }
     }
 
     @Test(arguments: ["", "..", "a/b", "../escape", "sp ace", String(repeating: "n", count: 129)])
     func invalidNamesAreRefused(name: String) throws {
         let scratch = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        #expect(throws: FileLogError.invalidName(name)) { try openLog(scratch, name: name) }
+        #expect(throws: StoreFailure.invalidName(name)) { try openLog(scratch, name: name) }
     }
 
     @Test func aSecondOpenOfTheSameMailboxIsRefused() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let first = try openLog(directory)
-        #expect(throws: FileLogError.locked(path: directory + "/mailbox/LOCK")) { try openLog(directory) }
+        #expect(throws: StoreFailure.locked(path: directory + "/mailbox/LOCK")) { try openLog(directory) }
         first.close()
         try openLog(directory).close()
     }
@@ -613,7 +624,7 @@ final class GatedFileSystem: ForwardingFileSystem {
         let log = try openLog(directory)
         let reopened = try await WorkQueue.open(name: "q", configuration: trackedConfiguration(), storage: log)
         #expect(try await reopened.takeReady().map(\.element) == [1])
-        #expect(log.recoveryReport.undecodable == [EventID(high: 9, low: 9)])
+        #expect(log.recoveryReport?.undecodable == [EventID(high: 9, low: 9)])
         reopened.terminate()
         // It stays out of the way on the next open too.
         let again = try openLog(directory)
@@ -659,7 +670,7 @@ final class GatedFileSystem: ForwardingFileSystem {
         ]
         try holder.run()
         while !FileManager.default.fileExists(atPath: ready) { usleep(1_000) }
-        #expect(throws: FileLogError.locked(path: directory + "/mailbox/LOCK")) { try openLog(directory) }
+        #expect(throws: StoreFailure.locked(path: directory + "/mailbox/LOCK")) { try openLog(directory) }
         _ = FileManager.default.createFile(atPath: release, contents: nil)
         holder.waitUntilExit()
         try openLog(directory).close()
@@ -701,7 +712,7 @@ final class GatedFileSystem: ForwardingFileSystem {
         try Data(bytes).write(to: URL(fileURLWithPath: segment))
         let log = try openLog(directory)
         #expect(try log.recover().pending.map(\.element) == [1, 2, 3])
-        #expect(log.recoveryReport.quarantinedRanges == 1)
+        #expect(log.recoveryReport?.quarantinedRanges == 1)
         log.close()
     }
 }

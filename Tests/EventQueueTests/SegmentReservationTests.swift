@@ -36,8 +36,8 @@ import Testing
         let reopened = try openLog("/data", fileSystem: fileSystem)
         let recovered = try reopened.recover()
         #expect(recovered.pending.map(\.element) == Array(1...10))
-        #expect(reopened.recoveryReport.truncatedBytes == 0)
-        #expect(reopened.recoveryReport.quarantinedRanges == 0)
+        #expect(reopened.recoveryReport?.truncatedBytes == 0)
+        #expect(reopened.recoveryReport?.quarantinedRanges == 0)
         let inspected = try LogInspector(fileSystem: fileSystem).inspect("/data/mailbox", name: "mailbox")
         #expect(inspected.tornBytes.isEmpty && !inspected.isCorrupt)
 

@@ -21,6 +21,8 @@ public struct BusConfiguration: Sendable {
     /// cooperative pool per bus. 0 keeps every write and fsync off the publishers' threads, at
     /// the cost of two thread hand-offs per commit.
     public var inlineSyncThreads: Int
+    /// The file system durable mailboxes use: the real one, or a test double that injects faults.
+    package var fileSystem: any FileSystem = PosixFileSystem()
 
     /// Creates a configuration.
     public init(

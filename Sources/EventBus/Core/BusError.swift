@@ -1,6 +1,8 @@
 import EventQueue
 
-/// Why the bus refused an operation. Every failure the bus reports is one of these.
+/// Why the bus refused an operation. Every failure the bus itself originates is one of these,
+/// with typed causes; errors that belong to the caller's own code (a responder's or a
+/// middleware's error, `CancellationError`) pass through unchanged.
 public enum BusError: Error, Sendable, CustomStringConvertible {
     /// The bus was shut down; nothing more is accepted.
     case shutDown
@@ -23,10 +25,24 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
     case queueFull(queue: String, capacity: Int)
     /// A name that is not `[A-Za-z0-9._-]{1,128}` or contains `..`.
     case invalidName(String)
-    /// The queue core failed (for example, the storage behind a mailbox).
-    case queue(QueueError)
-    /// A durable mailbox could not be opened.
-    case mailboxUnavailable(name: String, reason: FileLogError)
+    /// Durable mailboxes of the event's type could not store it (or, for a batch, some of its
+    /// events): nothing of what was not stored everywhere was delivered in memory. The report
+    /// says, event by event, which mailboxes stored it and why the others failed; a caller
+    /// retries without duplicates by publishing the events again with the same ids (see
+    /// Documentation/DurableMailboxes.md, "When a publish throws").
+    case notStored(StoreReport)
+    /// A durable mailbox could not record a delivery's progress (its acknowledgement, retry,
+    /// dead letter or requeue): the change holds in this process, and after a restart the
+    /// mailbox delivers the event again.
+    case notRecorded(mailbox: String, cause: StoreFailure)
+    /// The delivery was already acknowledged or failed, or its visibility timeout ran out and it
+    /// was handed out again.
+    case alreadySettled(mailbox: String)
+    /// The scheduler of delayed publications holds `BusConfiguration.schedulerCapacity` events.
+    case schedulerFull(capacity: Int)
+    /// A durable mailbox could not be opened or recovered: a bad name, a directory writable by
+    /// others or not a directory, locked by another process, or an I/O error (errno and path).
+    case mailboxUnavailable(name: String, reason: StoreFailure)
     /// An event could not be encoded or decoded for a durable mailbox.
     case codec(CodecError)
     /// Protocol (pattern) subscriptions cannot be durable: a stored record must name one event type.
@@ -53,9 +69,15 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
         case .queueFull(let queue, let capacity):
             "queue \"\(queue)\" is full (capacity \(capacity), overflow policy .fail)"
         case .invalidName(let name):
-            "invalid name \"\(name)\": use 1 to 128 of A-Z a-z 0-9 . _ - and no \"..\""
-        case .queue(let error):
-            error.description
+            "invalid name \"\(name)\": use 1 to 128 of A-Z a-z 0-9 . _ - and no \"..\" (and not \".\")"
+        case .notStored(let report):
+            report.description
+        case .notRecorded(let mailbox, let cause):
+            "mailbox \(mailbox) could not record the delivery's progress (\(cause)); it will be delivered again after a restart"
+        case .alreadySettled(let mailbox):
+            "the delivery from mailbox \(mailbox) was already settled (acknowledged, failed, or expired and handed out again)"
+        case .schedulerFull(let capacity):
+            "the scheduler of delayed publications is full (schedulerCapacity \(capacity))"
         case .mailboxUnavailable(let name, let reason):
             "durable mailbox \(name) is unavailable: \(reason)"
         case .codec(let error):
@@ -65,10 +87,18 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Checks a mailbox or queue name: `[A-Za-z0-9._-]{1,128}`, no `..`.
+    /// What a queue's refusal to settle a delivery (ack, nack, requeue) means for the caller.
+    init(settling error: any Error, mailbox: String) {
+        switch error as? QueueError {
+        case .unknownLease?: self = .alreadySettled(mailbox: mailbox)
+        default: self = .notRecorded(mailbox: mailbox, cause: StoreFailure(storageError: error))
+        }
+    }
+
+    /// Checks a mailbox or queue name: `[A-Za-z0-9._-]{1,128}`, no `..`, not `.`.
     public static func validate(name: String) throws(BusError) {
         do {
-            try FileLogError.validate(name: name)
+            try StoreFailure.validate(name: name)
         } catch {
             throw .invalidName(name)
         }

@@ -60,7 +60,7 @@ extension Bus {
         for entry in registered {
             let metrics = entry.queue.metrics()
             abandoned += metrics.depth + metrics.delayed + metrics.inFlight + metrics.handling
-            entry.queue.terminate()
+            entry.queue.terminate(releasingInFlight: true)
             entry.consumer?.cancel()
         }
         for record in records { record.onCancel?() }

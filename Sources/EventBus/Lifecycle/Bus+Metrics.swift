@@ -21,4 +21,16 @@ extension Bus {
     public func metrics() -> BusMetrics {
         BusMetrics(queues: allQueues().map { $0.metrics() }, statistics: statistics())
     }
+
+    /// What each durable mailbox of the bus found and repaired when it opened, by mailbox name:
+    /// records recovered, torn bytes cut, corrupt ranges quarantined and where, events to be
+    /// delivered again, deliveries a crash cut off. The same report is in each mailbox's
+    /// ``QueueMetrics/recovery``.
+    public func recoveryReports() -> [String: RecoveryReport] {
+        var reports: [String: RecoveryReport] = [:]
+        for queue in allQueues() {
+            if let report = queue.recoveryReport { reports[queue.name] = report }
+        }
+        return reports
+    }
 }

@@ -6,7 +6,8 @@ protocol ManagedQueue: Sendable {
     var name: String { get }
     func metrics() -> QueueMetrics
     func close()
-    func terminate()
+    func terminate(releasingInFlight: Bool)
+    var recoveryReport: RecoveryReport? { get }
     func waitUntilDrained() async
     func waitUntilIdle() async
     var isIdle: Bool { get }

@@ -7,16 +7,21 @@ enum DeliveryResult: Sendable {
     case enqueued(EnqueueOutcome)
     case failed(any Error)
     case rejected(String)
+    /// A durable mailbox could not store the event.
+    case notStored(StoreFailure)
     case gone
 }
 
 extension DeliveryResult {
     /// What a queue's refusal means for the publish: a closed queue's subscription is gone, a
-    /// full one (overflow policy `.fail`) rejected the event, anything else failed.
+    /// full one (overflow policy `.fail`) rejected the event, a durable one that could not store
+    /// it did not store it, and a publisher cancelled while it waited for room was cancelled.
     init(refusal error: any Error, queue name: String) {
         switch error as? QueueError {
         case .closed?: self = .gone
         case .full?: self = .rejected(name)
+        case .storage(let failure)?: self = .notStored(failure)
+        case .cancelled?: self = .failed(CancellationError())
         default: self = .failed(error)
         }
     }
@@ -59,6 +64,8 @@ final class RouteEntry<E: Event>: Sendable {
 /// What a durable mailbox's route entry adds to the one-event delivery.
 @usableFromInline
 struct DurableHooks<E: Sendable>: Sendable {
+    /// The mailbox's name, as reports and errors give it.
+    @usableFromInline let mailbox: String
     /// Stores a delayed event at once, due at the instant (persisted with it).
     let schedule: @Sendable (E, EventMetadata, ContinuousClock.Instant) async -> DeliveryResult
     /// Stores a batch, in order, with one write and one fsync; one result per envelope. Takes

@@ -7,7 +7,9 @@ extension Bus {
     /// The same as publishing each event with the same options, one after the other, except:
     /// - every durable mailbox of the type stores the whole batch at once, with one write and one
     ///   fsync (shared with concurrent publishers under its sync policy), before anybody else
-    ///   receives the first event; this returns once all of them are on disk;
+    ///   receives the first event; this returns once all of them are on disk, and when a durable
+    ///   mailbox cannot store them, nobody receives any of them and this throws
+    ///   ``BusError/notStored(_:)``, saying event by event where each was stored;
     /// - the route is looked up once;
     /// - a mailbox that refuses an event (full, with overflow policy ``OverflowPolicy/fail``) does
     ///   not stop the batch: every event is published, then ``BusError/rejectedInBatch(eventName:reports:)``
@@ -18,10 +20,13 @@ extension Bus {
     ///
     /// - Returns: one report per event, in order.
     /// - Throws: ``BusError/rejectedInBatch(eventName:reports:)`` after the whole batch, when full
-    ///   mailboxes refused events. Any other error stops the batch where it happens, as it would
-    ///   stop a loop of single publishes: ``BusError/shutDown``, or a publish middleware's
-    ///   ``EventRejected`` (which names the refused event's id). The events before it were
-    ///   published and stay published; the rest were not.
+    ///   mailboxes refused events. ``BusError/notStored(_:)`` when durable mailboxes could not
+    ///   store events: its report lists every event of the batch with its id, whether it was
+    ///   published, and where it was stored (retry the unpublished ones with their ids). Any
+    ///   other error stops the batch where it happens, as it would stop a loop of single
+    ///   publishes: ``BusError/shutDown``, or a publish middleware's ``EventRejected`` (which
+    ///   names the refused event's id). The events before it were published and stay
+    ///   published; the rest were not.
     @inlinable
     @discardableResult
     public nonisolated(nonsending) func publish<E: Event>(
@@ -49,7 +54,19 @@ extension Bus {
         }
         if middlewares.isActive || !route.hasDurable {
             for event in events {
-                reports.append(try await publishRefusable(event, metadata: metadata()))
+                do {
+                    reports.append(try await publishRefusable(event, metadata: metadata()))
+                } catch BusError.notStored(let report) {
+                    // The events before this one were published; the ones after it were not tried.
+                    var outcomes = reports.map { report in
+                        var outcome = StoreReport.Outcome(eventID: report.eventID)
+                        outcome.published = true
+                        return outcome
+                    }
+                    outcomes += report.events
+                    while outcomes.count < events.count { outcomes.append(StoreReport.Outcome(eventID: ids.next())) }
+                    throw BusError.notStored(StoreReport(eventName: route.eventName, events: outcomes))
+                }
             }
         } else {
             // The events as durable queues take them: the envelope boxed (here, in specialised
@@ -69,10 +86,17 @@ extension Bus {
             // Durable mailboxes first, each with the whole batch; then everyone else, event by event.
             var stored: [[DeliveryResult]] = []
             var storing: [RouteEntry<E>] = []
+            var outcomes = items.map { StoreReport.Outcome(eventID: $0.id) }
             for entry in route.entries {
                 guard let durable = entry.durable else { continue }
-                stored.append(await durable.store(items))
+                let results = await durable.store(items)
+                for index in results.indices { outcomes[index].record(results[index], in: durable.mailbox) }
+                stored.append(results)
                 storing.append(entry)
+            }
+            if outcomes.contains(where: { !$0.failures.isEmpty }) {
+                // Nobody receives any event of the batch: the caller retries the batch's events.
+                throw BusError.notStored(StoreReport(eventName: route.eventName, events: outcomes))
             }
             for index in items.indices {
                 let eventID = items[index].id

@@ -139,7 +139,7 @@ extension Bus {
                     }
                     if once {
                         router.remove([id])
-                        queue.terminate()
+                        queue.terminate(releasingInFlight: true)
                     }
                 }
                 queue.complete(batch.count)

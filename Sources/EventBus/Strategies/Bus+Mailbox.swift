@@ -123,6 +123,7 @@ extension Bus {
                 sync: sync,
                 codec: EnvelopeCodec(codec: eventCodec),
                 options: configuration.durableOptions,
+                fileSystem: configuration.fileSystem,
                 inlineSyncs: inlineSyncs
             )
         } catch {
@@ -214,14 +215,10 @@ extension Bus {
                 settings.acknowledgement = .explicit(visibilityTimeout: nil)
             }
             do {
-                queue = try await WorkQueue.open(
-                    name: "durable \(storage.name)",
-                    configuration: settings,
-                    storage: storage
-                )
+                queue = try await WorkQueue.open(name: storage.name, configuration: settings, storage: storage)
             } catch {
                 storage.close()
-                throw error
+                throw BusError.mailboxUnavailable(name: storage.name, reason: StoreFailure(storageError: error))
             }
         } else {
             queue = WorkQueue(name: "mailbox \(typeName(T.self))", configuration: settings)
@@ -230,6 +227,7 @@ extension Bus {
         var durable: DurableHooks<T>?
         if storage != nil {
             durable = DurableHooks(
+                mailbox: queue.name,
                 schedule: { event, metadata, due in
                     await Bus.schedule(queue, Envelope(event: event, metadata: metadata), at: due)
                 },
@@ -256,7 +254,7 @@ extension Bus {
             id = try router.add(target: target, strategy: .mailbox, factory: factory) { [weak self] in
                 if storage != nil {
                     // What is not yet acknowledged stays on disk for the next subscriber.
-                    queue.terminate()
+                    queue.terminate(releasingInFlight: true)
                 } else {
                     queue.close()
                 }
@@ -264,7 +262,7 @@ extension Bus {
             }
         } catch {
             registry.remove(key)
-            queue.terminate()
+            queue.terminate(releasingInFlight: true)
             throw error
         }
         let subscription = Subscription(ids: [id], router: router, strategy: .mailbox)

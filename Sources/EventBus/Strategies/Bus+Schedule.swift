@@ -10,9 +10,11 @@ extension Bus {
     /// receives it from the bus's in-memory scheduler when it is due; those delayed publications
     /// still waiting at shutdown are not published.
     /// - Returns: the id the event carries.
-    /// - Throws: ``BusError/shutDown``; ``BusError/queue(_:)`` with ``QueueError/full(capacity:)``
-    ///   when the scheduler holds `BusConfiguration.schedulerCapacity` events, or with the storage
-    ///   error when a durable mailbox could not store it.
+    /// - Throws: ``BusError/shutDown``; ``BusError/schedulerFull(capacity:)`` when the scheduler
+    ///   holds `BusConfiguration.schedulerCapacity` events; ``BusError/notStored(_:)`` when a
+    ///   durable mailbox could not store it (then it is not scheduled for anybody);
+    ///   ``BusError/rejected(eventName:mailboxes:report:)`` when a full durable mailbox with
+    ///   overflow policy `.fail` refused it.
     @discardableResult
     public func publish<E: Event>(
         _ event: E,
@@ -41,19 +43,29 @@ extension Bus {
             correlationID: EventContext.inheritedCorrelationID
         )
         let queue = try scheduler()
+        var outcome = StoreReport.Outcome(eventID: metadata.id)
+        var report = PublishReport(eventID: metadata.id)
         for entry in route.entries {
-            guard let schedule = entry.durable?.schedule else { continue }
-            if case .failed(let error) = await schedule(event, metadata, instant) {
-                throw (error as? QueueError).map(BusError.queue) ?? BusError.queue(.storage(String(describing: error)))
-            }
+            guard let durable = entry.durable else { continue }
+            let result = await durable.schedule(event, metadata, instant)
+            outcome.record(result, in: durable.mailbox)
+            if case .rejected(let name) = result { report.rejectedBy.append(name) }
+        }
+        if !outcome.failures.isEmpty {
+            throw BusError.notStored(StoreReport(eventName: route.eventName, events: [outcome]))
+        }
+        if !report.rejectedBy.isEmpty {
+            throw BusError.rejected(eventName: route.eventName, mailboxes: report.rejectedBy, report: report)
         }
         let publication = ScheduledPublication { [weak self] in
             _ = try? await self?.publish(event, metadata: metadata, skippingDurable: true)
         }
         do {
             try queue.tryEnqueue(publication, id: metadata.id, priority: priority, notBefore: instant)
+        } catch .full(let capacity) {
+            throw BusError.schedulerFull(capacity: capacity)
         } catch {
-            throw BusError.queue(error)
+            throw BusError.shutDown
         }
         return metadata.id
     }

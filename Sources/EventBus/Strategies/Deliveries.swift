@@ -40,10 +40,20 @@ public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
         queue.deadLetters()
     }
 
+    /// What the durable mailbox found and repaired when it opened: records recovered, torn bytes
+    /// cut, corrupt ranges quarantined (and where), events to redeliver, crashes (nil for a
+    /// mailbox in memory).
+    public var recoveryReport: RecoveryReport? { queue.recoveryReport }
+
     /// Puts dead letters back into the mailbox (all, or those with the given ids).
+    /// - Throws: ``BusError/notRecorded(mailbox:cause:)`` when a durable mailbox could not record it.
     @discardableResult
     public func requeueDeadLetters(ids: Set<EventID>? = nil) async throws -> Int {
-        try await queue.requeueDeadLetters(ids: ids)
+        do {
+            return try await queue.requeueDeadLetters(ids: ids)
+        } catch {
+            throw BusError(settling: error, mailbox: queue.name)
+        }
     }
 
     /// Creates the iterator.
@@ -68,8 +78,8 @@ public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
             self.automatic = automatic
         }
 
-        /// The next delivery, or nil when the subscription has ended.
-        /// - Throws: ``QueueError/storage(_:)`` when a durable mailbox cannot record the attempt.
+        /// The next delivery, or nil when the subscription has ended. A durable mailbox that cannot
+        /// record the attempt (a full disk) delivers it all the same, without the attempt counted.
         @inlinable
         public mutating func next() async throws -> Delivery<E>? {
             if automatic, let previous {

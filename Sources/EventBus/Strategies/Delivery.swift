@@ -35,19 +35,30 @@ public struct Delivery<E: Sendable>: Sendable {
     }
 
     /// Marks the event handled: it is never delivered again.
-    /// - Throws: ``QueueError/unknownLease(_:)`` when already settled or expired.
+    /// - Throws: ``BusError/alreadySettled(mailbox:)`` when already settled or expired;
+    ///   ``BusError/notRecorded(mailbox:cause:)`` when a durable mailbox could not record it
+    ///   (the event is then delivered again after a restart).
     public func ack() async throws {
-        try await queue.ack(tag: tag)
+        try await settling { try await queue.ack(tag: tag) }
     }
 
     /// Marks the delivery failed: it is retried per the mailbox's retry policy, then dead-lettered.
-    /// - Throws: ``QueueError/unknownLease(_:)`` when already settled or expired.
+    /// - Throws: as ``ack()``.
     public func nack(_ error: any Error) async throws {
-        try await queue.nack(tag: tag, reason: String(describing: error))
+        try await settling { try await queue.nack(tag: tag, reason: String(describing: error)) }
     }
 
     /// Marks the delivery failed with a reason.
+    /// - Throws: as ``ack()``.
     public func nack(reason: String) async throws {
-        try await queue.nack(tag: tag, reason: reason)
+        try await settling { try await queue.nack(tag: tag, reason: reason) }
+    }
+
+    private func settling(_ body: () async throws -> Void) async throws(BusError) {
+        do {
+            try await body()
+        } catch {
+            throw BusError(settling: error, mailbox: queue.name)
+        }
     }
 }

@@ -70,18 +70,33 @@ public struct FileLogOptions: Sendable, Hashable {
     }
 }
 
-/// What opening a log found and repaired.
+/// What opening a durable mailbox found and repaired.
 public struct RecoveryReport: Sendable, Hashable {
     /// Records read back.
     public var records = 0
-    /// Bytes of a torn tail cut off the last segment.
+    /// Bytes of a torn tail cut off the last segment (a write a crash interrupted; never
+    /// acknowledged to a publisher).
     public var truncatedBytes = 0
-    /// Corrupt byte ranges skipped (and copied to the `quarantine` folder), never delivered.
+    /// Corrupt byte ranges skipped, never delivered, and copied to ``quarantineDirectory``.
     public var quarantinedRanges = 0
+    /// Where the corrupt ranges were copied (nil when there were none).
+    public var quarantineDirectory: String?
     /// Events whose body the codec could not decode; they were moved to the dead letters.
     public var undecodable: [EventID] = []
     /// Segment files found.
     public var segments = 0
+    /// Events to be delivered again (accepted and never acknowledged).
+    public var pending = 0
+    /// Of those, events whose last delivery was cut off by a crash.
+    public var interrupted = 0
+    /// Dead letters kept.
+    public var deadLetters = 0
+    /// Events dead-lettered now because their deliveries were cut off by a crash
+    /// ``RetryPolicy/maxCrashes`` times.
+    public var deadLetteredAfterCrashes: [EventID] = []
+
+    /// An empty report.
+    public init() {}
 }
 
 /// A ``QueueStorage`` on local disk: an append-only, checksummed log of every state change of
@@ -112,7 +127,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     ///
     /// - Parameter inlineSyncs: how many callers, across the logs sharing it, may write and fsync
     ///   on their own thread at once (see ``InlineSyncLimit``); one of its own by default.
-    /// - Throws: ``FileLogError``: an invalid name, a directory writable by group or others,
+    /// - Throws: ``StoreFailure``: an invalid name, a directory writable by group or others,
     ///   a mailbox locked by another process, or an I/O error.
     public convenience init(
         directory: String,
@@ -121,7 +136,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         codec: any RecordCodec<Element>,
         options: FileLogOptions = FileLogOptions(),
         inlineSyncs: InlineSyncLimit = InlineSyncLimit()
-    ) throws(FileLogError) {
+    ) throws(StoreFailure) {
         try self.init(
             directory: directory,
             name: name,
@@ -141,8 +156,8 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         options: FileLogOptions,
         fileSystem: any FileSystem,
         inlineSyncs: InlineSyncLimit = InlineSyncLimit()
-    ) throws(FileLogError) {
-        try FileLogError.validate(name: name)
+    ) throws(StoreFailure) {
+        try StoreFailure.validate(name: name)
         let root = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
         self.path = root + "/" + name
         self.name = name
@@ -155,9 +170,11 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         self.inlineSyncs = inlineSyncs
         try fileSystem.makeDirectory(root)
         try fileSystem.makeDirectory(path)
-        guard let mode = try fileSystem.directoryMode(path), mode & 0o170000 == 0o040000, mode & 0o022 == 0 else {
-            throw .insecureDirectory(path: path, mode: ((try? fileSystem.directoryMode(path)) ?? nil) ?? 0)
+        // lstat: a symbolic link in the mailbox's place is not a directory either.
+        guard let mode = try fileSystem.directoryMode(path), mode & 0o170000 == 0o040000 else {
+            throw .notADirectory(path: path)
         }
+        guard mode & 0o022 == 0 else { throw .insecureDirectory(path: path, mode: mode) }
         let lock = try fileSystem.lockExclusive(path + "/LOCK")
         state.withLock { $0.lockFD = lock }
     }
@@ -169,7 +186,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     }
 
     /// What the last ``recover()`` found and repaired.
-    public var recoveryReport: RecoveryReport { state.withLock { $0.report } }
+    public var recoveryReport: RecoveryReport? { state.withLock { $0.report } }
 
     // MARK: Recovery
 
@@ -232,23 +249,16 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                     pending[id] = RecoveredRecord(
                         sequence: sequence,
                         priority: priority,
-                        attempts: attempts,
-                        notBefore: notBefore,
+                        progress: DeliveryProgress(attempts: attempts, notBefore: notBefore),
                         body: body,
                         segment: index
                     )
                     maxSequence = max(maxSequence, sequence)
                     recent.append(id)
                 case .ack(let id): pending[id] = nil
-                case .attempt(let id, let attempt):
-                    if let current = pending[id]?.attempts { pending[id]?.attempts = max(current, attempt) }
-                case .reschedule(let id, let notBefore): pending[id]?.notBefore = notBefore
-                case .dead(let id, let reason): pending[id]?.dead = reason
-                case .requeue(let id):
-                    pending[id]?.dead = nil
-                    pending[id]?.attempts = 0
-                    pending[id]?.notBefore = nil
                 case .seen(let id): recent.append(id)
+                case .attempt(let id, _), .reschedule(let id, _), .dead(let id, _), .requeue(let id), .release(let id):
+                    pending[id]?.progress.apply(record)
                 }
             }
             lastSegment = index
@@ -261,11 +271,12 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         var letters: [StoredDeadLetter<Element>] = []
         var undecodable: [(EventID, String)] = []
         for (id, entry) in pending.sorted(by: { $0.value.sequence < $1.value.sequence }) {
+            let progress = entry.progress.afterStop
             let element: Element
             do {
                 element = try codec.decode(entry.body)
             } catch {
-                if entry.dead == nil { undecodable.append((id, "undecodable record: \(error)")) }
+                if progress.deadReason == nil { undecodable.append((id, "undecodable record: \(error)")) }
                 report.undecodable.append(id)
                 continue
             }
@@ -273,19 +284,25 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                 element: element,
                 id: id,
                 priority: entry.priority,
-                attempts: Int(entry.attempts),
-                notBefore: entry.notBefore.map(WallClockInstant.init(nanosecondsSinceEpoch:))
+                attempts: Int(progress.attempts),
+                notBefore: progress.notBefore.map(WallClockInstant.init(nanosecondsSinceEpoch:)),
+                crashes: Int(progress.crashes)
             )
-            if let reason = entry.dead {
+            if let reason = progress.deadReason {
                 letters.append(StoredDeadLetter(event: stored, reason: reason))
             } else {
                 events.append(stored)
             }
         }
-        try state.withLock { state throws(FileLogError) in
+        try state.withLock { state throws(StoreFailure) in
             sequence.store(maxSequence, ordering: .relaxed)
+            if report.quarantinedRanges > 0 { report.quarantineDirectory = path + "/quarantine" }
+            report.pending = events.count
+            report.interrupted = events.count { $0.crashes > 0 }
+            report.deadLetters = letters.count
             state.report = report
             for id in recent.suffix(10_000) { state.recent.append(id) }
+            state.unsettled = pending.count
             for (id, entry) in pending {
                 state.segmentOf.set(id, segment: entry.segment)
                 state.live[entry.segment, default: 0] += 1
@@ -301,11 +318,14 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                 state.segmentPath = file
                 state.segmentBytes = lastSize
                 state.segmentReserved = max(lastSize, lastReserved)
+                // Room for what the log owes its unsettled events; on a full disk it is made when
+                // space is free (appends are refused until then).
+                try? makeRoom(&state, bytes: 0, appending: 0, settling: 0)
             }
         }
         // Undecodable bodies can never be delivered: record them as dead letters at once.
         if !undecodable.isEmpty {
-            try state.withLock { state throws(FileLogError) in
+            try state.withLock { state throws(StoreFailure) in
                 var bytes: [UInt8] = []
                 for (id, reason) in undecodable { LogRecord.dead(id: id, reason: reason).encode(into: &bytes) }
                 try fileSystem.write(state.fd, bytes, at: state.segmentBytes, path: state.segmentPath)
@@ -317,15 +337,17 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         return RecoveredState(pending: events, deadLetters: letters, recentIDs: recent.suffix(10_000))
     }
 
-    private func quarantine(_ bytes: ArraySlice<UInt8>, from segment: String, offset: Int) throws(FileLogError) {
+    private func quarantine(_ bytes: ArraySlice<UInt8>, from segment: String, offset: Int) throws(StoreFailure) {
         let folder = path + "/quarantine"
         try fileSystem.makeDirectory(folder)
         try fileSystem.writeFile(folder + "/\(segment)-\(offset).bin", Array(bytes))
         try fileSystem.syncDirectory(folder)
     }
 
-    /// Creates segment `index` with its header, fsyncs it and its directory, and makes it current.
-    private func openSegment(_ state: inout LogWriterState, index: UInt64) throws(FileLogError) {
+    /// Creates segment `index` with its header, allocates room for what is buffered and what the
+    /// log owes its unsettled events, fsyncs it and its directory, and makes it current. On a
+    /// failure the new file is removed again and the current segment stays.
+    private func openSegment(_ state: inout LogWriterState, index: UInt64) throws(StoreFailure) {
         let file = path + "/" + LogFormat.segmentName(index)
         let fd = try fileSystem.openForWriting(file, create: true)
         do {
@@ -336,6 +358,9 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
             for offset in (state.recent.count - keep)..<state.recent.count {
                 LogRecord.seen(id: state.recent[offset]).encode(into: &bytes)
             }
+            let owed = state.unsettled * (LogFormat.ackRecordSize + LogFormat.attemptRecordSize)
+            let allocated = reservation(for: bytes.count + state.writing + state.buffer.count + owed)
+            try fileSystem.allocate(fd, to: allocated, path: file)
             try fileSystem.write(fd, bytes, at: 0, path: file)
             try fileSystem.sync(fd, path: file)
             try fileSystem.syncDirectory(path)
@@ -349,10 +374,36 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
             state.segment = index
             state.segmentPath = file
             state.segmentBytes = bytes.count
-            state.segmentReserved = bytes.count
+            state.segmentReserved = allocated
         } catch {
             fileSystem.close(fd)
+            try? fileSystem.remove(file)
             throw error
+        }
+    }
+
+    /// Makes sure the current segment has room allocated for `bytes` more bytes of records
+    /// (`appending` new events, `settling` acknowledgements) and for what the log then owes its
+    /// unsettled events (see ``LogWriterState/allocationNeeded(adding:appending:settling:)``).
+    /// Under the lock; allocates at most once per reservation step.
+    /// - Throws: ``StoreFailure/diskFull(path:)`` when the disk has no room for them.
+    private func makeRoom(
+        _ state: inout LogWriterState,
+        bytes: Int,
+        appending: Int,
+        settling: Int
+    ) throws(StoreFailure) {
+        let needed = state.allocationNeeded(adding: bytes, appending: appending, settling: settling)
+        guard needed > state.segmentReserved, state.fd >= 0 else { return }
+        let step = reservation(for: needed)
+        do {
+            try fileSystem.allocate(state.fd, to: step, path: state.segmentPath)
+            state.segmentReserved = step
+        } catch .diskFull(let path) {
+            // The step does not fit: perhaps exactly what is needed does.
+            guard step > needed else { throw .diskFull(path: path) }
+            try fileSystem.allocate(state.fd, to: needed, path: state.segmentPath)
+            state.segmentReserved = needed
         }
     }
 
@@ -377,7 +428,9 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                 attempts: event.attempts,
                 notBefore: event.notBefore,
                 limit: options.maxRecordSize
-            ) { bytes in try encode(event.element, &bytes) }
+            ) { bytes in
+                do { try encode(event.element, &bytes) } catch { throw StoreFailure.unencodable(error) }
+            }
         }
         try await store(batch)
     }
@@ -393,7 +446,8 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         for item in items {
             let box = unsafeDowncast(item.element, to: ElementBox<Element>.self)
             try batch.add(id: item.id, priority: item.priority, attempts: 0, notBefore: notBefore, limit: limit) {
-                bytes in try encode(box.value, &bytes)
+                bytes in
+                do { try encode(box.value, &bytes) } catch { throw StoreFailure.unencodable(error) }
             }
         }
         try await store(batch)
@@ -406,22 +460,19 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         sequence.add(UInt64(count), ordering: .relaxed).oldValue &+ 1
     }
 
-    /// Writes a framed batch: under the lock, an index entry per event and one copy of its bytes.
+    /// Writes a framed batch: under the lock, one copy of its bytes and its ids (indexed once
+    /// the flush that writes them succeeds).
     private func store(_ batch: FramedBatch) async throws {
-        try await write(durable: true, records: batch.ids.count) { state in
-            for id in batch.ids {
-                state.recent.append(id)
-                if state.recent.count > 10_000 { _ = state.recent.popFirst() }
-                state.segmentOf.set(id, segment: state.segment)
-            }
+        let count = batch.ids.count
+        try await write(durable: true, records: count, bytes: batch.frames.count, appending: count) { state in
+            state.bufferedAppends.append(contentsOf: batch.ids)
             state.buffer.append(contentsOf: batch.frames)
-            state.live[state.segment, default: 0] += batch.ids.count
         }
     }
 
     /// Records delivery attempts (written before the deliveries are handed out).
     public func recordAttempts(_ attempts: [(id: EventID, attempt: Int)]) async throws {
-        try await write(durable: false) { state in
+        try await write(durable: false, bytes: attempts.count * LogFormat.attemptRecordSize) { state in
             for (id, attempt) in attempts {
                 LogRecord.attempt(id: id, attempt: UInt32(clamping: attempt)).encode(into: &state.buffer)
             }
@@ -430,7 +481,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
 
     /// Records that the event was handled.
     public func acknowledge(_ id: EventID) async throws {
-        try await write(durable: false) { state in
+        try await write(durable: false, bytes: LogFormat.ackRecordSize, settling: 1) { state in
             if let segment = state.segmentOf.remove(id) {
                 state.live[segment, default: 1] -= 1
             }
@@ -440,25 +491,42 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
 
     /// Records the next attempt's time.
     public func reschedule(_ id: EventID, notBefore: WallClockInstant?) async throws {
-        try await write(durable: false) { state in
+        try await write(durable: false, bytes: LogFormat.ackRecordSize + 8) { state in
             LogRecord.reschedule(id: id, notBefore: notBefore?.nanosecondsSinceEpoch).encode(into: &state.buffer)
         }
     }
 
     /// Records a dead letter.
     public func deadLetter(_ id: EventID, reason: String) async throws {
-        try await write(durable: false) { state in LogRecord.dead(id: id, reason: reason).encode(into: &state.buffer) }
+        let size = LogFormat.ackRecordSize + LogRecord.storedReason(reason).utf8.count
+        try await write(durable: false, bytes: size) { state in
+            LogRecord.dead(id: id, reason: reason).encode(into: &state.buffer)
+        }
     }
 
     /// Records that dead letters were put back.
     public func requeue(_ ids: [EventID]) async throws {
-        try await write(durable: true, records: ids.count) { state in
+        try await write(durable: true, records: ids.count, bytes: ids.count * LogFormat.ackRecordSize) { state in
             for id in ids { LogRecord.requeue(id: id).encode(into: &state.buffer) }
         }
     }
 
+    /// Records that the deliveries of these events were given back unfinished (a clean stop),
+    /// then closes as ``close()``.
+    public func close(releasing inFlight: [EventID]) {
+        if !inFlight.isEmpty {
+            state.withLock { state in
+                guard state.refusal == nil else { return }
+                // Within the room reserved for these events' acknowledgements.
+                for id in inFlight { LogRecord.release(id: id).encode(into: &state.buffer) }
+                state.needsSync = sync != .none
+            }
+        }
+        close()
+    }
+
     /// Writes everything buffered, fsyncs, and releases the file and the lock. Later writes fail
-    /// with ``FileLogError/closed``.
+    /// with ``StoreFailure/closed``.
     public func close() {
         _ = io.sync { flush() }
         state.withLock { state in
@@ -482,16 +550,31 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// Buffers records (`appendRecords` encodes them into `state.buffer`, under the lock) and waits
     /// until they are written (and fsynced, when `durable` and the policy says so). Concurrent
     /// callers share one write and one fsync.
+    ///
+    /// `bytes` is the size of the records, `appending` how many of them are new events and
+    /// `settling` how many acknowledge one: the current segment must have room allocated for
+    /// them and for what the log then owes (``makeRoom(_:bytes:appending:settling:)``), or the
+    /// write is refused with ``StoreFailure/diskFull(path:)`` and nothing is buffered.
     private func write(
         durable: Bool,
         records: Int = 1,
+        bytes: Int,
+        appending: Int = 0,
+        settling: Int = 0,
         _ appendRecords: @escaping (inout LogWriterState) -> Void
     ) async throws {
-        if leadsWhenIdle, try lead(durable: durable, appendRecords) { return }
+        let space = Space(bytes: bytes, appending: appending, settling: settling)
+        if leadsWhenIdle, try lead(durable: durable, space: space, appendRecords) { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let schedule: FlushSchedule? = state.withLock { state in
                 if let refusal = state.refusal {
                     continuation.resume(throwing: refusal)
+                    return nil
+                }
+                do throws(StoreFailure) {
+                    try take(space, in: &state)
+                } catch {
+                    continuation.resume(throwing: error)
                     return nil
                 }
                 appendRecords(&state)
@@ -573,14 +656,19 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// So is the first caller back of a group that the last fsync released: the next flush waits
     /// for the rest of the group (see `write`).
     /// - Returns: true when the records were flushed here; false when the caller must wait.
-    private func lead(durable: Bool, _ appendRecords: (inout LogWriterState) -> Void) throws(FileLogError) -> Bool {
+    private func lead(
+        durable: Bool,
+        space: Space,
+        _ appendRecords: (inout LogWriterState) -> Void
+    ) throws(StoreFailure) -> Bool {
         guard inlineSyncs.take() else { return false }
         defer { inlineSyncs.give() }
-        let leads: Bool = try state.withLock { state throws(FileLogError) in
+        let leads: Bool = try state.withLock { state throws(StoreFailure) in
             if let refusal = state.refusal { throw refusal }
             guard !state.scheduled && !state.flushing else { return false }
             // The first of a released group back does not fsync alone (see `write`).
             if durable && sync == .always && state.awaitsGroup(arriving: 1) { return false }
+            try take(space, in: &state)
             appendRecords(&state)
             if durable { state.countDurableCaller() }
             if durable, sync != .none { state.needsSync = true }
@@ -593,6 +681,12 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         return true
     }
 
+    /// Makes room for records about to be buffered and counts the events they append or settle.
+    private func take(_ space: Space, in state: inout LogWriterState) throws(StoreFailure) {
+        try makeRoom(&state, bytes: space.bytes, appending: space.appending, settling: space.settling)
+        state.unsettled += space.appending - space.settling
+    }
+
     /// Flushes run on a caller's own thread so far (tests watch the ``InlineSyncLimit`` with it).
     package var inlineFlushes: Int { state.withLock { $0.inlineFlushes } }
 
@@ -600,14 +694,16 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// buffered. Returns the failure of that write, or — when there was nothing to write, because
     /// an earlier flush (`close()`) took it — the log's poisoning, if any.
     @discardableResult
-    private func flush() -> FileLogError? {
-        var (bytes, waiters, needsSync, fd, file, poisoned) = state.withLock { state in
+    private func flush() -> StoreFailure? {
+        var (bytes, waiters, needsSync, fd, file, poisoned, appended) = state.withLock { state in
             if state.needsSync {
                 state.released = state.groupCallers
                 state.returned = 0
             }
             state.groupCallers = 0
+            state.writing = state.buffer.count
             defer {
+                state.bufferedAppends = []
                 // The buffer the last flush wrote, emptied: filling a fresh one paged in new
                 // memory (and grew it by doubling) for every group.
                 state.buffer = state.spareBuffer
@@ -618,20 +714,24 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
                 state.scheduled = false
                 state.flushing = true
             }
-            return (state.buffer, state.waiters, state.needsSync, state.fd, state.segmentPath, state.poisoned)
+            return (
+                state.buffer, state.waiters, state.needsSync, state.fd, state.segmentPath, state.poisoned,
+                state.bufferedAppends
+            )
         }
         defer { state.withLock { $0.flushing = false } }
-        guard !waiters.isEmpty || !bytes.isEmpty else { return poisoned }
-        var failure: FileLogError?
+        guard !waiters.isEmpty || !bytes.isEmpty else { return poisoned.map { .refusingWrites(since: $0) } }
+        var failure: StoreFailure?
         var reserved: Int?
         if state.withLock({ $0.poisoned }) == nil, fd >= 0 {
             let (start, available) = state.withLock { ($0.segmentBytes, $0.segmentReserved) }
             do {
                 if start + bytes.count > available {
-                    // Reserve ahead: the fsyncs of the writes that fill this space do not also
-                    // have to record a growing file size (about a third of an fsync here).
+                    // Normally allocated ahead when the records were buffered (`makeRoom`): the
+                    // fsyncs of the writes that fill this space do not also have to record a
+                    // growing file size (about a third of an fsync here).
                     let size = reservation(for: start + bytes.count)
-                    try fileSystem.truncate(fd, to: size, path: file)
+                    try fileSystem.allocate(fd, to: size, path: file)
                     reserved = size
                 }
                 try fileSystem.write(fd, bytes, at: start, path: file)
@@ -644,20 +744,45 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
             } catch {
                 failure = error
                 reserved = nil
-                // Never report success after a failed write or fsync: refuse until reopened, and
-                // cut what may have reached the file so that a reopen does not see half a batch.
-                try? fileSystem.truncate(fd, to: start, path: file)
+                if case .diskFull = error {
+                    // Nothing was stored; the log goes on. Zero what may have reached the file
+                    // (keeping the space allocated for acknowledgements), so that a reopen does
+                    // not see half a batch; the next write goes to the same place.
+                    do {
+                        try fileSystem.write(fd, [UInt8](repeating: 0, count: bytes.count), at: start, path: file)
+                    } catch {
+                        try? fileSystem.truncate(fd, to: start, path: file)
+                    }
+                } else {
+                    // Never report success after a failed write or fsync: refuse until reopened,
+                    // and cut what may have reached the file so that a reopen does not see half
+                    // a batch.
+                    try? fileSystem.truncate(fd, to: start, path: file)
+                }
             }
         } else {
-            failure = state.withLock { $0.poisoned } ?? .closed
+            failure = state.withLock { $0.poisoned }.map { .refusingWrites(since: $0) } ?? .closed
         }
         state.withLock { state in
+            state.writing = 0
             if let failure {
-                if state.poisoned == nil { state.poisoned = failure }
-                state.segmentReserved = state.segmentBytes
+                // The events of this group were not stored: they owe nothing and index nowhere.
+                state.unsettled -= appended.count
+                if case .diskFull = failure {
+                    state.segmentReserved = max(state.segmentBytes, (try? fileSystem.size(fd, path: file)) ?? 0)
+                } else {
+                    if state.poisoned == nil { state.poisoned = failure }
+                    state.segmentReserved = state.segmentBytes
+                }
             } else {
                 state.segmentBytes += bytes.count
-                if let reserved { state.segmentReserved = reserved }
+                if let reserved { state.segmentReserved = max(state.segmentReserved, reserved) }
+                for id in appended {
+                    state.recent.append(id)
+                    if state.recent.count > 10_000 { _ = state.recent.popFirst() }
+                    state.segmentOf.set(id, segment: state.segment)
+                }
+                if !appended.isEmpty { state.live[state.segment, default: 0] += appended.count }
             }
             if bytes.capacity <= Self.largestSpareBuffer {
                 bytes.removeAll(keepingCapacity: true)
@@ -688,8 +813,10 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     private func rollAndCompact() {
         state.withLock { state in
             if state.segmentBytes >= options.segmentSize {
-                do throws(FileLogError) {
+                do throws(StoreFailure) {
                     try openSegment(&state, index: state.segment + 1)
+                } catch .diskFull {
+                    // No room for a new segment: this one grows past its size until there is.
                 } catch {
                     state.poisoned = error
                     return
@@ -720,11 +847,16 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
 private struct RecoveredRecord {
     var sequence: UInt64
     var priority: Priority
-    var attempts: UInt32
-    var notBefore: Int64?
+    var progress: DeliveryProgress
     var body: [UInt8]
     var segment: UInt64
-    var dead: String?
+}
+
+/// What records about to be buffered need: their bytes, and how many events they append or settle.
+private struct Space {
+    let bytes: Int
+    let appending: Int
+    let settling: Int
 }
 
 /// When the I/O queue should write what is buffered.

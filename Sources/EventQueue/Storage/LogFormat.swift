@@ -12,6 +12,10 @@ package enum LogFormat {
     /// zeros after the last record are that reserved space (see ``SegmentScan/reservedBytes``).
     package static let reservationStep = 1 << 20
     package static let recordOverhead = 8
+    /// The bytes of an acknowledgement record (frame, kind, id).
+    package static let ackRecordSize = 25
+    /// The bytes of an attempt record (frame, kind, id, attempt).
+    package static let attemptRecordSize = 29
 
     package static var header: [UInt8] {
         var bytes = magic
@@ -47,11 +51,14 @@ package enum LogRecord: Equatable, Sendable {
     case requeue(id: EventID)
     /// An id kept for dedup after its segment was deleted.
     case seen(id: EventID)
+    /// The delivery attempt in progress was given back unfinished (a clean shutdown, or the
+    /// subscriber left): it does not count as an attempt, nor as a crash.
+    case release(id: EventID)
 
     package var id: EventID {
         switch self {
         case .append(let id, _, _, _, _, _), .ack(let id), .attempt(let id, _), .reschedule(let id, _),
-            .dead(let id, _), .requeue(let id), .seen(let id):
+            .dead(let id, _), .requeue(let id), .seen(let id), .release(let id):
             id
         }
     }
@@ -113,6 +120,7 @@ package enum LogRecord: Equatable, Sendable {
             bytes += Self.storedReason(reason).utf8
         case .requeue(let id): put(6, id)
         case .seen(let id): put(7, id)
+        case .release(let id): put(8, id)
         }
     }
 
@@ -237,6 +245,7 @@ package enum LogRecord: Equatable, Sendable {
             return .dead(id: id, reason: storedReason(String(decoding: reader.rest, as: UTF8.self)))
         case 6: return reader.isAtEnd ? .requeue(id: id) : nil
         case 7: return reader.isAtEnd ? .seen(id: id) : nil
+        case 8: return reader.isAtEnd ? .release(id: id) : nil
         default: return nil
         }
     }

@@ -6,10 +6,17 @@ package struct LogInspector {
         package var id: EventID
         package var sequence: UInt64
         package var priority: Priority
-        package var attempts: UInt32
+        package var progress: DeliveryProgress
         package var body: [UInt8]
-        package var deadReason: String?
         package var segment: String
+        /// Attempts that count, as recovery would restore them.
+        package var attempts: UInt32 { progress.afterStop.attempts }
+        /// Deliveries cut off by a crash, as recovery would count them.
+        package var crashes: UInt32 { progress.afterStop.crashes }
+        /// The dead letter's reason, if the event is dead.
+        package var deadReason: String? { progress.deadReason }
+        /// Handed to a handler and not settled when the log ends.
+        package var isInFlight: Bool { progress.isInFlight }
     }
 
     /// What one mailbox holds.
@@ -25,7 +32,7 @@ package struct LogInspector {
 
         package var bytes: Int { segments.map(\.bytes).reduce(0, +) }
         /// Pending events that were handed to a handler at least once and never settled.
-        package var inFlight: Int { pending.filter { $0.attempts > 0 }.count }
+        package var inFlight: Int { pending.filter(\.isInFlight).count }
         package var isCorrupt: Bool { !corruptRanges.isEmpty || !badHeaders.isEmpty }
     }
 
@@ -38,7 +45,7 @@ package struct LogInspector {
     }
 
     /// The mailboxes under `directory`: its subdirectories that hold segment files.
-    package func mailboxes(in directory: String) throws(FileLogError) -> [String] {
+    package func mailboxes(in directory: String) throws(StoreFailure) -> [String] {
         try fileSystem.list(directory).filter { name in
             guard let mode = try? fileSystem.directoryMode(directory + "/" + name), mode & 0o170000 == 0o040000
             else { return false }
@@ -47,7 +54,7 @@ package struct LogInspector {
     }
 
     /// Scans one mailbox.
-    package func inspect(_ path: String, name: String) throws(FileLogError) -> Report {
+    package func inspect(_ path: String, name: String) throws(StoreFailure) -> Report {
         var report = Report(name: name)
         var states: [EventID: EventState] = [:]
         let segments = try fileSystem.list(path).filter { LogFormat.segmentIndex($0) != nil }
@@ -74,25 +81,19 @@ package struct LogInspector {
             for (_, record) in scan.records {
                 report.records += 1
                 switch record {
-                case .append(let id, let sequence, let priority, let attempts, _, let body):
+                case .append(let id, let sequence, let priority, let attempts, let notBefore, let body):
                     states[id] = EventState(
                         id: id,
                         sequence: sequence,
                         priority: priority,
-                        attempts: attempts,
+                        progress: DeliveryProgress(attempts: attempts, notBefore: notBefore),
                         body: body,
-                        deadReason: nil,
                         segment: segment
                     )
                 case .ack(let id): states[id] = nil
-                case .attempt(let id, let attempt):
-                    if let current = states[id]?.attempts { states[id]?.attempts = max(current, attempt) }
-                case .reschedule: break
-                case .dead(let id, let reason): states[id]?.deadReason = reason
-                case .requeue(let id):
-                    states[id]?.deadReason = nil
-                    states[id]?.attempts = 0
                 case .seen: break
+                case .attempt(let id, _), .reschedule(let id, _), .dead(let id, _), .requeue(let id), .release(let id):
+                    states[id]?.progress.apply(record)
                 }
             }
         }

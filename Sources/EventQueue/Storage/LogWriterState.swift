@@ -18,7 +18,7 @@ struct FramedBatch {
     }
 
     /// Frames the next record, its body appended by `body`.
-    /// - Throws: ``FileLogError/recordTooLarge(size:limit:)`` past `limit`, or what `body` throws.
+    /// - Throws: ``StoreFailure/recordTooLarge(size:limit:)`` past `limit`, or what `body` throws.
     mutating func add(
         id: EventID,
         priority: Priority,
@@ -38,7 +38,7 @@ struct FramedBatch {
             body: body
         )
         let size = bodySize + 47
-        guard size <= limit else { throw FileLogError.recordTooLarge(size: size, limit: limit) }
+        guard size <= limit else { throw StoreFailure.recordTooLarge(size: size, limit: limit) }
         if ids.isEmpty {
             // Room for the batch at the first record's size, and then some: growing by doubling
             // would copy it several times.
@@ -63,9 +63,18 @@ struct LogWriterState {
     var segmentPath = ""
     /// Where the next write goes in the current segment: the end of its records.
     var segmentBytes = 0
-    /// The segment file's size: written records, then space reserved ahead (zeros), so that
-    /// an fsync after a write within it need not also record a new file size.
+    /// The segment file's size: written records, then space allocated ahead (zeros), so that
+    /// an fsync after a write within it need not also record a new file size, and so that the
+    /// acknowledgements the log owes its unsettled events can be written on a full disk.
     var segmentReserved = 0
+    /// Events appended (or being appended) and not yet acknowledged, pending or dead. The current
+    /// segment keeps room allocated for an acknowledgement and an attempt record of each.
+    var unsettled = 0
+    /// Bytes a flush has taken from the buffer and is writing.
+    var writing = 0
+    /// The ids of the events whose append records are in the buffer, in order: indexed when the
+    /// flush that writes them succeeds, forgotten when it fails.
+    var bufferedAppends: [EventID] = []
     var buffer: [UInt8] = []
     /// The buffer the last flush wrote, emptied with its capacity kept: the next flush's buffer.
     var spareBuffer: [UInt8] = []
@@ -90,7 +99,9 @@ struct LogWriterState {
     var holdSignalled = false
     /// How long the last fsync took.
     var lastSyncNanoseconds: UInt64 = 0
-    var poisoned: FileLogError?
+    /// A failure that leaves the disk's state in doubt (an fsync or write error other than a
+    /// full disk): the log refuses writes until it is reopened.
+    var poisoned: StoreFailure?
     var closed = false
     /// Unsettled (pending or dead) events per segment, to delete settled segments.
     var live: [UInt64: Int] = [:]
@@ -108,12 +119,25 @@ struct LogWriterState {
         returned += 1
     }
 
+    /// How large the current segment's allocation must be once `bytes` more bytes of records are
+    /// buffered, `appending` of them new events and `settling` of them acknowledgements: the
+    /// records, then room for an acknowledgement and an attempt record of every unsettled event
+    /// when events are appended, or for an acknowledgement of each otherwise (so that attempt
+    /// records may use the rest, and acknowledgements always fit).
+    func allocationNeeded(adding bytes: Int, appending: Int, settling: Int) -> Int {
+        let end = segmentBytes + writing + buffer.count + bytes
+        if appending > 0 {
+            return end + (unsettled + appending) * (LogFormat.ackRecordSize + LogFormat.attemptRecordSize)
+        }
+        return end + max(0, unsettled - settling) * LogFormat.ackRecordSize
+    }
+
     /// Whether callers the last fsync released are still coming back, counting `arriving` more.
     func awaitsGroup(arriving: Int = 0) -> Bool { returned + arriving < released }
 
     /// Why a write is refused now: the log failed earlier, or it is closed.
-    var refusal: FileLogError? {
-        if let poisoned { return .poisoned(poisoned.description) }
+    var refusal: StoreFailure? {
+        if let poisoned { return .refusingWrites(since: poisoned) }
         if closed || fd < 0 { return .closed }
         return nil
     }

@@ -8,7 +8,7 @@ import Synchronization
 public final class MemoryStorage<Element: Sendable>: QueueStorage, Sendable {
     private struct State {
         var sequence: UInt64 = 0
-        var pending: [EventID: (sequence: UInt64, event: StoredEvent<Element>)] = [:]
+        var pending: [EventID: (sequence: UInt64, event: StoredEvent<Element>, progress: DeliveryProgress)] = [:]
         var dead: [EventID: (sequence: UInt64, letter: StoredDeadLetter<Element>)] = [:]
         var recent: [EventID] = []
         var failNext: (any Error)?
@@ -28,7 +28,15 @@ public final class MemoryStorage<Element: Sendable>: QueueStorage, Sendable {
     public func recover() throws -> RecoveredState<Element> {
         state.withLock { state in
             RecoveredState(
-                pending: state.pending.values.sorted { $0.sequence < $1.sequence }.map(\.event),
+                pending: state.pending.values.sorted { $0.sequence < $1.sequence }.map { entry in
+                    // As a log replays: an attempt still open was cut off by the stop.
+                    let progress = entry.progress.afterStop
+                    var event = entry.event
+                    event.attempts = Int(progress.attempts)
+                    event.crashes = Int(progress.crashes)
+                    event.notBefore = progress.notBefore.map(WallClockInstant.init(nanosecondsSinceEpoch:))
+                    return event
+                },
                 deadLetters: state.dead.values.sorted { $0.sequence < $1.sequence }.map(\.letter),
                 recentIDs: state.recent
             )
@@ -39,7 +47,11 @@ public final class MemoryStorage<Element: Sendable>: QueueStorage, Sendable {
     public func append(_ event: StoredEvent<Element>) async throws {
         try write { state in
             state.sequence += 1
-            state.pending[event.id] = (state.sequence, event)
+            let progress = DeliveryProgress(
+                attempts: UInt32(clamping: event.attempts),
+                notBefore: event.notBefore?.nanosecondsSinceEpoch
+            )
+            state.pending[event.id] = (state.sequence, event, progress)
             state.recent.append(event.id)
             if state.recent.count > 100_000 { state.recent.removeFirst(state.recent.count - 100_000) }
         }
@@ -48,7 +60,9 @@ public final class MemoryStorage<Element: Sendable>: QueueStorage, Sendable {
     /// Updates attempt counts.
     public func recordAttempts(_ attempts: [(id: EventID, attempt: Int)]) async throws {
         try write { state in
-            for (id, attempt) in attempts { state.pending[id]?.event.attempts = attempt }
+            for (id, attempt) in attempts {
+                state.pending[id]?.progress.apply(.attempt(id: id, attempt: UInt32(clamping: attempt)))
+            }
         }
     }
 
@@ -59,13 +73,17 @@ public final class MemoryStorage<Element: Sendable>: QueueStorage, Sendable {
 
     /// Stores the retry time.
     public func reschedule(_ id: EventID, notBefore: WallClockInstant?) async throws {
-        try write { state in state.pending[id]?.event.notBefore = notBefore }
+        try write { state in
+            state.pending[id]?.progress.apply(.reschedule(id: id, notBefore: notBefore?.nanosecondsSinceEpoch))
+        }
     }
 
     /// Moves the event to the dead letters.
     public func deadLetter(_ id: EventID, reason: String) async throws {
         try write { state in
-            guard let entry = state.pending.removeValue(forKey: id) else { return }
+            guard var entry = state.pending.removeValue(forKey: id) else { return }
+            entry.progress.apply(.dead(id: id, reason: reason))
+            entry.event.attempts = Int(entry.progress.attempts)
             state.dead[id] = (entry.sequence, StoredDeadLetter(event: entry.event, reason: reason))
         }
     }
@@ -76,9 +94,17 @@ public final class MemoryStorage<Element: Sendable>: QueueStorage, Sendable {
             for id in ids {
                 guard var entry = state.dead.removeValue(forKey: id) else { continue }
                 entry.letter.event.attempts = 0
+                entry.letter.event.crashes = 0
                 entry.letter.event.notBefore = nil
-                state.pending[id] = (entry.sequence, entry.letter.event)
+                state.pending[id] = (entry.sequence, entry.letter.event, DeliveryProgress(attempts: 0, notBefore: nil))
             }
+        }
+    }
+
+    /// Gives back the deliveries in progress: they count as neither attempts nor crashes.
+    public func close(releasing inFlight: [EventID]) {
+        state.withLock { state in
+            for id in inFlight { state.pending[id]?.progress.apply(.release(id: id)) }
         }
     }
 

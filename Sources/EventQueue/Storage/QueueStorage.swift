@@ -10,14 +10,24 @@ public struct StoredEvent<Element: Sendable>: Sendable {
     public var attempts: Int
     /// When it may be delivered, on the wall clock (nil: at once).
     public var notBefore: WallClockInstant?
+    /// Deliveries cut off by a crash (the handler never finished); they are not attempts.
+    public var crashes: Int
 
     /// Creates a stored event.
-    public init(element: Element, id: EventID, priority: Priority, attempts: Int, notBefore: WallClockInstant?) {
+    public init(
+        element: Element,
+        id: EventID,
+        priority: Priority,
+        attempts: Int,
+        notBefore: WallClockInstant?,
+        crashes: Int = 0
+    ) {
         self.element = element
         self.id = id
         self.priority = priority
         self.attempts = attempts
         self.notBefore = notBefore
+        self.crashes = crashes
     }
 }
 
@@ -73,8 +83,15 @@ public struct StoredDeadLetter<Element: Sendable>: Sendable {
 /// A queue without storage keeps events in memory only. A queue with storage calls it at
 /// every state change that must survive a restart, *before* the change becomes visible:
 /// an event is appended before the producer is told it was accepted, an attempt is recorded
-/// before the delivery is handed out, and so on. Implementations throw to refuse; the queue
-/// then undoes the change and reports ``QueueError/storage(_:)``.
+/// before the delivery is handed out, and so on. Implementations throw to refuse (a
+/// ``StoreFailure`` says why; any other error is reported as ``StoreFailure/other(_:)``); the
+/// queue then undoes the change and reports ``QueueError/storage(_:)``. A failure to record an
+/// attempt does not stop the delivery: it goes out without the attempt counted.
+///
+/// Crashes and clean stops: an attempt recorded and never settled (acknowledged, rescheduled,
+/// dead-lettered) or released was cut off by a crash. ``recover()`` reports such deliveries in
+/// ``StoredEvent/crashes``, not in ``StoredEvent/attempts``. ``close(releasing:)`` gives back the
+/// attempts in progress at a clean stop, which count as neither.
 public protocol QueueStorage<Element>: Sendable {
     /// The stored value type.
     associatedtype Element: Sendable
@@ -99,6 +116,11 @@ public protocol QueueStorage<Element>: Sendable {
     func requeue(_ ids: [EventID]) async throws
     /// Writes out what is buffered and releases files and locks; called when the queue terminates.
     func close()
+    /// Records that the deliveries of these events were given back unfinished (a clean stop:
+    /// they count as neither attempts nor crashes), then closes as ``close()``.
+    func close(releasing inFlight: [EventID])
+    /// What opening the store found and repaired (nil: it has nothing to say).
+    var recoveryReport: RecoveryReport? { get }
 }
 
 extension QueueStorage {
@@ -109,6 +131,12 @@ extension QueueStorage {
 
     /// Nothing to release.
     public func close() {}
+
+    /// Closes without recording anything for the deliveries in progress.
+    public func close(releasing inFlight: [EventID]) { close() }
+
+    /// Nothing to report.
+    public var recoveryReport: RecoveryReport? { nil }
 }
 
 #if canImport(Glibc)

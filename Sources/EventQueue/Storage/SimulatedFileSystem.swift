@@ -115,7 +115,7 @@ package final class SimulatedFileSystem: FileSystem {
         return Array(merged.prefix(length))
     }
 
-    private func spend(_ operation: String, _ path: String) throws(FileLogError) {
+    private func spend(_ operation: String, _ path: String) throws(StoreFailure) {
         let dead = state.withLock { state -> Bool in
             guard let budget = state.budget else { return false }
             if budget <= 0 { return true }
@@ -125,16 +125,16 @@ package final class SimulatedFileSystem: FileSystem {
         if dead { throw .io(operation: operation, path: path, errno: EIO) }
     }
 
-    package func makeDirectory(_ path: String) throws(FileLogError) {
+    package func makeDirectory(_ path: String) throws(StoreFailure) {
         try spend("mkdir", path)
         state.withLock { _ = $0.directories.insert(path) }
     }
 
-    package func directoryMode(_ path: String) throws(FileLogError) -> UInt32? {
+    package func directoryMode(_ path: String) throws(StoreFailure) -> UInt32? {
         state.withLock { $0.directories.contains(path) ? 0o040700 : nil }
     }
 
-    package func list(_ directory: String) throws(FileLogError) -> [String] {
+    package func list(_ directory: String) throws(StoreFailure) -> [String] {
         try spend("list", directory)
         return state.withLock { state in
             state.files.keys.filter { parent(of: $0) == directory }.map { String($0.dropFirst(directory.count + 1)) }
@@ -142,9 +142,9 @@ package final class SimulatedFileSystem: FileSystem {
         }
     }
 
-    package func openForWriting(_ path: String, create: Bool) throws(FileLogError) -> Int32 {
+    package func openForWriting(_ path: String, create: Bool) throws(StoreFailure) -> Int32 {
         try spend("open", path)
-        return try state.withLock { state throws(FileLogError) -> Int32 in
+        return try state.withLock { state throws(StoreFailure) -> Int32 in
             if state.files[path] == nil {
                 guard create else { throw .io(operation: "open", path: path, errno: ENOENT) }
                 state.files[path] = File()
@@ -157,17 +157,17 @@ package final class SimulatedFileSystem: FileSystem {
         }
     }
 
-    package func readAll(_ path: String, limit: Int) throws(FileLogError) -> [UInt8] {
+    package func readAll(_ path: String, limit: Int) throws(StoreFailure) -> [UInt8] {
         try spend("read", path)
-        return try state.withLock { state throws(FileLogError) -> [UInt8] in
+        return try state.withLock { state throws(StoreFailure) -> [UInt8] in
             guard let file = state.files[path] else { throw .io(operation: "open", path: path, errno: ENOENT) }
             return file.data
         }
     }
 
-    package func write(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(FileLogError) {
+    package func write(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(StoreFailure) {
         try spend("write", path)
-        try state.withLock { state throws(FileLogError) in
+        try state.withLock { state throws(StoreFailure) in
             guard let target = state.fds[fd], var file = state.files[target] else {
                 throw .io(operation: "write", path: path, errno: EBADF)
             }
@@ -179,7 +179,7 @@ package final class SimulatedFileSystem: FileSystem {
         }
     }
 
-    package func sync(_ fd: Int32, path: String) throws(FileLogError) {
+    package func sync(_ fd: Int32, path: String) throws(StoreFailure) {
         try spend("fdatasync", path)
         state.withLock { state in
             guard let target = state.fds[fd], let file = state.files[target] else { return }
@@ -187,7 +187,7 @@ package final class SimulatedFileSystem: FileSystem {
         }
     }
 
-    package func truncate(_ fd: Int32, to length: Int, path: String) throws(FileLogError) {
+    package func truncate(_ fd: Int32, to length: Int, path: String) throws(StoreFailure) {
         try spend("ftruncate", path)
         state.withLock { state in
             guard let target = state.fds[fd], let file = state.files[target] else { return }
@@ -199,7 +199,13 @@ package final class SimulatedFileSystem: FileSystem {
         }
     }
 
-    package func size(_ fd: Int32, path: String) throws(FileLogError) -> Int {
+    package func allocate(_ fd: Int32, to length: Int, path: String) throws(StoreFailure) {
+        let current = try size(fd, path: path)
+        guard length > current else { return }
+        try truncate(fd, to: length, path: path)
+    }
+
+    package func size(_ fd: Int32, path: String) throws(StoreFailure) -> Int {
         state.withLock { state in state.fds[fd].flatMap { state.files[$0]?.data.count } ?? 0 }
     }
 
@@ -209,7 +215,7 @@ package final class SimulatedFileSystem: FileSystem {
         }
     }
 
-    package func remove(_ path: String) throws(FileLogError) {
+    package func remove(_ path: String) throws(StoreFailure) {
         try spend("unlink", path)
         state.withLock { state in
             state.files[path] = nil
@@ -217,16 +223,16 @@ package final class SimulatedFileSystem: FileSystem {
         }
     }
 
-    package func syncDirectory(_ path: String) throws(FileLogError) {
+    package func syncDirectory(_ path: String) throws(StoreFailure) {
         try spend("fsync", path)
         state.withLock { state in
             state.syncedEntries[path] = Set(state.files.keys.filter { parent(of: $0) == path })
         }
     }
 
-    package func lockExclusive(_ path: String) throws(FileLogError) -> Int32 {
+    package func lockExclusive(_ path: String) throws(StoreFailure) -> Int32 {
         try spend("flock", path)
-        return try state.withLock { state throws(FileLogError) -> Int32 in
+        return try state.withLock { state throws(StoreFailure) -> Int32 in
             guard !state.locks.contains(path) else { throw .locked(path: path) }
             state.locks.insert(path)
             if state.files[path] == nil { state.files[path] = File() }
@@ -236,7 +242,7 @@ package final class SimulatedFileSystem: FileSystem {
         }
     }
 
-    package func writeFile(_ path: String, _ bytes: [UInt8]) throws(FileLogError) {
+    package func writeFile(_ path: String, _ bytes: [UInt8]) throws(StoreFailure) {
         try spend("write", path)
         state.withLock { $0.files[path] = File(data: bytes, synced: bytes) }
     }
