@@ -30,7 +30,7 @@ final class FaultyFileSystem: ForwardingFileSystem {
         return count == failAt
     }
 
-    func write(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(StoreFailure) {
+    package func write(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(StoreFailure) {
         guard try tick(path) else { return try base.write(fd, bytes, at: offset, path: path) }
         switch fault {
         case .eio: throw .io(operation: "write", path: path, errno: EIO)
@@ -41,7 +41,7 @@ final class FaultyFileSystem: ForwardingFileSystem {
         }
     }
 
-    func sync(_ fd: Int32, path: String) throws(StoreFailure) {
+    package func sync(_ fd: Int32, path: String) throws(StoreFailure) {
         guard try tick(path) else { return try base.sync(fd, path: path) }
         throw .io(operation: "fdatasync", path: path, errno: EIO)
     }

@@ -96,12 +96,12 @@ final class GatedFileSystem: ForwardingFileSystem {
         if wasBlocked { gate.signal() }
     }
 
-    func write(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(StoreFailure) {
+    package func write(_ fd: Int32, _ bytes: [UInt8], at offset: Int, path: String) throws(StoreFailure) {
         state.withLock { $0.writes += 1 }
         try base.write(fd, bytes, at: offset, path: path)
     }
 
-    func sync(_ fd: Int32, path: String) throws(StoreFailure) {
+    package func sync(_ fd: Int32, path: String) throws(StoreFailure) {
         let wait = state.withLock { state in
             state.syncs += 1
             if state.closed { state.blocked = true }
