@@ -275,6 +275,8 @@ public final class Bus: Sendable {
         }
         if !tally.gone.isEmpty { router.remove(tally.gone) }
         for failure in tally.report.failures { await reportFailure(failure, while: E.self) }
+        // The caller's own cancellation passes through as itself (the others got the event).
+        if tally.cancelled { throw CancellationError() }
         if !tally.report.rejectedBy.isEmpty {
             throw BusError.rejected(
                 eventName: route.eventName,
@@ -357,6 +359,8 @@ public final class Bus: Sendable {
 struct Tally: Sendable {
     @usableFromInline var report: PublishReport
     @usableFromInline var gone: [UInt64] = []
+    /// The publisher was cancelled while a full mailbox made it wait.
+    @usableFromInline var cancelled = false
 
     @inlinable
     init(eventID: EventID) {
@@ -365,7 +369,7 @@ struct Tally: Sendable {
 
     /// Nothing to settle after the loop: no failure, no ended subscription, no rejection.
     @inlinable
-    var isClean: Bool { report.failures.isEmpty && gone.isEmpty && report.rejectedBy.isEmpty }
+    var isClean: Bool { report.failures.isEmpty && gone.isEmpty && report.rejectedBy.isEmpty && !cancelled }
 
     @inlinable
     mutating func add<E>(_ result: DeliveryResult, from entry: RouteEntry<E>, eventName: String, eventID: EventID) {
@@ -396,6 +400,8 @@ struct Tally: Sendable {
         case .notStored:
             // Reported by the store step (`StoreReport`), never as a handler failure.
             break
+        case .cancelled:
+            cancelled = true
         case .gone:
             gone.append(entry.subscriptionID)
         }

@@ -349,7 +349,7 @@ func storeReport(_ body: () async throws -> Void) async -> StoreReport? {
         }
         // A regular file where the mailbox directory should be.
         try FileManager.default.createDirectory(atPath: directory + "/plain", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: directory + "/plain/orders", contents: Data([1]))
+        #expect(FileManager.default.createFile(atPath: directory + "/plain/orders", contents: Data([1])))
         await expectUnavailable(Bus(), .durable(name: "orders", directory: directory + "/plain")) { reason in
             reason == .notADirectory(path: directory + "/plain/orders")
         }

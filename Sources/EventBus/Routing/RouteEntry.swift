@@ -9,6 +9,8 @@ enum DeliveryResult: Sendable {
     case rejected(String)
     /// A durable mailbox could not store the event.
     case notStored(StoreFailure)
+    /// The publisher was cancelled while it waited for room: this subscriber did not get it.
+    case cancelled
     case gone
 }
 
@@ -21,7 +23,7 @@ extension DeliveryResult {
         case .closed?: self = .gone
         case .full?: self = .rejected(name)
         case .storage(let failure)?: self = .notStored(failure)
-        case .cancelled?: self = .failed(CancellationError())
+        case .cancelled?: self = .cancelled
         default: self = .failed(error)
         }
     }

@@ -135,6 +135,8 @@ final class Channel<E: Event>: AnyChannel {
                 continue
             } catch QueueError.full(let capacity) {
                 throw BusError.queueFull(queue: name, capacity: capacity)
+            } catch QueueError.cancelled {
+                throw CancellationError()
             }
         }
     }

@@ -80,15 +80,15 @@ public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
 
         /// The next delivery, or nil when the subscription has ended. A durable mailbox that cannot
         /// record the attempt (a full disk) delivers it all the same, without the attempt counted.
+        /// With automatic acknowledgement, an acknowledgement a durable mailbox cannot record
+        /// (it refuses writes since an I/O error) does not stop the subscriber: the event is
+        /// delivered again after a restart, as at-least-once delivery allows.
         @inlinable
         public mutating func next() async throws -> Delivery<E>? {
             if automatic, let previous {
                 self.previous = nil
-                do {
-                    try await queue.ack(tag: previous)
-                } catch QueueError.unknownLease {
-                    // settled by the subscriber already
-                }
+                // Settled by the subscriber already, or not recorded: either way, go on.
+                try? await queue.ack(tag: previous)
             }
             if index == buffer.count {
                 queue.complete(buffer.count)
