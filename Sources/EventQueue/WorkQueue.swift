@@ -682,7 +682,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// Whether nothing can progress without the clock moving (see ``waitUntilIdle()``).
     public var isIdle: Bool { state.withLock { $0.terminated || $0.satisfies(includeDelayed: false) } }
 
-    /// Whether ``close()`` or ``terminate()`` was called.
+    /// Whether ``close()`` or ``terminate(releasingInFlight:)`` was called.
     public var isClosed: Bool { state.withLock { $0.closed } }
 
     /// Waits until nothing is ready, delayed, reserved or in flight (or the queue is terminated).
