@@ -7,9 +7,11 @@ struct BenchEvent: Event, Codable {
     let value: Int
 }
 
+/// A protocol of events, for `protocol-subscription-1`.
 protocol BenchProtocol: Event {}
 extension BenchEvent: BenchProtocol {}
 
+/// The request of `request-reply`; its response is the value plus one.
 struct BenchRequest: Request {
     typealias Response = Int
     let value: Int
@@ -50,11 +52,13 @@ final class Counter: Sendable {
     var count: Int { value.load(ordering: .relaxed) }
 }
 
+/// The actor of `baseline-actor-hop` and of the floor observers: one awaited call per event.
 actor HopTarget {
     var sum = 0
     func handle(_ event: BenchEvent) { sum &+= event.value }
 }
 
+/// An observer of `BenchEvent` that sums the values it sees.
 actor BenchObserver: EventHandler {
     var sum = 0
     static func declareHandlers(_ handlers: inout EventHandlers<BenchObserver>) {
@@ -134,6 +138,7 @@ enum Memory {
 
 /// Every row of the benchmark.
 struct Suite {
+    /// A row's name, the deliveries each of its events makes, and one measurement of it.
     typealias Case = (name: String, deliveries: Int, body: () async throws -> Bench.Row)
     let scale: Int
     let directory: String
