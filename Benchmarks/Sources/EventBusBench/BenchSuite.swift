@@ -9,6 +9,7 @@ struct BenchEvent: Event, Codable {
 
 /// A protocol of events, for `protocol-subscription-1`.
 protocol BenchProtocol: Event {}
+/// `BenchEvent` is the one `BenchProtocol` event.
 extension BenchEvent: BenchProtocol {}
 
 /// The request of `request-reply`; its response is the value plus one.
@@ -42,7 +43,9 @@ struct DurableEventCodec: EventCodec {
 
 /// Distinct event types for `publish-10000-types`: B0/B1 wrappers spell a 14-bit path.
 struct Root: Event {}
+/// A 0 bit of a `publish-10000-types` path.
 struct B0<T>: Event {}
+/// A 1 bit of a `publish-10000-types` path.
 struct B1<T>: Event {}
 
 /// Counts deliveries without a lock.
