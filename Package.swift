@@ -20,6 +20,8 @@ let package = Package(
         .library(name: "EventBus", targets: ["EventBus"]),
         .library(name: "EventBusTesting", targets: ["EventBusTesting"]),
         .executable(name: "eventbus", targets: ["EventBusCLI"]),
+        // The hand-written flag parser, a product so that the nested Benchmarks package can use it.
+        .library(name: "CommandLineSupport", targets: ["CommandLineSupport"]),
     ] + examples.map { .executable(name: $0, targets: [$0]) },
     targets: [
         // CRC-32C with the CPU's instructions (the log's record checksums); C, from the toolchain.

@@ -20,7 +20,7 @@ public struct CommandExit: Equatable, Sendable {
         self.status = status
     }
 
-    /// The outcome of `error` thrown by the command `command` (`orderservice`, `eventbus bench`).
+    /// The outcome of `error` thrown by the command `command` (`orderservice`, `eventbus-bench`).
     public init(for error: any Error, command: String) {
         if let error = error as? ArgumentError {
             // Its text already names the command or the option.

@@ -1,9 +1,9 @@
 import CommandLineSupport
 import Foundation
 
-/// `eventbus`: benchmarks and tools for durable mailboxes.
+/// `eventbus`: tools for durable mailboxes. (The benchmarks are `eventbus-bench`, in the nested
+/// `Benchmarks/` package.)
 let commands: [(name: String, summary: String)] = [
-    ("bench", "measure every strategy against its baselines (use -c release)"),
     ("inspect", "list the durable mailboxes in a directory: depth, in-flight, dead letters, segments, bytes"),
     ("verify", "check every record's checksum; exits 1 on corruption"),
     ("dump", "print the pending events and dead letters of one mailbox"),
@@ -19,6 +19,8 @@ let topHelp = """
 
     commands:
     \(commands.map { "  " + $0.name.padding(toLength: 14, withPad: " ", startingAt: 0) + $0.summary }.joined(separator: "\n"))
+
+    benchmarks: swift run -c release --package-path Benchmarks eventbus-bench --help
     """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
@@ -31,7 +33,6 @@ let rest = Array(arguments.dropFirst())
 do {
     let status: Int32
     switch command {
-    case "bench": status = try await Bench.run(rest)
     case "inspect": status = try MailboxTools.inspect(rest)
     case "verify": status = try MailboxTools.verify(rest)
     case "dump": status = try MailboxTools.dump(rest)

@@ -72,12 +72,12 @@ import Testing
     @Test func eachErrorEndsWithItsOwnStatusAndStream() {
         let help = CommandExit(for: ArgumentError.helpRequested("usage: x"), command: "x")
         #expect(help == CommandExit(message: "usage: x", toStandardError: false, status: 0))
-        let usage = CommandExit(for: ArgumentError.missingValue("--dir"), command: "eventbus bench")
+        let usage = CommandExit(for: ArgumentError.missingValue("--dir"), command: "eventbus-bench")
         #expect(
             usage == CommandExit(message: "option --dir needs a value; see --help", toStandardError: true, status: 64)
         )
-        let failure = CommandExit(for: Broken(), command: "eventbus bench")
-        #expect(failure == CommandExit(message: "eventbus bench: the disk is full", toStandardError: true, status: 1))
+        let failure = CommandExit(for: Broken(), command: "eventbus-bench")
+        #expect(failure == CommandExit(message: "eventbus-bench: the disk is full", toStandardError: true, status: 1))
     }
 
     @Test func aScratchDirectoryIsPrivateAndRemovedWithItsContents() throws {

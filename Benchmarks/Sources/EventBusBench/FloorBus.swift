@@ -30,7 +30,7 @@ final class FloorBus: Sendable {
     }
 
     private let routes = Mutex<[ObjectIdentifier: AnyObject]>([:])
-    private let ids = EventIDGenerator()
+    private let ids = FloorIDGenerator()
 
     /// Subscribes an observer closure (it awaits the observer actor itself).
     func on<E: Sendable>(_ type: E.Type, _ observer: @escaping @Sendable (E, Metadata) async -> Void) {
@@ -61,6 +61,24 @@ final class FloorBus: Sendable {
 
     private func set<E: Sendable>(_ route: Route<E>, for type: E.Type) {
         routes.withLock { $0[ObjectIdentifier(type)] = route }
+    }
+}
+
+/// The floor bus's event ids, made as the bus makes its own: a random 64-bit nonce chosen once and
+/// a relaxed atomic counter. (The bench sees only EventBus's public API, so it has its own.)
+final class FloorIDGenerator: Sendable {
+    private let nonce: UInt64
+    private let counter = Atomic<UInt64>(0)
+
+    /// A generator with a fresh random nonce.
+    init() {
+        var generator = SystemRandomNumberGenerator()
+        nonce = generator.next()
+    }
+
+    /// The next identifier; safe to call from any thread.
+    func next() -> EventID {
+        EventID(high: nonce, low: counter.wrappingAdd(1, ordering: .relaxed).newValue)
     }
 }
 

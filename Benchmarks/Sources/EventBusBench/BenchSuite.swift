@@ -7,9 +7,12 @@ struct BenchEvent: Event, Codable {
     let value: Int
 }
 
+/// A protocol of events, for `protocol-subscription-1`.
 protocol BenchProtocol: Event {}
+/// `BenchEvent` is the one `BenchProtocol` event.
 extension BenchEvent: BenchProtocol {}
 
+/// The request of `request-reply`; its response is the value plus one.
 struct BenchRequest: Request {
     typealias Response = Int
     let value: Int
@@ -40,7 +43,9 @@ struct DurableEventCodec: EventCodec {
 
 /// Distinct event types for `publish-10000-types`: B0/B1 wrappers spell a 14-bit path.
 struct Root: Event {}
+/// A 0 bit of a `publish-10000-types` path.
 struct B0<T>: Event {}
+/// A 1 bit of a `publish-10000-types` path.
 struct B1<T>: Event {}
 
 /// Counts deliveries without a lock.
@@ -50,11 +55,13 @@ final class Counter: Sendable {
     var count: Int { value.load(ordering: .relaxed) }
 }
 
+/// The actor of `baseline-actor-hop` and of the floor observers: one awaited call per event.
 actor HopTarget {
     var sum = 0
     func handle(_ event: BenchEvent) { sum &+= event.value }
 }
 
+/// An observer of `BenchEvent` that sums the values it sees.
 actor BenchObserver: EventHandler {
     var sum = 0
     static func declareHandlers(_ handlers: inout EventHandlers<BenchObserver>) {
@@ -134,6 +141,7 @@ enum Memory {
 
 /// Every row of the benchmark.
 struct Suite {
+    /// A row's name, the deliveries each of its events makes, and one measurement of it.
     typealias Case = (name: String, deliveries: Int, body: () async throws -> Bench.Row)
     let scale: Int
     let directory: String
@@ -158,8 +166,12 @@ struct Suite {
             ("baseline-actor-hop", 1, { await actorHop(n) }),
             ("baseline-asyncstream", 1, { await asyncStream(n / 2, streams: 1) }),
             ("baseline-asyncstream-10", 10, { await asyncStream(n / 10, streams: 10) }),
+            ("baseline-asyncchannel", 1, { await asyncChannel(n / 4, channels: 1) }),
+            ("baseline-asyncchannel-10", 10, { await asyncChannel(n / 20, channels: 10) }),
             ("baseline-notificationcenter", 1, { notificationCenter(n / 2, observers: 1) }),
             ("baseline-notificationcenter-10", 10, { notificationCenter(n / 4, observers: 10) }),
+            ("baseline-opencombine", 1, { openCombine(n / 2, sinks: 1) }),
+            ("baseline-opencombine-10", 10, { openCombine(n / 4, sinks: 10) }),
             ("baseline-naive-bus", 1, { await naiveBus(n) }),
             ("floor-observer-1", 1, { await floorObservers(n, count: 1) }),
             ("floor-observer-10", 10, { await floorObservers(n / 4, count: 10) }),

@@ -1,21 +1,22 @@
 import CommandLineSupport
 import EventBus
 import Foundation
-import Synchronization
 
-/// `eventbus bench`: every strategy measured side by side with its baselines, in one run.
-/// Goals are ratios within the run, never absolute times; nothing here asserts.
+/// `eventbus-bench`: every strategy measured side by side with its baselines and peers, in one
+/// run. Goals are ratios within the run, never absolute times; nothing here asserts.
 enum Bench {
+    /// The command's flags, parsed by the project's own hand-written helper.
     static let spec = CommandSpec(
-        name: "eventbus bench",
-        summary: "measure every strategy against its baselines (build with -c release)",
+        name: "eventbus-bench",
+        summary: "measure every strategy against its baselines and peers (build with -c release)",
         options: [
             OptionSpec("--quick", help: "fewer events per row (about a minute)"),
             OptionSpec("--json", help: "print the results as JSON on stdout (progress goes to stderr)"),
             OptionSpec(
                 "--filter",
                 value: "TEXT",
-                help: "only rows whose name contains TEXT; TEXT$ for exactly that row (observer-1$)"
+                help: "only rows whose name contains TEXT; TEXT$ for exactly that row (observer-1$); "
+                    + "several, comma-separated (observer-1$,mailbox-1$)"
             ),
             OptionSpec(
                 "--dir",
@@ -25,20 +26,29 @@ enum Bench {
         ]
     )
 
+    /// One row of results: the median of three runs of a case.
     struct Row {
+        /// The row's name (`observer-1`).
         let name: String
+        /// Nanoseconds per published event (0 for the memory row).
         let nsPerEvent: Double
+        /// Deliveries each event makes (10 for the `-10` rows).
         let deliveries: Int
+        /// Bytes per queued event, or resident growth, for the memory rows.
         var bytes: Double?
+        /// What the table's notes column says besides deliveries and bytes.
         var note: String = ""
         /// For the `.always` rows: raw append + fdatasync measured between the row's own rounds.
         var pairedFsyncNanoseconds: Double?
         /// A durable row's raw group commit measured between its rounds, per record.
         var pairedGroupCommitNanoseconds: Double?
+        /// Events per second, from `nsPerEvent`.
         var eventsPerSecond: Double { nsPerEvent > 0 ? 1e9 / nsPerEvent : 0 }
     }
 
-    static func run(_ arguments: [String]) async throws -> Int32 {
+    /// Parses `arguments` (without the program name), runs the selected rows and prints the
+    /// table and the goals, or the JSON.
+    static func run(_ arguments: [String]) async throws {
         let parsed = try spec.parse(arguments)
         let quick = parsed.has("--quick")
         let json = parsed.has("--json")
@@ -87,19 +97,21 @@ enum Bench {
             print("")
             print(renderGoals(rows))
         }
-        return 0
     }
 
     /// Whether `--filter TEXT` selects the row `name`: every row without a filter, the rows whose
     /// name contains TEXT, or, when TEXT ends in `$`, the row named exactly TEXT without it.
+    /// TEXT may list several of these, separated by commas: a row is selected when one selects it.
     static func selects(_ filter: String?, _ name: String) -> Bool {
         guard let filter else { return true }
-        if filter.hasSuffix("$") { return name == filter.dropLast() }
-        return name.contains(filter)
+        return filter.split(separator: ",").contains { item in
+            item.hasSuffix("$") ? name == item.dropLast() : name.contains(item)
+        }
     }
 
     // MARK: Output
 
+    /// The results as an aligned table, with each row's ratio to `baseline-actor-hop`.
     static func renderTable(_ rows: [Row]) -> String {
         let hop = rows.first { $0.name == "baseline-actor-hop" }?.nsPerEvent
         var table: [[String]] = [["row", "ns/event", "events/s", "× actor hop", "notes"]]
@@ -116,6 +128,8 @@ enum Bench {
         return Table.render(table)
     }
 
+    /// The goals, each checked against ratios from this run, and where each limit sits against
+    /// its floor row.
     static func renderGoals(_ rows: [Row]) -> String {
         func ns(_ name: String) -> Double? { rows.first { $0.name == name }?.nsPerEvent }
         func bytes(_ name: String) -> Double? { rows.first { $0.name == name }?.bytes }
@@ -205,6 +219,7 @@ enum Bench {
         return lines.joined(separator: "\n")
     }
 
+    /// The results and a description of the machine, as JSON.
     static func renderJSON(_ rows: [Row]) -> String {
         var machine: [String: Any] = [
             "cores": ProcessInfo.processInfo.activeProcessorCount,
@@ -228,5 +243,22 @@ enum Bench {
         let data =
             (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Aligned text tables.
+enum Table {
+    /// The rows, the first one a header underlined with dashes, in columns as wide as their
+    /// widest cell (the last column unpadded).
+    static func render(_ rows: [[String]]) -> String {
+        guard let header = rows.first else { return "" }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.enumerated().map { index, row in
+            let line = row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+            return index == 0
+                ? line + "\n" + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") : line
+        }.joined(separator: "\n")
     }
 }

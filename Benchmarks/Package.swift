@@ -1,0 +1,37 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// The benchmarks of EventBus, in a package of their own so that they may depend on the peers
+/// they are measured against (swift-async-algorithms, OpenCombine), which the root package must
+/// not. They see EventBus as a user does: its public API only.
+///
+///     swift run -c release --package-path Benchmarks eventbus-bench [--quick] [--json] [--filter TEXT] [--dir PATH]
+let package = Package(
+    name: "EventBusBenchmarks",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "eventbus-bench", targets: ["EventBusBench"])
+    ],
+    dependencies: [
+        // The checkout this package sits in, whatever its folder is called.
+        .package(name: "EventBus", path: ".."),
+        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+        .package(url: "https://github.com/OpenCombine/OpenCombine", from: "0.14.0"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "EventBusBench",
+            dependencies: [
+                .product(name: "EventBus", package: "EventBus"),
+                .product(name: "CommandLineSupport", package: "EventBus"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "OpenCombine", package: "OpenCombine"),
+            ],
+            swiftSettings: [
+                .swiftLanguageMode(.v6),
+                .enableUpcomingFeature("ExistentialAny"),
+                .enableUpcomingFeature("MemberImportVisibility"),
+            ]
+        )
+    ]
+)
