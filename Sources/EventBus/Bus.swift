@@ -47,7 +47,7 @@ public final class Bus: Sendable {
         for record in records { record.onCancel?() }
         for registered in registry.all {
             registered.queue.terminate(releasingInFlight: true)
-            registered.consumer?.cancel()
+            for consumer in registered.consumers { consumer.cancel() }
         }
     }
 
@@ -57,7 +57,7 @@ public final class Bus: Sendable {
         let records = router.shutDown()
         for registered in registry.all {
             registered.queue.terminate(releasingInFlight: false)
-            registered.consumer?.cancel()
+            for consumer in registered.consumers { consumer.cancel() }
         }
         for record in records { record.onCancel?() }
     }

@@ -39,6 +39,8 @@ public struct QueueMetrics: Sendable, Hashable {
     public var recovery: RecoveryReport?
     /// Producers currently waiting for room.
     public var waitingProducers: Int
+    /// Consumers currently waiting for an event.
+    public var waitingConsumers: Int
     /// Arrival rate R, events per second, smoothed.
     public var arrivalRate: Double
     /// Consume rate C, acknowledgements per second, smoothed.
@@ -67,6 +69,7 @@ public struct QueueMetrics: Sendable, Hashable {
         attemptsNotRecorded = 0
         recovery = nil
         waitingProducers = 0
+        waitingConsumers = 0
         arrivalRate = 0
         consumeRate = 0
         latency = .empty
@@ -92,6 +95,7 @@ public struct QueueMetrics: Sendable, Hashable {
         attemptsNotRecorded: UInt64,
         recovery: RecoveryReport?,
         waitingProducers: Int,
+        waitingConsumers: Int,
         arrivalRate: Double,
         consumeRate: Double,
         latency: LatencySummary
@@ -115,6 +119,7 @@ public struct QueueMetrics: Sendable, Hashable {
         self.attemptsNotRecorded = attemptsNotRecorded
         self.recovery = recovery
         self.waitingProducers = waitingProducers
+        self.waitingConsumers = waitingConsumers
         self.arrivalRate = arrivalRate
         self.consumeRate = consumeRate
         self.latency = latency
@@ -144,6 +149,7 @@ public struct QueueMetrics: Sendable, Hashable {
         deadLettersDiscarded += other.deadLettersDiscarded
         attemptsNotRecorded += other.attemptsNotRecorded
         waitingProducers += other.waitingProducers
+        waitingConsumers += other.waitingConsumers
         arrivalRate += other.arrivalRate
         consumeRate += other.consumeRate
         latency = latency.merged(with: other.latency)

@@ -79,6 +79,8 @@ struct QueueState {
     var recovery: RecoveryReport?
     /// Deliveries handed out although storage could not record their attempt (a full disk).
     var attemptsNotRecorded: UInt64 = 0
+    /// Bumped by `interruptConsumers()`: a consumer that was waiting returns with nothing.
+    var interruptions: UInt64 = 0
     var latency = LatencyHistogram()
     var arrivals: RateMeter
     var consumption: RateMeter

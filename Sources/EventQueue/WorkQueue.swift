@@ -469,8 +469,11 @@ public final class WorkQueue<Element: Sendable>: Sendable {
 
     /// ``next(maxCount:)`` with the elements still boxed, each holding an `Element`: a typed
     /// consumer casts one at a time instead of building a second, generic array.
+    ///
+    /// Returns an empty batch when ``interruptConsumers()`` was called while it waited.
     @usableFromInline
     package func nextBoxed(maxCount: Int = WorkQueue.batchSize) async throws -> [Lease<any BoxedElement>]? {
+        var interruptions: UInt64?
         while true {
             let now = Tick(clock.now)
             var effects = QueueEffects()
@@ -495,9 +498,23 @@ public final class WorkQueue<Element: Sendable>: Sendable {
                 return result
             }
             if Task.isCancelled { return nil }
+            let seen = state.withLock { $0.interruptions }
+            if let interruptions, interruptions != seen { return [] }
+            interruptions = seen
             await waitForWork()
             if Task.isCancelled { return nil }
         }
+    }
+
+    /// Wakes every consumer waiting in ``next(maxCount:)`` (its boxed form returns an empty
+    /// batch): a consumer that detached from a queue that goes on without it stops waiting.
+    package func interruptConsumers() {
+        let waiting = state.withLock { state in
+            state.interruptions &+= 1
+            let waiting = state.consumers.removeAll()
+            return waiting
+        }
+        for waiter in waiting { waiter.continuation.resume() }
     }
 
     private func waitForWork() async {
@@ -829,6 +846,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
                 attemptsNotRecorded: state.attemptsNotRecorded,
                 recovery: state.recovery,
                 waitingProducers: state.producers.count,
+                waitingConsumers: state.consumers.count,
                 arrivalRate: state.arrivals.rate(now: now),
                 consumeRate: state.consumption.rate(now: now),
                 latency: state.latency.summary

@@ -142,21 +142,24 @@ struct NotCodable: Event {
         await bus.shutdown()
     }
 
-    @Test func aSecondSubscriberOfTheSameDurableMailboxIsRefused() async throws {
+    @Test func anotherBusOpeningTheSameDurableMailboxIsRefused() async throws {
         let directory = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let mailbox = Mailbox.durable(name: "exclusive", directory: directory)
         let bus = Bus()
         let first = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+        // One process per mailbox: another bus (as another process would) gets the lock error.
+        let other = Bus()
         await #expect {
-            try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+            try await other.subscribe(to: OrderPlaced.self, mailbox: mailbox)
         } throws: { error in
             guard case BusError.mailboxUnavailable(let name, .locked) = error else { return false }
             return name == "exclusive"
         }
         first.cancel()
-        _ = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
         await bus.shutdown()
+        _ = try await other.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+        await other.shutdown()
     }
 
     @Test func badMailboxNamesAreRefused() async throws {

@@ -45,7 +45,7 @@ extension Bus {
             race.add(
                 Task {
                     for entry in registered { await entry.queue.waitUntilDrained() }
-                    for entry in registered { await entry.consumer?.value }
+                    for entry in registered { for consumer in entry.consumers { await consumer.value } }
                     race.finish(.success(true))
                 }
             )
@@ -61,7 +61,7 @@ extension Bus {
             let metrics = entry.queue.metrics()
             abandoned += metrics.depth + metrics.delayed + metrics.inFlight + metrics.handling
             entry.queue.terminate(releasingInFlight: true)
-            entry.consumer?.cancel()
+            for consumer in entry.consumers { consumer.cancel() }
         }
         for record in records { record.onCancel?() }
         let report = ShutdownReport(drained: drained && abandoned == 0, abandoned: abandoned)
@@ -88,7 +88,7 @@ extension Bus {
 
     /// The queues whose consumer is a task the bus runs.
     private func handledQueues() -> [any ManagedQueue] {
-        registry.all.filter { $0.consumer != nil }.map(\.queue)
+        registry.all.filter { !$0.consumers.isEmpty }.map(\.queue)
     }
 
     func allQueues() -> [any ManagedQueue] {

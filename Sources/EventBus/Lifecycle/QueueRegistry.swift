@@ -20,22 +20,23 @@ extension WorkQueue: ManagedQueue {}
 final class QueueRegistry: Sendable {
     struct Registered: Sendable {
         let queue: any ManagedQueue
-        var consumer: Task<Void, Never>?
+        /// The tasks the bus runs over the queue (several consumers may share a durable mailbox).
+        var consumers: [Task<Void, Never>] = []
     }
 
     private let state = Locked<(next: UInt64, queues: [UInt64: Registered])>((0, [:]))
 
     @discardableResult
-    func add(_ queue: any ManagedQueue, consumer: Task<Void, Never>? = nil) -> UInt64 {
+    func add(_ queue: any ManagedQueue) -> UInt64 {
         state.withLock { state in
             state.next += 1
-            state.queues[state.next] = Registered(queue: queue, consumer: consumer)
+            state.queues[state.next] = Registered(queue: queue)
             return state.next
         }
     }
 
     func setConsumer(_ task: Task<Void, Never>, for key: UInt64) {
-        state.withLock { $0.queues[key]?.consumer = task }
+        state.withLock { $0.queues[key]?.consumers.append(task) }
     }
 
     func remove(_ key: UInt64) {

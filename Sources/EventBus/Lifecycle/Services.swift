@@ -6,6 +6,8 @@ import Synchronization
 final class Services: Sendable {
     struct State {
         var channels: [String: any AnyChannel] = [:]
+        /// Durable mailboxes declared in this process, by path.
+        var mailboxes: [String: DeclaredMailbox] = [:]
         var responders: [ObjectIdentifier: Responder] = [:]
         var nextResponderID: UInt64 = 0
         var scheduler: WorkQueue<ScheduledPublication>?

@@ -115,6 +115,9 @@ enum RouteTarget: Sendable {
     case pattern
     /// Not routed by event type (point-to-point consumers, responders): kept for cancel and counts.
     case detached
+    /// A consumer attached to a durable mailbox, which is routed (and counted) on its own: kept
+    /// for cancel (detaching the consumer) only.
+    case consumer
 }
 
 /// A subscription as the routing table keeps it.

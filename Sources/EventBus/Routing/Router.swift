@@ -71,7 +71,7 @@ final class Router: Sendable {
             case .pattern:
                 state.patterns.append(id)
                 state.routes.removeAll(keepingCapacity: true)
-            case .detached:
+            case .detached, .consumer:
                 break
             }
             return id
@@ -95,7 +95,7 @@ final class Router: Sendable {
                 case .pattern:
                     state.patterns.removeAll { $0 == id }
                     state.routes.removeAll(keepingCapacity: true)
-                case .detached:
+                case .detached, .consumer:
                     break
                 }
             }
@@ -119,8 +119,10 @@ final class Router: Sendable {
     /// How many subscriptions are active (all, or those of one strategy).
     func count(strategy: Strategy? = nil) -> Int {
         state.withLock { state in
-            guard let strategy else { return state.records.count }
-            return state.records.values.filter { $0.strategy == strategy }.count
+            return state.records.values.count { record in
+                if case .consumer = record.target { return false }
+                return strategy.map { record.strategy == $0 } ?? true
+            }
         }
     }
 

@@ -23,7 +23,18 @@ extension Bus {
         dedup: DedupWindow? = nil,
         codec: (any EventCodec<E>)? = nil
     ) async throws -> Deliveries<E> {
-        let storage = try durableStorage(for: E.self, mailbox: mailbox ?? configuration.defaultMailbox, codec: codec)
+        let mailbox = mailbox ?? configuration.defaultMailbox
+        if case .durable = mailbox {
+            return try await attachDurable(
+                E.self,
+                mailbox: mailbox,
+                acknowledgement: acknowledgement,
+                retry: retry,
+                deadLetter: deadLetter,
+                dedup: dedup,
+                codec: codec
+            )
+        }
         return try await addMailbox(
             E.self,
             target: .exact(ObjectIdentifier(E.self)),
@@ -31,16 +42,9 @@ extension Bus {
             acknowledgement: acknowledgement,
             retry: retry,
             deadLetter: deadLetter,
-            dedup: dedup,
-            storage: storage
-        ) { deliver, deliverNow, deliverBoxed, durable in
-            ExactFactory<E>(
-                strategy: .mailbox,
-                deliver: deliver,
-                deliverNow: deliverNow,
-                deliverBoxed: deliverBoxed,
-                durable: durable
-            )
+            dedup: dedup
+        ) { deliver, deliverNow, deliverBoxed in
+            ExactFactory<E>(strategy: .mailbox, deliver: deliver, deliverNow: deliverNow, deliverBoxed: deliverBoxed)
         }
     }
 
@@ -64,9 +68,8 @@ extension Bus {
             acknowledgement: acknowledgement,
             retry: retry,
             deadLetter: deadLetter,
-            dedup: dedup,
-            storage: nil
-        ) { deliver, deliverNow, _, _ in
+            dedup: dedup
+        ) { deliver, deliverNow, _ in
             PatternFactory<P>(strategy: .mailbox, deliver: deliver, deliverNow: deliverNow)
         }
     }
@@ -74,6 +77,9 @@ extension Bus {
     /// Subscribes `handler` to events of type `E` through a mailbox: each event is handled in turn;
     /// returning acknowledges it, throwing is a nack (retried per `retry`, then dead-lettered and
     /// reported as a ``HandlerFailure``).
+    ///
+    /// - Returns: the ``Consumer``: the bus iterates the mailbox; cancel the consumer to stop it
+    ///   (a durable mailbox goes on storing, for the next consumer).
     @discardableResult
     public func consume<E: Event>(
         _ type: E.Type,
@@ -83,7 +89,7 @@ extension Bus {
         dedup: DedupWindow? = nil,
         codec: (any EventCodec<E>)? = nil,
         handler: @escaping @Sendable (E) async throws -> Void
-    ) async throws -> Deliveries<E> {
+    ) async throws -> Consumer<E> {
         let needsAck = retry.maxAttempts > 1
         let deliveries = try await subscribe(
             to: E.self,
@@ -94,49 +100,16 @@ extension Bus {
             dedup: dedup,
             codec: codec
         )
-        startConsumer(deliveries, strategy: .mailbox, handler: handler)
-        return deliveries
-    }
-
-    /// Opens the file log behind a durable mailbox (nil for in-memory mailboxes).
-    private func durableStorage<E: Event>(
-        for type: E.Type,
-        mailbox: Mailbox,
-        codec: (any EventCodec<E>)?
-    )
-        throws -> FileLog<Envelope<E>>?
-    {
-        guard case .durable(let name, let directory, let sync, _) = mailbox else { return nil }
-        if router.isShutDown { throw BusError.shutDown }
-        let eventCodec: any EventCodec<E>
-        if let codec {
-            eventCodec = codec
-        } else if let json = openedJSONCodec(for: E.self) {
-            eventCodec = json
-        } else {
-            throw BusError.codec(.noCodec(eventName: E.eventName))
-        }
-        do {
-            return try FileLog(
-                directory: directory,
-                name: name,
-                sync: sync,
-                codec: EnvelopeCodec(codec: eventCodec),
-                options: configuration.durableOptions,
-                fileSystem: configuration.fileSystem,
-                inlineSyncs: inlineSyncs
-            )
-        } catch {
-            throw BusError.mailboxUnavailable(name: name, reason: error)
-        }
+        return Consumer(deliveries: deliveries, task: startConsumer(deliveries, strategy: .mailbox, handler: handler))
     }
 
     /// Runs `handler` over `deliveries` in a task of its own, acking or nacking each delivery.
+    @discardableResult
     func startConsumer<T: Sendable>(
         _ deliveries: Deliveries<T>,
         strategy: Strategy,
         handler: @escaping @Sendable (T) async throws -> Void
-    ) {
+    ) -> Task<Void, Never> {
         // The bus runs this loop, so "idle" can include the handling of each delivery.
         deliveries.queue.trackCompletion()
         let key = deliveries.registryKey
@@ -182,8 +155,10 @@ extension Bus {
             }
         }
         registry.setConsumer(task, for: key)
+        return task
     }
 
+    /// Adds a mailbox in memory.
     private func addMailbox<T: Sendable>(
         _ type: T.Type,
         target: RouteTarget,
@@ -192,72 +167,37 @@ extension Bus {
         retry: RetryPolicy,
         deadLetter: DeadLetterPolicy,
         dedup: DedupWindow?,
-        storage: FileLog<Envelope<T>>?,
         makeFactory: (
             @escaping @Sendable (T, EventMetadata) async -> DeliveryResult,
             (@Sendable (T, EventMetadata) -> DeliveryResult?)?,
-            (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)?,
-            DurableHooks<T>?
+            (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)?
         ) -> any EntryFactory
     ) async throws -> Deliveries<T> {
         let capacity = (mailbox ?? configuration.defaultMailbox).capacity
-        var settings = queueConfiguration(
+        let settings = queueConfiguration(
             capacity: capacity,
             acknowledgement: acknowledgement,
             retry: retry,
             deadLetter: deadLetter,
             dedup: dedup
         )
-        let queue: WorkQueue<Envelope<T>>
-        if let storage {
-            // Durable mailboxes always track deliveries: an event stays on disk until acknowledged.
-            if case .none = settings.acknowledgement {
-                settings.acknowledgement = .explicit(visibilityTimeout: nil)
-            }
-            do {
-                queue = try await WorkQueue.open(name: storage.name, configuration: settings, storage: storage)
-            } catch {
-                storage.close()
-                throw BusError.mailboxUnavailable(name: storage.name, reason: StoreFailure(storageError: error))
-            }
-        } else {
-            queue = WorkQueue(name: "mailbox \(typeName(T.self))", configuration: settings)
-        }
+        let queue = WorkQueue<Envelope<T>>(name: "mailbox \(typeName(T.self))", configuration: settings)
         let overflow = capacity.overflowPolicy
-        var durable: DurableHooks<T>?
-        if storage != nil {
-            durable = DurableHooks(
-                mailbox: queue.name,
-                schedule: { event, metadata, due in
-                    await Bus.schedule(queue, Envelope(event: event, metadata: metadata), at: due)
-                },
-                store: { items in await Bus.store(queue, items) }
-            )
-        }
         let deliver: @Sendable (T, EventMetadata) async -> DeliveryResult = { event, metadata in
             await Bus.offer(queue, Envelope(event: event, metadata: metadata), overflow: overflow)
         }
-        var deliverNow: (@Sendable (T, EventMetadata) -> DeliveryResult?)?
-        var deliverBoxed: (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)?
-        if storage == nil {
-            deliverNow = { @Sendable event, metadata in
-                Bus.offerNow(queue, Envelope(event: event, metadata: metadata), overflow: overflow)
-            }
-            deliverBoxed = { @Sendable envelope, metadata in
-                Bus.offerBoxed(queue, envelope, metadata: metadata, overflow: overflow)
-            }
+        let deliverNow: @Sendable (T, EventMetadata) -> DeliveryResult? = { event, metadata in
+            Bus.offerNow(queue, Envelope(event: event, metadata: metadata), overflow: overflow)
         }
-        let factory = makeFactory(deliver, deliverNow, deliverBoxed, durable)
+        let deliverBoxed: @Sendable (any BoxedElement, EventMetadata) -> DeliveryResult? = { envelope, metadata in
+            Bus.offerBoxed(queue, envelope, metadata: metadata, overflow: overflow)
+        }
+        let factory = makeFactory(deliver, deliverNow, deliverBoxed)
         let key = registry.add(queue)
         let id: UInt64
         do {
             id = try router.add(target: target, strategy: .mailbox, factory: factory) { [weak self] in
-                if storage != nil {
-                    // What is not yet acknowledged stays on disk for the next subscriber.
-                    queue.terminate(releasingInFlight: true)
-                } else {
-                    queue.close()
-                }
+                queue.close()
                 self?.registry.remove(key)
             }
         } catch {

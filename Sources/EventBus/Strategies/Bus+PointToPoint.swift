@@ -120,7 +120,7 @@ extension Bus {
         retry: RetryPolicy = .none,
         deadLetter: DeadLetterPolicy = .keep,
         handler: @escaping @Sendable (E) async throws -> Void
-    ) async throws -> Deliveries<E> {
+    ) async throws -> Consumer<E> {
         let deliveries = try await receive(
             E.self,
             from: queue,
@@ -129,8 +129,10 @@ extension Bus {
             retry: retry,
             deadLetter: deadLetter
         )
-        startConsumer(deliveries, strategy: .pointToPoint, handler: handler)
-        return deliveries
+        return Consumer(
+            deliveries: deliveries,
+            task: startConsumer(deliveries, strategy: .pointToPoint, handler: handler)
+        )
     }
 
     /// The channel named `name` for `E`, declared with the defaults on first use. An existing

@@ -90,7 +90,7 @@ public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
                 // Settled by the subscriber already, or not recorded: either way, go on.
                 try? await queue.ack(tag: previous)
             }
-            if index == buffer.count {
+            while index == buffer.count {
                 queue.complete(buffer.count)
                 buffer = []
                 index = 0
@@ -104,6 +104,9 @@ public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
                     lifetime.subscription.cancel()
                     return nil
                 }
+                // Empty: a consumer of a durable mailbox detached (the mailbox goes on); this one
+                // ends if it was its own handle that detached.
+                if batch.isEmpty && !lifetime.subscription.isActive { return nil }
                 buffer = batch
             }
             let lease = buffer[index]

@@ -188,6 +188,39 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// What the last ``recover()`` found and repaired.
     public var recoveryReport: RecoveryReport? { state.withLock { $0.report } }
 
+    /// Deletes the mailbox `name` under `directory`: its segments, its quarantined ranges, its
+    /// lock file and its directory — nothing else (a file it does not know is left, and so is
+    /// the directory then). A missing mailbox is not an error.
+    /// - Throws: ``StoreFailure/locked(path:)`` when a process has it open; the I/O error.
+    package static func removeMailbox(directory: String, name: String, fileSystem: any FileSystem) throws(StoreFailure)
+    {
+        try StoreFailure.validate(name: name)
+        let root = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
+        let path = root + "/" + name
+        guard let mode = try fileSystem.directoryMode(path) else { return }
+        guard mode & 0o170000 == 0o040000 else { throw .notADirectory(path: path) }
+        let lock = try fileSystem.lockExclusive(path + "/LOCK")
+        defer { fileSystem.close(lock) }
+        let quarantine = path + "/quarantine"
+        if try fileSystem.directoryMode(quarantine) != nil {
+            for file in try fileSystem.list(quarantine) where file.hasSuffix(".bin") {
+                try fileSystem.remove(quarantine + "/" + file)
+            }
+            try fileSystem.removeDirectory(quarantine)
+        }
+        var unknown = false
+        for file in try fileSystem.list(path) where file != "LOCK" && file != "quarantine" {
+            if LogFormat.segmentIndex(file) != nil {
+                try fileSystem.remove(path + "/" + file)
+            } else {
+                unknown = true
+            }
+        }
+        try fileSystem.remove(path + "/LOCK")
+        if !unknown { try fileSystem.removeDirectory(path) }
+        try fileSystem.syncDirectory(root)
+    }
+
     // MARK: Recovery
 
     /// Scans every segment, checks every checksum, cuts a torn tail, quarantines corrupt ranges,

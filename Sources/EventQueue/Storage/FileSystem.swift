@@ -25,6 +25,8 @@ package protocol FileSystem: Sendable {
     func size(_ fd: Int32, path: String) throws(StoreFailure) -> Int
     func close(_ fd: Int32)
     func remove(_ path: String) throws(StoreFailure)
+    /// Removes an empty directory (a missing one is not an error).
+    func removeDirectory(_ path: String) throws(StoreFailure)
     func syncDirectory(_ path: String) throws(StoreFailure)
     func lockExclusive(_ path: String) throws(StoreFailure) -> Int32
     func writeFile(_ path: String, _ bytes: [UInt8]) throws(StoreFailure)
@@ -153,6 +155,10 @@ package struct PosixFileSystem: FileSystem {
 
     package func remove(_ path: String) throws(StoreFailure) {
         if unlink(path) != 0 && errno != ENOENT { throw .io(operation: "unlink", path: path, errno: errno) }
+    }
+
+    package func removeDirectory(_ path: String) throws(StoreFailure) {
+        if rmdir(path) != 0 && errno != ENOENT { throw .io(operation: "rmdir", path: path, errno: errno) }
     }
 
     package func syncDirectory(_ path: String) throws(StoreFailure) {

@@ -28,6 +28,7 @@ extension ForwardingFileSystem {
     package func size(_ fd: Int32, path: String) throws(StoreFailure) -> Int { try base.size(fd, path: path) }
     package func close(_ fd: Int32) { base.close(fd) }
     package func remove(_ path: String) throws(StoreFailure) { try base.remove(path) }
+    package func removeDirectory(_ path: String) throws(StoreFailure) { try base.removeDirectory(path) }
     package func syncDirectory(_ path: String) throws(StoreFailure) { try base.syncDirectory(path) }
     package func lockExclusive(_ path: String) throws(StoreFailure) -> Int32 { try base.lockExclusive(path) }
     package func writeFile(_ path: String, _ bytes: [UInt8]) throws(StoreFailure) { try base.writeFile(path, bytes) }

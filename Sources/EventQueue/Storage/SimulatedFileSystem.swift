@@ -223,6 +223,11 @@ package final class SimulatedFileSystem: FileSystem {
         }
     }
 
+    package func removeDirectory(_ path: String) throws(StoreFailure) {
+        try spend("rmdir", path)
+        _ = state.withLock { state in state.directories.remove(path) }
+    }
+
     package func syncDirectory(_ path: String) throws(StoreFailure) {
         try spend("fsync", path)
         state.withLock { state in
