@@ -2,7 +2,7 @@ import CommandLineSupport
 import EventBus
 import Foundation
 
-/// `inspect`, `verify`, `dump` and `requeue-dead`.
+/// `inspect`, `verify`, `dump`, `requeue` (alias `requeue-dead`) and `remove`.
 enum MailboxTools {
     static let inspectSpec = CommandSpec(
         name: "eventbus inspect",
@@ -21,8 +21,14 @@ enum MailboxTools {
         options: [OptionSpec("--mailbox", value: "NAME", help: "the mailbox (required)")]
     )
     static let requeueSpec = CommandSpec(
-        name: "eventbus requeue-dead",
-        summary: "move a mailbox's dead letters back to pending",
+        name: "eventbus requeue",
+        summary: "move a mailbox's dead letters back to pending (alias: requeue-dead)",
+        positionals: ["DIR"],
+        options: [OptionSpec("--mailbox", value: "NAME", help: "the mailbox (required)")]
+    )
+    static let removeSpec = CommandSpec(
+        name: "eventbus remove",
+        summary: "delete a durable mailbox: its events, dead letters and quarantined ranges",
         positionals: ["DIR"],
         options: [OptionSpec("--mailbox", value: "NAME", help: "the mailbox (required)")]
     )
@@ -101,6 +107,14 @@ enum MailboxTools {
         let ids = recovered.deadLetters.map(\.event.id)
         if !ids.isEmpty { try await log.requeue(ids) }
         print("requeued \(ids.count) dead letters in \(name)")
+        return 0
+    }
+
+    static func remove(_ arguments: [String]) throws -> Int32 {
+        let parsed = try removeSpec.parse(arguments)
+        let name = try mailbox(parsed)
+        try FileLog<[UInt8]>.removeMailbox(directory: parsed.positionals[0], name: name, fileSystem: PosixFileSystem())
+        print("removed mailbox \(name) from \(parsed.positionals[0])")
         return 0
     }
 

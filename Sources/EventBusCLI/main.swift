@@ -7,7 +7,8 @@ let commands: [(name: String, summary: String)] = [
     ("inspect", "list the durable mailboxes in a directory: depth, in-flight, dead letters, segments, bytes"),
     ("verify", "check every record's checksum; exits 1 on corruption"),
     ("dump", "print the pending events and dead letters of one mailbox"),
-    ("requeue-dead", "move a mailbox's dead letters back to pending"),
+    ("requeue", "move a mailbox's dead letters back to pending (alias: requeue-dead)"),
+    ("remove", "delete a durable mailbox and its files (refused while a process has it open)"),
     ("crashtest", "kill a publishing child process again and again; check nothing acknowledged is lost"),
     ("powerloss", "simulate power losses at seeded crash points on an in-memory file system"),
 ]
@@ -36,7 +37,8 @@ do {
     case "inspect": status = try MailboxTools.inspect(rest)
     case "verify": status = try MailboxTools.verify(rest)
     case "dump": status = try MailboxTools.dump(rest)
-    case "requeue-dead": status = try await MailboxTools.requeueDead(rest)
+    case "requeue", "requeue-dead": status = try await MailboxTools.requeueDead(rest)
+    case "remove": status = try MailboxTools.remove(rest)
     case "crashtest": status = try await CrashTest.run(rest)
     case "crashtest-child": status = try await CrashTest.child(rest)
     case "powerloss": status = try await PowerLoss.run(rest)
