@@ -28,7 +28,7 @@ await CommandExit.run("asyncpipeline") {
     let latency = Duration.milliseconds(200)
 
     // Stage 1: the fetcher answers each request after a simulated network delay.
-    try bus.respond(to: FetchPage.self) { request in
+    try bus.respond(FetchPage.self) { request in
         try await Task.sleep(for: latency)
         return "<html>\(request.url.count) bytes of \(request.url)</html>"
     }

@@ -26,7 +26,7 @@ actor Inventory: EventHandler {
     private(set) var reserved = 0
 
     static func declareHandlers(_ handlers: inout EventHandlers<Inventory>) {
-        handlers.on(OrderPlaced.self) { inventory, _ in inventory.reserved += 1 }
+        handlers.handle(OrderPlaced.self) { inventory, _ in inventory.reserved += 1 }
     }
 }
 

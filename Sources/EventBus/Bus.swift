@@ -9,7 +9,7 @@ import Synchronization
 /// let bus = Bus()
 /// try bus.register(inventory)                                   // observer: publish awaits it
 /// try bus.on(OrderPlaced.self) { order in print(order.id) }     // callback
-/// let orders = try bus.subscribe(to: OrderPlaced.self)          // mailbox, iterate at your pace
+/// let orders = try bus.subscribe(OrderPlaced.self)          // mailbox, iterate at your pace
 /// let report = try await bus.publish(OrderPlaced(id: 1))
 /// ```
 ///

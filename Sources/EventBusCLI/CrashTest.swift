@@ -97,7 +97,7 @@ enum CrashTest {
             // Recover and consume everything the mailbox holds.
             let bus = Bus()
             let mailbox = try await bus.subscribe(
-                to: CrashEvent.self,
+                CrashEvent.self,
                 mailbox: .durable(name: mailboxName, directory: directory, sync: .always),
                 retry: .immediate(maxAttempts: 1_000)
             )
@@ -136,7 +136,7 @@ enum CrashTest {
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: acks))
         let bus = Bus()
         let mailbox = try await bus.subscribe(
-            to: CrashEvent.self,
+            CrashEvent.self,
             mailbox: .durable(name: mailboxName, directory: directory, sync: .always, capacity: 10_000_000)
         )
         // Several concurrent publishers, so that crashes also hit shared fsyncs.

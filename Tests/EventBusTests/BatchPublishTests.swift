@@ -7,7 +7,7 @@ import Testing
 actor ContextObserver: EventHandler {
     var seen: [EventMetadata] = []
     static func declareHandlers(_ handlers: inout EventHandlers<ContextObserver>) {
-        handlers.on(OrderPlaced.self) { observer, _ in
+        handlers.handle(OrderPlaced.self) { observer, _ in
             if let metadata = EventContext.current?.metadata { observer.seen.append(metadata) }
         }
     }
@@ -21,7 +21,7 @@ actor ContextObserver: EventHandler {
     func redelivered(_ count: Int, from name: String, in directory: String) async throws -> [Delivery<OrderPlaced>] {
         let bus = Bus()
         var durable = try await bus.subscribe(
-            to: OrderPlaced.self,
+            OrderPlaced.self,
             mailbox: .durable(name: name, directory: directory)
         ).makeAsyncIterator()
         var deliveries: [Delivery<OrderPlaced>] = []
@@ -37,10 +37,10 @@ actor ContextObserver: EventHandler {
         do {
             let bus = Bus()
             let durable = try await bus.subscribe(
-                to: OrderPlaced.self,
+                OrderPlaced.self,
                 mailbox: .durable(name: "batch", directory: directory, sync: .always)
             )
-            var memory = try await bus.subscribe(to: OrderPlaced.self, mailbox: .unbounded).makeAsyncIterator()
+            var memory = try await bus.subscribe(OrderPlaced.self, mailbox: .memory(.unbounded)).makeAsyncIterator()
             let called = Collector<Int>()
             try bus.on(OrderPlaced.self) { called.append($0.id) }
             let observer = ContextObserver()
@@ -71,7 +71,7 @@ actor ContextObserver: EventHandler {
         let scratch = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let durable = try await bus.subscribe(
-            to: OrderPlaced.self,
+            OrderPlaced.self,
             mailbox: .durable(name: "small", directory: scratch, sync: .none, capacity: 4)
         )
         let consumer = Task {
@@ -91,11 +91,11 @@ actor ContextObserver: EventHandler {
     func aFullMailboxRefusesSomeEventsAndEveryoneElseStillGetsTheWholeBatch(withMiddleware: Bool) async throws {
         let bus = Bus()
         if withMiddleware { bus.use(Tracing(name: "t", log: Collector())) }
-        let full = try await bus.subscribe(to: OrderPlaced.self, mailbox: .bounded(2, overflow: .fail))
+        let full = try await bus.subscribe(OrderPlaced.self, mailbox: .memory(.bounded(2, overflow: .fail)))
         let directory = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let durable = try await bus.subscribe(
-            to: OrderPlaced.self,
+            OrderPlaced.self,
             mailbox: .durable(name: "all", directory: directory, sync: .none)
         )
         let called = Collector<Int>()
@@ -124,7 +124,7 @@ actor ContextObserver: EventHandler {
         let scratch = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         var durable = try await bus.subscribe(
-            to: OrderPlaced.self,
+            OrderPlaced.self,
             mailbox: .durable(name: "traced", directory: scratch, sync: .none)
         ).makeAsyncIterator()
         try await bus.publish(contentsOf: orders(1...3))
@@ -140,7 +140,7 @@ actor ContextObserver: EventHandler {
     @Test func aMiddlewareRejectionStopsTheBatchWhereItHappens() async throws {
         let bus = Bus()
         bus.use(FilterMiddleware(reason: "no third order") { ($0.event as? OrderPlaced)?.id != 3 })
-        var memory = try await bus.subscribe(to: OrderPlaced.self, mailbox: .unbounded).makeAsyncIterator()
+        var memory = try await bus.subscribe(OrderPlaced.self, mailbox: .memory(.unbounded)).makeAsyncIterator()
         let error = await #expect(throws: EventRejected.self) { try await bus.publish(contentsOf: orders(1...5)) }
         #expect(error?.eventName == OrderPlaced.eventName)
         #expect(try #require(await memory.next()).event.id == 1)
@@ -151,7 +151,7 @@ actor ContextObserver: EventHandler {
 
     @Test func everyEventGetsItsOwnIdAndTheBatchsMetadata() async throws {
         let bus = Bus()
-        var memory = try await bus.subscribe(to: OrderPlaced.self, mailbox: .unbounded).makeAsyncIterator()
+        var memory = try await bus.subscribe(OrderPlaced.self, mailbox: .memory(.unbounded)).makeAsyncIterator()
         let reports = try await bus.publish(
             contentsOf: orders(1...3),
             priority: .high,
@@ -176,7 +176,7 @@ actor ContextObserver: EventHandler {
         do {
             let bus = Bus()
             let durable = try await bus.subscribe(
-                to: OrderPlaced.self,
+                OrderPlaced.self,
                 mailbox: .durable(name: "lanes", directory: directory, sync: .always)
             )
             try await bus.publish(OrderPlaced(id: 0))

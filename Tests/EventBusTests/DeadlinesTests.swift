@@ -79,7 +79,7 @@ import Testing
     @Test func answeredRequestsLeaveNoDeadlineAndShareOneSleeper() async throws {
         let clock = ManualClock()
         let bus = Bus(configuration: BusConfiguration(clock: clock))
-        try bus.respond(to: GetQuote.self) { quote in quote.symbol.count }
+        try bus.respond(GetQuote.self) { quote in quote.symbol.count }
         for index in 0..<100 {
             #expect(
                 try await bus.request(GetQuote(symbol: String(repeating: "x", count: index)), timeout: .seconds(5))

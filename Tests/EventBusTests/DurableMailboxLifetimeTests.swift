@@ -11,7 +11,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let mailbox = Mailbox.durable(name: "kept", directory: directory, sync: .none)
         let bus = Bus()
-        _ = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+        _ = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox)
         for id in 1...3 {
             let report = try await bus.publish(OrderPlaced(id: id))
             #expect(!report.isDead)
@@ -20,7 +20,7 @@ import Testing
         #expect(bus.statistics().deadEvents == 0)
         #expect(bus.subscriptionCount(strategy: .mailbox) == 1)
         // A consumer attaches by declaring the mailbox again.
-        var iterator = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox).makeAsyncIterator()
+        var iterator = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox).makeAsyncIterator()
         var ids: [Int] = []
         for _ in 1...3 { ids.append(try #require(try await iterator.next()).event.id) }
         #expect(ids == [1, 2, 3])
@@ -32,7 +32,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let mailbox = Mailbox.durable(name: "detach", directory: directory, sync: .none)
         let bus = Bus()
-        let first = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+        let first = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox)
         // A task waiting for the next delivery ends when its handle is cancelled.
         let waiting = Task {
             var iterator = first.makeAsyncIterator()
@@ -43,7 +43,7 @@ import Testing
         #expect(try await waiting.value == nil)
         for id in 1...2 { try await bus.publish(OrderPlaced(id: id)) }
         let second = try await bus.subscribe(
-            to: OrderPlaced.self,
+            OrderPlaced.self,
             mailbox: mailbox,
             acknowledgement: .manual(visibilityTimeout: nil)
         )
@@ -72,9 +72,9 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let mailbox = Mailbox.durable(name: "typed", directory: directory, sync: .none)
         let bus = Bus()
-        _ = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+        _ = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox)
         await #expect {
-            try await bus.subscribe(to: ParcelShipped.self, mailbox: mailbox)
+            try await bus.subscribe(ParcelShipped.self, mailbox: mailbox)
         } throws: { error in
             guard case BusError.queueTypeMismatch("typed", let expected, let actual) = error else { return false }
             return expected == OrderPlaced.eventName && actual == ParcelShipped.eventName
@@ -87,7 +87,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let mailbox = Mailbox.durable(name: "gone", directory: directory, sync: .none)
         let bus = Bus()
-        let consumer = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+        let consumer = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox)
         try await bus.publish(OrderPlaced(id: 1))
         try bus.removeMailbox(named: "gone", directory: directory)
         #expect(!FileManager.default.fileExists(atPath: directory + "/gone"))
@@ -96,13 +96,13 @@ import Testing
         let report = try await bus.publish(OrderPlaced(id: 2))
         #expect(report.isDead)
         // Declared again, it starts empty.
-        let fresh = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+        let fresh = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox)
         #expect(fresh.metrics().depth == 0)
         #expect(fresh.recoveryReport?.pending == 0)
         await bus.shutdown(draining: .zero)
         // Removing one that another bus holds open is refused; one that is not there is fine.
         let holder = Bus()
-        _ = try await holder.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+        _ = try await holder.subscribe(OrderPlaced.self, mailbox: mailbox)
         #expect {
             try Bus().removeMailbox(named: "gone", directory: directory)
         } throws: { error in

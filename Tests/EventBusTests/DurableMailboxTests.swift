@@ -40,7 +40,7 @@ struct NotCodable: Event {
         do {
             let bus = Bus(configuration: BusConfiguration(inlineSyncThreads: inlineSyncThreads))
             let billing = try await bus.subscribe(
-                to: OrderPlaced.self,
+                OrderPlaced.self,
                 mailbox: mailbox,
                 retry: .immediate(maxAttempts: 3)
             )
@@ -51,7 +51,7 @@ struct NotCodable: Event {
             bus.simulateCrash()
         }
         let bus = Bus()
-        let billing = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox, retry: .immediate(maxAttempts: 3))
+        let billing = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox, retry: .immediate(maxAttempts: 3))
         var received: [OrderPlaced] = []
         var attempts: [Int] = []
         for try await delivery in billing {
@@ -74,7 +74,7 @@ struct NotCodable: Event {
         let report: PublishReport
         do {
             let bus = Bus()
-            let kept = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+            let kept = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox)
             report = try await bus.publish(
                 OrderPlaced(id: 1),
                 priority: .high,
@@ -85,7 +85,7 @@ struct NotCodable: Event {
             _ = kept
         }
         let bus = Bus()
-        var iterator = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox).makeAsyncIterator()
+        var iterator = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox).makeAsyncIterator()
         let delivery = try #require(try await iterator.next())
         #expect(delivery.metadata.id == report.eventID)
         #expect(delivery.metadata.priority == .high)
@@ -109,7 +109,7 @@ struct NotCodable: Event {
             #expect(handled.count == 50)
         }
         let bus = Bus()
-        let again = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+        let again = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox)
         #expect(again.metrics().depth == 0)
         await bus.shutdown()
     }
@@ -132,7 +132,7 @@ struct NotCodable: Event {
             await bus.shutdown()
         }
         let bus = Bus()
-        let reopened = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+        let reopened = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox)
         #expect(reopened.deadLetters().map(\.element.event.id) == [13])
         #expect(reopened.deadLetters().first?.reason == "boom 13")
         #expect(reopened.metrics().depth == 0)
@@ -147,18 +147,18 @@ struct NotCodable: Event {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let mailbox = Mailbox.durable(name: "exclusive", directory: directory)
         let bus = Bus()
-        let first = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+        let first = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox)
         // One process per mailbox: another bus (as another process would) gets the lock error.
         let other = Bus()
         await #expect {
-            try await other.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+            try await other.subscribe(OrderPlaced.self, mailbox: mailbox)
         } throws: { error in
             guard case BusError.mailboxUnavailable(let name, .locked) = error else { return false }
             return name == "exclusive"
         }
         first.cancel()
         await bus.shutdown()
-        _ = try await other.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+        _ = try await other.subscribe(OrderPlaced.self, mailbox: mailbox)
         await other.shutdown()
     }
 
@@ -168,7 +168,7 @@ struct NotCodable: Event {
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         await #expect(throws: BusError.self) {
             try await bus.subscribe(
-                to: OrderPlaced.self,
+                OrderPlaced.self,
                 mailbox: .durable(name: "../etc", directory: scratch)
             )
         }
@@ -179,7 +179,7 @@ struct NotCodable: Event {
         let scratch = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         await #expect {
-            try await bus.subscribe(to: NotCodable.self, mailbox: .durable(name: "x", directory: scratch))
+            try await bus.subscribe(NotCodable.self, mailbox: .durable(name: "x", directory: scratch))
         } throws: { error in
             guard case BusError.codec(.noCodec) = error else { return false }
             return true
@@ -205,12 +205,12 @@ struct NotCodable: Event {
         do {
             let bus = Bus()
             let blobs = try await bus.subscribe(
-                to: Blob.self,
+                Blob.self,
                 mailbox: .durable(name: "blobs", directory: directory, sync: .none),
                 codec: DataEventCodec()
             )
             let lines = try await bus.subscribe(
-                to: Line.self,
+                Line.self,
                 mailbox: .durable(name: "lines", directory: directory, sync: .none),
                 codec: TextEventCodec()
             )
@@ -221,12 +221,12 @@ struct NotCodable: Event {
         }
         let bus = Bus()
         var blobs = try await bus.subscribe(
-            to: Blob.self,
+            Blob.self,
             mailbox: .durable(name: "blobs", directory: directory),
             codec: DataEventCodec()
         ).makeAsyncIterator()
         var lines = try await bus.subscribe(
-            to: Line.self,
+            Line.self,
             mailbox: .durable(name: "lines", directory: directory),
             codec: TextEventCodec()
         ).makeAsyncIterator()
@@ -241,7 +241,7 @@ struct NotCodable: Event {
         do {
             let bus = Bus()
             let lines = try await bus.subscribe(
-                to: Line.self,
+                Line.self,
                 mailbox: .durable(name: "shared", directory: directory, sync: .none),
                 codec: TextEventCodec()
             )
@@ -251,7 +251,7 @@ struct NotCodable: Event {
         }
         let bus = Bus()
         let orders = try await bus.subscribe(
-            to: OrderPlaced.self,
+            OrderPlaced.self,
             mailbox: .durable(name: "shared", directory: directory)
         )
         #expect(orders.metrics().depth == 0)
@@ -275,7 +275,7 @@ struct NotCodable: Event {
         do {
             let bus = Bus()
             let mailbox = try await bus.subscribe(
-                to: ParcelShipped.self,
+                ParcelShipped.self,
                 mailbox: .durable(name: "parcels", directory: directory, sync: .none),
                 codec: codec
             )
@@ -285,7 +285,7 @@ struct NotCodable: Event {
         }
         let bus = Bus()
         var parcels = try await bus.subscribe(
-            to: ParcelShipped.self,
+            ParcelShipped.self,
             mailbox: .durable(name: "parcels", directory: directory),
             codec: codec
         ).makeAsyncIterator()

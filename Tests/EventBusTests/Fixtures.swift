@@ -57,11 +57,11 @@ actor Inventory: EventHandler {
     }
 
     static func declareHandlers(_ handlers: inout EventHandlers<Inventory>) {
-        handlers.on(OrderPlaced.self) { inventory, order in
+        handlers.handle(OrderPlaced.self) { inventory, order in
             inventory.placed.append(order.id)
             inventory.log?.append("inventory \(order.id)")
         }
-        handlers.on(OrderCancelled.self) { inventory, order in
+        handlers.handle(OrderCancelled.self) { inventory, order in
             inventory.cancelled.append(order.id)
         }
     }
@@ -79,7 +79,7 @@ actor NamedObserver: EventHandler {
     }
 
     static func declareHandlers(_ handlers: inout EventHandlers<NamedObserver>) {
-        handlers.on(OrderPlaced.self) { observer, order in
+        handlers.handle(OrderPlaced.self) { observer, order in
             observer.log.append("\(observer.name) \(order.id)")
             if observer.failOn == order.id { throw Boom(code: order.id) }
         }

@@ -13,7 +13,7 @@ import Testing
     actor Inventory: EventHandler {
         var reserved = 0
         static func declareHandlers(_ handlers: inout EventHandlers<Inventory>) {
-            handlers.on(OrderPlaced.self) { inventory, _ in inventory.reserved += 1 }
+            handlers.handle(OrderPlaced.self) { inventory, _ in inventory.reserved += 1 }
         }
     }
 
@@ -52,7 +52,7 @@ import Testing
     actor GuideInventory: EventHandler {
         var reserved = 0
         static func declareHandlers(_ handlers: inout EventHandlers<GuideInventory>) {
-            handlers.on(GuideOrder.self) { inventory, order in
+            handlers.handle(GuideOrder.self) { inventory, order in
                 inventory.reserved += 1  // runs isolated to the actor
             }
         }
@@ -101,7 +101,7 @@ import Testing
         ) { order in
             try await paymentGateway.charge(order)  // throwing = retry later
         }
-        let orders = try await bus.subscribe(to: GuideOrder.self, mailbox: .bounded(1_000, overflow: .dropOldest))
+        let orders = try await bus.subscribe(GuideOrder.self, mailbox: .memory(.bounded(1_000, overflow: .dropOldest)))
         try await bus.publish(GuideOrder(id: 1, cents: 5))
         await bus.waitUntilIdle()
         #expect(paymentGateway.charged.values == [1])

@@ -12,7 +12,7 @@ import Testing
         await #expect(throws: BusError.self) { try await bus.send(ResizeImage(number: 1), to: "q") }
         await #expect(throws: BusError.self) { try await bus.request(GetQuote(symbol: "x"), timeout: .seconds(1)) }
         #expect(throws: BusError.self) { try bus.on(OrderPlaced.self) { _ in } }
-        await #expect(throws: BusError.self) { try await bus.subscribe(to: OrderPlaced.self) }
+        await #expect(throws: BusError.self) { try await bus.subscribe(OrderPlaced.self) }
         await #expect(throws: BusError.self) { try await bus.publish(Reminder(text: ""), after: .seconds(1)) }
     }
 
@@ -61,7 +61,7 @@ import Testing
 
     @Test func shutdownEndsMailboxIteration() async throws {
         let bus = Bus()
-        let mailbox = try await bus.subscribe(to: OrderPlaced.self)
+        let mailbox = try await bus.subscribe(OrderPlaced.self)
         try await bus.publish(OrderPlaced(id: 1))
         let consumer = Task {
             var received: [Int] = []
@@ -74,7 +74,7 @@ import Testing
 
     @Test func droppingABusEndsItsConsumers() async throws {
         var bus: Bus? = Bus()
-        let mailbox = try await bus!.subscribe(to: OrderPlaced.self)
+        let mailbox = try await bus!.subscribe(OrderPlaced.self)
         bus = nil
         var received = 0
         for try await _ in mailbox { received += 1 }

@@ -5,7 +5,7 @@ import Testing
 @Suite struct MailboxTests {
     @Test func aMailboxDeliversInPublishOrder() async throws {
         let bus = Bus()
-        let orders = try await bus.subscribe(to: OrderPlaced.self)
+        let orders = try await bus.subscribe(OrderPlaced.self)
         for id in 1...100 { try await bus.publish(OrderPlaced(id: id)) }
         var received: [Int] = []
         for try await delivery in orders {
@@ -22,7 +22,10 @@ import Testing
         var subscribers: [Deliveries<OrderPlaced>] = []
         for _ in 0..<3 {
             subscribers.append(
-                try await bus.subscribe(to: OrderPlaced.self, mailbox: .bounded(1_000, overflow: .suspendPublisher))
+                try await bus.subscribe(
+                    OrderPlaced.self,
+                    mailbox: .memory(.bounded(1_000, overflow: .suspendPublisher))
+                )
             )
         }
         let consumers = subscribers.map { mailbox in
@@ -55,7 +58,7 @@ import Testing
 
     @Test func dropNewestIsReportedToThePublisher() async throws {
         let bus = Bus()
-        let mailbox = try await bus.subscribe(to: OrderPlaced.self, mailbox: .bounded(2, overflow: .dropNewest))
+        let mailbox = try await bus.subscribe(OrderPlaced.self, mailbox: .memory(.bounded(2, overflow: .dropNewest)))
         var reports: [PublishReport] = []
         for id in 1...4 { reports.append(try await bus.publish(OrderPlaced(id: id))) }
         #expect(reports.map(\.dropped) == [0, 0, 1, 1])
@@ -67,7 +70,7 @@ import Testing
 
     @Test func dropOldestKeepsTheNewest() async throws {
         let bus = Bus()
-        let mailbox = try await bus.subscribe(to: OrderPlaced.self, mailbox: .bounded(2, overflow: .dropOldest))
+        let mailbox = try await bus.subscribe(OrderPlaced.self, mailbox: .memory(.bounded(2, overflow: .dropOldest)))
         for id in 1...5 { try await bus.publish(OrderPlaced(id: id)) }
         var iterator = mailbox.makeAsyncIterator()
         #expect(try await iterator.next()?.event.id == 4)
@@ -76,8 +79,8 @@ import Testing
 
     @Test func aFullMailboxWithFailRejectsButOthersStillReceive() async throws {
         let bus = Bus()
-        let strict = try await bus.subscribe(to: OrderPlaced.self, mailbox: .bounded(1, overflow: .fail))
-        let roomy = try await bus.subscribe(to: OrderPlaced.self)
+        let strict = try await bus.subscribe(OrderPlaced.self, mailbox: .memory(.bounded(1, overflow: .fail)))
+        let roomy = try await bus.subscribe(OrderPlaced.self)
         try await bus.publish(OrderPlaced(id: 1))
         await #expect {
             try await bus.publish(OrderPlaced(id: 2))
@@ -91,7 +94,10 @@ import Testing
 
     @Test func suspendPublisherMakesThePublisherWait() async throws {
         let bus = Bus()
-        let mailbox = try await bus.subscribe(to: OrderPlaced.self, mailbox: .bounded(2, overflow: .suspendPublisher))
+        let mailbox = try await bus.subscribe(
+            OrderPlaced.self,
+            mailbox: .memory(.bounded(2, overflow: .suspendPublisher))
+        )
         let published = Collector<Int>()
         let publisher = Task {
             for id in 1...5 {
@@ -114,10 +120,13 @@ import Testing
     /// waits there and goes on from that subscription: nobody gets the event twice or not at all.
     @Test func aFanOutThatMustWaitMidwayDeliversToEverySubscriptionOnce() async throws {
         let bus = Bus()
-        let first = try await bus.subscribe(to: OrderPlaced.self, mailbox: .unbounded)
-        let strict = try await bus.subscribe(to: OrderPlaced.self, mailbox: .bounded(1, overflow: .suspendPublisher))
-        let last = try await bus.subscribe(to: OrderPlaced.self, mailbox: .unbounded)
-        let everything = try await bus.subscribe(matching: (any Event).self, mailbox: .unbounded)
+        let first = try await bus.subscribe(OrderPlaced.self, mailbox: .memory(.unbounded))
+        let strict = try await bus.subscribe(
+            OrderPlaced.self,
+            mailbox: .memory(.bounded(1, overflow: .suspendPublisher))
+        )
+        let last = try await bus.subscribe(OrderPlaced.self, mailbox: .memory(.unbounded))
+        let everything = try await bus.subscribe(matching: (any Event).self, mailbox: .memory(.unbounded))
         let called = Collector<Int>()
         try bus.on(OrderPlaced.self) { called.append($0.id) }
         try await bus.publish(OrderPlaced(id: 1))
@@ -150,7 +159,7 @@ import Testing
     @Test func manualAckWithRetryRedeliversANackedEvent() async throws {
         let bus = Bus()
         let mailbox = try await bus.subscribe(
-            to: OrderPlaced.self,
+            OrderPlaced.self,
             acknowledgement: .manual(visibilityTimeout: nil),
             retry: .immediate(maxAttempts: 3)
         )
@@ -190,7 +199,7 @@ import Testing
 
     @Test func dedupDropsARepublishedEventID() async throws {
         let bus = Bus()
-        let mailbox = try await bus.subscribe(to: OrderPlaced.self, dedup: DedupWindow(count: 100))
+        let mailbox = try await bus.subscribe(OrderPlaced.self, dedup: DedupWindow(count: 100))
         let report = try await bus.publish(OrderPlaced(id: 1))
         #expect(report.enqueued == 1)
         // The same event re-published with its id (as a redelivering source would do).
@@ -203,7 +212,7 @@ import Testing
     @Test func endingTheIteratingTaskRemovesTheSubscription() async throws {
         let bus = Bus()
         let consumer = Task {
-            let mailbox = try await bus.subscribe(to: OrderPlaced.self)
+            let mailbox = try await bus.subscribe(OrderPlaced.self)
             for try await _ in mailbox {}
         }
         while bus.subscriptionCount() == 0 { await Task.yield() }
@@ -215,7 +224,7 @@ import Testing
     @Test func releasingTheSequenceRemovesTheSubscription() async throws {
         let bus = Bus()
         do {
-            let mailbox = try await bus.subscribe(to: OrderPlaced.self)
+            let mailbox = try await bus.subscribe(OrderPlaced.self)
             #expect(mailbox.subscription.isActive)
             #expect(bus.subscriptionCount() == 1)
         }
@@ -224,7 +233,7 @@ import Testing
 
     @Test func cancellingEndsIterationAfterWhatIsQueued() async throws {
         let bus = Bus()
-        let mailbox = try await bus.subscribe(to: OrderPlaced.self)
+        let mailbox = try await bus.subscribe(OrderPlaced.self)
         try await bus.publish(OrderPlaced(id: 1))
         mailbox.cancel()
         var received: [Int] = []
@@ -237,7 +246,7 @@ import Testing
         let clock = ManualClock()
         let bus = Bus(configuration: BusConfiguration(clock: clock))
         let mailbox = try await bus.subscribe(
-            to: OrderPlaced.self,
+            OrderPlaced.self,
             acknowledgement: .manual(visibilityTimeout: .seconds(30)),
             retry: .immediate(maxAttempts: 2)
         )
@@ -260,7 +269,7 @@ import Testing
 
     @Test func priorityAlertsOvertakeBulkEvents() async throws {
         let bus = Bus()
-        let mailbox = try await bus.subscribe(to: OrderPlaced.self)
+        let mailbox = try await bus.subscribe(OrderPlaced.self)
         for id in 1...5 { try await bus.publish(OrderPlaced(id: id), priority: .low) }
         try await bus.publish(OrderPlaced(id: 99), priority: .high)
         var iterator = mailbox.makeAsyncIterator()

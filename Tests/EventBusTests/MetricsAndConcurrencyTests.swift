@@ -6,7 +6,7 @@ import Testing
     @Test func busMetricsGatherEveryQueue() async throws {
         let bus = Bus()
         try bus.on(OrderPlaced.self) { _ in }
-        let mailbox = try await bus.subscribe(to: OrderPlaced.self)
+        let mailbox = try await bus.subscribe(OrderPlaced.self)
         for id in 1...10 { try await bus.publish(OrderPlaced(id: id)) }
         await bus.waitUntilIdle()
         let metrics = bus.metrics()

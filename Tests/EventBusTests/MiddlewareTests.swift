@@ -39,7 +39,7 @@ struct FailingInvocation: Middleware {
 actor HeaderObserver: EventHandler {
     var headers: [[String: String]] = []
     static func declareHandlers(_ handlers: inout EventHandlers<HeaderObserver>) {
-        handlers.on(OrderPlaced.self) { observer, _ in
+        handlers.handle(OrderPlaced.self) { observer, _ in
             observer.headers.append(EventContext.current?.metadata.headers ?? [:])
         }
     }
@@ -142,7 +142,7 @@ actor HeaderObserver: EventHandler {
         try bus.on(OrderPlaced.self) { _ in }
         try await bus.consume(OrderPlaced.self) { _ in }
         try await bus.consume(ResizeImage.self, from: "p2p") { _ in }
-        try bus.respond(to: GetQuote.self) { _ in 1 }
+        try bus.respond(GetQuote.self) { _ in 1 }
         try await bus.publish(OrderPlaced(id: 1))
         try await bus.send(ResizeImage(number: 1), to: "p2p")
         _ = try await bus.request(GetQuote(symbol: "q"), timeout: .seconds(5))
@@ -224,7 +224,7 @@ actor HeaderObserver: EventHandler {
     @Test func aHungObserverIsReportedAndThePublishReturns() async throws {
         actor Stuck: EventHandler {
             static func declareHandlers(_ handlers: inout EventHandlers<Stuck>) {
-                handlers.on(OrderPlaced.self) { _, _ in try await Task.sleep(for: .seconds(3_600)) }
+                handlers.handle(OrderPlaced.self) { _, _ in try await Task.sleep(for: .seconds(3_600)) }
             }
         }
         let clock = ManualClock()
@@ -258,7 +258,7 @@ actor HeaderObserver: EventHandler {
         bus.use(HandlerTimeoutMiddleware(.seconds(60), clock: clock))
         let inventory = Inventory()
         try bus.register(inventory)
-        try bus.respond(to: GetQuote.self) { _ in 7 }
+        try bus.respond(GetQuote.self) { _ in 7 }
         let report = try await bus.publish(OrderPlaced(id: 1))
         #expect(report.succeeded)
         #expect(try await bus.request(GetQuote(symbol: "x"), timeout: .seconds(5)) == 7)

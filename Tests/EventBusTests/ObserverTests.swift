@@ -69,7 +69,7 @@ import Testing
 
     @Test func handlerFailuresArePublishedAsEvents() async throws {
         let bus = Bus()
-        let failures = try await bus.subscribe(to: HandlerFailure.self)
+        let failures = try await bus.subscribe(HandlerFailure.self)
         try bus.register(NamedObserver("x", log: Collector(), failOn: 5)).self
         let observer = NamedObserver("y", log: Collector(), failOn: 5)
         try bus.register(observer)
@@ -124,7 +124,7 @@ import Testing
         actor MetadataObserver: EventHandler {
             var seen: [EventMetadata] = []
             static func declareHandlers(_ handlers: inout EventHandlers<MetadataObserver>) {
-                handlers.on(OrderPlaced.self) { observer, _ in
+                handlers.handle(OrderPlaced.self) { observer, _ in
                     if let metadata = EventContext.current?.metadata { observer.seen.append(metadata) }
                 }
             }

@@ -91,11 +91,11 @@ func storeReport(_ body: () async throws -> Void) async -> StoreReport? {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let bus = bus(maxRecordSize: 256)
         // Subscribers in memory registered before the durable mailbox: still nobody receives it.
-        let memory = try await bus.subscribe(to: Blob.self)
+        let memory = try await bus.subscribe(Blob.self)
         let called = Collector<Int>()
         try bus.on(Blob.self) { blob in called.append(blob.data.count) }
         let durable = try await bus.subscribe(
-            to: Blob.self,
+            Blob.self,
             mailbox: .durable(name: "blobs", directory: directory),
             codec: DataEventCodec()
         )
@@ -126,8 +126,8 @@ func storeReport(_ body: () async throws -> Void) async -> StoreReport? {
         let files = FailingFileSystem()
         do {
             let bus = bus(files)
-            let ledger = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
-            let seen = try await bus.subscribe(to: OrderPlaced.self)
+            let ledger = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox)
+            let seen = try await bus.subscribe(OrderPlaced.self)
             try await bus.publish(OrderPlaced(id: 1))
             files.fail(.sync) { .io(operation: "fdatasync", path: $0, errno: EIO) }
             let first = await storeReport { try await bus.publish(OrderPlaced(id: 2)) }
@@ -150,7 +150,7 @@ func storeReport(_ body: () async throws -> Void) async -> StoreReport? {
             await bus.shutdown(draining: .zero)
         }
         let bus = Bus()
-        let ledger = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+        let ledger = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox)
         try await bus.publish(OrderPlaced(id: 4))
         var received: [Int] = []
         for try await delivery in ledger {
@@ -168,7 +168,7 @@ func storeReport(_ body: () async throws -> Void) async -> StoreReport? {
         let files = FailingFileSystem()
         let bus = bus(files)
         let mailbox = try await bus.subscribe(
-            to: OrderPlaced.self,
+            OrderPlaced.self,
             mailbox: .durable(name: "writes", directory: directory, sync: .always)
         )
         files.fail(.write) { path in
@@ -197,16 +197,16 @@ func storeReport(_ body: () async throws -> Void) async -> StoreReport? {
         let files = FailingFileSystem()
         let bus = bus(files)
         let audit = try await bus.subscribe(
-            to: OrderPlaced.self,
+            OrderPlaced.self,
             mailbox: .durable(name: "audit", directory: directory, sync: .always),
             dedup: DedupWindow(count: 1_000)
         )
         let billing = try await bus.subscribe(
-            to: OrderPlaced.self,
+            OrderPlaced.self,
             mailbox: .durable(name: "billing", directory: directory, sync: .always),
             dedup: DedupWindow(count: 1_000)
         )
-        let memory = try await bus.subscribe(to: OrderPlaced.self)
+        let memory = try await bus.subscribe(OrderPlaced.self)
         files.fail(.write, path: "/billing/") { .diskFull(path: $0) }
         let orders = (1...3).map { OrderPlaced(id: $0) }
         let report = try #require(await storeReport { try await bus.publish(contentsOf: orders) })
@@ -232,12 +232,12 @@ func storeReport(_ body: () async throws -> Void) async -> StoreReport? {
         let files = FailingFileSystem()
         let bus = bus(files)
         let first = try await bus.subscribe(
-            to: OrderPlaced.self,
+            OrderPlaced.self,
             mailbox: .durable(name: "first", directory: directory, sync: .always),
             dedup: DedupWindow(count: 100)
         )
         let second = try await bus.subscribe(
-            to: OrderPlaced.self,
+            OrderPlaced.self,
             mailbox: .durable(name: "second", directory: directory, sync: .always),
             dedup: DedupWindow(count: 100)
         )
@@ -259,7 +259,7 @@ func storeReport(_ body: () async throws -> Void) async -> StoreReport? {
         do {
             let bus = Bus(configuration: BusConfiguration(clock: ManualClock()))
             let work = try await bus.subscribe(
-                to: OrderPlaced.self,
+                OrderPlaced.self,
                 mailbox: mailbox,
                 acknowledgement: .manual(visibilityTimeout: nil)
             )
@@ -273,7 +273,7 @@ func storeReport(_ body: () async throws -> Void) async -> StoreReport? {
             #expect(report.abandoned == 600)
         }
         let bus = Bus()
-        let work = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+        let work = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox)
         #expect(work.deadLetters().isEmpty)
         #expect(work.recoveryReport?.pending == 600)
         #expect(work.recoveryReport?.interrupted == 0)
@@ -297,7 +297,7 @@ func storeReport(_ body: () async throws -> Void) async -> StoreReport? {
         retry.maxCrashes = 2
         for crash in 1...2 {
             let bus = Bus()
-            let crashy = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox, retry: retry)
+            let crashy = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox, retry: retry)
             if crash == 1 {
                 try await bus.publish(OrderPlaced(id: 1))
                 try await bus.publish(OrderPlaced(id: 2))
@@ -311,7 +311,7 @@ func storeReport(_ body: () async throws -> Void) async -> StoreReport? {
             bus.simulateCrash()
         }
         let bus = Bus()
-        let crashy = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox, retry: retry)
+        let crashy = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox, retry: retry)
         let dead = try #require(crashy.deadLetters().first)
         #expect(dead.element.event.id == 1)
         #expect(dead.reason.contains("cut off by a crash 2 times"))
@@ -327,7 +327,7 @@ func storeReport(_ body: () async throws -> Void) async -> StoreReport? {
         let mailbox = Mailbox.durable(name: "orders", directory: directory, sync: .none)
         do {
             let bus = Bus()
-            let kept = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+            let kept = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox)
             try await bus.publish(OrderPlaced(id: 1))
             await bus.shutdown(draining: .zero)
             _ = kept
@@ -356,7 +356,7 @@ func storeReport(_ body: () async throws -> Void) async -> StoreReport? {
         // "." would put the log files straight into the directory.
         let bus = Bus()
         await #expect {
-            try await bus.subscribe(to: OrderPlaced.self, mailbox: .durable(name: ".", directory: directory))
+            try await bus.subscribe(OrderPlaced.self, mailbox: .durable(name: ".", directory: directory))
         } throws: { error in
             guard case BusError.invalidName(".") = error else { return false }
             return true
@@ -369,7 +369,7 @@ func storeReport(_ body: () async throws -> Void) async -> StoreReport? {
         _ matches: (StoreFailure) -> Bool
     ) async {
         do {
-            _ = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+            _ = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox)
             Issue.record("subscribe succeeded")
         } catch BusError.mailboxUnavailable(_, let reason) {
             #expect(matches(reason), "\(reason)")
@@ -385,7 +385,7 @@ func storeReport(_ body: () async throws -> Void) async -> StoreReport? {
         let mailbox = Mailbox.durable(name: "torn", directory: directory, sync: .none)
         do {
             let bus = Bus()
-            let kept = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+            let kept = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox)
             for id in 1...3 { try await bus.publish(OrderPlaced(id: id)) }
             bus.simulateCrash()
             _ = kept
@@ -398,7 +398,7 @@ func storeReport(_ body: () async throws -> Void) async -> StoreReport? {
         try handle.write(contentsOf: Data([40, 0, 0, 0, 1, 2, 3, 4, 9, 9]))
         try handle.close()
         let bus = Bus()
-        let torn = try await bus.subscribe(to: OrderPlaced.self, mailbox: mailbox)
+        let torn = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox)
         let report = try #require(bus.recoveryReports()["torn"])
         #expect(report.pending == 3)
         #expect(report.truncatedBytes == 10)
@@ -415,7 +415,7 @@ func storeReport(_ body: () async throws -> Void) async -> StoreReport? {
         let files = FailingFileSystem()
         let bus = bus(files)
         let mailbox = try await bus.subscribe(
-            to: OrderPlaced.self,
+            OrderPlaced.self,
             mailbox: .durable(name: "attempts", directory: directory, sync: .always)
         )
         try await bus.publish(OrderPlaced(id: 1))
@@ -437,7 +437,7 @@ func storeReport(_ body: () async throws -> Void) async -> StoreReport? {
         defer { try? run("umount", directory) }
         let bus = Bus(configuration: BusConfiguration(durableOptions: FileLogOptions(segmentSize: 16 << 10)))
         let mailbox = try await bus.subscribe(
-            to: Blob.self,
+            Blob.self,
             mailbox: .durable(name: "full", directory: directory, sync: .always),
             acknowledgement: .manual(visibilityTimeout: nil),
             codec: DataEventCodec()
@@ -478,7 +478,7 @@ func storeReport(_ body: () async throws -> Void) async -> StoreReport? {
         await bus.shutdown(draining: .zero)
         let reopened = Bus()
         let full = try await reopened.subscribe(
-            to: Blob.self,
+            Blob.self,
             mailbox: .durable(name: "full", directory: directory, sync: .always),
             codec: DataEventCodec()
         )

@@ -15,7 +15,7 @@ actor Relay: EventHandler {
     }
 
     static func declareHandlers(_ handlers: inout EventHandlers<Relay>) {
-        handlers.on(Ping.self) { relay, ping in
+        handlers.handle(Ping.self) { relay, ping in
             relay.maxDepth = max(relay.maxDepth, ping.depth)
             if ping.depth < 50 { try await relay.bus.publish(Ping(depth: ping.depth + 1)) }
         }
@@ -46,7 +46,7 @@ actor Relay: EventHandler {
     @Test func aMailboxConsumerMayPublishIntoItsOwnFullMailbox() async throws {
         let bus = Bus()
         let seen = Collector<Int>()
-        try await bus.consume(Ping.self, mailbox: .bounded(4, overflow: .suspendPublisher)) { ping in
+        try await bus.consume(Ping.self, mailbox: .memory(.bounded(4, overflow: .suspendPublisher))) { ping in
             seen.append(ping.depth)
             if ping.depth < 30 { try await bus.publish(Ping(depth: ping.depth + 1)) }
         }

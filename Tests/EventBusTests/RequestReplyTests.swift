@@ -20,7 +20,7 @@ struct QuoteInCents: Request {
 @Suite struct RequestReplyTests {
     @Test func theResponderAnswers() async throws {
         let bus = Bus(configuration: BusConfiguration(clock: ManualClock()))  // the timeout cannot pass
-        try bus.respond(to: GetQuote.self) { $0.symbol.count * 10 }
+        try bus.respond(GetQuote.self) { $0.symbol.count * 10 }
         #expect(try await bus.request(GetQuote(symbol: "ABC"), timeout: .seconds(5)) == 30)
     }
 
@@ -32,10 +32,10 @@ struct QuoteInCents: Request {
 
     @Test func aSecondResponderIsRefused() async throws {
         let bus = Bus(configuration: BusConfiguration(clock: ManualClock()))  // the timeout cannot pass
-        let first = try bus.respond(to: GetQuote.self) { _ in 1 }
-        #expect(throws: BusError.self) { try bus.respond(to: GetQuote.self) { _ in 2 } }
+        let first = try bus.respond(GetQuote.self) { _ in 1 }
+        #expect(throws: BusError.self) { try bus.respond(GetQuote.self) { _ in 2 } }
         first.cancel()
-        try bus.respond(to: GetQuote.self) { _ in 2 }
+        try bus.respond(GetQuote.self) { _ in 2 }
         #expect(try await bus.request(GetQuote(symbol: ""), timeout: .seconds(5)) == 2)
     }
 
@@ -43,7 +43,7 @@ struct QuoteInCents: Request {
         let clock = ManualClock()
         let bus = Bus(configuration: BusConfiguration(clock: clock))
         let gate = Gate()
-        try bus.respond(to: SlowQuery.self) { _ in
+        try bus.respond(SlowQuery.self) { _ in
             await gate.wait()
             return "late"
         }
@@ -61,7 +61,7 @@ struct QuoteInCents: Request {
 
     @Test func theResponderErrorReachesTheCaller() async throws {
         let bus = Bus(configuration: BusConfiguration(clock: ManualClock()))  // the timeout cannot pass
-        try bus.respond(to: GetQuote.self) { _ in throw Boom(code: 4) }
+        try bus.respond(GetQuote.self) { _ in throw Boom(code: 4) }
         await #expect(throws: Boom(code: 4)) { try await bus.request(GetQuote(symbol: "X"), timeout: .seconds(5)) }
     }
 
@@ -69,7 +69,7 @@ struct QuoteInCents: Request {
         let bus = Bus()
         let started = Gate()
         let cancelled = Collector<Bool>()
-        try bus.respond(to: SlowQuery.self) { _ in
+        try bus.respond(SlowQuery.self) { _ in
             await started.open()
             do {
                 try await Task.sleep(for: .seconds(3_600))
@@ -93,7 +93,7 @@ struct QuoteInCents: Request {
         let bus = Bus(configuration: BusConfiguration(clock: ManualClock()))  // the timeout cannot pass
         let executor = RecognisableExecutor()
         let onCallersExecutor = Collector<Bool>()
-        try bus.respond(to: GetQuote.self) { _ in
+        try bus.respond(GetQuote.self) { _ in
             onCallersExecutor.append(executor.isRunningHere)
             return 1
         }
@@ -108,7 +108,7 @@ struct QuoteInCents: Request {
     @Test func aCallerCancelledBeforeItAsksStartsNoResponder() async throws {
         let bus = Bus(configuration: BusConfiguration(clock: ManualClock()))  // the timeout cannot pass
         let calls = Collector<String>()
-        try bus.respond(to: GetQuote.self) { request in
+        try bus.respond(GetQuote.self) { request in
             calls.append(request.symbol)
             return 1
         }
@@ -124,11 +124,11 @@ struct QuoteInCents: Request {
         let bus = Bus(configuration: BusConfiguration(clock: ManualClock()))  // the timeout cannot pass
         let outer = Collector<String>()
         let inner = Collector<String?>()
-        try bus.respond(to: GetQuote.self) { request in
+        try bus.respond(GetQuote.self) { request in
             inner.append(EventContext.current?.metadata.correlationID)
             return request.symbol.count * 100
         }
-        try bus.respond(to: QuoteInCents.self) { request in
+        try bus.respond(QuoteInCents.self) { request in
             outer.append(EventContext.current.map { $0.metadata.correlationID ?? $0.metadata.id.description } ?? "")
             let cents = try await bus.request(GetQuote(symbol: request.symbol), timeout: .seconds(5))
             return "\(request.symbol): \(cents) cents"
@@ -144,8 +144,8 @@ struct QuoteInCents: Request {
         let others = RecordingMiddleware()
         bus.use(quotes, for: GetQuote.self)
         bus.use(others, for: SlowQuery.self)
-        try bus.respond(to: GetQuote.self) { _ in 5 }
-        try bus.respond(to: QuoteInCents.self) { _ in "5" }
+        try bus.respond(GetQuote.self) { _ in 5 }
+        try bus.respond(QuoteInCents.self) { _ in "5" }
         #expect(try await bus.request(GetQuote(symbol: "X"), timeout: .seconds(5)) == 5)
         #expect(try await bus.request(QuoteInCents(symbol: "X"), timeout: .seconds(5)) == "5")
         #expect(quotes.invocations.map(\.invocation.eventName) == [GetQuote.eventName])

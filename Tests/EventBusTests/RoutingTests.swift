@@ -71,7 +71,9 @@ import Testing
         actor Tracker: EventHandler {
             var orders: [Int] = []
             static func declareHandlers(_ handlers: inout EventHandlers<Tracker>) {
-                handlers.on(matching: (any OrderEvent).self) { tracker, event in tracker.orders.append(event.orderID) }
+                handlers.handle(matching: (any OrderEvent).self) { tracker, event in
+                    tracker.orders.append(event.orderID)
+                }
             }
         }
         let bus = Bus()
@@ -94,7 +96,7 @@ import Testing
 
     @Test func anEventNobodyHandlesBecomesADeadEvent() async throws {
         let bus = Bus()
-        let dead = try await bus.subscribe(to: DeadEvent.self)
+        let dead = try await bus.subscribe(DeadEvent.self)
         let report = try await bus.publish(Unrelated(value: 42))
         #expect(report.isDead)
         var iterator = dead.makeAsyncIterator()

@@ -63,14 +63,14 @@ struct Appointment: Event, Codable {
         do {
             let clock = ManualClock()
             let bus = Bus(configuration: BusConfiguration(clock: clock))
-            let reminders = try await bus.subscribe(to: Appointment.self, mailbox: mailbox)
+            let reminders = try await bus.subscribe(Appointment.self, mailbox: mailbox)
             try await bus.publish(Appointment(name: "dentist"), after: .seconds(30))
             #expect(reminders.metrics().delayed == 1)
             // "crash": the bus is dropped with the event still waiting for its time.
         }
         let clock = ManualClock()
         let bus = Bus(configuration: BusConfiguration(clock: clock))
-        let reminders = try await bus.subscribe(to: Appointment.self, mailbox: mailbox)
+        let reminders = try await bus.subscribe(Appointment.self, mailbox: mailbox)
         #expect(reminders.metrics().delayed == 1)
         #expect(reminders.metrics().depth == 0)
         while clock.sleeperCount == 0 { await Task.yield() }
@@ -86,7 +86,7 @@ struct Appointment: Event, Codable {
         let scratch = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let durable = try await bus.subscribe(
-            to: Appointment.self,
+            Appointment.self,
             mailbox: .durable(name: "once", directory: scratch, sync: .none)
         )
         let seen = Collector<String>()

@@ -20,7 +20,7 @@ actor Echoer: EventHandler {
     }
 
     static func declareHandlers(_ handlers: inout EventHandlers<Echoer>) {
-        handlers.on(SimEvent.self) { echoer, event in try await echoer.bus.publish(Echo(id: event.id)) }
+        handlers.handle(SimEvent.self) { echoer, event in try await echoer.bus.publish(Echo(id: event.id)) }
     }
 }
 

@@ -9,7 +9,7 @@ import Testing
         try bus.register(inventory)
         let seen = Collector<Int>()
         try bus.on(OrderPlaced.self) { seen.append($0.id) }
-        let mailbox = try await bus.subscribe(to: OrderPlaced.self)
+        let mailbox = try await bus.subscribe(OrderPlaced.self)
         for id in 1...3 { try await bus.publish(OrderPlaced(id: id)) }
         #expect(await inventory.placed == [1, 2, 3])
         var ids: [Int] = []

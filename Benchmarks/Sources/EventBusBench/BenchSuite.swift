@@ -65,7 +65,7 @@ actor HopTarget {
 actor BenchObserver: EventHandler {
     var sum = 0
     static func declareHandlers(_ handlers: inout EventHandlers<BenchObserver>) {
-        handlers.on(BenchEvent.self) { observer, event in observer.sum &+= event.value }
+        handlers.handle(BenchEvent.self) { observer, event in observer.sum &+= event.value }
     }
 }
 
@@ -330,7 +330,7 @@ struct Suite {
     func floorMailboxes(_ n: Int, count: Int) async -> Bench.Row {
         let bus = FloorBus()
         let consumers = (0..<count).map { _ in
-            let queue = bus.subscribe(to: BenchEvent.self)
+            let queue = bus.subscribe(BenchEvent.self)
             return Task {
                 var seen = 0
                 while seen < n { seen += await queue.take().count }
@@ -376,8 +376,8 @@ struct Suite {
         var consumers: [Task<Void, any Error>] = []
         for _ in 0..<count {
             let mailbox = try await bus.subscribe(
-                to: BenchEvent.self,
-                mailbox: .bounded(65_536, overflow: .suspendPublisher)
+                BenchEvent.self,
+                mailbox: .memory(.bounded(65_536, overflow: .suspendPublisher))
             )
             consumers.append(
                 Task {
@@ -416,7 +416,7 @@ struct Suite {
             try await bus.consume(
                 BenchEvent.self,
                 from: "bench",
-                mailbox: .bounded(65_536, overflow: .suspendPublisher)
+                mailbox: .memory(.bounded(65_536, overflow: .suspendPublisher))
             ) {
                 _ in counter.add()
             }
@@ -431,7 +431,7 @@ struct Suite {
 
     func requestReply(_ n: Int) async throws -> Bench.Row {
         let bus = Bus()
-        try bus.respond(to: BenchRequest.self) { $0.value &+ 1 }
+        try bus.respond(BenchRequest.self) { $0.value &+ 1 }
         let ns = try await nanoseconds(n) {
             for value in 0..<n { _ = try await bus.request(BenchRequest(value: value), timeout: .seconds(10)) }
         }
@@ -537,7 +537,7 @@ struct Suite {
         let mailboxName = "\(name)-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: directory + "/" + mailboxName) }
         let mailbox = try await bus.subscribe(
-            to: DurableEvent.self,
+            DurableEvent.self,
             mailbox: .durable(
                 name: mailboxName,
                 directory: directory,
@@ -612,7 +612,7 @@ struct Suite {
 
     func bytesPerEvent(_ n: Int) async throws -> Bench.Row {
         let bus = Bus()
-        let mailbox = try await bus.subscribe(to: BenchEvent.self, mailbox: .unbounded)
+        let mailbox = try await bus.subscribe(BenchEvent.self, mailbox: .memory(.unbounded))
         // Heap bytes in use, not resident memory: what the queue holds, whatever earlier rows
         // freed and whenever the allocator returns outgrown ring buffers to the system.
         // Trimmed first: a large free top chunk left by earlier rows would be allocated from
@@ -633,7 +633,10 @@ struct Suite {
 
     func soak(_ n: Int) async throws -> Bench.Row {
         let bus = Bus()
-        let mailbox = try await bus.subscribe(to: BenchEvent.self, mailbox: .bounded(10_000, overflow: .dropOldest))
+        let mailbox = try await bus.subscribe(
+            BenchEvent.self,
+            mailbox: .memory(.bounded(10_000, overflow: .dropOldest))
+        )
         let before = Memory.residentBytes()
         var peak = before
         let start = ContinuousClock.now

@@ -39,7 +39,7 @@ final class FloorBus: Sendable {
     }
 
     /// Subscribes a queue for a consumer task.
-    func subscribe<E: Sendable>(to type: E.Type) -> FloorQueue<(E, Metadata)> {
+    func subscribe<E: Sendable>(_ type: E.Type) -> FloorQueue<(E, Metadata)> {
         let queue = FloorQueue<(E, Metadata)>()
         let old = route(for: type)
         set(Route(observers: old?.observers ?? [], queues: (old?.queues ?? []) + [queue]), for: type)

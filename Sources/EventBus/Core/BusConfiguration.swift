@@ -2,7 +2,7 @@ import EventQueue
 
 /// Settings of a ``Bus``. The defaults are the embedded, in-memory configuration.
 public struct BusConfiguration: Sendable {
-    /// The mailbox used by ``Bus/subscribe(to:mailbox:acknowledgement:retry:deadLetter:dedup:codec:)``
+    /// The mailbox used by ``Bus/subscribe(_:mailbox:acknowledgement:retry:deadLetter:dedup:codec:)``
     /// when none is given.
     public var defaultMailbox: Mailbox
     /// The queue bound of each callback subscription.
@@ -44,32 +44,30 @@ public struct BusConfiguration: Sendable {
     }
 }
 
-/// The queue behind a publish-subscribe subscription.
+/// Where a subscription's events wait: in memory, with a bound, or on disk.
 public enum Mailbox: Sendable, Hashable {
-    /// At most `capacity` events; `overflow` decides what happens beyond.
-    case bounded(Int, overflow: OverflowPolicy)
-    /// No bound: only when the publish rate is bounded elsewhere.
-    case unbounded
+    /// In memory, bounded by `capacity` (its overflow policy decides what happens beyond).
+    case memory(Capacity)
     /// A mailbox on local disk: events are appended to a checksummed log under
     /// `directory/name` before the publisher is told they were accepted, and are delivered
     /// again after a crash until acknowledged (at-least-once). `capacity` bounds the events held
-    /// (the publisher waits beyond it). See Documentation/DurableMailboxes.md.
+    /// (the publisher waits beyond it). Declared once in a process, it stores every event of its
+    /// type until it is removed. See Documentation/DurableMailboxes.md.
     case durable(name: String, directory: String, sync: SyncPolicy = .batched, capacity: Int = 100_000)
 
-    /// 10,000 events, the publisher waits when full.
-    public static let `default` = Mailbox.bounded(10_000, overflow: .suspendPublisher)
+    /// In memory, ``Capacity/default``: 10,000 events, the publisher waits when full.
+    public static let `default` = Mailbox.memory(.default)
 
     var capacity: Capacity {
         switch self {
-        case .bounded(let limit, let overflow): .bounded(limit, overflow: overflow)
-        case .unbounded: .unbounded
+        case .memory(let capacity): capacity
         case .durable(_, _, _, let capacity): .bounded(capacity, overflow: .suspendPublisher)
         }
     }
 }
 
 /// How a mailbox subscriber settles its deliveries.
-public enum DeliveryAcknowledgement: Sendable, Hashable {
+public enum Acknowledgement: Sendable, Hashable {
     /// A delivery is acknowledged when the subscriber asks for the next one (after handling it).
     /// A subscriber may still call ``Delivery/nack(_:)`` to have it retried.
     case automatic

@@ -6,8 +6,10 @@ import EventQueue
 public enum BusError: Error, Sendable, CustomStringConvertible {
     /// The bus was shut down; nothing more is accepted.
     case shutDown
-    /// A subscriber's mailbox is full and its overflow policy is ``OverflowPolicy/fail``.
-    /// The other subscribers received the event; `report` says what happened.
+    /// Full: a subscriber's mailbox, or the point-to-point queue of a `send`, holds its capacity
+    /// and its overflow policy is ``OverflowPolicy/fail``. On a publish the other subscribers
+    /// received the event; `report` says what happened (its ``PublishReport/rejectedBy`` names
+    /// the mailboxes or queue that refused it). The one error for "full".
     case rejected(eventName: String, mailboxes: [String], report: PublishReport)
     /// ``Bus/publish(contentsOf:priority:headers:correlationID:)`` published every event, but
     /// full mailboxes with overflow policy ``OverflowPolicy/fail`` refused some: `reports` has one
@@ -21,8 +23,6 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
     case timeout(requestName: String, after: Duration)
     /// A point-to-point queue name is already used for a different event type.
     case queueTypeMismatch(queue: String, expected: String, actual: String)
-    /// A point-to-point queue refused the event (full with overflow policy `.fail`).
-    case queueFull(queue: String, capacity: Int)
     /// A name that is not `[A-Za-z0-9._-]{1,128}` or contains `..`.
     case invalidName(String)
     /// Durable mailboxes of the event's type could not store it (or, for a batch, some of its
@@ -66,8 +66,6 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
             "request \(name) got no response within \(after)"
         case .queueTypeMismatch(let queue, let expected, let actual):
             "queue \"\(queue)\" carries \(expected), not \(actual)"
-        case .queueFull(let queue, let capacity):
-            "queue \"\(queue)\" is full (capacity \(capacity), overflow policy .fail)"
         case .invalidName(let name):
             "invalid name \"\(name)\": use 1 to 128 of A-Z a-z 0-9 . _ - and no \"..\" (and not \".\")"
         case .notStored(let report):
@@ -85,6 +83,15 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
         case .patternNotDurable(let name):
             "mailbox \(name): a protocol subscription cannot be durable; subscribe to a concrete event type"
         }
+    }
+
+    /// ``rejected(eventName:mailboxes:report:)`` for a point-to-point queue that is full: one form
+    /// for "full", as for publish.
+    @usableFromInline
+    static func queueRejected(_ eventName: String, queue: String, eventID: EventID) -> BusError {
+        var report = PublishReport(eventID: eventID)
+        report.rejectedBy = [queue]
+        return .rejected(eventName: eventName, mailboxes: [queue], report: report)
     }
 
     /// What a queue's refusal to settle a delivery (ack, nack, requeue) means for the caller.

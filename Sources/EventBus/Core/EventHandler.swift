@@ -10,8 +10,8 @@ import EventQueue
 /// actor Inventory: EventHandler {
 ///     var reserved = 0
 ///     static func declareHandlers(_ handlers: inout EventHandlers<Inventory>) {
-///         handlers.on(OrderPlaced.self) { inventory, order in inventory.reserved += order.quantity }
-///         handlers.on(OrderCancelled.self) { inventory, order in try await inventory.release(order) }
+///         handlers.handle(OrderPlaced.self) { inventory, order in inventory.reserved += order.quantity }
+///         handlers.handle(OrderCancelled.self) { inventory, order in try await inventory.release(order) }
 ///     }
 /// }
 /// ```
@@ -34,9 +34,9 @@ public struct EventHandlers<Handler: EventHandler> {
     init() {}
 
     /// Handles events of exactly type `E`.
-    public mutating func on<E: Event>(
+    public mutating func handle<E: Event>(
         _ type: E.Type,
-        perform body: @escaping @Sendable (isolated Handler, E) async throws -> Void
+        handler body: @escaping @Sendable (isolated Handler, E) async throws -> Void
     ) {
         declared.append(
             Declared(target: .exact(ObjectIdentifier(E.self))) { weak in
@@ -46,9 +46,9 @@ public struct EventHandlers<Handler: EventHandler> {
     }
 
     /// Handles every event whose type matches `P`, typically a protocol: `(any OrderEvent).self`.
-    public mutating func on<P: Sendable>(
+    public mutating func handle<P: Sendable>(
         matching type: P.Type,
-        perform body: @escaping @Sendable (isolated Handler, P) async throws -> Void
+        handler body: @escaping @Sendable (isolated Handler, P) async throws -> Void
     ) {
         declared.append(
             Declared(target: .pattern) { weak in

@@ -14,7 +14,7 @@ extension Bus {
     public func on<E: Event>(
         _ type: E.Type,
         isolation: isolated (any Actor)? = #isolation,
-        perform handler: @escaping (E) async throws -> Void
+        handler: @escaping (E) async throws -> Void
     ) throws -> Subscription {
         try addCallback(
             E.self,
@@ -32,7 +32,7 @@ extension Bus {
     public func on<P: Sendable>(
         matching type: P.Type,
         isolation: isolated (any Actor)? = #isolation,
-        perform handler: @escaping (P) async throws -> Void
+        handler: @escaping (P) async throws -> Void
     ) throws -> Subscription {
         try addCallback(
             P.self,
@@ -51,7 +51,7 @@ extension Bus {
     public func once<E: Event>(
         _ type: E.Type,
         isolation: isolated (any Actor)? = #isolation,
-        perform handler: @escaping (E) async throws -> Void
+        handler: @escaping (E) async throws -> Void
     ) throws -> Subscription {
         try addCallback(
             E.self,

@@ -28,7 +28,7 @@ extension Bus {
     func attachDurable<E: Event>(
         _ type: E.Type,
         mailbox: Mailbox,
-        acknowledgement: DeliveryAcknowledgement,
+        acknowledgement: Acknowledgement,
         retry: RetryPolicy,
         deadLetter: DeadLetterPolicy,
         dedup: DedupWindow?,

@@ -15,9 +15,9 @@ extension Bus {
     ///   (bad name, insecure directory, locked by another process, I/O error) and
     ///   ``BusError/codec(_:)`` when the event type has no codec.
     public func subscribe<E: Event>(
-        to type: E.Type,
+        _ type: E.Type,
         mailbox: Mailbox? = nil,
-        acknowledgement: DeliveryAcknowledgement = .automatic,
+        acknowledgement: Acknowledgement = .automatic,
         retry: RetryPolicy = .none,
         deadLetter: DeadLetterPolicy = .keep,
         dedup: DedupWindow? = nil,
@@ -53,7 +53,7 @@ extension Bus {
     public func subscribe<P: Sendable>(
         matching type: P.Type,
         mailbox: Mailbox? = nil,
-        acknowledgement: DeliveryAcknowledgement = .automatic,
+        acknowledgement: Acknowledgement = .automatic,
         retry: RetryPolicy = .none,
         deadLetter: DeadLetterPolicy = .keep,
         dedup: DedupWindow? = nil
@@ -92,7 +92,7 @@ extension Bus {
     ) async throws -> Consumer<E> {
         let needsAck = retry.maxAttempts > 1
         let deliveries = try await subscribe(
-            to: E.self,
+            E.self,
             mailbox: mailbox,
             acknowledgement: needsAck ? .manual(visibilityTimeout: nil) : .automatic,
             retry: retry,
@@ -163,7 +163,7 @@ extension Bus {
         _ type: T.Type,
         target: RouteTarget,
         mailbox: Mailbox?,
-        acknowledgement: DeliveryAcknowledgement,
+        acknowledgement: Acknowledgement,
         retry: RetryPolicy,
         deadLetter: DeadLetterPolicy,
         dedup: DedupWindow?,
@@ -216,7 +216,7 @@ extension Bus {
 
     func queueConfiguration(
         capacity: Capacity,
-        acknowledgement: DeliveryAcknowledgement,
+        acknowledgement: Acknowledgement,
         retry: RetryPolicy,
         deadLetter: DeadLetterPolicy,
         dedup: DedupWindow?

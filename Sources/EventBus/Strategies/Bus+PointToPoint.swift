@@ -72,8 +72,8 @@ extension Bus {
     public func receive<E: Event>(
         _ type: E.Type,
         from queue: String,
-        mailbox: Mailbox = .bounded(1_000, overflow: .suspendPublisher),
-        acknowledgement: DeliveryAcknowledgement = .automatic,
+        mailbox: Mailbox = .memory(.bounded(1_000, overflow: .suspendPublisher)),
+        acknowledgement: Acknowledgement = .automatic,
         retry: RetryPolicy = .none,
         deadLetter: DeadLetterPolicy = .keep
     ) async throws -> Deliveries<E> {
@@ -116,7 +116,7 @@ extension Bus {
     public func consume<E: Event>(
         _ type: E.Type,
         from queue: String,
-        mailbox: Mailbox = .bounded(1_000, overflow: .suspendPublisher),
+        mailbox: Mailbox = .memory(.bounded(1_000, overflow: .suspendPublisher)),
         retry: RetryPolicy = .none,
         deadLetter: DeadLetterPolicy = .keep,
         handler: @escaping @Sendable (E) async throws -> Void

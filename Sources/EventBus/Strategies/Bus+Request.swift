@@ -6,7 +6,7 @@ import Synchronization
 ///
 /// ```swift
 /// struct GetQuote: Request { typealias Response = Decimal; let symbol: String }
-/// try bus.respond(to: GetQuote.self) { request in 42 }
+/// try bus.respond(GetQuote.self) { request in 42 }
 /// let price = try await bus.request(GetQuote(symbol: "X"), timeout: .seconds(1))
 /// ```
 public protocol Request: Event {
@@ -19,8 +19,8 @@ extension Bus {
     /// - Throws: ``BusError/responderAlreadyRegistered(requestName:)``, ``BusError/shutDown``.
     @discardableResult
     public func respond<R: Request>(
-        to type: R.Type,
-        with responder: @escaping @Sendable (R) async throws -> R.Response
+        _ type: R.Type,
+        handler responder: @escaping @Sendable (R) async throws -> R.Response
     ) throws -> Subscription {
         let key = ObjectIdentifier(R.self)
         let services = self.services

@@ -133,8 +133,8 @@ final class Channel<E: Event>: AnyChannel {
                 return
             } catch QueueError.closed {
                 continue
-            } catch QueueError.full(let capacity) {
-                throw BusError.queueFull(queue: name, capacity: capacity)
+            } catch QueueError.full {
+                throw BusError.queueRejected(E.eventName, queue: name, eventID: id)
             } catch QueueError.cancelled {
                 throw CancellationError()
             }

@@ -4,7 +4,7 @@ import EventQueue
 /// and ``Bus/consume(_:from:mailbox:retry:deadLetter:handler:)`` return.
 ///
 /// It is a handle, not a sequence — the bus iterates the mailbox and calls the handler; iterate
-/// ``Bus/subscribe(to:mailbox:acknowledgement:retry:deadLetter:dedup:codec:)`` instead to take
+/// ``Bus/subscribe(_:mailbox:acknowledgement:retry:deadLetter:dedup:codec:)`` instead to take
 /// deliveries yourself. Dropping the handle does not stop the consumer; ``cancel()`` does.
 public struct Consumer<E: Sendable>: Sendable {
     let deliveries: Deliveries<E>
