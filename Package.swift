@@ -28,11 +28,11 @@ let package = Package(
         .target(name: "CEventQueueCRC"),
         .target(name: "EventQueue", dependencies: ["CEventQueueCRC"], swiftSettings: publicModule),
         .target(name: "EventBus", dependencies: ["EventQueue"], swiftSettings: publicModule),
-        .target(name: "EventBusTesting", dependencies: ["EventBus"], swiftSettings: publicModule),
+        .target(name: "EventBusTesting", dependencies: ["EventBus", "EventQueue"], swiftSettings: publicModule),
         .target(name: "CommandLineSupport", swiftSettings: strict),
         .executableTarget(
             name: "EventBusCLI",
-            dependencies: ["EventBus", "CommandLineSupport"],
+            dependencies: ["EventBus", "EventQueue", "CommandLineSupport"],
             swiftSettings: strict
         ),
         .testTarget(
@@ -42,7 +42,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EventBusTests",
-            dependencies: ["EventBus", "EventBusTesting", "CommandLineSupport"],
+            dependencies: ["EventBus", "EventQueue", "EventBusTesting", "CommandLineSupport"],
             swiftSettings: strict
         ),
     ]

@@ -1,5 +1,6 @@
 import CommandLineSupport
 import EventBus
+import EventQueue
 import Foundation
 
 /// The event the crash test publishes: its check text is derived from its sequence number, so

@@ -1,5 +1,6 @@
 import CommandLineSupport
 import EventBus
+import EventQueue
 import Foundation
 
 /// `inspect`, `verify`, `dump`, `requeue` (alias `requeue-dead`) and `remove`.

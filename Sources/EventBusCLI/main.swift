@@ -1,4 +1,5 @@
 import CommandLineSupport
+import EventQueue
 import Foundation
 
 /// `eventbus`: tools for durable mailboxes. (The benchmarks are `eventbus-bench`, in the nested

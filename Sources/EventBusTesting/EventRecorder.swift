@@ -1,4 +1,5 @@
 import EventBus
+import EventQueue
 import Synchronization
 
 /// Records every event published on a bus, for assertions in tests.

@@ -1,4 +1,5 @@
 import EventBus
+import EventQueue
 
 extension Bus {
     /// Subscribes, runs `body` (which should cause the event), and returns the first event of

@@ -1,4 +1,5 @@
 import EventBus
+import EventQueue
 import Synchronization
 
 /// A clock that moves only when a test says so: delayed delivery, visibility timeouts, retry

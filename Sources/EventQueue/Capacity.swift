@@ -6,7 +6,7 @@ public enum OverflowPolicy: Sendable, Hashable, CustomStringConvertible {
     case dropOldest
     /// The new event is dropped.
     case dropNewest
-    /// The enqueue throws ``QueueError/full(capacity:)``.
+    /// The event is refused: a publish or send throws `BusError.rejected` (the others still get it).
     case fail
 
     /// The policy's name as written in code.

@@ -1,6 +1,6 @@
 /// A 128-bit identifier, unique per event, used for acknowledgement, dedup and logs.
 ///
-/// The high half is a random nonce chosen once per ``EventIDGenerator``; the low half is
+/// The high half is a random nonce chosen once per bus (its id generator); the low half is
 /// a counter. Two generators collide only if their 64-bit random nonces do.
 public struct EventID: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// The high 64 bits.
@@ -14,7 +14,7 @@ public struct EventID: Hashable, Sendable, Comparable, CustomStringConvertible {
         self.low = low
     }
 
-    /// A fresh random identifier (one system random call; use an ``EventIDGenerator`` on hot paths).
+    /// A fresh random identifier (one system random call; a bus uses a generator: one nonce, then a counter).
     public static func random() -> EventID {
         var generator = SystemRandomNumberGenerator()
         return EventID(high: generator.next(), low: generator.next())

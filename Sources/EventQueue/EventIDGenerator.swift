@@ -1,24 +1,25 @@
 import Synchronization
 
 /// Produces unique ``EventID``s cheaply: a random 64-bit nonce plus an atomic counter.
-public final class EventIDGenerator: Sendable {
+@usableFromInline
+package final class EventIDGenerator: Sendable {
     private let nonce: UInt64
     private let counter = Atomic<UInt64>(0)
 
     /// Creates a generator with a fresh random nonce.
-    public init() {
+    package init() {
         var generator = SystemRandomNumberGenerator()
         self.nonce = generator.next()
     }
 
     /// Creates a generator with a fixed nonce (for deterministic tests).
-    public init(nonce: UInt64) {
+    package init(nonce: UInt64) {
         self.nonce = nonce
     }
 
     /// The next identifier; safe to call from any thread.
     @inlinable
-    public func next() -> EventID {
+    package func next() -> EventID {
         EventID(high: nonceValue, low: increment())
     }
 

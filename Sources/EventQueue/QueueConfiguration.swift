@@ -1,5 +1,5 @@
 /// How a queue hands out events and what it does when handling fails.
-public enum AcknowledgementMode: Sendable, Hashable {
+package enum AcknowledgementMode: Sendable, Hashable {
     /// An event leaves the queue when it is handed to a consumer: at-most-once, the cheapest mode.
     /// Retry and dead letters do not apply.
     case none
@@ -9,22 +9,23 @@ public enum AcknowledgementMode: Sendable, Hashable {
 }
 
 /// The settings of a ``WorkQueue``.
-public struct QueueConfiguration: Sendable {
+@usableFromInline
+package struct QueueConfiguration: Sendable {
     /// The bound and what happens beyond it.
-    public var capacity: Capacity
+    @usableFromInline package var capacity: Capacity
     /// Whether deliveries must be acknowledged.
-    public var acknowledgement: AcknowledgementMode
+    package var acknowledgement: AcknowledgementMode
     /// Attempts and backoff for failed deliveries (with explicit acknowledgement).
-    public var retry: RetryPolicy
+    package var retry: RetryPolicy
     /// What happens after the last failed attempt.
-    public var deadLetter: DeadLetterPolicy
+    package var deadLetter: DeadLetterPolicy
     /// Drop a second event with an id seen within this window (nil: no dedup).
-    public var dedup: DedupWindow?
+    package var dedup: DedupWindow?
     /// The time source for delays, timeouts and backoff.
-    public var clock: any QueueClock
+    package var clock: any QueueClock
 
     /// Creates a configuration; every argument has the default a production mailbox wants.
-    public init(
+    package init(
         capacity: Capacity = .default,
         acknowledgement: AcknowledgementMode = .none,
         retry: RetryPolicy = .none,
@@ -42,17 +43,18 @@ public struct QueueConfiguration: Sendable {
 }
 
 /// One event handed to a consumer.
-public struct Lease<Element: Sendable>: Sendable {
+@usableFromInline
+package struct Lease<Element: Sendable>: Sendable {
     /// The event.
-    public let element: Element
+    @usableFromInline package let element: Element
     /// Its identifier.
-    public let id: EventID
+    @usableFromInline package let id: EventID
     /// Its lane.
-    public let priority: Priority
+    @usableFromInline package let priority: Priority
     /// 1 for the first delivery, 2 for the first retry, and so on.
-    public let attempt: Int
+    @usableFromInline package let attempt: Int
     /// The handle to acknowledge it with (0 when the queue does not track acknowledgements).
-    public let tag: UInt64
+    @usableFromInline package let tag: UInt64
 }
 
 /// An event as it sits in a queue.

@@ -1,5 +1,6 @@
 /// Why a queue refused an operation.
-public enum QueueError: Error, Sendable, Hashable, CustomStringConvertible {
+@usableFromInline
+package enum QueueError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The queue is bounded with ``OverflowPolicy/fail`` and holds `capacity` events.
     case full(capacity: Int)
     /// The queue was closed; nothing more is accepted.
@@ -13,7 +14,7 @@ public enum QueueError: Error, Sendable, Hashable, CustomStringConvertible {
     case unknownLease(UInt64)
 
     /// A sentence for people.
-    public var description: String {
+    @usableFromInline package var description: String {
         switch self {
         case .full(let capacity): "queue is full (capacity \(capacity), overflow policy .fail)"
         case .closed: "queue is closed"
@@ -25,7 +26,8 @@ public enum QueueError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 /// What happened to an offered event.
-public enum EnqueueOutcome: Sendable, Hashable {
+@usableFromInline
+package enum EnqueueOutcome: Sendable, Hashable {
     /// The event is in the queue.
     case enqueued
     /// The event was dropped by ``OverflowPolicy/dropNewest``.

@@ -11,11 +11,12 @@ import Synchronization
 /// - Acknowledgement: ``AcknowledgementMode``; with `.explicit`, ``ack(_:)`` and
 ///   ``nack(_:reason:)`` settle a lease, ``RetryPolicy`` and ``DeadLetterPolicy`` decide what
 ///   a failure becomes.
-public final class WorkQueue<Element: Sendable>: Sendable {
+@usableFromInline
+package final class WorkQueue<Element: Sendable>: Sendable {
     /// The queue's name, used in metrics.
-    public let name: String
+    package let name: String
     /// The settings it was created with.
-    public let configuration: QueueConfiguration
+    @usableFromInline package let configuration: QueueConfiguration
     let storage: (any QueueStorage<Element>)?
     /// The storage when it is a ``FileLog``: a batch is then stored from its boxes, without a
     /// typed copy (cast once, here, not per batch).
@@ -24,7 +25,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     let state: Locked<QueueState>
 
     /// Creates an in-memory queue.
-    public init(name: String, configuration: QueueConfiguration = QueueConfiguration()) {
+    package init(name: String, configuration: QueueConfiguration = QueueConfiguration()) {
         self.name = name
         self.configuration = configuration
         self.storage = nil
@@ -48,7 +49,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// same attempt number, unless crashes cut off ``RetryPolicy/maxCrashes`` of its deliveries,
     /// and then it goes to the dead letters with that reason.
     /// - Throws: ``QueueError/storage(_:)`` when the storage cannot be read or repaired.
-    public static func open(
+    package static func open(
         name: String,
         configuration: QueueConfiguration = QueueConfiguration(),
         storage: any QueueStorage<Element>
@@ -116,7 +117,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     }
 
     /// What the storage found and repaired when the queue opened on it (nil without storage).
-    public var recoveryReport: RecoveryReport? { state.withLock { $0.recovery } }
+    package var recoveryReport: RecoveryReport? { state.withLock { $0.recovery } }
 
     // MARK: Producing
 
@@ -134,7 +135,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// - Returns: what happened to it (dropped events are reported here and counted in metrics).
     /// - Throws: ``QueueError``.
     @discardableResult
-    public func enqueue(
+    @usableFromInline package func enqueue(
         _ element: Element,
         id: EventID,
         priority: Priority = .normal,
@@ -162,7 +163,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// Adds an event without ever waiting: a full queue with ``OverflowPolicy/suspendPublisher``
     /// throws ``QueueError/full(capacity:)``. Only for queues without storage.
     @discardableResult
-    public func tryEnqueue(
+    package func tryEnqueue(
         _ element: Element,
         id: EventID,
         priority: Priority = .normal,
@@ -380,7 +381,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     ///   that refused it (full under ``OverflowPolicy/fail``, closed, cancelled while waiting
     ///   for room, or a storage error, which refuses its whole group). Refusing one event does
     ///   not refuse the others.
-    public func enqueue(
+    package func enqueue(
         contentsOf events: [(element: Element, id: EventID, priority: Priority)]
     ) async -> [Result<EnqueueOutcome, QueueError>] {
         var items: [PendingItem] = []
@@ -456,14 +457,14 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// the kernel. At 64, a busy single-subscriber mailbox made 2–10 × more context switches
     /// than at 8 and was 10–15 % slower (Documentation/Performance.md, step 23); the lock
     /// round trips that smaller takes add cost far less than the per-event work.
-    public static var batchSize: Int { 8 }
+    @usableFromInline package static var batchSize: Int { 8 }
 
     /// Takes up to `maxCount` ready events, waiting while there are none.
     ///
     /// Returns nil when the queue is closed and drained, when it was terminated, or when the
     /// calling task is cancelled. With storage, the attempt numbers are stored before the
     /// leases are returned.
-    public func next(maxCount: Int = WorkQueue.batchSize) async throws -> [Lease<Element>]? {
+    package func next(maxCount: Int = WorkQueue.batchSize) async throws -> [Lease<Element>]? {
         try await nextBoxed(maxCount: maxCount)?.map(Self.typed)
     }
 
@@ -545,7 +546,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// A no-op for queues without acknowledgement tracking.
     /// - Throws: ``QueueError/unknownLease(_:)`` when the lease is not in flight (already settled,
     ///   or expired and redelivered); ``QueueError/storage(_:)`` when storage could not record it.
-    public func ack(_ lease: Lease<Element>) async throws {
+    package func ack(_ lease: Lease<Element>) async throws {
         try await ack(tag: lease.tag)
     }
 
@@ -569,7 +570,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
 
     /// Reports a failed delivery: it is retried per the ``RetryPolicy`` or dead-lettered.
     /// - Throws: as ``ack(_:)``.
-    public func nack(_ lease: Lease<Element>, reason: String) async throws {
+    package func nack(_ lease: Lease<Element>, reason: String) async throws {
         try await nack(tag: lease.tag, reason: reason)
     }
 
@@ -603,7 +604,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     // MARK: Dead letters
 
     /// The dead letters kept, oldest first.
-    public func deadLetters() -> [DeadLetter<Element>] {
+    package func deadLetters() -> [DeadLetter<Element>] {
         state.withLock { state in
             (0..<state.deadLetters.count).map { index in
                 let letter = state.deadLetters[index]
@@ -623,7 +624,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// whose id is in `ids`). Requeued events may exceed the capacity: an operator asked for them.
     /// - Returns: how many were requeued.
     @discardableResult
-    public func requeueDeadLetters(ids: Set<EventID>? = nil) async throws -> Int {
+    package func requeueDeadLetters(ids: Set<EventID>? = nil) async throws -> Int {
         let now = Tick(clock.now)
         var effects = QueueEffects()
         let requeued: [EventID] = state.withLock { state in
@@ -659,7 +660,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
 
     /// Stops accepting events; consumers receive what is left, then nil. Waiting producers fail
     /// with ``QueueError/closed``.
-    public func close() {
+    package func close() {
         var effects = QueueEffects()
         state.withLock { state in
             state.closed = true
@@ -674,7 +675,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     /// - Parameter releasingInFlight: tell the storage that the deliveries in progress were given
     ///   back unfinished, so that they count as neither attempts nor crashes when the queue is
     ///   opened again (a clean stop). False leaves them as a crash would.
-    public func terminate(releasingInFlight: Bool = true) {
+    package func terminate(releasingInFlight: Bool = true) {
         var effects = QueueEffects()
         let inFlight: [EventID] = state.withLock { state in
             guard releasingInFlight, storage != nil, !state.terminated else { return [] }
@@ -697,19 +698,19 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     }
 
     /// Whether nothing can progress without the clock moving (see ``waitUntilIdle()``).
-    public var isIdle: Bool { state.withLock { $0.terminated || $0.satisfies(includeDelayed: false) } }
+    package var isIdle: Bool { state.withLock { $0.terminated || $0.satisfies(includeDelayed: false) } }
 
     /// Whether ``close()`` or ``terminate(releasingInFlight:)`` was called.
-    public var isClosed: Bool { state.withLock { $0.closed } }
+    package var isClosed: Bool { state.withLock { $0.closed } }
 
     /// Waits until nothing is ready, delayed, reserved or in flight (or the queue is terminated).
-    public func waitUntilDrained() async {
+    package func waitUntilDrained() async {
         await waitUntil(includeDelayed: true)
     }
 
     /// Waits until nothing can progress without the clock moving: nothing ready, reserved, in
     /// flight or being handled, and no delayed event already due.
-    public func waitUntilIdle() async {
+    package func waitUntilIdle() async {
         await waitUntil(includeDelayed: false)
     }
 
@@ -807,7 +808,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     }
 
     /// Whether deliveries are tracked until acknowledged (``AcknowledgementMode/explicit(visibilityTimeout:)``).
-    public var isTracked: Bool {
+    @usableFromInline package var isTracked: Bool {
         if case .explicit = configuration.acknowledgement { return true }
         return false
     }
@@ -823,7 +824,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     // MARK: Metrics
 
     /// A snapshot of depth, counters, rates, latency and the forecast.
-    public func metrics() -> QueueMetrics {
+    package func metrics() -> QueueMetrics {
         let now = Tick(clock.now)
         return state.withLock { state in
             QueueMetrics(

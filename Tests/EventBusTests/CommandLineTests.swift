@@ -1,4 +1,5 @@
 import CommandLineSupport
+import EventQueue
 import Foundation
 import Testing
 

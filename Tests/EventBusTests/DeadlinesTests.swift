@@ -1,4 +1,5 @@
 import EventBusTesting
+import EventQueue
 import Testing
 
 @testable import EventBus

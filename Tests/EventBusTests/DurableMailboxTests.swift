@@ -1,6 +1,7 @@
 import CommandLineSupport
 import EventBus
 import EventBusTesting
+import EventQueue
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 import EventBus
+import EventQueue
 import Foundation
 import Testing
 

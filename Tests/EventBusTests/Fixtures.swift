@@ -1,4 +1,5 @@
 import EventBus
+import EventQueue
 import Synchronization
 
 struct OrderPlaced: Event, Codable, Equatable {

@@ -1,5 +1,6 @@
 import EventBus
 import EventBusTesting
+import EventQueue
 import Foundation
 import Testing
 

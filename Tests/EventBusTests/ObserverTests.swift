@@ -1,5 +1,6 @@
 import EventBus
 import EventBusTesting
+import EventQueue
 import Testing
 
 @Suite struct ObserverTests {

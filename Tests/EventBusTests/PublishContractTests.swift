@@ -1,5 +1,6 @@
 import EventBus
 import EventBusTesting
+import EventQueue
 import Foundation
 import Synchronization
 import Testing
@@ -81,7 +82,7 @@ func storeReport(_ body: () async throws -> Void) async -> StoreReport? {
 /// "A publish that returns was stored": every way a durable store can fail, through `Bus`.
 @Suite struct PublishContractTests {
     private func bus(_ fileSystem: FailingFileSystem? = nil, maxRecordSize: Int = 1 << 20) -> Bus {
-        var configuration = BusConfiguration(durableOptions: FileLogOptions(maxRecordSize: maxRecordSize))
+        var configuration = BusConfiguration(durableOptions: DurableMailboxOptions(maxRecordSize: maxRecordSize))
         if let fileSystem { configuration.fileSystem = fileSystem }
         return Bus(configuration: configuration)
     }
@@ -435,7 +436,7 @@ func storeReport(_ body: () async throws -> Void) async -> StoreReport? {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try run("mount", "-t", "tmpfs", "-o", "size=384k,mode=0700", "tmpfs", directory)
         defer { try? run("umount", directory) }
-        let bus = Bus(configuration: BusConfiguration(durableOptions: FileLogOptions(segmentSize: 16 << 10)))
+        let bus = Bus(configuration: BusConfiguration(durableOptions: DurableMailboxOptions(segmentSize: 16 << 10)))
         let mailbox = try await bus.subscribe(
             Blob.self,
             mailbox: .durable(name: "full", directory: directory, sync: .always),

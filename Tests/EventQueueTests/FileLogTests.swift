@@ -30,7 +30,7 @@ func openLog(
     _ directory: String,
     name: String = "mailbox",
     sync: SyncPolicy = .always,
-    options: FileLogOptions = FileLogOptions(),
+    options: DurableMailboxOptions = DurableMailboxOptions(),
     fileSystem: any FileSystem = PosixFileSystem(),
     inlineSyncs: InlineSyncLimit = InlineSyncLimit()
 ) throws -> FileLog<Int> {
@@ -58,7 +58,7 @@ func trackedConfiguration(maxAttempts: Int = 3) -> QueueConfiguration {
 func openQueue(
     _ directory: String,
     sync: SyncPolicy = .always,
-    options: FileLogOptions = FileLogOptions(),
+    options: DurableMailboxOptions = DurableMailboxOptions(),
     fileSystem: any FileSystem = PosixFileSystem(),
     maxAttempts: Int = 3
 ) async throws -> WorkQueue<Int> {
@@ -512,7 +512,7 @@ final class GatedFileSystem: ForwardingFileSystem {
     @Test func fullyAcknowledgedSegmentsAreDeleted() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let options = FileLogOptions(segmentSize: 4_096)
+        let options = DurableMailboxOptions(segmentSize: 4_096)
         let queue = try await openQueue(directory, sync: .none, options: options)
         for value in 0..<500 { try await queue.enqueue(value, id: EventID(high: 1, low: UInt64(value))) }
         let segmentsBefore = try FileManager.default.contentsOfDirectory(atPath: directory + "/mailbox")
@@ -592,7 +592,7 @@ final class GatedFileSystem: ForwardingFileSystem {
             name: "big",
             sync: .always,
             codec: Big(),
-            options: FileLogOptions(maxRecordSize: 1_000)
+            options: DurableMailboxOptions(maxRecordSize: 1_000)
         )
         let queue = try await WorkQueue.open(name: "q", configuration: trackedConfiguration(), storage: log)
         await #expect(throws: QueueError.self) { try await queue.enqueue(5_000, id: EventID(high: 1, low: 1)) }

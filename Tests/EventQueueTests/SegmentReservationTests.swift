@@ -12,7 +12,7 @@ import Testing
     func segment(_ fileSystem: SimulatedFileSystem) throws -> (size: Int, scan: SegmentScan) {
         let name = try #require(try fileSystem.list("/data/mailbox").first { LogFormat.segmentIndex($0) != nil })
         let bytes = try fileSystem.readAll("/data/mailbox/" + name, limit: .max)
-        return (bytes.count, LogFormat.scan(bytes, maxRecordSize: FileLogOptions().maxRecordSize))
+        return (bytes.count, LogFormat.scan(bytes, maxRecordSize: DurableMailboxOptions().maxRecordSize))
     }
 
     func openedLog(_ fileSystem: SimulatedFileSystem) throws -> FileLog<Int> {
@@ -77,14 +77,14 @@ import Testing
     @Test func aFullSegmentGivesItsReservationBackWhenTheNextBegins() async throws {
         let fileSystem = SimulatedFileSystem()
         try fileSystem.makeDirectory("/data")
-        let log = try openLog("/data", options: FileLogOptions(segmentSize: 4_096), fileSystem: fileSystem)
+        let log = try openLog("/data", options: DurableMailboxOptions(segmentSize: 4_096), fileSystem: fileSystem)
         _ = try log.recover()
         for value in 1...200 { try await log.append(stored(value)) }
         let names = try fileSystem.list("/data/mailbox").filter { LogFormat.segmentIndex($0) != nil }
         #expect(names.count > 2)
         for name in names.dropLast() {
             let bytes = try fileSystem.readAll("/data/mailbox/" + name, limit: .max)
-            let scan = LogFormat.scan(bytes, maxRecordSize: FileLogOptions().maxRecordSize)
+            let scan = LogFormat.scan(bytes, maxRecordSize: DurableMailboxOptions().maxRecordSize)
             #expect(scan.reservedBytes == 0, "\(name) kept \(scan.reservedBytes) reserved bytes")
             #expect(scan.tornBytes == 0)
         }

@@ -14,9 +14,9 @@ public struct BusConfiguration: Sendable {
     /// A fixed nonce for event ids (nil: random). Deterministic tests set it.
     public var idNonce: UInt64?
     /// Record and segment limits of durable mailboxes.
-    public var durableOptions: FileLogOptions
+    public var durableOptions: DurableMailboxOptions
     /// How many publishers, across all durable mailboxes of the bus, may write and fsync on
-    /// their own thread at once (see ``InlineSyncLimit``); the others are suspended while the
+    /// their own thread at once (see Documentation/DurableMailboxes.md, "Sync policies"); the others are suspended while the
     /// mailbox's I/O queue does it. 1 by default: a slow disk holds at most one thread of the
     /// cooperative pool per bus. 0 keeps every write and fsync off the publishers' threads, at
     /// the cost of two thread hand-offs per commit.
@@ -31,7 +31,7 @@ public struct BusConfiguration: Sendable {
         schedulerCapacity: Int = 100_000,
         clock: any QueueClock = SystemQueueClock(),
         idNonce: UInt64? = nil,
-        durableOptions: FileLogOptions = FileLogOptions(),
+        durableOptions: DurableMailboxOptions = DurableMailboxOptions(),
         inlineSyncThreads: Int = 1
     ) {
         self.durableOptions = durableOptions

@@ -1,117 +1,19 @@
 import Dispatch
 import Synchronization
 
-/// When a durable mailbox's appends reach the disk.
-public enum SyncPolicy: Sendable, Hashable, CustomStringConvertible {
-    /// `fdatasync` before `publish` returns. Concurrent publishers share one fsync (group commit).
-    case always
-    /// Group commit: appends are gathered for up to `interval` or `count` records, written with
-    /// one `write` and one `fdatasync`; each publish still returns only after its fsync.
-    case batched(interval: Duration, count: Int)
-    /// Written to the operating system, never fsynced: survives a process crash, not a power
-    /// loss or kernel crash. Not crash-safe; for tests and throwaway data.
-    case none
-
-    /// Group commit every 2 ms or 1,000 records.
-    public static let batched = SyncPolicy.batched(interval: .milliseconds(2), count: 1_000)
-
-    /// The policy as written in code.
-    public var description: String {
-        switch self {
-        case .always: "always"
-        case .batched(let interval, let count): "batched(\(interval), \(count))"
-        case .none: "none"
-        }
-    }
-}
-
-/// Turns queue elements into bytes and back for a ``FileLog``.
-public protocol RecordCodec<Element>: Sendable {
-    /// The element type.
-    associatedtype Element: Sendable
-    /// The bytes of an element.
-    func encode(_ element: Element) throws -> [UInt8]
-    /// Appends the bytes of an element to `bytes`: a ``FileLog`` frames a batch's records in one
-    /// buffer, straight after each record's header. The default appends ``encode(_:)``'s
-    /// bytes; implement it to skip that array. On a throw, what it appended is discarded.
-    func encode(_ element: Element, into bytes: inout [UInt8]) throws
-    /// An encoder for one batch, on one thread: ``FileLog`` asks for one per batch and calls it
-    /// for each element, in order, like ``encode(_:into:)``. The default calls
-    /// ``encode(_:into:)``; a codec with state worth keeping from one element to the next (a
-    /// writer, buffers) keeps it in the closure, where no other thread touches it.
-    func batchEncoder() -> (Element, inout [UInt8]) throws -> Void
-    /// The element of some bytes; throws when they do not decode.
-    func decode(_ bytes: [UInt8]) throws -> Element
-}
-
-extension RecordCodec {
-    /// Appends ``encode(_:)``'s bytes.
-    public func encode(_ element: Element, into bytes: inout [UInt8]) throws {
-        bytes += try encode(element)
-    }
-
-    /// Calls ``encode(_:into:)``.
-    public func batchEncoder() -> (Element, inout [UInt8]) throws -> Void {
-        { element, bytes in try encode(element, into: &bytes) }
-    }
-}
-
-/// Limits of a ``FileLog``.
-public struct FileLogOptions: Sendable, Hashable {
-    /// The largest record accepted or read, in bytes (checked before anything is allocated).
-    public var maxRecordSize: Int
-    /// A segment rolls over once it holds this many bytes.
-    public var segmentSize: Int
-
-    /// 1 MiB records, 64 MiB segments.
-    public init(maxRecordSize: Int = 1 << 20, segmentSize: Int = 64 << 20) {
-        self.maxRecordSize = max(64, maxRecordSize)
-        self.segmentSize = max(4_096, segmentSize)
-    }
-}
-
-/// What opening a durable mailbox found and repaired.
-public struct RecoveryReport: Sendable, Hashable {
-    /// Records read back.
-    public var records = 0
-    /// Bytes of a torn tail cut off the last segment (a write a crash interrupted; never
-    /// acknowledged to a publisher).
-    public var truncatedBytes = 0
-    /// Corrupt byte ranges skipped, never delivered, and copied to ``quarantineDirectory``.
-    public var quarantinedRanges = 0
-    /// Where the corrupt ranges were copied (nil when there were none).
-    public var quarantineDirectory: String?
-    /// Events whose body the codec could not decode; they were moved to the dead letters.
-    public var undecodable: [EventID] = []
-    /// Segment files found.
-    public var segments = 0
-    /// Events to be delivered again (accepted and never acknowledged).
-    public var pending = 0
-    /// Of those, events whose last delivery was cut off by a crash.
-    public var interrupted = 0
-    /// Dead letters kept.
-    public var deadLetters = 0
-    /// Events dead-lettered now because their deliveries were cut off by a crash
-    /// ``RetryPolicy/maxCrashes`` times.
-    public var deadLetteredAfterCrashes: [EventID] = []
-
-    /// An empty report.
-    public init() {}
-}
-
 /// A ``QueueStorage`` on local disk: an append-only, checksummed log of every state change of
 /// one mailbox, in one directory.
 ///
 /// See Documentation/DurableMailboxes.md for the format, the sync policies and the guarantees.
-public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
+package final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// `<directory>/<name>`.
-    public let path: String
+    package let path: String
     /// The mailbox name.
-    public let name: String
+    package let name: String
     /// The sync policy.
-    public let sync: SyncPolicy
+    package let sync: SyncPolicy
     /// The limits.
-    public let options: FileLogOptions
+    package let options: DurableMailboxOptions
     let codec: any RecordCodec<Element>
     let fileSystem: any FileSystem
     let io: DispatchQueue
@@ -129,12 +31,12 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     ///   on their own thread at once (see ``InlineSyncLimit``); one of its own by default.
     /// - Throws: ``StoreFailure``: an invalid name, a directory writable by group or others,
     ///   a mailbox locked by another process, or an I/O error.
-    public convenience init(
+    package convenience init(
         directory: String,
         name: String,
         sync: SyncPolicy,
         codec: any RecordCodec<Element>,
-        options: FileLogOptions = FileLogOptions(),
+        options: DurableMailboxOptions = DurableMailboxOptions(),
         inlineSyncs: InlineSyncLimit = InlineSyncLimit()
     ) throws(StoreFailure) {
         try self.init(
@@ -153,7 +55,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
         name: String,
         sync: SyncPolicy,
         codec: any RecordCodec<Element>,
-        options: FileLogOptions,
+        options: DurableMailboxOptions,
         fileSystem: any FileSystem,
         inlineSyncs: InlineSyncLimit = InlineSyncLimit()
     ) throws(StoreFailure) {
@@ -186,7 +88,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     }
 
     /// What the last ``recover()`` found and repaired.
-    public var recoveryReport: RecoveryReport? { state.withLock { $0.report } }
+    package var recoveryReport: RecoveryReport? { state.withLock { $0.report } }
 
     /// Deletes the mailbox `name` under `directory`: its segments, its quarantined ranges, its
     /// lock file and its directory — nothing else (a file it does not know is left, and so is
@@ -225,7 +127,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
 
     /// Scans every segment, checks every checksum, cuts a torn tail, quarantines corrupt ranges,
     /// and returns the pending events and dead letters. Opens the last segment for appending.
-    public func recover() throws -> RecoveredState<Element> {
+    package func recover() throws -> RecoveredState<Element> {
         var report = RecoveryReport()
         let names = try fileSystem.list(path).filter { LogFormat.segmentIndex($0) != nil }
         report.segments = names.count
@@ -443,14 +345,14 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     // MARK: Writing
 
     /// Stores a newly accepted event; returns once it is on disk under the sync policy.
-    public func append(_ event: StoredEvent<Element>) async throws {
+    package func append(_ event: StoredEvent<Element>) async throws {
         try await append(contentsOf: [event])
     }
 
     /// Stores newly accepted events with one write (and, under the sync policy, one fsync shared
     /// with whoever else is waiting); returns once all of them are on disk. Nothing is written
     /// when one of them cannot be encoded or is too large.
-    public func append(contentsOf events: [StoredEvent<Element>]) async throws {
+    package func append(contentsOf events: [StoredEvent<Element>]) async throws {
         guard !events.isEmpty else { return }
         var batch = FramedBatch(count: events.count, firstSequence: takeSequences(events.count))
         let encode = codec.batchEncoder()
@@ -504,7 +406,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     }
 
     /// Records delivery attempts (written before the deliveries are handed out).
-    public func recordAttempts(_ attempts: [(id: EventID, attempt: Int)]) async throws {
+    package func recordAttempts(_ attempts: [(id: EventID, attempt: Int)]) async throws {
         try await write(durable: false, bytes: attempts.count * LogFormat.attemptRecordSize) { state in
             for (id, attempt) in attempts {
                 LogRecord.attempt(id: id, attempt: UInt32(clamping: attempt)).encode(into: &state.buffer)
@@ -513,7 +415,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     }
 
     /// Records that the event was handled.
-    public func acknowledge(_ id: EventID) async throws {
+    package func acknowledge(_ id: EventID) async throws {
         try await write(durable: false, bytes: LogFormat.ackRecordSize, settling: 1) { state in
             if let segment = state.segmentOf.remove(id) {
                 state.live[segment, default: 1] -= 1
@@ -523,14 +425,14 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     }
 
     /// Records the next attempt's time.
-    public func reschedule(_ id: EventID, notBefore: WallClockInstant?) async throws {
+    package func reschedule(_ id: EventID, notBefore: WallClockInstant?) async throws {
         try await write(durable: false, bytes: LogFormat.ackRecordSize + 8) { state in
             LogRecord.reschedule(id: id, notBefore: notBefore?.nanosecondsSinceEpoch).encode(into: &state.buffer)
         }
     }
 
     /// Records a dead letter.
-    public func deadLetter(_ id: EventID, reason: String) async throws {
+    package func deadLetter(_ id: EventID, reason: String) async throws {
         let size = LogFormat.ackRecordSize + LogRecord.storedReason(reason).utf8.count
         try await write(durable: false, bytes: size) { state in
             LogRecord.dead(id: id, reason: reason).encode(into: &state.buffer)
@@ -538,7 +440,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     }
 
     /// Records that dead letters were put back.
-    public func requeue(_ ids: [EventID]) async throws {
+    package func requeue(_ ids: [EventID]) async throws {
         try await write(durable: true, records: ids.count, bytes: ids.count * LogFormat.ackRecordSize) { state in
             for id in ids { LogRecord.requeue(id: id).encode(into: &state.buffer) }
         }
@@ -546,7 +448,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
 
     /// Records that the deliveries of these events were given back unfinished (a clean stop),
     /// then closes as ``close()``.
-    public func close(releasing inFlight: [EventID]) {
+    package func close(releasing inFlight: [EventID]) {
         if !inFlight.isEmpty {
             state.withLock { state in
                 guard state.refusal == nil else { return }
@@ -560,7 +462,7 @@ public final class FileLog<Element: Sendable>: QueueStorage, Sendable {
 
     /// Writes everything buffered, fsyncs, and releases the file and the lock. Later writes fail
     /// with ``StoreFailure/closed``.
-    public func close() {
+    package func close() {
         _ = io.sync { flush() }
         state.withLock { state in
             state.closed = true

@@ -12,13 +12,13 @@ import Synchronization
 /// limit of one; a `Bus` shares one limit among all its durable mailboxes
 /// (`BusConfiguration.inlineSyncThreads`). A limit of 0 keeps every write and fsync off the
 /// callers' threads.
-public final class InlineSyncLimit: Sendable {
+package final class InlineSyncLimit: Sendable {
     /// The most callers writing on their own thread at once.
-    public let threads: Int
+    package let threads: Int
     private let inUse = Atomic<Int>(0)
 
     /// Creates a limit of `threads` (negative counts as 0).
-    public init(threads: Int = 1) {
+    package init(threads: Int = 1) {
         self.threads = max(0, threads)
     }
 

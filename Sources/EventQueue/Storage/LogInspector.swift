@@ -39,7 +39,10 @@ package struct LogInspector {
     let fileSystem: any FileSystem
     let maxRecordSize: Int
 
-    package init(fileSystem: any FileSystem = PosixFileSystem(), maxRecordSize: Int = FileLogOptions().maxRecordSize) {
+    package init(
+        fileSystem: any FileSystem = PosixFileSystem(),
+        maxRecordSize: Int = DurableMailboxOptions().maxRecordSize
+    ) {
         self.fileSystem = fileSystem
         self.maxRecordSize = maxRecordSize
     }

@@ -5,7 +5,7 @@ import Synchronization
 /// It survives the *queue*, not the process: open a second ``WorkQueue`` on the same
 /// storage to see exactly what a restart would redeliver. Tests use it to check recovery
 /// semantics without a disk; the durable file log implements the same protocol.
-public final class MemoryStorage<Element: Sendable>: QueueStorage, Sendable {
+package final class MemoryStorage<Element: Sendable>: QueueStorage, Sendable {
     private struct State {
         var sequence: UInt64 = 0
         var pending: [EventID: (sequence: UInt64, event: StoredEvent<Element>, progress: DeliveryProgress)] = [:]
@@ -17,15 +17,15 @@ public final class MemoryStorage<Element: Sendable>: QueueStorage, Sendable {
     private let state = Locked(State())
 
     /// Creates empty storage.
-    public init() {}
+    package init() {}
 
     /// Makes the next write fail with `error` (for tests of the failure paths).
-    public func failNextWrite(with error: any Error) {
+    package func failNextWrite(with error: any Error) {
         state.withLock { $0.failNext = error }
     }
 
     /// Pending, dead-letter and recent-id state, ordered by acceptance.
-    public func recover() throws -> RecoveredState<Element> {
+    package func recover() throws -> RecoveredState<Element> {
         state.withLock { state in
             RecoveredState(
                 pending: state.pending.values.sorted { $0.sequence < $1.sequence }.map { entry in
@@ -44,7 +44,7 @@ public final class MemoryStorage<Element: Sendable>: QueueStorage, Sendable {
     }
 
     /// Stores the event.
-    public func append(_ event: StoredEvent<Element>) async throws {
+    package func append(_ event: StoredEvent<Element>) async throws {
         try write { state in
             state.sequence += 1
             let progress = DeliveryProgress(
@@ -58,7 +58,7 @@ public final class MemoryStorage<Element: Sendable>: QueueStorage, Sendable {
     }
 
     /// Updates attempt counts.
-    public func recordAttempts(_ attempts: [(id: EventID, attempt: Int)]) async throws {
+    package func recordAttempts(_ attempts: [(id: EventID, attempt: Int)]) async throws {
         try write { state in
             for (id, attempt) in attempts {
                 state.pending[id]?.progress.apply(.attempt(id: id, attempt: UInt32(clamping: attempt)))
@@ -67,19 +67,19 @@ public final class MemoryStorage<Element: Sendable>: QueueStorage, Sendable {
     }
 
     /// Forgets the event.
-    public func acknowledge(_ id: EventID) async throws {
+    package func acknowledge(_ id: EventID) async throws {
         try write { state in _ = state.pending.removeValue(forKey: id) }
     }
 
     /// Stores the retry time.
-    public func reschedule(_ id: EventID, notBefore: WallClockInstant?) async throws {
+    package func reschedule(_ id: EventID, notBefore: WallClockInstant?) async throws {
         try write { state in
             state.pending[id]?.progress.apply(.reschedule(id: id, notBefore: notBefore?.nanosecondsSinceEpoch))
         }
     }
 
     /// Moves the event to the dead letters.
-    public func deadLetter(_ id: EventID, reason: String) async throws {
+    package func deadLetter(_ id: EventID, reason: String) async throws {
         try write { state in
             guard var entry = state.pending.removeValue(forKey: id) else { return }
             entry.progress.apply(.dead(id: id, reason: reason))
@@ -89,7 +89,7 @@ public final class MemoryStorage<Element: Sendable>: QueueStorage, Sendable {
     }
 
     /// Moves dead letters back to pending.
-    public func requeue(_ ids: [EventID]) async throws {
+    package func requeue(_ ids: [EventID]) async throws {
         try write { state in
             for id in ids {
                 guard var entry = state.dead.removeValue(forKey: id) else { continue }
@@ -102,7 +102,7 @@ public final class MemoryStorage<Element: Sendable>: QueueStorage, Sendable {
     }
 
     /// Gives back the deliveries in progress: they count as neither attempts nor crashes.
-    public func close(releasing inFlight: [EventID]) {
+    package func close(releasing inFlight: [EventID]) {
         state.withLock { state in
             for id in inFlight { state.pending[id]?.progress.apply(.release(id: id)) }
         }

@@ -41,7 +41,7 @@ package enum PowerLossCheck {
     package static func run(seed: UInt64) async -> Outcome {
         var random = SplitMix64(seed: seed)
         let fileSystem = SimulatedFileSystem()
-        let options = FileLogOptions(maxRecordSize: 4_096, segmentSize: 4_096)
+        let options = DurableMailboxOptions(maxRecordSize: 4_096, segmentSize: 4_096)
         let configuration = QueueConfiguration(
             capacity: .unbounded,
             acknowledgement: .explicit(visibilityTimeout: nil),

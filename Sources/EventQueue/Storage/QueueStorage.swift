@@ -1,20 +1,20 @@
 /// An event as the storage behind a queue keeps it.
-public struct StoredEvent<Element: Sendable>: Sendable {
+package struct StoredEvent<Element: Sendable>: Sendable {
     /// The event.
-    public var element: Element
+    package var element: Element
     /// Its identifier.
-    public var id: EventID
+    package var id: EventID
     /// Its lane.
-    public var priority: Priority
+    package var priority: Priority
     /// Deliveries started so far.
-    public var attempts: Int
+    package var attempts: Int
     /// When it may be delivered, on the wall clock (nil: at once).
-    public var notBefore: WallClockInstant?
+    package var notBefore: WallClockInstant?
     /// Deliveries cut off by a crash (the handler never finished); they are not attempts.
-    public var crashes: Int
+    package var crashes: Int
 
     /// Creates a stored event.
-    public init(
+    package init(
         element: Element,
         id: EventID,
         priority: Priority,
@@ -32,32 +32,32 @@ public struct StoredEvent<Element: Sendable>: Sendable {
 }
 
 /// Nanoseconds since the Unix epoch: the form in which storage keeps times across restarts.
-public struct WallClockInstant: Sendable, Hashable, Comparable, Codable {
+package struct WallClockInstant: Sendable, Hashable, Comparable, Codable {
     /// Nanoseconds since 1970-01-01T00:00:00Z.
-    public var nanosecondsSinceEpoch: Int64
+    package var nanosecondsSinceEpoch: Int64
 
     /// Creates an instant.
-    public init(nanosecondsSinceEpoch: Int64) {
+    package init(nanosecondsSinceEpoch: Int64) {
         self.nanosecondsSinceEpoch = nanosecondsSinceEpoch
     }
 
     /// Earlier instants sort first.
-    public static func < (lhs: WallClockInstant, rhs: WallClockInstant) -> Bool {
+    package static func < (lhs: WallClockInstant, rhs: WallClockInstant) -> Bool {
         lhs.nanosecondsSinceEpoch < rhs.nanosecondsSinceEpoch
     }
 }
 
 /// What storage hands back when a queue opens on it.
-public struct RecoveredState<Element: Sendable>: Sendable {
+package struct RecoveredState<Element: Sendable>: Sendable {
     /// Accepted, unacknowledged events, in acceptance order.
-    public var pending: [StoredEvent<Element>]
+    package var pending: [StoredEvent<Element>]
     /// Dead letters kept across the restart.
-    public var deadLetters: [StoredDeadLetter<Element>]
+    package var deadLetters: [StoredDeadLetter<Element>]
     /// Recently seen ids, oldest first, to restore the dedup window.
-    public var recentIDs: [EventID]
+    package var recentIDs: [EventID]
 
     /// Creates a recovered state.
-    public init(pending: [StoredEvent<Element>], deadLetters: [StoredDeadLetter<Element>], recentIDs: [EventID]) {
+    package init(pending: [StoredEvent<Element>], deadLetters: [StoredDeadLetter<Element>], recentIDs: [EventID]) {
         self.pending = pending
         self.deadLetters = deadLetters
         self.recentIDs = recentIDs
@@ -65,14 +65,14 @@ public struct RecoveredState<Element: Sendable>: Sendable {
 }
 
 /// A dead letter as storage keeps it.
-public struct StoredDeadLetter<Element: Sendable>: Sendable {
+package struct StoredDeadLetter<Element: Sendable>: Sendable {
     /// The event and its delivery state.
-    public var event: StoredEvent<Element>
+    package var event: StoredEvent<Element>
     /// The last failure.
-    public var reason: String
+    package var reason: String
 
     /// Creates a stored dead letter.
-    public init(event: StoredEvent<Element>, reason: String) {
+    package init(event: StoredEvent<Element>, reason: String) {
         self.event = event
         self.reason = reason
     }
@@ -92,7 +92,7 @@ public struct StoredDeadLetter<Element: Sendable>: Sendable {
 /// dead-lettered) or released was cut off by a crash. ``recover()`` reports such deliveries in
 /// ``StoredEvent/crashes``, not in ``StoredEvent/attempts``. ``close(releasing:)`` gives back the
 /// attempts in progress at a clean stop, which count as neither.
-public protocol QueueStorage<Element>: Sendable {
+package protocol QueueStorage<Element>: Sendable {
     /// The stored value type.
     associatedtype Element: Sendable
 
@@ -125,18 +125,18 @@ public protocol QueueStorage<Element>: Sendable {
 
 extension QueueStorage {
     /// Appends the events one by one.
-    public func append(contentsOf events: [StoredEvent<Element>]) async throws {
+    package func append(contentsOf events: [StoredEvent<Element>]) async throws {
         for event in events { try await append(event) }
     }
 
     /// Nothing to release.
-    public func close() {}
+    package func close() {}
 
     /// Closes without recording anything for the deliveries in progress.
-    public func close(releasing inFlight: [EventID]) { close() }
+    package func close(releasing inFlight: [EventID]) { close() }
 
     /// Nothing to report.
-    public var recoveryReport: RecoveryReport? { nil }
+    package var recoveryReport: RecoveryReport? { nil }
 }
 
 #if canImport(Glibc)
@@ -147,7 +147,7 @@ extension QueueStorage {
 
 extension WallClockInstant {
     /// The current wall-clock time.
-    public static func now() -> WallClockInstant {
+    package static func now() -> WallClockInstant {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return WallClockInstant(nanosecondsSinceEpoch: Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec))
