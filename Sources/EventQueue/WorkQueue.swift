@@ -18,9 +18,6 @@ package final class WorkQueue<Element: Sendable>: Sendable {
     /// The settings it was created with.
     @usableFromInline package let configuration: QueueConfiguration
     let storage: (any QueueStorage<Element>)?
-    /// The storage when it is a ``FileLog``: a batch is then stored from its boxes, without a
-    /// typed copy (cast once, here, not per batch).
-    let fileLog: FileLog<Element>?
     let clock: any QueueClock
     let state: Locked<QueueState>
 
@@ -29,7 +26,6 @@ package final class WorkQueue<Element: Sendable>: Sendable {
         self.name = name
         self.configuration = configuration
         self.storage = nil
-        self.fileLog = nil
         self.clock = configuration.clock
         self.state = Locked(QueueState(configuration: configuration, now: Tick(configuration.clock.now)))
     }
@@ -38,7 +34,6 @@ package final class WorkQueue<Element: Sendable>: Sendable {
         self.name = name
         self.configuration = configuration
         self.storage = storage
-        self.fileLog = storage as? FileLog<Element>
         self.clock = configuration.clock
         self.state = Locked(QueueState(configuration: configuration, now: Tick(configuration.clock.now)))
     }
@@ -57,7 +52,7 @@ package final class WorkQueue<Element: Sendable>: Sendable {
         let queue = WorkQueue(name: name, configuration: configuration, storage: storage)
         let recovered: RecoveredState<Element>
         do {
-            recovered = try storage.recover()
+            recovered = try await storage.recover()
         } catch {
             throw QueueError.storage(StoreFailure(error))
         }
@@ -272,26 +267,8 @@ package final class WorkQueue<Element: Sendable>: Sendable {
         guard !items.isEmpty else { return nil }
         if let storage {
             do {
-                let due = wallClock(from: notBefore)
-                if let fileLog {
-                    // Encoded from the boxes: no typed copy of the batch.
-                    try await fileLog.append(boxed: items, notBefore: due)
-                } else {
-                    var stored: [StoredEvent<Element>] = []
-                    stored.reserveCapacity(items.count)
-                    for item in items {
-                        stored.append(
-                            StoredEvent(
-                                element: Self.typed(item.element),
-                                id: item.id,
-                                priority: item.priority,
-                                attempts: 0,
-                                notBefore: due
-                            )
-                        )
-                    }
-                    try await storage.append(contentsOf: stored)
-                }
+                // The store reads the events one at a time: no typed copy of the batch.
+                try await storage.append(StoredBatch(items: items, notBefore: wallClock(from: notBefore)))
             } catch {
                 var effects = QueueEffects()
                 state.withLock { state in

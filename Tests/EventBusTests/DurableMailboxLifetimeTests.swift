@@ -90,7 +90,7 @@ import Testing
         let bus = Bus()
         let consumer = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox)
         try await bus.publish(OrderPlaced(id: 1))
-        try bus.removeMailbox(named: "gone", directory: directory)
+        try bus.removeMailbox(mailbox)
         #expect(!FileManager.default.fileExists(atPath: directory + "/gone"))
         var iterator = consumer.makeAsyncIterator()
         #expect(try await iterator.next() == nil)
@@ -105,12 +105,12 @@ import Testing
         let holder = Bus()
         _ = try await holder.subscribe(OrderPlaced.self, mailbox: mailbox)
         #expect {
-            try Bus().removeMailbox(named: "gone", directory: directory)
+            try Bus().removeMailbox(mailbox)
         } throws: { error in
             guard case BusError.mailboxUnavailable("gone", .locked) = error else { return false }
             return true
         }
         await holder.shutdown(draining: .zero)
-        try Bus().removeMailbox(named: "never-there", directory: directory)
+        try Bus().removeMailbox(.durable(name: "never-there", directory: directory))
     }
 }

@@ -15,6 +15,9 @@ public struct BusConfiguration: Sendable {
     public var idNonce: UInt64?
     /// Record and segment limits of durable mailboxes.
     public var durableOptions: DurableMailboxOptions
+    /// The store of durable mailboxes declared without one (``Mailbox/durable(name:capacity:)``);
+    /// nil: such a declaration is refused with ``BusError/noDurableStore(mailbox:)``.
+    public var durableStore: DurableStore?
     /// How many publishers, across all durable mailboxes of the bus, may write and fsync on
     /// their own thread at once (see Documentation/DurableMailboxes.md, "Sync policies"); the others are suspended while the
     /// mailbox's I/O queue does it. 1 by default: a slow disk holds at most one thread of the
@@ -32,8 +35,10 @@ public struct BusConfiguration: Sendable {
         clock: any QueueClock = SystemQueueClock(),
         idNonce: UInt64? = nil,
         durableOptions: DurableMailboxOptions = DurableMailboxOptions(),
+        durableStore: DurableStore? = nil,
         inlineSyncThreads: Int = 1
     ) {
+        self.durableStore = durableStore
         self.durableOptions = durableOptions
         self.inlineSyncThreads = inlineSyncThreads
         self.defaultMailbox = defaultMailbox
@@ -48,20 +53,36 @@ public struct BusConfiguration: Sendable {
 public enum Mailbox: Sendable, Hashable {
     /// In memory, bounded by `capacity` (its overflow policy decides what happens beyond).
     case memory(Capacity)
-    /// A mailbox on local disk: events are appended to a checksummed log under
-    /// `directory/name` before the publisher is told they were accepted, and are delivered
-    /// again after a crash until acknowledged (at-least-once). `capacity` bounds the events held
+    /// A durable mailbox named `name` in `store` (nil: ``BusConfiguration/durableStore``): each
+    /// event is stored before the publisher is told it was accepted, and delivered again after a
+    /// crash or a shutdown until acknowledged (at-least-once). `capacity` bounds the events held
     /// (the publisher waits beyond it). Declared once in a process, it stores every event of its
-    /// type until it is removed. See Documentation/DurableMailboxes.md.
-    case durable(name: String, directory: String, sync: SyncPolicy = .batched, capacity: Int = 100_000)
+    /// type until it is removed (``Bus/removeMailbox(_:)``). See Documentation/DurableMailboxes.md.
+    case durable(name: String, store: DurableStore?, capacity: Int)
 
     /// In memory, ``Capacity/default``: 10,000 events, the publisher waits when full.
     public static let `default` = Mailbox.memory(.default)
 
+    /// A durable mailbox on local disk, in `directory/name`: an append-only, checksummed log
+    /// written under `sync` (``DurableStore/directory(_:sync:)``).
+    public static func durable(
+        name: String,
+        directory: String,
+        sync: SyncPolicy = .batched,
+        capacity: Int = 100_000
+    ) -> Mailbox {
+        .durable(name: name, store: .directory(directory, sync: sync), capacity: capacity)
+    }
+
+    /// A durable mailbox in the bus's default store (``BusConfiguration/durableStore``).
+    public static func durable(name: String, capacity: Int = 100_000) -> Mailbox {
+        .durable(name: name, store: nil, capacity: capacity)
+    }
+
     var capacity: Capacity {
         switch self {
         case .memory(let capacity): capacity
-        case .durable(_, _, _, let capacity): .bounded(capacity, overflow: .suspendPublisher)
+        case .durable(_, _, let capacity): .bounded(capacity, overflow: .suspendPublisher)
         }
     }
 }

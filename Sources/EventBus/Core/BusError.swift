@@ -45,6 +45,9 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
     case mailboxUnavailable(name: String, reason: StoreFailure)
     /// An event could not be encoded or decoded for a durable mailbox.
     case codec(CodecError)
+    /// A durable mailbox was declared without a store, and the bus has no default
+    /// (``BusConfiguration/durableStore``).
+    case noDurableStore(mailbox: String)
     /// Protocol (pattern) subscriptions cannot be durable: a stored record must name one event type.
     case patternNotDurable(mailbox: String)
 
@@ -80,6 +83,8 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
             "durable mailbox \(name) is unavailable: \(reason)"
         case .codec(let error):
             error.description
+        case .noDurableStore(let name):
+            "durable mailbox \(name) names no store, and the bus has no default (BusConfiguration.durableStore)"
         case .patternNotDurable(let name):
             "mailbox \(name): a protocol subscription cannot be durable; subscribe to a concrete event type"
         }

@@ -16,10 +16,23 @@ struct DeclaredMailbox: Sendable {
 }
 
 extension Bus {
-    /// The key under which a durable mailbox is declared: its directory, as the file log makes it.
-    static func mailboxPath(name: String, directory: String) -> String {
-        let root = directory.hasSuffix("/") && directory.count > 1 ? String(directory.dropLast()) : directory
-        return root + "/" + name
+    /// The store a durable mailbox names, or the bus's default, and the key it is declared under.
+    func resolve(_ mailbox: Mailbox) throws(BusError) -> (name: String, store: DurableStore, key: String) {
+        guard case .durable(let name, let named, _) = mailbox else {
+            preconditionFailure("only a durable mailbox has a store")
+        }
+        try BusError.validate(name: name)
+        guard let store = named ?? configuration.durableStore else { throw .noDurableStore(mailbox: name) }
+        return (name, store, store.backend.identity + "\u{0}" + name)
+    }
+
+    /// What the bus lends a store.
+    var storeContext: StoreContext {
+        StoreContext(
+            options: configuration.durableOptions,
+            fileSystem: configuration.fileSystem,
+            inlineSyncs: inlineSyncs
+        )
     }
 
     /// Attaches a consumer to the durable mailbox `mailbox`, declaring it first when this process
@@ -34,11 +47,7 @@ extension Bus {
         dedup: DedupWindow?,
         codec: (any EventCodec<E>)?
     ) async throws -> Deliveries<E> {
-        guard case .durable(let name, let directory, _, _) = mailbox else {
-            preconditionFailure("attachDurable takes a durable mailbox")
-        }
-        try BusError.validate(name: name)
-        let path = Self.mailboxPath(name: name, directory: directory)
+        let (name, store, path) = try resolve(mailbox)
         let queue: WorkQueue<Envelope<E>>
         let key: UInt64
         if let declared = services.state.withLock({ $0.mailboxes[path] }) {
@@ -49,7 +58,9 @@ extension Bus {
         } else {
             (queue, key) = try await declareDurable(
                 E.self,
-                mailbox: mailbox,
+                name: name,
+                store: store,
+                capacity: mailbox.capacity,
                 path: path,
                 retry: retry,
                 deadLetter: deadLetter,
@@ -72,19 +83,33 @@ extension Bus {
     /// Opens a durable mailbox, recovers it, and routes every event of type `E` into it.
     private func declareDurable<E: Event>(
         _ type: E.Type,
-        mailbox: Mailbox,
+        name: String,
+        store: DurableStore,
+        capacity: Capacity,
         path: String,
         retry: RetryPolicy,
         deadLetter: DeadLetterPolicy,
         dedup: DedupWindow?,
         codec: (any EventCodec<E>)?
     ) async throws -> (WorkQueue<Envelope<E>>, UInt64) {
-        guard let storage = try durableStorage(for: E.self, mailbox: mailbox, codec: codec) else {
-            preconditionFailure("a durable mailbox has storage")
+        if router.isShutDown { throw BusError.shutDown }
+        let eventCodec: any EventCodec<E>
+        if let codec {
+            eventCodec = codec
+        } else if let json = openedJSONCodec(for: E.self) {
+            eventCodec = json
+        } else {
+            throw BusError.codec(.noCodec(eventName: E.eventName))
         }
-        // Durable mailboxes always track deliveries: an event stays on disk until acknowledged.
+        let storage: any QueueStorage<Envelope<E>>
+        do {
+            storage = try store.backend.storage(forMailbox: name, of: E.self, codec: eventCodec, context: storeContext)
+        } catch {
+            throw BusError.mailboxUnavailable(name: name, reason: StoreFailure(error))
+        }
+        // Durable mailboxes always track deliveries: an event stays stored until acknowledged.
         let settings = queueConfiguration(
-            capacity: mailbox.capacity,
+            capacity: capacity,
             acknowledgement: .manual(visibilityTimeout: nil),
             retry: retry,
             deadLetter: deadLetter,
@@ -92,10 +117,10 @@ extension Bus {
         )
         let queue: WorkQueue<Envelope<E>>
         do {
-            queue = try await WorkQueue.open(name: storage.name, configuration: settings, storage: storage)
+            queue = try await WorkQueue.open(name: name, configuration: settings, storage: storage)
         } catch {
             storage.close()
-            throw BusError.mailboxUnavailable(name: storage.name, reason: StoreFailure(storageError: error))
+            throw BusError.mailboxUnavailable(name: name, reason: StoreFailure(storageError: error))
         }
         let hooks = DurableHooks<E>(
             mailbox: queue.name,
@@ -104,7 +129,7 @@ extension Bus {
             },
             store: { items in await Bus.store(queue, items) }
         )
-        let overflow = mailbox.capacity.overflowPolicy
+        let overflow = capacity.overflowPolicy
         let factory = ExactFactory<E>(
             strategy: .mailbox,
             deliver: { event, metadata in
@@ -139,57 +164,27 @@ extension Bus {
         return (queue, key)
     }
 
-    /// Removes a durable mailbox: it stops storing events, its consumers end, and its files —
-    /// events, dead letters, quarantined ranges — are deleted. Works whether or not this process
-    /// declared it; a mailbox another process has open is refused.
+    /// Removes a durable mailbox: it stops storing events, its consumers end, and everything its
+    /// store keeps of it — events, dead letters, quarantined ranges — is deleted. Works whether or
+    /// not this process declared it; a mailbox another process has open is refused.
     ///
-    /// - Throws: ``BusError/invalidName(_:)``; ``BusError/mailboxUnavailable(name:reason:)`` with
-    ///   ``StoreFailure/locked(path:)`` when another process has it open, or the I/O error.
-    public func removeMailbox(named name: String, directory: String) throws {
-        try BusError.validate(name: name)
-        let path = Self.mailboxPath(name: name, directory: directory)
-        if let declared = services.state.withLock({ $0.mailboxes.removeValue(forKey: path) }) {
-            // Its record's cancel terminates the queue, which closes the log and its lock.
+    /// ```swift
+    /// try bus.removeMailbox(.durable(name: "billing", directory: "/var/lib/shop"))
+    /// ```
+    ///
+    /// - Throws: ``BusError/invalidName(_:)``; ``BusError/noDurableStore(mailbox:)``;
+    ///   ``BusError/mailboxUnavailable(name:reason:)`` with ``StoreFailure/locked(path:)`` when
+    ///   another process has it open, or the store's error.
+    public func removeMailbox(_ mailbox: Mailbox) throws {
+        let (name, store, key) = try resolve(mailbox)
+        if let declared = services.state.withLock({ $0.mailboxes.removeValue(forKey: key) }) {
+            // Its record's cancel terminates the queue, which closes the store (and its lock).
             router.remove([declared.routeID])
         }
         do {
-            try FileLog<[UInt8]>.removeMailbox(directory: directory, name: name, fileSystem: configuration.fileSystem)
+            try store.backend.removeMailbox(named: name, context: storeContext)
         } catch {
-            throw BusError.mailboxUnavailable(name: name, reason: error)
+            throw BusError.mailboxUnavailable(name: name, reason: StoreFailure(error))
         }
     }
-
-    /// Opens the file log behind a durable mailbox (nil for in-memory mailboxes).
-    func durableStorage<E: Event>(
-        for type: E.Type,
-        mailbox: Mailbox,
-        codec: (any EventCodec<E>)?
-    )
-        throws -> FileLog<Envelope<E>>?
-    {
-        guard case .durable(let name, let directory, let sync, _) = mailbox else { return nil }
-        if router.isShutDown { throw BusError.shutDown }
-        let eventCodec: any EventCodec<E>
-        if let codec {
-            eventCodec = codec
-        } else if let json = openedJSONCodec(for: E.self) {
-            eventCodec = json
-        } else {
-            throw BusError.codec(.noCodec(eventName: E.eventName))
-        }
-        do {
-            return try FileLog(
-                directory: directory,
-                name: name,
-                sync: sync,
-                codec: EnvelopeCodec(codec: eventCodec),
-                options: configuration.durableOptions,
-                fileSystem: configuration.fileSystem,
-                inlineSyncs: inlineSyncs
-            )
-        } catch {
-            throw BusError.mailboxUnavailable(name: name, reason: error)
-        }
-    }
-
 }

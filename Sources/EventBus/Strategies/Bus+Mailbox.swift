@@ -58,7 +58,7 @@ extension Bus {
         deadLetter: DeadLetterPolicy = .keep,
         dedup: DedupWindow? = nil
     ) async throws -> Deliveries<P> {
-        if case .durable(let name, _, _, _) = mailbox ?? configuration.defaultMailbox {
+        if case .durable(let name, _, _) = mailbox ?? configuration.defaultMailbox {
             throw BusError.patternNotDurable(mailbox: name)
         }
         return try await addMailbox(

@@ -373,16 +373,23 @@ package final class FileLog<Element: Sendable>: QueueStorage, Sendable {
     /// ``append(contentsOf:)`` for a queue's boxed items (``WorkQueue`` stores its batches
     /// through this): each element is encoded from its box, without a typed copy of the batch.
     /// - Precondition: every item's element is an `ElementBox<Element>`.
-    func append(boxed items: [PendingItem], notBefore: WallClockInstant?) async throws {
-        guard !items.isEmpty else { return }
-        var batch = FramedBatch(count: items.count, firstSequence: takeSequences(items.count))
+    package func append(_ events: StoredBatch<Element>) async throws {
+        guard !events.isEmpty else { return }
+        var batch = FramedBatch(count: events.count, firstSequence: takeSequences(events.count))
         let encode = codec.batchEncoder()
         let limit = options.maxRecordSize
-        for item in items {
-            let box = unsafeDowncast(item.element, to: ElementBox<Element>.self)
-            try batch.add(id: item.id, priority: item.priority, attempts: 0, notBefore: notBefore, limit: limit) {
+        let notBefore = events.notBefore
+        for position in events.indices {
+            let id = events.id(at: position)
+            try batch.add(
+                id: id,
+                priority: events.priority(at: position),
+                attempts: 0,
+                notBefore: notBefore,
+                limit: limit
+            ) {
                 bytes in
-                do { try encode(box.value, &bytes) } catch { throw StoreFailure.unencodable(error) }
+                do { try encode(events.element(at: position), &bytes) } catch { throw StoreFailure.unencodable(error) }
             }
         }
         try await store(batch)

@@ -97,13 +97,17 @@ package protocol QueueStorage<Element>: Sendable {
     associatedtype Element: Sendable
 
     /// Loads what survived the last run. Called once, when a queue opens.
-    func recover() throws -> RecoveredState<Element>
+    func recover() async throws -> RecoveredState<Element>
     /// Stores a newly accepted event; returns once it is stored under the storage's durability policy.
     func append(_ event: StoredEvent<Element>) async throws
     /// Stores newly accepted events, in order, all or none; returns once all are stored. The
     /// default appends them one by one (so a failure midway may leave the first ones stored);
     /// implement it to store them as one group (``FileLog`` does: one write, one fsync).
     func append(contentsOf events: [StoredEvent<Element>]) async throws
+    /// Stores a queue's batch of newly accepted events, in order, all or none: what every enqueue
+    /// of a queue with storage calls. The default calls ``append(contentsOf:)``; a store that can
+    /// write from the batch directly implements it (``FileLog`` encodes each event as it reads it).
+    func append(_ batch: StoredBatch<Element>) async throws
     /// Records that delivery attempt `attempt` of these events starts now.
     func recordAttempts(_ attempts: [(id: EventID, attempt: Int)]) async throws
     /// Records that the event was handled; it is never delivered again.
@@ -127,6 +131,11 @@ extension QueueStorage {
     /// Appends the events one by one.
     package func append(contentsOf events: [StoredEvent<Element>]) async throws {
         for event in events { try await append(event) }
+    }
+
+    /// Stores the batch's events through ``append(contentsOf:)``.
+    package func append(_ batch: StoredBatch<Element>) async throws {
+        try await append(contentsOf: Array(batch))
     }
 
     /// Nothing to release.

@@ -1,0 +1,173 @@
+import EventBus
+import EventBusTesting
+import EventQueue
+import Foundation
+import Testing
+
+/// A second store, written for the test: every mailbox in memory, kept by the store object, so
+/// that it outlives a bus — a new `Bus` on the same store is a restart.
+final class InMemoryMailboxStore: MailboxStore {
+    private let mailboxes = Locked<[String: any Sendable]>([:])
+
+    var identity: String { "test memory store \(ObjectIdentifier(self))" }
+
+    func storage<E: Event>(
+        forMailbox name: String,
+        of type: E.Type,
+        codec: any EventCodec<E>,
+        context: StoreContext
+    ) throws -> any QueueStorage<Envelope<E>> {
+        mailboxes.withLock { mailboxes in
+            if let kept = mailboxes[name] as? DictionaryStorage<Envelope<E>> { return kept }
+            let made = DictionaryStorage<Envelope<E>>()
+            mailboxes[name] = made
+            return made
+        }
+    }
+
+    func removeMailbox(named name: String, context: StoreContext) throws {
+        _ = mailboxes.withLock { $0.removeValue(forKey: name) }
+    }
+}
+
+/// The storage of one mailbox of ``InMemoryMailboxStore``: events by id in acceptance order, each
+/// with the record-by-record delivery progress a log would replay.
+final class DictionaryStorage<Element: Sendable>: QueueStorage {
+    private struct Kept {
+        var event: StoredEvent<Element>
+        var progress: DeliveryProgress
+        var deadReason: String?
+    }
+
+    private let kept = Locked<(order: [EventID], events: [EventID: Kept])>(([], [:]))
+
+    func recover() async throws -> RecoveredState<Element> {
+        kept.withLock { kept in
+            var pending: [StoredEvent<Element>] = []
+            var dead: [StoredDeadLetter<Element>] = []
+            for id in kept.order {
+                guard let entry = kept.events[id] else { continue }
+                let progress = entry.progress.afterStop
+                var event = entry.event
+                event.attempts = Int(progress.attempts)
+                event.crashes = Int(progress.crashes)
+                if let reason = progress.deadReason {
+                    dead.append(StoredDeadLetter(event: event, reason: reason))
+                } else {
+                    pending.append(event)
+                }
+            }
+            return RecoveredState(pending: pending, deadLetters: dead, recentIDs: kept.order)
+        }
+    }
+
+    func append(_ event: StoredEvent<Element>) async throws {
+        kept.withLock { kept in
+            kept.order.append(event.id)
+            kept.events[event.id] = Kept(
+                event: event,
+                progress: DeliveryProgress(attempts: 0, notBefore: event.notBefore?.nanosecondsSinceEpoch)
+            )
+        }
+    }
+
+    func recordAttempts(_ attempts: [(id: EventID, attempt: Int)]) async throws {
+        apply(attempts.map { LogRecord.attempt(id: $0.id, attempt: UInt32($0.attempt)) })
+    }
+
+    func acknowledge(_ id: EventID) async throws {
+        kept.withLock { kept in
+            kept.events[id] = nil
+            kept.order.removeAll { $0 == id }
+        }
+    }
+
+    func reschedule(_ id: EventID, notBefore: WallClockInstant?) async throws {
+        apply([.reschedule(id: id, notBefore: notBefore?.nanosecondsSinceEpoch)])
+    }
+
+    func deadLetter(_ id: EventID, reason: String) async throws { apply([.dead(id: id, reason: reason)]) }
+
+    func requeue(_ ids: [EventID]) async throws { apply(ids.map { LogRecord.requeue(id: $0) }) }
+
+    func close(releasing inFlight: [EventID]) { apply(inFlight.map { LogRecord.release(id: $0) }) }
+
+    private func apply(_ records: [LogRecord]) {
+        kept.withLock { kept in
+            for record in records { kept.events[record.id]?.progress.apply(record) }
+        }
+    }
+}
+
+/// Durable mailboxes through the store seam: a second store, written above, side by side with
+/// the file log, through `Bus`.
+@Suite struct StoreSeamTests {
+    @Test func aMailboxInAnotherStoreRedeliversAfterARestartAndAfterACrash() async throws {
+        let store = DurableStore(InMemoryMailboxStore())
+        let mailbox = Mailbox.durable(name: "billing", store: store, capacity: 100)
+        do {
+            let bus = Bus()
+            let billing = try await bus.subscribe(
+                OrderPlaced.self,
+                mailbox: mailbox,
+                acknowledgement: .manual(visibilityTimeout: nil)
+            )
+            for id in 1...4 { try await bus.publish(OrderPlaced(id: id)) }
+            var iterator = billing.makeAsyncIterator()
+            try await iterator.next()?.ack()
+            _ = try await iterator.next()  // 2 is being handled at the shutdown
+            await bus.shutdown(draining: .zero)
+        }
+        do {
+            let bus = Bus()
+            let billing = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox)
+            #expect(billing.recoveryReport?.pending == 3)
+            var iterator = billing.makeAsyncIterator()
+            let delivery = try #require(try await iterator.next())
+            #expect(delivery.event.id == 2)
+            #expect(delivery.metadata.attempt == 1)
+            bus.simulateCrash()  // while 2 is being handled again
+        }
+        let bus = Bus()
+        let billing = try await bus.subscribe(OrderPlaced.self, mailbox: mailbox)
+        #expect(billing.recoveryReport?.interrupted == 1)
+        var ids: [Int] = []
+        for try await delivery in billing {
+            ids.append(delivery.event.id)
+            if ids.count == 3 { break }
+        }
+        #expect(ids == [2, 3, 4])
+        await bus.shutdown(draining: .zero)
+    }
+
+    @Test func mailboxesOfTwoStoresLiveSideBySideAndTheDefaultStoreIsUsedWhenNoneIsNamed() async throws {
+        let directory = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let memory = DurableStore(InMemoryMailboxStore())
+        let bus = Bus(configuration: BusConfiguration(durableStore: memory))
+        let onDisk = try await bus.subscribe(OrderPlaced.self, mailbox: .durable(name: "audit", directory: directory))
+        let inMemory = try await bus.subscribe(OrderPlaced.self, mailbox: .durable(name: "billing"))
+        let report = try await bus.publish(OrderPlaced(id: 1))
+        #expect(report.enqueued == 2)
+        #expect(onDisk.metrics().depth == 1)
+        #expect(inMemory.metrics().depth == 1)
+        #expect(FileManager.default.fileExists(atPath: directory + "/audit"))
+        #expect(!FileManager.default.fileExists(atPath: directory + "/billing"))
+        // Removing one leaves the other.
+        try bus.removeMailbox(.durable(name: "billing"))
+        try await bus.publish(OrderPlaced(id: 2))
+        #expect(onDisk.metrics().depth == 2)
+        await bus.shutdown(draining: .zero)
+    }
+
+    @Test func aMailboxWithNoStoreOnABusWithNoDefaultIsRefused() async throws {
+        let bus = Bus()
+        await #expect {
+            try await bus.subscribe(OrderPlaced.self, mailbox: .durable(name: "nowhere"))
+        } throws: { error in
+            guard case BusError.noDurableStore("nowhere") = error else { return false }
+            return true
+        }
+        await bus.shutdown()
+    }
+}
