@@ -1,9 +1,10 @@
 import EventBus
 import EventBusTesting
 import EventQueue
+import Foundation
 import Testing
 
-struct ResizeImage: Event {
+struct ResizeImage: Event, Codable {
     let number: Int
     var album: String = ""
 }
@@ -197,5 +198,92 @@ struct ResizeImage: Event {
         await bus.waitUntilIdle()
         #expect(attempts.values == [8, 8])
         #expect(consumer.deadLetters().map(\.element.event.number) == [8])
+    }
+}
+
+/// Durable point-to-point queues: competing consumers over one durable log.
+@Suite struct DurablePointToPointTests {
+    @Test func competingConsumersShareOneDurableQueueAndWhatIsUnacknowledgedComesBack() async throws {
+        let directory = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let hello = Mailbox.durable(name: "hello", directory: directory, sync: .always)
+        do {
+            let bus = Bus()
+            // Declared at start-up, before anything is sent.
+            let first = try await bus.receive(
+                ResizeImage.self,
+                from: "hello",
+                mailbox: hello,
+                acknowledgement: .manual(visibilityTimeout: nil)
+            )
+            let second = try await bus.receive(
+                ResizeImage.self,
+                from: "hello",
+                mailbox: hello,
+                acknowledgement: .manual(visibilityTimeout: nil)
+            )
+            for number in 1...6 { try await bus.send(ResizeImage(number: number), to: "hello") }
+            var one = first.makeAsyncIterator()
+            var two = second.makeAsyncIterator()
+            var handled: [Int] = []
+            // Each event goes to one consumer; 5 and 6 are taken and never acknowledged.
+            for _ in 1...3 {
+                let a = try #require(try await one.next())
+                let b = try #require(try await two.next())
+                handled += [a.event.number, b.event.number]
+                if a.event.number < 5 { try await a.ack() }
+                if b.event.number < 5 { try await b.ack() }
+            }
+            #expect(handled.sorted() == [1, 2, 3, 4, 5, 6])
+            bus.simulateCrash()
+        }
+        let bus = Bus()
+        let handled = Collector<Int>()
+        try await bus.consume(ResizeImage.self, from: "hello", mailbox: hello) { handled.append($0.number) }
+        await bus.waitUntilIdle()
+        #expect(handled.values.sorted() == [5, 6])
+        await bus.shutdown(draining: .zero)
+    }
+
+    @Test func aSendToADurableQueueIsStoredBeforeItReturnsEvenWithNoConsumer() async throws {
+        let directory = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let hello = Mailbox.durable(name: "hello", directory: directory, sync: .always)
+        do {
+            let bus = Bus()
+            let consumer = try await bus.receive(ResizeImage.self, from: "hello", mailbox: hello)
+            consumer.cancel()  // the consumer leaves; the queue stays durable
+            for number in 1...3 { try await bus.send(ResizeImage(number: number), to: "hello") }
+            await bus.shutdown(draining: .zero)
+        }
+        let bus = Bus()
+        var iterator = try await bus.receive(ResizeImage.self, from: "hello", mailbox: hello).makeAsyncIterator()
+        var numbers: [Int] = []
+        for _ in 1...3 { numbers.append(try #require(try await iterator.next()).event.number) }
+        #expect(numbers == [1, 2, 3])
+        await bus.shutdown(draining: .zero)
+    }
+
+    @Test func aSendThatCannotBeStoredThrowsNotStored() async throws {
+        let directory = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let files = FailingFileSystem()
+        var configuration = BusConfiguration()
+        configuration.fileSystem = files
+        let bus = Bus(configuration: configuration)
+        _ = try await bus.receive(
+            ResizeImage.self,
+            from: "hello",
+            mailbox: .durable(name: "hello", directory: directory, sync: .always)
+        )
+        files.fail(.write) { .diskFull(path: $0) }
+        let report = await storeReport { try await bus.send(ResizeImage(number: 1), to: "hello") }
+        #expect(report?.failures.map(\.mailbox) == ["hello"])
+        guard case .diskFull? = report?.failures.first?.cause else {
+            Issue.record("not a full disk: \(String(describing: report))")
+            return
+        }
+        try await bus.send(ResizeImage(number: 2), to: "hello")
+        await bus.shutdown(draining: .zero)
     }
 }

@@ -99,6 +99,15 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
         return .rejected(eventName: eventName, mailboxes: [queue], report: report)
     }
 
+    /// ``notStored(_:)`` for a durable point-to-point queue that could not store a sent event.
+    @usableFromInline
+    static func notStoredInQueue(_ eventName: String, queue: String, eventID: EventID, cause: StoreFailure) -> BusError
+    {
+        var outcome = StoreReport.Outcome(eventID: eventID)
+        outcome.failures = [StoreReport.MailboxFailure(mailbox: queue, cause: cause)]
+        return .notStored(StoreReport(eventName: eventName, events: [outcome]))
+    }
+
     /// What a queue's refusal to settle a delivery (ack, nack, requeue) means for the caller.
     init(settling error: any Error, mailbox: String) {
         switch error as? QueueError {

@@ -47,34 +47,67 @@ extension Bus {
         dedup: DedupWindow?,
         codec: (any EventCodec<E>)?
     ) async throws -> Deliveries<E> {
+        let (queue, key) = try await declaredDurableQueue(
+            E.self,
+            mailbox: mailbox,
+            routed: true,
+            retry: retry,
+            deadLetter: deadLetter,
+            dedup: dedup,
+            codec: codec
+        )
+        return try consumer(of: queue, key: key, acknowledgement: acknowledgement, strategy: .mailbox)
+    }
+
+    /// The queue of the durable mailbox `mailbox`, declared now when this process has not
+    /// declared it: `routed`, it stores every event of type `E` (a publish-subscribe mailbox);
+    /// otherwise only what is sent to it (a point-to-point queue).
+    func declaredDurableQueue<E: Event>(
+        _ type: E.Type,
+        mailbox: Mailbox,
+        routed: Bool,
+        retry: RetryPolicy,
+        deadLetter: DeadLetterPolicy,
+        dedup: DedupWindow?,
+        codec: (any EventCodec<E>)?
+    ) async throws -> (WorkQueue<Envelope<E>>, UInt64) {
         let (name, store, path) = try resolve(mailbox)
-        let queue: WorkQueue<Envelope<E>>
-        let key: UInt64
         if let declared = services.state.withLock({ $0.mailboxes[path] }) {
             guard let typed = declared.queue as? WorkQueue<Envelope<E>> else {
                 throw BusError.queueTypeMismatch(queue: name, expected: declared.eventName, actual: E.eventName)
             }
-            (queue, key) = (typed, declared.registryKey)
-        } else {
-            (queue, key) = try await declareDurable(
-                E.self,
-                name: name,
-                store: store,
-                capacity: mailbox.capacity,
-                path: path,
-                retry: retry,
-                deadLetter: deadLetter,
-                dedup: dedup,
-                codec: codec
-            )
+            return (typed, declared.registryKey)
         }
-        // The consumer's own record: cancelling it wakes the consumer, and the mailbox goes on.
-        let consumerID = try router.add(target: .consumer, strategy: .mailbox, factory: DetachedFactory()) {
+        return try await declareDurable(
+            E.self,
+            name: name,
+            store: store,
+            capacity: mailbox.capacity,
+            path: path,
+            routed: routed,
+            retry: retry,
+            deadLetter: deadLetter,
+            dedup: dedup,
+            codec: codec
+        )
+    }
+
+    /// A consumer of a durable queue: its own record, whose cancel wakes the consumer while the
+    /// queue goes on, and a sequence over the shared queue.
+    func consumer<E: Event>(
+        of queue: WorkQueue<Envelope<E>>,
+        key: UInt64,
+        acknowledgement: Acknowledgement,
+        strategy: Strategy
+    ) throws -> Deliveries<E> {
+        // Point-to-point consumers count as subscriptions, as in memory; a mailbox counts once.
+        let target: RouteTarget = strategy == .pointToPoint ? .detached : .consumer
+        let consumerID = try router.add(target: target, strategy: strategy, factory: DetachedFactory()) {
             queue.interruptConsumers()
         }
         return Deliveries(
             queue: queue,
-            lifetime: SubscriptionLifetime(Subscription(ids: [consumerID], router: router, strategy: .mailbox)),
+            lifetime: SubscriptionLifetime(Subscription(ids: [consumerID], router: router, strategy: strategy)),
             automatic: acknowledgement == .automatic,
             registryKey: key
         )
@@ -87,6 +120,7 @@ extension Bus {
         store: DurableStore,
         capacity: Capacity,
         path: String,
+        routed: Bool,
         retry: RetryPolicy,
         deadLetter: DeadLetterPolicy,
         dedup: DedupWindow?,
@@ -140,7 +174,10 @@ extension Bus {
         let key = registry.add(queue)
         let routeID: UInt64
         do {
-            routeID = try router.add(target: .exact(ObjectIdentifier(E.self)), strategy: .mailbox, factory: factory) {
+            // A point-to-point queue is not routed by type: only `send` reaches it.
+            let target: RouteTarget = routed ? .exact(ObjectIdentifier(E.self)) : .consumer
+            let strategy: Strategy = routed ? .mailbox : .pointToPoint
+            routeID = try router.add(target: target, strategy: strategy, factory: factory) {
                 [weak self] in
                 // Removed or shut down: what is not acknowledged stays on disk for the next open.
                 queue.terminate(releasingInFlight: true)

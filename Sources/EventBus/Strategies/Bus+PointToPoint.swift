@@ -62,10 +62,17 @@ extension Bus {
 
     /// Joins the named queue as one more competing consumer and returns its deliveries.
     ///
+    /// With a durable `mailbox` the queue itself becomes durable: every event sent to it is
+    /// stored before `send` returns, and every consumer of the queue competes for the stored
+    /// events (at-least-once, redelivered after a crash or a shutdown until acknowledged, as a
+    /// durable mailbox). Declare it at start-up, before anything is sent to it; events already
+    /// waiting for a consumer are stored then.
+    ///
     /// - Parameters:
     ///   - type: the event type the queue carries.
     ///   - queue: the queue name.
-    ///   - mailbox: the bound of this consumer's own queue.
+    ///   - mailbox: the bound of this consumer's own queue, or ``Mailbox/durable(name:store:capacity:)``
+    ///     for a durable queue (consumers of a durable queue share it).
     ///   - acknowledgement: automatic or manual.
     ///   - retry: retries of failed deliveries (they stay with this consumer).
     ///   - deadLetter: what happens after the last attempt.
@@ -78,6 +85,25 @@ extension Bus {
         deadLetter: DeadLetterPolicy = .keep
     ) async throws -> Deliveries<E> {
         let channel = try channel(queue, for: E.self, dispatch: .roundRobin, capacity: .default)
+        if case .durable = mailbox {
+            let (durable, key) = try await declaredDurableQueue(
+                E.self,
+                mailbox: mailbox,
+                routed: false,
+                retry: retry,
+                deadLetter: deadLetter,
+                dedup: nil,
+                codec: nil
+            )
+            if try await channel.makeDurable(durable, key: key) == false, channel.durableQueue?.queue !== durable {
+                throw BusError.queueTypeMismatch(queue: queue, expected: "another durable queue", actual: E.eventName)
+            }
+            return try consumer(of: durable, key: key, acknowledgement: acknowledgement, strategy: .pointToPoint)
+        }
+        if let (durable, key) = channel.durableQueue {
+            // Every consumer of a durable queue competes for the one stored queue.
+            return try consumer(of: durable, key: key, acknowledgement: acknowledgement, strategy: .pointToPoint)
+        }
         let consumerQueue = WorkQueue<Envelope<E>>(
             name: "queue \(queue)",
             configuration: queueConfiguration(

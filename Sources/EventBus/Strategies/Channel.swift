@@ -41,6 +41,10 @@ final class Channel<E: Event>: AnyChannel {
         @usableFromInline var turn = 0
         @usableFromInline var nextID: UInt64 = 0
         @usableFromInline var closed = false
+        /// A durable queue: every event is stored in it, and every consumer competes for it.
+        @usableFromInline var durable: WorkQueue<Envelope<E>>?
+        /// The durable queue's key in the bus's queue registry.
+        var durableKey: UInt64 = 0
     }
 
     @usableFromInline let name: String
@@ -82,6 +86,7 @@ final class Channel<E: Event>: AnyChannel {
     func target(key: String?) -> WorkQueue<Envelope<E>>? {
         state.withLock { state in
             if state.closed { return nil }
+            if let durable = state.durable { return durable }
             guard !state.consumers.isEmpty else { return state.backlog }
             let index: Int
             if let key {
@@ -137,8 +142,34 @@ final class Channel<E: Event>: AnyChannel {
                 throw BusError.queueRejected(E.eventName, queue: name, eventID: id)
             } catch QueueError.cancelled {
                 throw CancellationError()
+            } catch QueueError.storage(let failure) {
+                throw BusError.notStoredInQueue(E.eventName, queue: name, eventID: id, cause: failure)
             }
         }
+    }
+
+    /// Makes the channel durable: from now on every event is stored in `queue`, which its
+    /// consumers share. Events waiting in the backlog move into it (stored), in order; the
+    /// events in memory consumers' queues stay with them. False when it already was.
+    func makeDurable(_ queue: WorkQueue<Envelope<E>>, key: UInt64) async throws -> Bool {
+        let moved: [RemovedEvent<Envelope<E>>]? = state.withLock { state in
+            guard state.durable == nil else { return nil }
+            state.durable = queue
+            state.durableKey = key
+            let moved = state.backlog.removeAll()
+            state.backlog = Channel.makeBacklog(name: name, capacity: capacity, clock: clock)
+            return moved
+        }
+        guard let moved else { return false }
+        for event in moved {
+            try await queue.enqueue(event.element, id: event.id, priority: event.priority)
+        }
+        return true
+    }
+
+    /// The durable queue and its registry key, once the channel is durable.
+    var durableQueue: (queue: WorkQueue<Envelope<E>>, key: UInt64)? {
+        state.withLock { state in state.durable.map { ($0, state.durableKey) } }
     }
 
     /// Adds a consumer queue; backlog events move to the consumers in their original order.
