@@ -26,23 +26,35 @@ let package = Package(
     targets: [
         // CRC-32C with the CPU's instructions (the log's record checksums); C, from the toolchain.
         .target(name: "CEventQueueCRC"),
-        .target(name: "EventQueue", dependencies: ["CEventQueueCRC"], swiftSettings: publicModule),
-        .target(name: "EventBus", dependencies: ["EventQueue"], swiftSettings: publicModule),
-        .target(name: "EventBusTesting", dependencies: ["EventBus", "EventQueue"], swiftSettings: publicModule),
+        // The durable file log: segments, format, checksums, index, inspector, the file-system seam.
+        .target(name: "EventLog", dependencies: ["CEventQueueCRC"], swiftSettings: publicModule),
+        // The in-process queue core: nothing of Bus.
+        .target(name: "EventQueue", dependencies: ["EventLog"], swiftSettings: publicModule),
+        .target(name: "EventBus", dependencies: ["EventQueue", "EventLog"], swiftSettings: publicModule),
+        // Code for tests only (simulated file system, power-loss checker, manual clock): used by the
+        // test targets, the test kit and the CLI; never by the EventBus library product.
+        .target(name: "EventBusTestSupport", dependencies: ["EventQueue", "EventLog"], swiftSettings: publicModule),
+        .target(
+            name: "EventBusTesting",
+            dependencies: ["EventBus", "EventQueue", "EventLog", "EventBusTestSupport"],
+            swiftSettings: publicModule
+        ),
         .target(name: "CommandLineSupport", swiftSettings: strict),
         .executableTarget(
             name: "EventBusCLI",
-            dependencies: ["EventBus", "EventQueue", "CommandLineSupport"],
+            dependencies: ["EventBus", "EventQueue", "EventLog", "EventBusTestSupport", "CommandLineSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "EventQueueTests",
-            dependencies: ["EventQueue", "EventBusTesting", "CommandLineSupport"],
+            dependencies: ["EventQueue", "EventLog", "EventBusTestSupport", "CommandLineSupport"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "EventBusTests",
-            dependencies: ["EventBus", "EventQueue", "EventBusTesting", "CommandLineSupport"],
+            dependencies: [
+                "EventBus", "EventQueue", "EventLog", "EventBusTestSupport", "EventBusTesting", "CommandLineSupport",
+            ],
             swiftSettings: strict
         ),
     ]

@@ -32,6 +32,8 @@ func everyGuideType(_ bus: Bus) async throws {
     let _: SyncPolicy = .batched
     let _: Acknowledgement = .manual(visibilityTimeout: nil)
     let _: Strategy = .observer
+    let _: DurableStore = .directory("/var/lib/shop", sync: .always)
+    let _: Mailbox = .durable(name: "billing", directory: "/var/lib/shop")
     let _: DispatchPolicy = .roundRobin
     let subscription: Subscription = try bus.on(OrderPlaced.self) { _ in }
     subscription.cancel()

@@ -2,12 +2,14 @@
 //
 // A producer sends "Hello World!" messages to the queue "hello"; two competing consumers
 // receive them, each message goes to exactly one of them, in FIFO order, and is acknowledged.
+// The queue is durable: every message is stored on disk before `send` returns, and one that was
+// not acknowledged would come back after a crash.
 import CommandLineSupport
 import EventBus
 import Foundation
 import Synchronization
 
-struct Greeting: Event {
+struct Greeting: Event, Codable {
     let number: Int
     let text: String
 }
@@ -31,15 +33,18 @@ await CommandExit.run("helloqueue") {
         default: 10,
         in: 1...100_000
     )
+    let scratch = try ScratchDirectory.create(prefix: "helloqueue")
+    defer { scratch.remove() }
+    let hello = Mailbox.durable(name: "hello", directory: scratch.path)
     let bus = Bus()
     let received = Received()
     for consumer in ["A", "B"] {
-        try await bus.consume(Greeting.self, from: "hello") { greeting in
+        try await bus.consume(Greeting.self, from: "hello", mailbox: hello) { greeting in
             received.add(consumer, greeting.number)
             if messages <= 20 { print("  consumer \(consumer)  ← \(greeting.text)  (acked)") }
         }
     }
-    print("producer → queue \"hello\": \(messages) messages\n")
+    print("producer → durable queue \"hello\" in \(scratch.path): \(messages) messages\n")
     for number in 1...messages {
         try await bus.send(Greeting(number: number, text: "Hello World! #\(number)"), to: "hello")
     }

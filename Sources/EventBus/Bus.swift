@@ -1,3 +1,4 @@
+import EventLog
 import EventQueue
 import Foundation
 import Synchronization
@@ -24,7 +25,7 @@ public final class Bus: Sendable {
     @usableFromInline let ids: EventIDGenerator
     let registry = QueueRegistry()
     @usableFromInline let counters = BusCounters()
-    let services: Services
+    let registrations: Registrations
     @usableFromInline let middlewares = MiddlewareStack()
     /// Shared by every durable mailbox of the bus (``BusConfiguration/inlineSyncThreads``).
     let inlineSyncs: InlineSyncLimit
@@ -35,7 +36,7 @@ public final class Bus: Sendable {
     public init(configuration: BusConfiguration = BusConfiguration()) {
         self.configuration = configuration
         self.ids = configuration.idNonce.map(EventIDGenerator.init(nonce:)) ?? EventIDGenerator()
-        self.services = Services()
+        self.registrations = Registrations()
         self.inlineSyncs = InlineSyncLimit(threads: configuration.inlineSyncThreads)
         self.deadlines = Deadlines(clock: configuration.clock)
     }
@@ -108,29 +109,6 @@ public final class Bus: Sendable {
             attempt: 1
         )
         return try await publish(event, metadata: metadata)
-    }
-
-    /// Runs `willPublish` of every applicable middleware, publishes, then `didPublish`.
-    @inlinable
-    nonisolated(nonsending) func publishThroughMiddleware<E: Event>(
-        _ event: E,
-        metadata: EventMetadata,
-        route: Route<E>,
-        skippingDurable: Bool = false
-    ) async throws -> PublishReport {
-        let chain = middlewares.applicable(to: E.self)
-        var envelope = PublishEnvelope(event: event, eventName: route.eventName, metadata: metadata)
-        var result: Result<PublishReport, any Error>
-        do {
-            for middleware in chain { try middleware.willPublish(&envelope) }
-            result = .success(
-                try await dispatch(event, metadata: envelope.metadata, route: route, skippingDurable: skippingDurable)
-            )
-        } catch {
-            result = .failure(error)
-        }
-        for middleware in chain { middleware.didPublish(envelope, result: result) }
-        return try result.get()
     }
 
     /// Publishes with metadata made by the caller (delayed publication keeps its id this way).
@@ -285,36 +263,6 @@ public final class Bus: Sendable {
             )
         }
         return tally.report
-    }
-
-    /// Calls an observer entry inside the middleware chain; the chain sees the handler's error
-    /// and may replace it (a timeout) or add one. Specialised but never inlined: inlined into
-    /// `deliver`, its locals would enlarge the async frame of every publish, middleware or not.
-    @inlinable
-    @inline(never)
-    nonisolated(nonsending) func invokeObserver<E: Event>(
-        _ entry: RouteEntry<E>,
-        _ event: E,
-        _ metadata: EventMetadata,
-        _ eventName: String
-    ) async -> DeliveryResult {
-        let outcome = Locked<DeliveryResult>(.observed)
-        let invocation = HandlerInvocation(
-            eventName: eventName,
-            metadata: metadata,
-            strategy: .observer,
-            subscriptionID: entry.subscriptionID
-        )
-        do {
-            try await middlewares.invokeSendable(invocation, eventType: E.self) {
-                let result = await entry.deliver(event, metadata)
-                outcome.withLock { $0 = result }
-                if case .failed(let error) = result { throw error }
-            }
-            return outcome.withLock { $0 }
-        } catch {
-            return .failed(error)
-        }
     }
 
     /// Publishes a ``DeadEvent`` for an event nobody subscribed to (never for bus-internal events).

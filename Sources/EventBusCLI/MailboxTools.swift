@@ -1,5 +1,7 @@
 import CommandLineSupport
 import EventBus
+import EventBusTestSupport
+import EventLog
 import EventQueue
 import Foundation
 

@@ -1,4 +1,6 @@
 import EventBus
+import EventBusTestSupport
+import EventLog
 import EventQueue
 import Synchronization
 

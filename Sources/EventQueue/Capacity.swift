@@ -1,3 +1,5 @@
+import EventLog
+
 /// What a bounded queue does when it is full.
 public enum OverflowPolicy: Sendable, Hashable, CustomStringConvertible {
     /// The producer waits until there is room (backpressure). Waiting producers are served in order.

@@ -1,3 +1,5 @@
+import EventLog
+
 /// What happens to an event whose last attempt failed.
 public enum DeadLetterPolicy: Sendable, Hashable {
     /// Keep up to `limit` dead letters for inspection and requeue; beyond it the oldest is

@@ -1,3 +1,5 @@
+import EventLog
+
 /// A window within which a second event with an already seen ``EventID`` is dropped.
 ///
 /// The window remembers the last `count` ids and/or the ids seen within `duration`,

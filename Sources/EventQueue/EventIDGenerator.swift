@@ -1,3 +1,4 @@
+import EventLog
 import Synchronization
 
 /// Produces unique ``EventID``s cheaply: a random 64-bit nonce plus an atomic counter.

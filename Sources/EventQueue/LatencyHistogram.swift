@@ -1,3 +1,5 @@
+import EventLog
+
 /// Quantiles of enqueue-to-acknowledgement latency.
 public struct LatencySummary: Sendable, Hashable {
     /// Samples recorded.

@@ -1,3 +1,5 @@
+import EventLog
+
 /// A binary min-heap ordered by `key`, ties broken by insertion order.
 package struct MinHeap<Element> {
     private var items: [(key: Tick, order: UInt64, element: Element)] = []

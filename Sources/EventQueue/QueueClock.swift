@@ -1,3 +1,5 @@
+import EventLog
+
 /// The time source a queue uses for delays, visibility timeouts and retry backoff.
 ///
 /// Inject a manual clock (EventBusTesting's `ManualClock`) to make time-driven behaviour

@@ -1,3 +1,5 @@
+import EventLog
+
 /// Why a queue refused an operation.
 @usableFromInline
 package enum QueueError: Error, Sendable, Hashable, CustomStringConvertible {

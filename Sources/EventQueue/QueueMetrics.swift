@@ -1,3 +1,5 @@
+import EventLog
+
 /// A snapshot of one queue, following the queue model Q(t) = Q(0) + (R − C)·t.
 public struct QueueMetrics: Sendable, Hashable {
     /// The queue's name (the mailbox or channel it belongs to).

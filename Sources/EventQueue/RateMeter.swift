@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 
 /// An exponentially weighted events-per-second estimate, folded in 100 ms windows

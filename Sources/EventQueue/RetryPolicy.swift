@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 
 /// How often, and after how long, a failed delivery is tried again.
@@ -88,13 +89,4 @@ public struct RetryPolicy: Sendable, Hashable {
             return .nanoseconds(Int64(max(0, min(capped + spread, Double(nanoseconds(maxDelay))))))
         }
     }
-}
-
-/// Whole nanoseconds in a duration, saturating.
-package func nanoseconds(_ duration: Duration) -> Int64 {
-    let (seconds, attoseconds) = duration.components
-    let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-    if overflow { return seconds < 0 ? .min : .max }
-    return scaled.addingReportingOverflow(attoseconds / 1_000_000_000).overflow
-        ? .max : scaled + attoseconds / 1_000_000_000
 }

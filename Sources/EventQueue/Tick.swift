@@ -1,3 +1,5 @@
+import EventLog
+
 /// A point on a queue's clock: whole nanoseconds from a fixed origin.
 ///
 /// The queue's state keeps every time as a `Tick` rather than a `ContinuousClock.Instant`.
@@ -18,7 +20,7 @@ package struct Tick: Hashable, Comparable, Sendable {
 
     /// The tick of an instant (saturating beyond ±292 years from the origin).
     package init(_ instant: ContinuousClock.Instant) {
-        nanoseconds = EventQueue.nanoseconds(instant - Self.origin)
+        nanoseconds = EventLog.nanoseconds(instant - Self.origin)
     }
 
     /// The instant of this tick.
@@ -30,8 +32,8 @@ package struct Tick: Hashable, Comparable, Sendable {
     /// The tick `duration` later (saturating).
     package static func + (lhs: Tick, rhs: Duration) -> Tick {
         Tick(
-            nanoseconds: lhs.nanoseconds.addingReportingOverflow(EventQueue.nanoseconds(rhs)).overflow
-                ? .max : lhs.nanoseconds + EventQueue.nanoseconds(rhs)
+            nanoseconds: lhs.nanoseconds.addingReportingOverflow(EventLog.nanoseconds(rhs)).overflow
+                ? .max : lhs.nanoseconds + EventLog.nanoseconds(rhs)
         )
     }
 

@@ -1,4 +1,6 @@
 import CommandLineSupport
+import EventBusTestSupport
+import EventLog
 import EventQueue
 import Foundation
 import Testing

@@ -1,3 +1,5 @@
+import EventBusTestSupport
+import EventLog
 import EventQueue
 import Foundation
 import Testing

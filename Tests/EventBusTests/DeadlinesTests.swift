@@ -1,4 +1,6 @@
+import EventBusTestSupport
 import EventBusTesting
+import EventLog
 import EventQueue
 import Testing
 

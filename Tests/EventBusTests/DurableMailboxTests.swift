@@ -1,6 +1,8 @@
 import CommandLineSupport
 import EventBus
+import EventBusTestSupport
 import EventBusTesting
+import EventLog
 import EventQueue
 import Foundation
 import Testing

@@ -1,5 +1,7 @@
 import EventBus
+import EventBusTestSupport
 import EventBusTesting
+import EventLog
 import EventQueue
 import Foundation
 import Testing
@@ -16,6 +18,18 @@ import Testing
         static func declareHandlers(_ handlers: inout EventHandlers<Inventory>) {
             handlers.handle(OrderPlaced.self) { inventory, _ in inventory.reserved += 1 }
         }
+    }
+
+    struct Greeting: Event { let text: String }
+
+    @Test func theFirstEventRuns() async throws {
+        let printed = Collector<String>()
+        func print(_ text: String) { printed.append(text) }
+        let bus = Bus()
+        try bus.on(Greeting.self) { greeting in print(greeting.text) }  // a callback
+        try await bus.publish(Greeting(text: "hello"))
+        await bus.shutdown()  // lets the callback finish
+        #expect(printed.values == ["hello"])
     }
 
     @Test func theReadmeExampleRuns() async throws {

@@ -1,5 +1,7 @@
 import EventBus
+import EventBusTestSupport
 import EventBusTesting
+import EventLog
 import EventQueue
 import Testing
 

@@ -1,4 +1,5 @@
-import EventBusTesting
+import EventBusTestSupport
+import EventLog
 import EventQueue
 import Testing
 

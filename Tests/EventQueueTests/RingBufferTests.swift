@@ -1,5 +1,9 @@
+import EventBusTestSupport
+import EventLog
+import EventQueue
 import Testing
 
+@testable import EventLog
 @testable import EventQueue
 
 @Suite struct RingBufferTests {

@@ -1,6 +1,9 @@
+import EventBusTestSupport
+import EventLog
+import EventQueue
 import Testing
 
-@testable import EventQueue
+@testable import EventLog
 
 /// The log's id → segment table against `Dictionary` as the reference model.
 @Suite struct SegmentIndexTests {

@@ -1,4 +1,5 @@
-import EventBusTesting
+import EventBusTestSupport
+import EventLog
 import EventQueue
 
 /// Ids 1, 2, 3... for readable assertions.

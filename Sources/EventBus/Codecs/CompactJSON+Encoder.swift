@@ -1,5 +1,9 @@
 import Foundation
 
+// Longer than 400 lines on purpose: the slot encoder and its keyed, unkeyed and single-value
+// containers write into one shared buffer in lock step (each container's close finishes its
+// parent's slot), and split across files their shared state would have to widen its access.
+
 /// The `Encoder` for one value's position: the top, an object member or an array element.
 /// It may be written once, as a scalar or as one container (asked for again, the same one).
 final class SlotEncoder: Encoder {

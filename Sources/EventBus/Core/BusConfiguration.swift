@@ -1,3 +1,4 @@
+import EventLog
 import EventQueue
 
 /// Settings of a ``Bus``. The defaults are the embedded, in-memory configuration.

@@ -1,3 +1,4 @@
+import EventLog
 import EventQueue
 
 /// Why the bus refused an operation. Every failure the bus itself originates is one of these,

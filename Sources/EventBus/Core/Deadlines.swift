@@ -1,3 +1,4 @@
+import EventLog
 import EventQueue
 
 /// Fires the timeouts of a bus's requests with one sleeping task at a time, armed for the

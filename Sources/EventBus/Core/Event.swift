@@ -1,3 +1,4 @@
+import EventLog
 import EventQueue
 
 /// A value that can be published on a ``Bus``.

@@ -1,3 +1,4 @@
+import EventLog
 import EventQueue
 
 /// The event being handled by the current task, if any.

@@ -1,3 +1,4 @@
+import EventLog
 import EventQueue
 
 /// An actor that observes events: the observer strategy.

@@ -1,3 +1,4 @@
+import EventLog
 import EventQueue
 
 /// What a publish did: who got the event and who failed.

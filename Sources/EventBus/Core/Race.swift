@@ -1,3 +1,4 @@
+import EventLog
 import EventQueue
 
 /// Resumes one waiting caller with the first result of several tasks (a responder against a timer,

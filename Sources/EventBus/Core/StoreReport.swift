@@ -1,3 +1,4 @@
+import EventLog
 import EventQueue
 
 /// What a publish whose events could not be stored in every durable mailbox did, event by

@@ -1,3 +1,4 @@
+import EventLog
 import EventQueue
 
 /// A live subscription. Cancel it to stop receiving events (`off`); cancelling twice is harmless.

@@ -1,3 +1,4 @@
+import EventLog
 import EventQueue
 import Synchronization
 
@@ -20,17 +21,17 @@ extension Bus {
     /// again returns the first report.
     @discardableResult
     public func shutdown(draining deadline: Duration = .seconds(5)) async -> ShutdownReport {
-        let first = services.state.withLock { state -> Bool in
+        let first = registrations.state.withLock { state -> Bool in
             if state.shutdown != nil { return false }
             state.shutdown = ShutdownReport(drained: false, abandoned: 0)
             return true
         }
         guard first else {
-            await services.finished()
-            return services.state.withLock { $0.shutdown ?? ShutdownReport(drained: true, abandoned: 0) }
+            await registrations.finished()
+            return registrations.state.withLock { $0.shutdown ?? ShutdownReport(drained: true, abandoned: 0) }
         }
         let records = router.shutDown()
-        let channels = services.state.withLock { Array($0.channels.values) }
+        let channels = registrations.state.withLock { Array($0.channels.values) }
         for channel in channels { channel.close() }
         let registered = registry.all
         for entry in registered { entry.queue.close() }
@@ -65,8 +66,8 @@ extension Bus {
         }
         for record in records { record.onCancel?() }
         let report = ShutdownReport(drained: drained && abandoned == 0, abandoned: abandoned)
-        services.state.withLock { $0.shutdown = report }
-        services.markFinished()
+        registrations.state.withLock { $0.shutdown = report }
+        registrations.markFinished()
         return report
     }
 
@@ -92,6 +93,6 @@ extension Bus {
     }
 
     func allQueues() -> [any ManagedQueue] {
-        registry.all.map(\.queue) + services.state.withLock { state in state.channels.values.map(\.backlogQueue) }
+        registry.all.map(\.queue) + registrations.state.withLock { state in state.channels.values.map(\.backlogQueue) }
     }
 }

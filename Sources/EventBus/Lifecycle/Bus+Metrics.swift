@@ -1,3 +1,4 @@
+import EventLog
 import EventQueue
 
 /// Metrics of every queue on the bus, and their sum.

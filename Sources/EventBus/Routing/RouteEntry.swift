@@ -1,3 +1,4 @@
+import EventLog
 import EventQueue
 
 /// What delivering one event to one subscription did.

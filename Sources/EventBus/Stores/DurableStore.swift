@@ -1,3 +1,4 @@
+import EventLog
 import EventQueue
 
 /// Where durable mailboxes keep their events: chosen per mailbox

@@ -1,3 +1,4 @@
+import EventLog
 import EventQueue
 
 /// The built-in store: one append-only log per mailbox under a directory (``FileLog``).

@@ -1,3 +1,4 @@
+import EventLog
 import EventQueue
 
 /// A durable mailbox declared in this process: it stores every event of its type, whether or not
@@ -72,7 +73,7 @@ extension Bus {
         codec: (any EventCodec<E>)?
     ) async throws -> (WorkQueue<Envelope<E>>, UInt64) {
         let (name, store, path) = try resolve(mailbox)
-        if let declared = services.state.withLock({ $0.mailboxes[path] }) {
+        if let declared = registrations.state.withLock({ $0.mailboxes[path] }) {
             guard let typed = declared.queue as? WorkQueue<Envelope<E>> else {
                 throw BusError.queueTypeMismatch(queue: name, expected: declared.eventName, actual: E.eventName)
             }
@@ -182,14 +183,14 @@ extension Bus {
                 // Removed or shut down: what is not acknowledged stays on disk for the next open.
                 queue.terminate(releasingInFlight: true)
                 self?.registry.remove(key)
-                _ = self?.services.state.withLock { $0.mailboxes.removeValue(forKey: path) }
+                _ = self?.registrations.state.withLock { $0.mailboxes.removeValue(forKey: path) }
             }
         } catch {
             registry.remove(key)
             queue.terminate(releasingInFlight: true)
             throw error
         }
-        services.state.withLock { state in
+        registrations.state.withLock { state in
             state.mailboxes[path] = DeclaredMailbox(
                 name: queue.name,
                 eventName: E.eventName,
@@ -214,7 +215,7 @@ extension Bus {
     ///   another process has it open, or the store's error.
     public func removeMailbox(_ mailbox: Mailbox) throws {
         let (name, store, key) = try resolve(mailbox)
-        if let declared = services.state.withLock({ $0.mailboxes.removeValue(forKey: key) }) {
+        if let declared = registrations.state.withLock({ $0.mailboxes.removeValue(forKey: key) }) {
             // Its record's cancel terminates the queue, which closes the store (and its lock).
             router.remove([declared.routeID])
         }

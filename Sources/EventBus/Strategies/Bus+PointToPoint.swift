@@ -1,3 +1,4 @@
+import EventLog
 import EventQueue
 import Foundation
 import Synchronization
@@ -176,7 +177,7 @@ extension Bus {
     /// is running; nil otherwise (``channel(_:for:dispatch:capacity:)`` then says why or makes it).
     @usableFromInline
     func existingChannel(_ name: String, eventType: ObjectIdentifier) -> AnyObject? {
-        services.state.withLock { state in
+        registrations.state.withLock { state in
             guard state.shutdown == nil, let existing = state.channels[name], existing.eventType == eventType else {
                 return nil
             }
@@ -195,7 +196,7 @@ extension Bus {
     {
         try BusError.validate(name: name)
         let clock = self.clock
-        return try services.state.withLock { state throws(BusError) -> Channel<E> in
+        return try registrations.state.withLock { state throws(BusError) -> Channel<E> in
             if state.shutdown != nil { throw .shutDown }
             if let existing = state.channels[name] {
                 guard existing.eventType == ObjectIdentifier(E.self) else {

@@ -1,3 +1,4 @@
+import EventLog
 import EventQueue
 import Foundation
 import Synchronization
@@ -23,9 +24,9 @@ extension Bus {
         handler responder: @escaping @Sendable (R) async throws -> R.Response
     ) throws -> Subscription {
         let key = ObjectIdentifier(R.self)
-        let services = self.services
+        let registrations = self.registrations
         let requestName = R.eventName
-        let responderID: UInt64 = try services.state.withLock { state throws(BusError) -> UInt64 in
+        let responderID: UInt64 = try registrations.state.withLock { state throws(BusError) -> UInt64 in
             if state.shutdown != nil { throw .shutDown }
             if state.responders[key] != nil { throw .responderAlreadyRegistered(requestName: requestName) }
             state.nextResponderID += 1
@@ -40,7 +41,7 @@ extension Bus {
             return state.nextResponderID
         }
         let unregister: @Sendable () -> Void = {
-            services.state.withLock { state in
+            registrations.state.withLock { state in
                 if state.responders[key]?.id == responderID { state.responders[key] = nil }
             }
         }
@@ -77,7 +78,7 @@ extension Bus {
     {
         if router.isShutDown { throw BusError.shutDown }
         let key = ObjectIdentifier(R.self)
-        guard let responder = services.state.withLock({ $0.responders[key] }) else {
+        guard let responder = registrations.state.withLock({ $0.responders[key] }) else {
             throw BusError.noResponder(requestName: R.eventName)
         }
         let metadata = EventMetadata(

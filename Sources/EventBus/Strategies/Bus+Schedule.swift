@@ -1,3 +1,4 @@
+import EventLog
 import EventQueue
 import Foundation
 import Synchronization
@@ -74,7 +75,7 @@ extension Bus {
     private func scheduler() throws(BusError) -> WorkQueue<ScheduledPublication> {
         let clock = self.clock
         let capacity = configuration.schedulerCapacity
-        let (queue, created) = try services.state.withLock {
+        let (queue, created) = try registrations.state.withLock {
             state throws(BusError) -> (WorkQueue<ScheduledPublication>, Bool) in
             if state.shutdown != nil { throw .shutDown }
             if let scheduler = state.scheduler { return (scheduler, false) }

@@ -1,3 +1,4 @@
+import EventLog
 import EventQueue
 
 /// A consumer the bus runs: what ``Bus/consume(_:mailbox:retry:deadLetter:dedup:codec:handler:)``

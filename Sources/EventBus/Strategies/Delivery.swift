@@ -1,3 +1,4 @@
+import EventLog
 import EventQueue
 
 /// One event handed to a mailbox subscriber.

@@ -1,3 +1,4 @@
+import EventLog
 import Synchronization
 
 /// A ``QueueStorage`` that keeps everything in memory.

@@ -1,3 +1,6 @@
+import EventLog
+import EventQueue
+
 /// One seeded power-loss experiment on a ``FileLog`` over a ``SimulatedFileSystem``: publish and
 /// acknowledge until the power goes out at a seeded moment, lose what the seed says of the
 /// unsynced writes and directory entries, reopen, and compare.

@@ -1,3 +1,6 @@
+import EventLog
+import EventQueue
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)

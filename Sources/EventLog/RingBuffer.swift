@@ -1,31 +1,38 @@
 /// A growable FIFO ring buffer with O(1) append, popFirst and indexed access.
-struct RingBuffer<Element> {
-    private var storage: ContiguousArray<Element?>
-    private var head = 0
-    private(set) var count = 0
+@usableFromInline
+package struct RingBuffer<Element> {
+    @usableFromInline var storage: ContiguousArray<Element?>
+    @usableFromInline var head = 0
+    @usableFromInline package private(set) var count = 0
 
-    init(capacity: Int = 0) {
+    @inlinable
+    package init(capacity: Int = 0) {
         storage = ContiguousArray(repeating: nil, count: capacity)
     }
 
-    var isEmpty: Bool { count == 0 }
+    @inlinable
+    package var isEmpty: Bool { count == 0 }
 
-    var first: Element? { count == 0 ? nil : storage[head] }
+    @inlinable
+    package var first: Element? { count == 0 ? nil : storage[head] }
 
-    mutating func append(_ element: consuming Element) {
+    @inlinable
+    package mutating func append(_ element: consuming Element) {
         if count == storage.count { grow() }
         storage[physical(count)] = consume element
         count += 1
     }
 
-    mutating func prepend(_ element: Element) {
+    @inlinable
+    package mutating func prepend(_ element: Element) {
         if count == storage.count { grow() }
         head = (head - 1 + storage.count) % storage.count
         storage[head] = element
         count += 1
     }
 
-    mutating func popFirst() -> Element? {
+    @inlinable
+    package mutating func popFirst() -> Element? {
         guard count > 0 else { return nil }
         // Moves the element out (no copy, no release of a copy).
         let element = storage[head].take()
@@ -36,7 +43,8 @@ struct RingBuffer<Element> {
     }
 
     /// Removes and returns every element, oldest first.
-    mutating func removeAll() -> [Element] {
+    @inlinable
+    package mutating func removeAll() -> [Element] {
         var result: [Element] = []
         result.reserveCapacity(count)
         while let element = popFirst() { result.append(element) }
@@ -44,7 +52,8 @@ struct RingBuffer<Element> {
     }
 
     /// Removes the elements for which `shouldRemove` is true, keeping the order of the rest.
-    mutating func removeAll(where shouldRemove: (Element) -> Bool) -> [Element] {
+    @inlinable
+    package mutating func removeAll(where shouldRemove: (Element) -> Bool) -> [Element] {
         var kept = RingBuffer(capacity: storage.count)
         var removed: [Element] = []
         while let element = popFirst() {
@@ -54,11 +63,13 @@ struct RingBuffer<Element> {
         return removed
     }
 
-    subscript(offset: Int) -> Element {
+    @inlinable
+    package subscript(offset: Int) -> Element {
         storage[physical(offset)]!
     }
 
-    private func physical(_ offset: Int) -> Int {
+    @inlinable
+    package func physical(_ offset: Int) -> Int {
         let index = head + offset
         return index >= storage.count ? index - storage.count : index
     }
@@ -67,7 +78,8 @@ struct RingBuffer<Element> {
     /// front of the new storage in order. Moved, not copied: copying retained every element and
     /// released it again when the old storage went, and a backlog's ring moves each element
     /// about once as it grows (10 % of a million-event durable backlog's enqueues).
-    private mutating func grow() {
+    @inlinable
+    package mutating func grow() {
         let capacity = max(16, storage.count * 2)
         let count = count
         let head = head
@@ -92,3 +104,5 @@ struct RingBuffer<Element> {
         self.head = 0
     }
 }
+
+extension RingBuffer: Sendable where Element: Sendable {}

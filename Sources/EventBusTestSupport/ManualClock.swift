@@ -1,4 +1,5 @@
 import EventBus
+import EventLog
 import EventQueue
 import Synchronization
 

@@ -121,18 +121,6 @@ private func errnoDescription(_ code: Int32) -> String {
 }
 
 extension StoreFailure {
-    /// The failure behind an error from a queue with storage: the cause of
-    /// ``QueueError/storage(_:)``, a failure itself, or ``other(_:)``.
-    public init(storageError error: any Error) {
-        if case .storage(let failure)? = error as? QueueError {
-            self = failure
-        } else {
-            self.init(error)
-        }
-    }
-}
-
-extension StoreFailure {
     /// The file or directory the failure is about, when it names one.
     public var path: String? {
         switch self {

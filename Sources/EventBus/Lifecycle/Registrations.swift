@@ -1,12 +1,13 @@
+import EventLog
 import EventQueue
 import Synchronization
 
-/// Bus state beside the routing table: point-to-point channels, responders, the scheduler
-/// and the shutdown flag.
-final class Services: Sendable {
+/// What the bus has registered beside its routing table: point-to-point channels, declared
+/// durable mailboxes, responders, the scheduler of delayed publications, and the shutdown state.
+final class Registrations: Sendable {
     struct State {
         var channels: [String: any AnyChannel] = [:]
-        /// Durable mailboxes declared in this process, by path.
+        /// Durable mailboxes declared in this process, by store and name.
         var mailboxes: [String: DeclaredMailbox] = [:]
         var responders: [ObjectIdentifier: Responder] = [:]
         var nextResponderID: UInt64 = 0

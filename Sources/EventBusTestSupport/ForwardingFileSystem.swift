@@ -1,3 +1,6 @@
+import EventLog
+import EventQueue
+
 /// A file system that hands every call to the real one: test doubles conform and implement
 /// only the calls they change (fail, count, hold back).
 package protocol ForwardingFileSystem: FileSystem {

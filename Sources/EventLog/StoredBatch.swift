@@ -9,7 +9,7 @@ package struct StoredBatch<Element: Sendable>: RandomAccessCollection, Sendable 
     package let notBefore: WallClockInstant?
 
     /// A batch of the queue's items, each holding an `Element`.
-    init(items: [PendingItem], notBefore: WallClockInstant?) {
+    package init(items: [PendingItem], notBefore: WallClockInstant?) {
         self.items = items
         self.notBefore = notBefore
     }

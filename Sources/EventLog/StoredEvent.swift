@@ -1,0 +1,94 @@
+/// An event as the storage behind a queue keeps it.
+package struct StoredEvent<Element: Sendable>: Sendable {
+    /// The event.
+    package var element: Element
+    /// Its identifier.
+    package var id: EventID
+    /// Its lane.
+    package var priority: Priority
+    /// Deliveries started so far.
+    package var attempts: Int
+    /// When it may be delivered, on the wall clock (nil: at once).
+    package var notBefore: WallClockInstant?
+    /// Deliveries cut off by a crash (the handler never finished); they are not attempts.
+    package var crashes: Int
+
+    /// Creates a stored event.
+    package init(
+        element: Element,
+        id: EventID,
+        priority: Priority,
+        attempts: Int,
+        notBefore: WallClockInstant?,
+        crashes: Int = 0
+    ) {
+        self.element = element
+        self.id = id
+        self.priority = priority
+        self.attempts = attempts
+        self.notBefore = notBefore
+        self.crashes = crashes
+    }
+}
+
+/// Nanoseconds since the Unix epoch: the form in which storage keeps times across restarts.
+package struct WallClockInstant: Sendable, Hashable, Comparable, Codable {
+    /// Nanoseconds since 1970-01-01T00:00:00Z.
+    package var nanosecondsSinceEpoch: Int64
+
+    /// Creates an instant.
+    package init(nanosecondsSinceEpoch: Int64) {
+        self.nanosecondsSinceEpoch = nanosecondsSinceEpoch
+    }
+
+    /// Earlier instants sort first.
+    package static func < (lhs: WallClockInstant, rhs: WallClockInstant) -> Bool {
+        lhs.nanosecondsSinceEpoch < rhs.nanosecondsSinceEpoch
+    }
+}
+
+/// What storage hands back when a queue opens on it.
+package struct RecoveredState<Element: Sendable>: Sendable {
+    /// Accepted, unacknowledged events, in acceptance order.
+    package var pending: [StoredEvent<Element>]
+    /// Dead letters kept across the restart.
+    package var deadLetters: [StoredDeadLetter<Element>]
+    /// Recently seen ids, oldest first, to restore the dedup window.
+    package var recentIDs: [EventID]
+
+    /// Creates a recovered state.
+    package init(pending: [StoredEvent<Element>], deadLetters: [StoredDeadLetter<Element>], recentIDs: [EventID]) {
+        self.pending = pending
+        self.deadLetters = deadLetters
+        self.recentIDs = recentIDs
+    }
+}
+
+/// A dead letter as storage keeps it.
+package struct StoredDeadLetter<Element: Sendable>: Sendable {
+    /// The event and its delivery state.
+    package var event: StoredEvent<Element>
+    /// The last failure.
+    package var reason: String
+
+    /// Creates a stored dead letter.
+    package init(event: StoredEvent<Element>, reason: String) {
+        self.event = event
+        self.reason = reason
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+extension WallClockInstant {
+    /// The current wall-clock time.
+    package static func now() -> WallClockInstant {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return WallClockInstant(nanosecondsSinceEpoch: Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec))
+    }
+}

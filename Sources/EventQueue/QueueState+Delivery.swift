@@ -1,0 +1,124 @@
+import EventLog
+
+// Delivery: taking, acknowledging, failing and burying events.
+extension QueueState {
+    mutating func take(max: Int, now: Tick, effects: inout QueueEffects) -> [Lease<any BoxedElement>] {
+        var batch: [Lease<any BoxedElement>] = []
+        batch.reserveCapacity(Swift.min(max, ready))
+        while batch.count < max, var entry = popReady() {
+            entry.attempts += 1
+            delivered += 1
+            if tracked {
+                nextTag += 1
+                inFlight[nextTag] = entry
+                if let visibilityTimeout {
+                    visibility.append((now + visibilityTimeout, nextTag))
+                }
+                batch.append(
+                    Lease(
+                        element: entry.element,
+                        id: entry.id,
+                        priority: entry.priority,
+                        attempt: entry.attempts,
+                        tag: nextTag
+                    )
+                )
+            } else {
+                acked += 1
+                latency.record(nanoseconds: UInt64(clamping: now - entry.enqueuedAt))
+                batch.append(
+                    Lease(
+                        element: entry.element,
+                        id: entry.id,
+                        priority: entry.priority,
+                        attempt: entry.attempts,
+                        tag: 0
+                    )
+                )
+            }
+        }
+        if trackCompletion { outstanding += batch.count }
+        if tracked {
+            if visibilityTimeout != nil { rearm(&effects) }
+        } else if !batch.isEmpty {
+            consumption.record(UInt64(batch.count), now: now)
+            grantProducers(&effects)
+            checkDrained(&effects)
+        }
+        return batch
+    }
+
+    mutating func acknowledge(
+        tag: UInt64,
+        now: Tick,
+        effects: inout QueueEffects
+    ) -> QueueEntry? {
+        guard let removed = inFlight.removeValue(forKey: tag) else { return nil }
+        acked += 1
+        consumption.record(1, now: now)
+        latency.record(nanoseconds: UInt64(clamping: now - removed.enqueuedAt))
+        grantProducers(&effects)
+        checkDrained(&effects)
+        return removed
+    }
+
+    /// Settles a failed delivery: another attempt after the backoff, or the dead letters.
+    mutating func fail(
+        tag: UInt64,
+        reason: String,
+        now: Tick,
+        effects: inout QueueEffects
+    )
+        -> FailureOutcome?
+    {
+        guard let removed = inFlight.removeValue(forKey: tag) else { return nil }
+        nacked += 1
+        let entry = removed
+        if entry.attempts >= retry.maxAttempts {
+            bury(entry, reason: reason, now: now, effects: &effects)
+            return .deadLettered(entry.id, reason: reason)
+        }
+        retried += 1
+        let delay = retry.delay(afterAttempt: entry.attempts, unit: random.nextUnit())
+        if delay > .zero {
+            let due = now + delay
+            delayed.insert(entry, key: due)
+            rearm(&effects)
+            return .retry(entry.id, at: due)
+        }
+        lanes[Int(entry.priority.rawValue)].append(LaneEntry(entry))
+        ready += 1
+        wakeConsumers(1, &effects)
+        return .retry(entry.id, at: nil)
+    }
+
+    mutating func bury(
+        _ entry: QueueEntry,
+        reason: String,
+        now: Tick,
+        effects: inout QueueEffects
+    ) {
+        deadLettered += 1
+        switch deadLetterPolicy {
+        case .discard:
+            deadLettersDiscarded += 1
+        case .keep(let keepLimit):
+            deadLetters.append(
+                DeadLetter(
+                    element: entry.element,
+                    id: entry.id,
+                    priority: entry.priority,
+                    attempts: entry.attempts,
+                    reason: reason,
+                    deadLetteredAt: now.instant
+                )
+            )
+            while deadLetters.count > Swift.max(0, keepLimit) {
+                _ = deadLetters.popFirst()
+                deadLettersDiscarded += 1
+            }
+        }
+        grantProducers(&effects)
+        checkDrained(&effects)
+    }
+}

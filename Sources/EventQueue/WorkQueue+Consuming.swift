@@ -1,0 +1,155 @@
+import EventLog
+import Synchronization
+
+extension WorkQueue {
+    /// How many events a consumer takes per hold of the queue's lock by default.
+    ///
+    /// Small on purpose: a take works per event under the lock (lane choice, counters, a latency
+    /// sample, a lease), and a producer that finds the lock held spins briefly, then sleeps in
+    /// the kernel. At 64, a busy single-subscriber mailbox made 2–10 × more context switches
+    /// than at 8 and was 10–15 % slower (Documentation/Performance.md, step 23); the lock
+    /// round trips that smaller takes add cost far less than the per-event work.
+    @usableFromInline package static var batchSize: Int { 8 }
+
+    /// Takes up to `maxCount` ready events, waiting while there are none.
+    ///
+    /// Returns nil when the queue is closed and drained, when it was terminated, or when the
+    /// calling task is cancelled. With storage, the attempt numbers are stored before the
+    /// leases are returned.
+    package func next(maxCount: Int = WorkQueue.batchSize) async throws -> [Lease<Element>]? {
+        try await nextBoxed(maxCount: maxCount)?.map(Self.typed)
+    }
+
+    /// ``next(maxCount:)`` with the elements still boxed, each holding an `Element`: a typed
+    /// consumer casts one at a time instead of building a second, generic array.
+    ///
+    /// Returns an empty batch when ``interruptConsumers()`` was called while it waited.
+    @usableFromInline
+    package func nextBoxed(maxCount: Int = WorkQueue.batchSize) async throws -> [Lease<any BoxedElement>]? {
+        var interruptions: UInt64?
+        while true {
+            let now = Tick(clock.now)
+            var effects = QueueEffects()
+            let result: [Lease<any BoxedElement>]? = state.withLock { state in
+                if state.terminated { return nil }
+                if state.ready > 0 { return state.take(max: maxCount, now: now, effects: &effects) }
+                if state.closed && state.isDrained { return nil }
+                return []
+            }
+            if !effects.isEmpty { perform(effects) }
+            guard let result else { return nil }
+            if !result.isEmpty {
+                if let storage, state.withLock({ $0.tracked }) {
+                    do {
+                        try await storage.recordAttempts(result.map { ($0.id, $0.attempt) })
+                    } catch {
+                        // Delivered all the same, without the attempt counted on disk (a full
+                        // disk must not stop consumption: acknowledging is what frees space).
+                        state.withLock { $0.attemptsNotRecorded += UInt64(result.count) }
+                    }
+                }
+                return result
+            }
+            if Task.isCancelled { return nil }
+            let seen = state.withLock { $0.interruptions }
+            if let interruptions, interruptions != seen { return [] }
+            interruptions = seen
+            await waitForWork()
+            if Task.isCancelled { return nil }
+        }
+    }
+
+    /// Wakes every consumer waiting in ``next(maxCount:)`` (its boxed form returns an empty
+    /// batch): a consumer that detached from a queue that goes on without it stops waiting.
+    package func interruptConsumers() {
+        let waiting = state.withLock { state in
+            state.interruptions &+= 1
+            let waiting = state.consumers.removeAll()
+            return waiting
+        }
+        for waiter in waiting { waiter.continuation.resume() }
+    }
+
+    func waitForWork() async {
+        let waiterID = state.withLock { state -> UInt64 in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.ready > 0 || state.terminated || (state.closed && state.isDrained) || Task.isCancelled {
+                        return true
+                    }
+                    state.consumers.append((waiterID, continuation))
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                state.consumers.removeAll { $0.id == waiterID }.first
+            }
+            waiter?.continuation.resume()
+        }
+    }
+
+    /// Acknowledges a lease: the event is done and never delivered again.
+    /// A no-op for queues without acknowledgement tracking.
+    /// - Throws: ``QueueError/unknownLease(_:)`` when the lease is not in flight (already settled,
+    ///   or expired and redelivered); ``QueueError/storage(_:)`` when storage could not record it.
+    package func ack(_ lease: Lease<Element>) async throws {
+        try await ack(tag: lease.tag)
+    }
+
+    /// ``ack(_:)`` by the lease's tag.
+    @usableFromInline
+    package func ack(tag: UInt64) async throws {
+        guard tag != 0 else { return }
+        let now = Tick(clock.now)
+        var effects = QueueEffects()
+        let entry = state.withLock { $0.acknowledge(tag: tag, now: now, effects: &effects) }
+        perform(effects)
+        guard let entry else { throw QueueError.unknownLease(tag) }
+        if let storage {
+            do {
+                try await storage.acknowledge(entry.id)
+            } catch {
+                throw QueueError.storage(StoreFailure(error))
+            }
+        }
+    }
+
+    /// Reports a failed delivery: it is retried per the ``RetryPolicy`` or dead-lettered.
+    /// - Throws: as ``ack(_:)``.
+    package func nack(_ lease: Lease<Element>, reason: String) async throws {
+        try await nack(tag: lease.tag, reason: reason)
+    }
+
+    /// ``nack(_:reason:)`` by the lease's tag.
+    package func nack(tag: UInt64, reason: String) async throws {
+        guard tag != 0 else { return }
+        let now = Tick(clock.now)
+        var effects = QueueEffects()
+        let outcome = state.withLock { $0.fail(tag: tag, reason: reason, now: now, effects: &effects) }
+        perform(effects)
+        guard let outcome else { throw QueueError.unknownLease(tag) }
+        try await persist([outcome])
+    }
+
+    func persist(_ outcomes: [FailureOutcome]) async throws {
+        guard let storage else { return }
+        do {
+            for outcome in outcomes {
+                switch outcome {
+                case .retry(let id, let due):
+                    try await storage.reschedule(id, notBefore: wallClock(from: due))
+                case .deadLettered(let id, let reason):
+                    try await storage.deadLetter(id, reason: reason)
+                }
+            }
+        } catch {
+            throw QueueError.storage(StoreFailure(error))
+        }
+    }
+}
