@@ -204,16 +204,22 @@ public final class Bus: Sendable {
         route: Route<E>
     ) async throws -> PublishReport {
         var tally = Tally(eventID: metadata.id)
-        var outcome = StoreReport.Outcome(eventID: metadata.id)
-        for entry in route.entries {
-            guard let durable = entry.durable else { continue }
+        // Who stored it is only needed for the report of a failure: results are kept only then.
+        var results: [DeliveryResult] = []
+        var failed = false
+        for entry in route.entries where entry.durable != nil {
             let result = await entry.deliver(event, metadata)
-            outcome.record(result, in: durable.mailbox)
+            if case .notStored = result {
+                failed = true
+            }
+            if failed || route.durableCount > 1 { results.append(result) }
             tally.add(result, from: entry, eventName: route.eventName, eventID: metadata.id)
         }
-        if !outcome.failures.isEmpty {
+        if failed {
             if !tally.gone.isEmpty { router.remove(tally.gone) }
-            throw BusError.notStored(StoreReport(eventName: route.eventName, events: [outcome]))
+            throw BusError.notStored(
+                StoreReport(eventName: route.eventName, route: route, eventID: metadata.id, results: results)
+            )
         }
         guard route.hasObservers else {
             return try await deliver(event, metadata: metadata, route: route, from: 0, tally: tally, true)

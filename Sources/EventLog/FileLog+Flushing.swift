@@ -161,7 +161,8 @@ extension FileLog {
             state.groupCallers = 0
             state.writing = state.buffer.count
             defer {
-                state.bufferedAppends = []
+                state.bufferedAppends = state.spareAppends
+                state.spareAppends = []
                 // The buffer the last flush wrote, emptied: filling a fresh one paged in new
                 // memory (and grew it by doubling) for every group.
                 state.buffer = state.spareBuffer
@@ -242,12 +243,15 @@ extension FileLog {
                 }
                 if !appended.isEmpty { state.live[state.segment, default: 0] += appended.count }
             }
+            appended.removeAll(keepingCapacity: true)
+            state.spareAppends = appended
             if bytes.capacity <= Self.largestSpareBuffer {
                 bytes.removeAll(keepingCapacity: true)
                 state.spareBuffer = bytes
             }
         }
         bytes = []  // the spare's only reference is the state's: the next flush appends in place
+        appended = []
         for waiter in waiters {
             if let failure { waiter.continuation.resume(throwing: failure) } else { waiter.continuation.resume() }
         }

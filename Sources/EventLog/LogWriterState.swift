@@ -75,6 +75,8 @@ struct LogWriterState {
     /// The ids of the events whose append records are in the buffer, in order: indexed when the
     /// flush that writes them succeeds, forgotten when it fails.
     var bufferedAppends: [EventID] = []
+    /// The ids the last flush indexed, emptied with their capacity kept: the next flush's list.
+    var spareAppends: [EventID] = []
     var buffer: [UInt8] = []
     /// The buffer the last flush wrote, emptied with its capacity kept: the next flush's buffer.
     var spareBuffer: [UInt8] = []

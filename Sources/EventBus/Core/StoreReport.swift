@@ -76,6 +76,36 @@ extension StoreReport.Outcome {
     }
 }
 
+extension StoreReport {
+    /// The report of one event that the durable entries of `route` stored or not: `results`,
+    /// in the order of those entries, ends with the first failure or holds them all.
+    @usableFromInline
+    init<E: Event>(eventName: String, route: Route<E>, eventID: EventID, results: [DeliveryResult]) {
+        var outcome = StoreReport.Outcome(eventID: eventID)
+        var position = 0
+        for entry in route.entries {
+            guard let durable = entry.durable else { continue }
+            guard position < results.count else { break }
+            outcome.record(results[position], in: durable.mailbox)
+            position += 1
+        }
+        self.init(eventName: eventName, events: [outcome])
+    }
+}
+
+extension StoreReport {
+    /// The report of a batch: `results[m][e]` is what durable entry `m` did with event `e`.
+    @usableFromInline
+    init<E: Event>(eventName: String, ids: [EventID], entries: [RouteEntry<E>], results: [[DeliveryResult]]) {
+        var outcomes = ids.map { StoreReport.Outcome(eventID: $0) }
+        for (entry, stored) in zip(entries, results) {
+            guard let durable = entry.durable else { continue }
+            for index in stored.indices { outcomes[index].record(stored[index], in: durable.mailbox) }
+        }
+        self.init(eventName: eventName, events: outcomes)
+    }
+}
+
 extension StoreReport.Outcome {
     /// Notes what storing the event in the durable mailbox `mailbox` did.
     @usableFromInline

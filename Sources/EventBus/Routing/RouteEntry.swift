@@ -89,12 +89,15 @@ final class Route<E: Event>: AnyRoute, @unchecked Sendable {
     @usableFromInline let hasObservers: Bool
     /// Whether any entry is a durable mailbox (a batch is stored in those as one group).
     @usableFromInline let hasDurable: Bool
+    /// How many entries are durable mailboxes.
+    @usableFromInline let durableCount: Int
 
     init(entries: [RouteEntry<E>]) {
         self.entries = entries
         self.eventName = E.eventName
         self.hasObservers = entries.contains { $0.strategy == .observer }
-        self.hasDurable = entries.contains { $0.durable != nil }
+        self.durableCount = entries.count { $0.durable != nil }
+        self.hasDurable = durableCount > 0
     }
 }
 

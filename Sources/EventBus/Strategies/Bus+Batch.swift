@@ -87,17 +87,19 @@ extension Bus {
             // Durable mailboxes first, each with the whole batch; then everyone else, event by event.
             var stored: [[DeliveryResult]] = []
             var storing: [RouteEntry<E>] = []
-            var outcomes = items.map { StoreReport.Outcome(eventID: $0.id) }
+            var failed = false
             for entry in route.entries {
                 guard let durable = entry.durable else { continue }
                 let results = await durable.store(items)
-                for index in results.indices { outcomes[index].record(results[index], in: durable.mailbox) }
+                failed = failed || results.contains { if case .notStored = $0 { true } else { false } }
                 stored.append(results)
                 storing.append(entry)
             }
-            if outcomes.contains(where: { !$0.failures.isEmpty }) {
+            if failed {
                 // Nobody receives any event of the batch: the caller retries the batch's events.
-                throw BusError.notStored(StoreReport(eventName: route.eventName, events: outcomes))
+                throw BusError.notStored(
+                    StoreReport(eventName: route.eventName, ids: items.map(\.id), entries: storing, results: stored)
+                )
             }
             for index in items.indices {
                 let eventID = items[index].id
