@@ -173,3 +173,30 @@ final class DictionaryStorage<Element: Sendable>: QueueStorage {
         await bus.shutdown()
     }
 }
+
+/// A durable point-to-point queue in the test's store: competing consumers, redelivery after a crash.
+@Suite struct StoreSeamQueueTests {
+    @Test func aDurableQueueInAnotherStoreRedeliversWhatWasNotAcknowledged() async throws {
+        let hello = Mailbox.durable(name: "hello", store: DurableStore(InMemoryMailboxStore()), capacity: 100)
+        do {
+            let bus = Bus()
+            let first = try await bus.receive(
+                ResizeImage.self,
+                from: "hello",
+                mailbox: hello,
+                acknowledgement: .manual(visibilityTimeout: nil)
+            )
+            for number in 1...3 { try await bus.send(ResizeImage(number: number), to: "hello") }
+            var iterator = first.makeAsyncIterator()
+            try await iterator.next()?.ack()
+            _ = try await iterator.next()  // 2 is being handled when the process dies
+            bus.simulateCrash()
+        }
+        let bus = Bus()
+        let handled = Collector<Int>()
+        try await bus.consume(ResizeImage.self, from: "hello", mailbox: hello) { handled.append($0.number) }
+        await bus.waitUntilIdle()
+        #expect(handled.values == [2, 3])
+        await bus.shutdown(draining: .zero)
+    }
+}

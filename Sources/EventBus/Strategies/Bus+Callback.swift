@@ -112,23 +112,14 @@ extension Bus {
             while let batch = try? await queue.nextBoxed() {
                 for lease in batch {
                     let envelope = WorkQueue<Envelope<T>>.typed(lease.element)
-                    do {
-                        try await EventContext.$current.withValue(EventContext.Current(metadata: envelope.metadata)) {
-                            if middlewares.isActive {
-                                let invocation = HandlerInvocation(
-                                    eventName: eventName(of: envelope.event),
-                                    metadata: envelope.metadata,
-                                    strategy: .callback,
-                                    subscriptionID: id
-                                )
-                                try await middlewares.invoke(invocation, eventType: eventType(of: envelope.event)) {
-                                    try await handler(envelope.event)
-                                }
-                            } else {
-                                try await handler(envelope.event)
-                            }
-                        }
-                    } catch {
+                    if let error = await Bus.run(
+                        .isolated(handler),
+                        envelope.event,
+                        metadata: envelope.metadata,
+                        strategy: .callback,
+                        subscriptionID: id,
+                        middlewares: middlewares
+                    ) {
                         let failure = HandlerFailure(
                             subscriptionID: id,
                             strategy: .callback,

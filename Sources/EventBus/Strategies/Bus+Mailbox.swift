@@ -118,30 +118,20 @@ extension Bus {
         let middlewares = self.middlewares
         let task = Task { [weak self] in
             var iterator = deliveries.makeAsyncIterator()
+            let subscriptionID = deliveries.subscription.ids.first ?? 0
             while let delivery = try? await iterator.next() {
-                do {
-                    try await EventContext.$current.withValue(EventContext.Current(metadata: delivery.metadata)) {
-                        if middlewares.isActive {
-                            let invocation = HandlerInvocation(
-                                eventName: eventName(of: delivery.event),
-                                metadata: delivery.metadata,
-                                strategy: strategy,
-                                subscriptionID: deliveries.subscription.ids.first ?? 0
-                            )
-                            let event = delivery.event
-                            try await middlewares.invokeSendable(invocation, eventType: eventType(of: event)) {
-                                try await handler(event)
-                            }
-                        } else {
-                            try await handler(delivery.event)
-                        }
-                    }
-                    try? await delivery.ack()
-                } catch {
+                if let error = await Bus.run(
+                    .sendable(handler),
+                    delivery.event,
+                    metadata: delivery.metadata,
+                    strategy: strategy,
+                    subscriptionID: subscriptionID,
+                    middlewares: middlewares
+                ) {
                     try? await delivery.nack(error)
                     await self?.reportFailure(
                         HandlerFailure(
-                            subscriptionID: deliveries.subscription.ids.first ?? 0,
+                            subscriptionID: subscriptionID,
                             strategy: strategy,
                             eventName: typeName(T.self),
                             eventID: delivery.metadata.id,
@@ -152,6 +142,8 @@ extension Bus {
                         ),
                         while: T.self
                     )
+                } else {
+                    try? await delivery.ack()
                 }
             }
         }
