@@ -37,7 +37,7 @@ extension FileLog {
         let encode = codec.batchEncoder()
         let limit = options.maxRecordSize
         let notBefore = events.notBefore
-        for position in events.indices {
+        for position in 0..<events.count {
             let id = events.id(at: position)
             try batch.add(
                 id: id,

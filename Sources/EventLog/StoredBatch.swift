@@ -1,9 +1,11 @@
 /// Newly accepted events, in order, as a queue hands them to its storage in one call
 /// (``QueueStorage/append(_:)``): all of them are stored, or none.
 ///
-/// A collection of ``StoredEvent`` values made on demand: the queue keeps each event once, and a
-/// store reads them one at a time (``element(at:)`` and friends skip building the stored event).
-package struct StoredBatch<Element: Sendable>: RandomAccessCollection, Sendable {
+/// The events are made on demand: the queue keeps each event once, and a store reads them one at
+/// a time (``element(at:)`` and friends skip building the stored event). Deliberately not a
+/// `Collection`: a store's code is generic over the element and unspecialised, and there every
+/// collection default (`count`, `indices`, iteration) costs generic metadata look-ups per call.
+package struct StoredBatch<Element: Sendable>: Sendable {
     private let items: [PendingItem]
     /// When the events may be delivered, on the wall clock (nil: at once); the same for all.
     package let notBefore: WallClockInstant?
@@ -14,8 +16,19 @@ package struct StoredBatch<Element: Sendable>: RandomAccessCollection, Sendable 
         self.notBefore = notBefore
     }
 
-    package var startIndex: Int { 0 }
-    package var endIndex: Int { items.count }
+    /// How many events.
+    package var count: Int { items.count }
+
+    /// Whether there are none.
+    package var isEmpty: Bool { items.isEmpty }
+
+    /// The events as storage keeps them (no attempts yet), made now.
+    package var events: [StoredEvent<Element>] {
+        var events: [StoredEvent<Element>] = []
+        events.reserveCapacity(items.count)
+        for position in 0..<items.count { events.append(self[position]) }
+        return events
+    }
 
     /// The event at `position`, as storage keeps it (no attempts yet).
     package subscript(position: Int) -> StoredEvent<Element> {

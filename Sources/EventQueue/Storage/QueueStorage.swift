@@ -57,7 +57,7 @@ extension QueueStorage {
 
     /// Stores the batch's events through ``append(contentsOf:)``.
     package func append(_ batch: StoredBatch<Element>) async throws {
-        try await append(contentsOf: Array(batch))
+        try await append(contentsOf: batch.events)
     }
 
     /// Nothing to release.
