@@ -1,4 +1,3 @@
-import EventBus
 import EventLog
 import EventQueue
 import Synchronization
