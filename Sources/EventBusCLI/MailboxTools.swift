@@ -53,7 +53,7 @@ enum MailboxTools {
                 report.isCorrupt ? "CORRUPT" : (report.tornBytes.isEmpty ? "ok" : "torn tail"),
             ])
         }
-        print(Table.render(rows))
+        print(TextTable.render(rows))
         return 0
     }
 
@@ -96,7 +96,7 @@ enum MailboxTools {
                 peek?.name ?? "?", preview(peek?.body ?? event.body),
             ])
         }
-        print(Table.render(rows))
+        print(TextTable.render(rows))
         print("\(report.pending.count) pending, \(report.dead.count) dead")
         return 0
     }
@@ -137,20 +137,5 @@ enum MailboxTools {
             String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16)
         }
         return hex.joined() + (bytes.count > 28 ? "..." : "")
-    }
-}
-
-/// Aligned text tables.
-enum Table {
-    static func render(_ rows: [[String]]) -> String {
-        guard let header = rows.first else { return "" }
-        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        return rows.enumerated().map { index, row in
-            let line = row.enumerated().map { column, cell in
-                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-            return index == 0
-                ? line + "\n" + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") : line
-        }.joined(separator: "\n")
     }
 }

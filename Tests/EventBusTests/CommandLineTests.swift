@@ -113,4 +113,10 @@ import Testing
                 && error.description.contains("TMPDIR")
         }
     }
+
+    @Test func aTextTableAlignsItsColumnsUnderAnUnderlinedHeader() {
+        let text = TextTable.render([["mailbox", "depth"], ["billing", "3"], ["a", "12"]])
+        #expect(text == "mailbox  depth\n-------  -----\nbilling  3\na        12")
+        #expect(TextTable.render([]) == "")
+    }
 }

@@ -125,7 +125,7 @@ enum Bench {
                 hop.map { String(format: "%.2f", row.nsPerEvent / $0) } ?? "-", notes.joined(separator: "; "),
             ])
         }
-        return Table.render(table)
+        return TextTable.render(table)
     }
 
     /// The goals, each checked against ratios from this run, and where each limit sits against
@@ -243,22 +243,5 @@ enum Bench {
         let data =
             (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
-    }
-}
-
-/// Aligned text tables.
-enum Table {
-    /// The rows, the first one a header underlined with dashes, in columns as wide as their
-    /// widest cell (the last column unpadded).
-    static func render(_ rows: [[String]]) -> String {
-        guard let header = rows.first else { return "" }
-        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-        return rows.enumerated().map { index, row in
-            let line = row.enumerated().map { column, cell in
-                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-            }.joined(separator: "  ")
-            return index == 0
-                ? line + "\n" + widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") : line
-        }.joined(separator: "\n")
     }
 }
