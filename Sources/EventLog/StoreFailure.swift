@@ -119,16 +119,3 @@ private func errnoDescription(_ code: Int32) -> String {
     guard let text = strerror(code) else { return "errno \(code)" }
     return String(cString: text) + " (errno \(code))"
 }
-
-extension StoreFailure {
-    /// The file or directory the failure is about, when it names one.
-    public var path: String? {
-        switch self {
-        case .io(_, let path, _), .diskFull(let path), .locked(let path), .insecureDirectory(let path, _),
-            .notADirectory(let path):
-            path
-        case .refusingWrites(let cause): cause.path
-        case .invalidName, .recordTooLarge, .unencodable, .closed, .other: nil
-        }
-    }
-}
