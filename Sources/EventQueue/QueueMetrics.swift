@@ -8,7 +8,10 @@ public struct QueueMetrics: Sendable, Hashable {
     public var depth: Int
     /// Events waiting for their delivery time (delayed or backing off before a retry).
     public var delayed: Int
-    /// Events handed to a consumer and not yet acknowledged.
+    /// Events handed to a consumer and not yet settled. With automatic acknowledgement these are
+    /// the events a consumer has taken (its fetched-ahead batch included) and not yet reported
+    /// handled. `depth + delayed + inFlight + acked + deadLettered + dropped` (less those requeued
+    /// from the dead letters) accounts for every accepted event.
     public var inFlight: Int
     /// Events handed to a handler the bus runs that has not finished with them yet.
     public var handling: Int
@@ -43,9 +46,11 @@ public struct QueueMetrics: Sendable, Hashable {
     public var waitingProducers: Int
     /// Consumers currently waiting for an event.
     public var waitingConsumers: Int
-    /// Arrival rate R, events per second, smoothed.
+    /// Arrival rate R: events accepted per second over the last 4.5 s of complete 500 ms
+    /// buckets (zero five seconds after the last arrival).
     public var arrivalRate: Double
-    /// Consume rate C, acknowledgements per second, smoothed.
+    /// Consume rate C: events settled (acknowledged, or handled with automatic acknowledgement)
+    /// per second over the same window.
     public var consumeRate: Double
     /// Enqueue-to-acknowledgement latency.
     public var latency: LatencySummary

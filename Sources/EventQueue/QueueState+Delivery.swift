@@ -24,7 +24,6 @@ extension QueueState {
                     )
                 )
             } else {
-                acked += 1
                 latency.record(nanoseconds: UInt64(clamping: now - entry.enqueuedAt))
                 batch.append(
                     Lease(
@@ -41,11 +40,22 @@ extension QueueState {
         if tracked {
             if visibilityTimeout != nil { rearm(&effects) }
         } else if !batch.isEmpty {
-            consumption.record(UInt64(batch.count), now: now)
+            // In flight until the consumer reports them handled (``settleUntracked(_:now:)``):
+            // a consumer's fetched-ahead events are neither ready nor done.
+            handedOut += batch.count
             grantProducers(&effects)
             checkDrained(&effects)
         }
         return batch
+    }
+
+    /// Counts `count` untracked events handed out earlier as handled (acknowledged).
+    mutating func settleUntracked(_ count: Int, now: Tick) {
+        let settled = Swift.min(count, handedOut)
+        guard settled > 0 else { return }
+        handedOut -= settled
+        acked += UInt64(settled)
+        consumption.record(UInt64(settled), now: now)
     }
 
     mutating func acknowledge(

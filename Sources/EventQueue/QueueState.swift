@@ -60,6 +60,9 @@ struct QueueState {
     /// Events handed out by ``WorkQueue/next(maxCount:)`` whose handling has not been reported
     /// complete (only counted when `trackCompletion` is on).
     var outstanding = 0
+    /// Events of an untracked queue (automatic acknowledgement) handed out and not yet reported
+    /// handled: in flight, acknowledged when the consumer asks for more or completes them.
+    var handedOut = 0
     var trackCompletion = false
     var nextWaiterID: UInt64 = 0
     var closed = false

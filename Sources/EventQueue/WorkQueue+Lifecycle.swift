@@ -175,12 +175,15 @@ extension WorkQueue {
         state.withLock { $0.trackCompletion = true }
     }
 
-    /// Reports that `count` handed-out events have been handled.
+    /// Reports that `count` handed-out events have been handled. A queue with automatic
+    /// acknowledgement counts them acknowledged here: until then they are in flight.
     @usableFromInline
     package func complete(_ count: Int) {
         guard count > 0 else { return }
+        let now = Tick(clock.now)
         var effects = QueueEffects()
         state.withLock { state in
+            if !state.tracked { state.settleUntracked(count, now: now) }
             guard state.trackCompletion else { return }
             state.outstanding = max(0, state.outstanding - count)
             state.checkDrained(&effects)
@@ -232,7 +235,7 @@ extension WorkQueue {
                 name: name,
                 depth: state.ready,
                 delayed: state.delayed.count,
-                inFlight: state.inFlight.count,
+                inFlight: state.tracked ? state.inFlight.count : state.handedOut,
                 handling: state.outstanding,
                 capacity: state.limit == Int.max ? nil : state.limit,
                 enqueued: state.enqueued,

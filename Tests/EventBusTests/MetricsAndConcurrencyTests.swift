@@ -20,6 +20,24 @@ import Testing
         #expect(metrics.queues.contains { $0.name.hasPrefix("callback") && $0.acked == 10 })
     }
 
+    @Test func eventsASubscriberFetchedAheadAreInFlightAndEveryEventIsAccountedFor() async throws {
+        let bus = Bus()
+        let orders = try await bus.subscribe(OrderPlaced.self)
+        for id in 1...500 { try await bus.publish(OrderPlaced(id: id)) }
+        var iterator = orders.makeAsyncIterator()
+        for _ in 0..<201 { _ = try await iterator.next() }
+        let metrics = orders.metrics()
+        // The iterator took its 26th batch of 8: the 201st event is being handled, 7 wait in it.
+        #expect(metrics.depth == 292)
+        #expect(metrics.inFlight == 8)
+        #expect(metrics.acked == 200)
+        let accounted =
+            UInt64(metrics.depth + metrics.delayed + metrics.inFlight) + metrics.acked + metrics.deadLettered
+            + metrics.dropped
+        #expect(accounted == metrics.enqueued)
+        #expect(bus.metrics().total.inFlight == 8)
+    }
+
     @Test func manyConcurrentPublishersAndSubscribersLoseNothing() async throws {
         let bus = Bus()
         let callbackCounts = (0..<5).map { _ in Collector<Int>() }

@@ -135,7 +135,12 @@ import Testing
         #expect(lease.tag == 0)
         try await queue.ack(lease)
         try await queue.nack(lease, reason: "ignored")
+        // Settled when the consumer reports it handled, not by the ack.
+        #expect(queue.metrics().acked == 0)
+        #expect(queue.metrics().inFlight == 1)
+        queue.complete(1)
         #expect(queue.metrics().acked == 1)
+        #expect(queue.metrics().inFlight == 0)
         #expect(queue.deadLetters().isEmpty)
     }
 }

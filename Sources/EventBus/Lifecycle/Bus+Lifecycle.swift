@@ -60,7 +60,9 @@ extension Bus {
         var abandoned = 0
         for entry in registered {
             let metrics = entry.queue.metrics()
-            abandoned += metrics.depth + metrics.delayed + metrics.inFlight + metrics.handling
+            // What a handler the bus runs is working on is in flight too (or was acknowledged
+            // and not yet reported finished): the larger of the two, never their sum.
+            abandoned += metrics.depth + metrics.delayed + max(metrics.inFlight, metrics.handling)
             entry.queue.terminate(releasingInFlight: true)
             for consumer in entry.consumers { consumer.cancel() }
         }
