@@ -34,7 +34,10 @@ final class Consumer: Sendable {
     }
 
     func start(on bus: Bus) async throws -> Deliveries<Reading> {
-        let mailbox = try await bus.subscribe(Reading.self, mailbox: .memory(.bounded(1_000, overflow: policy)))
+        let mailbox = try await bus.subscribe(
+            Reading.self,
+            mailbox: .memory(.bounded(1_000, overflow: policy), name: name)
+        )
         Task {
             for try await delivery in mailbox {
                 let position = handled.add(1, ordering: .relaxed).newValue

@@ -52,8 +52,10 @@ public struct BusConfiguration: Sendable {
 
 /// Where a subscription's events wait: in memory, with a bound, or on disk.
 public enum Mailbox: Sendable, Hashable {
-    /// In memory, bounded by `capacity` (its overflow policy decides what happens beyond).
-    case memory(Capacity)
+    /// In memory, bounded by `capacity` (its overflow policy decides what happens beyond), named
+    /// `name` in metrics, errors and logs (nil: `mailbox <event type>`). A name a live queue of
+    /// the bus already has gets ` #2`, ` #3`….
+    case memory(Capacity, name: String? = nil)
     /// A durable mailbox named `name` in `store` (nil: ``BusConfiguration/durableStore``): each
     /// event is stored before the publisher is told it was accepted, and delivered again after a
     /// crash or a shutdown until acknowledged (at-least-once). `capacity` bounds the events held
@@ -63,6 +65,19 @@ public enum Mailbox: Sendable, Hashable {
 
     /// In memory, ``Capacity/default``: 10,000 events, the publisher waits when full.
     public static let `default` = Mailbox.memory(.default)
+
+    /// In memory, named `name` in metrics, errors and logs.
+    public static func memory(name: String, capacity: Capacity = .default) -> Mailbox {
+        .memory(capacity, name: name)
+    }
+
+    /// The name the mailbox asks for (nil: the bus names it after its event type).
+    var requestedName: String? {
+        switch self {
+        case .memory(_, let name): name
+        case .durable(let name, _, _): name
+        }
+    }
 
     /// A durable mailbox on local disk, in `directory/name`: an append-only, checksummed log
     /// written under `sync` (``DurableStore/directory(_:sync:)``).
@@ -82,7 +97,7 @@ public enum Mailbox: Sendable, Hashable {
 
     var capacity: Capacity {
         switch self {
-        case .memory(let capacity): capacity
+        case .memory(let capacity, _): capacity
         case .durable(_, _, let capacity): .bounded(capacity, overflow: .suspendPublisher)
         }
     }

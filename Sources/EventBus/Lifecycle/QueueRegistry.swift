@@ -17,7 +17,7 @@ protocol ManagedQueue: Sendable {
 extension WorkQueue: ManagedQueue {}
 
 /// Every queue the bus created, with the task consuming it (if any), for metrics, idle waits
-/// and shutdown.
+/// and shutdown; and the names in use, so that no two of a bus's queues share one.
 final class QueueRegistry: Sendable {
     struct Registered: Sendable {
         let queue: any ManagedQueue
@@ -25,7 +25,31 @@ final class QueueRegistry: Sendable {
         var consumers: [Task<Void, Never>] = []
     }
 
-    private let state = Locked<(next: UInt64, queues: [UInt64: Registered])>((0, [:]))
+    struct State {
+        var next: UInt64 = 0
+        var queues: [UInt64: Registered] = [:]
+        /// Names given out and not yet released with their queue.
+        var names: Set<String> = []
+    }
+
+    private let state = Locked(State())
+
+    /// A name for a new queue, unique within the bus: `base` itself when no live queue has it,
+    /// otherwise `base #2`, `base #3`… (the first number free). Released when the queue it was
+    /// given to is removed.
+    func claimName(_ base: String) -> String {
+        state.withLock { state in
+            if state.names.insert(base).inserted { return base }
+            var number = 2
+            while !state.names.insert("\(base) #\(number)").inserted { number += 1 }
+            return "\(base) #\(number)"
+        }
+    }
+
+    /// Gives back a name claimed for a queue that was never added.
+    func releaseName(_ name: String) {
+        _ = state.withLock { $0.names.remove(name) }
+    }
 
     @discardableResult
     func add(_ queue: any ManagedQueue) -> UInt64 {
@@ -41,7 +65,10 @@ final class QueueRegistry: Sendable {
     }
 
     func remove(_ key: UInt64) {
-        _ = state.withLock { $0.queues.removeValue(forKey: key) }
+        state.withLock { state in
+            guard let removed = state.queues.removeValue(forKey: key) else { return }
+            state.names.remove(removed.queue.name)
+        }
     }
 
     var all: [Registered] {

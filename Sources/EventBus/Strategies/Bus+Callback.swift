@@ -9,16 +9,20 @@ extension Bus {
     /// at a time, in publish order. `publish` returns once the event is in the callback's queue.
     /// A handler that throws is reported as a ``HandlerFailure``; later events still arrive.
     ///
+    /// - Parameter name: the callback's name in metrics, errors and logs (default
+    ///   `callback <event type>`); a name a live queue of the bus already has gets ` #2`, ` #3`….
     /// - Returns: the subscription; ``Subscription/cancel()`` is `off`.
     /// - Throws: ``BusError/shutDown``.
     @discardableResult
     public func on<E: Event>(
         _ type: E.Type,
+        name: String? = nil,
         isolation: isolated (any Actor)? = #isolation,
         handler: @escaping (E) async throws -> Void
     ) throws -> Subscription {
         try addCallback(
             E.self,
+            name: name,
             target: .exact(ObjectIdentifier(E.self)),
             once: false,
             isolation: isolation,
@@ -28,15 +32,18 @@ extension Bus {
     }
 
     /// Calls `handler` for every event whose type matches `P`, typically a protocol
-    /// (`(any OrderEvent).self`), or every event (`(any Event).self`).
+    /// (`(any OrderEvent).self`), or every event (`(any Event).self`). `name` as for
+    /// ``on(_:name:isolation:handler:)``.
     @discardableResult
     public func on<P: Sendable>(
         matching type: P.Type,
+        name: String? = nil,
         isolation: isolated (any Actor)? = #isolation,
         handler: @escaping (P) async throws -> Void
     ) throws -> Subscription {
         try addCallback(
             P.self,
+            name: name,
             target: .pattern,
             once: false,
             isolation: isolation,
@@ -47,15 +54,18 @@ extension Bus {
         )
     }
 
-    /// Calls `handler` for the next event of type `E` only, then cancels itself.
+    /// Calls `handler` for the next event of type `E` only, then cancels itself. `name` as for
+    /// ``on(_:name:isolation:handler:)``.
     @discardableResult
     public func once<E: Event>(
         _ type: E.Type,
+        name: String? = nil,
         isolation: isolated (any Actor)? = #isolation,
         handler: @escaping (E) async throws -> Void
     ) throws -> Subscription {
         try addCallback(
             E.self,
+            name: name,
             target: .exact(ObjectIdentifier(E.self)),
             once: true,
             isolation: isolation,
@@ -66,6 +76,7 @@ extension Bus {
 
     private func addCallback<T: Sendable>(
         _ type: T.Type,
+        name: String?,
         target: RouteTarget,
         once: Bool,
         isolation: isolated (any Actor)?,
@@ -77,7 +88,7 @@ extension Bus {
         handler: @escaping (T) async throws -> Void
     ) throws -> Subscription {
         let queue = WorkQueue<Envelope<T>>(
-            name: "callback \(typeName(T.self))",
+            name: registry.claimName(name ?? "callback \(typeName(T.self))"),
             configuration: QueueConfiguration(capacity: configuration.callbackCapacity, clock: clock)
         )
         queue.trackCompletion()
@@ -100,9 +111,12 @@ extension Bus {
         }
         let factory = makeFactory(deliver, deliverNow, deliverBoxed)
         let registryKey = registry.add(queue)
-        let id = try router.add(target: target, strategy: .callback, factory: factory) { [registry] in
-            queue.close()
-            _ = registry
+        let id: UInt64
+        do {
+            id = try router.add(target: target, strategy: .callback, factory: factory) { queue.close() }
+        } catch {
+            registry.remove(registryKey)
+            throw error
         }
         let router = self.router
         // The stack, not the bus: reading it per event must not load a weak reference.

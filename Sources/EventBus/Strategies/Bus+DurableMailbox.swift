@@ -150,10 +150,13 @@ extension Bus {
             deadLetter: deadLetter,
             dedup: dedup
         )
+        // Unique within the bus: a second store's mailbox of the same name shows as "name #2".
+        let queueName = registry.claimName(name)
         let queue: WorkQueue<Envelope<E>>
         do {
-            queue = try await WorkQueue.open(name: name, configuration: settings, storage: storage)
+            queue = try await WorkQueue.open(name: queueName, configuration: settings, storage: storage)
         } catch {
+            registry.releaseName(queueName)
             storage.close()
             throw BusError.mailboxUnavailable(name: name, reason: StoreFailure(storageError: error))
         }

@@ -174,7 +174,12 @@ extension Bus {
             deadLetter: deadLetter,
             dedup: dedup
         )
-        let queue = WorkQueue<Envelope<T>>(name: "mailbox \(typeName(T.self))", configuration: settings)
+        let queue = WorkQueue<Envelope<T>>(
+            name: registry.claimName(
+                (mailbox ?? configuration.defaultMailbox).requestedName ?? "mailbox \(typeName(T.self))"
+            ),
+            configuration: settings
+        )
         let overflow = capacity.overflowPolicy
         let deliver: @Sendable (T, EventMetadata) async -> DeliveryResult = { event, metadata in
             await Bus.offer(queue, Envelope(event: event, metadata: metadata), overflow: overflow)

@@ -22,7 +22,8 @@ extension Bus {
                         target: declared.target,
                         strategy: .observer,
                         order: order,
-                        factory: declared.factory(weak)
+                        factory: declared.factory(weak),
+                        isAlive: { weak.handler != nil }
                     )
                 )
             }

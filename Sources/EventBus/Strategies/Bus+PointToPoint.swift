@@ -106,7 +106,7 @@ extension Bus {
             return try consumer(of: durable, key: key, acknowledgement: acknowledgement, strategy: .pointToPoint)
         }
         let consumerQueue = WorkQueue<Envelope<E>>(
-            name: "queue \(queue)",
+            name: registry.claimName("queue \(queue)"),
             configuration: queueConfiguration(
                 capacity: mailbox.capacity,
                 acknowledgement: acknowledgement,

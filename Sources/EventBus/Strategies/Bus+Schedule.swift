@@ -75,12 +75,13 @@ extension Bus {
     private func scheduler() throws(BusError) -> WorkQueue<ScheduledPublication> {
         let clock = self.clock
         let capacity = configuration.schedulerCapacity
+        let registry = self.registry
         let (queue, created) = try registrations.state.withLock {
             state throws(BusError) -> (WorkQueue<ScheduledPublication>, Bool) in
             if state.shutdown != nil { throw .shutDown }
             if let scheduler = state.scheduler { return (scheduler, false) }
             let queue = WorkQueue<ScheduledPublication>(
-                name: "scheduler",
+                name: registry.claimName("scheduler"),
                 configuration: QueueConfiguration(capacity: .bounded(capacity, overflow: .fail), clock: clock)
             )
             queue.trackCompletion()

@@ -5,7 +5,7 @@ import Synchronization
 /// A publish-subscribe subscription: an `AsyncSequence` of ``Delivery`` values from its own mailbox.
 ///
 /// ```swift
-/// let orders = try bus.subscribe(OrderPlaced.self)
+/// let orders = try await bus.subscribe(OrderPlaced.self)
 /// for try await delivery in orders {
 ///     try await bill(delivery.event)
 /// }
