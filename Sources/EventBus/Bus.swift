@@ -10,7 +10,7 @@ import Synchronization
 /// let bus = Bus()
 /// try bus.register(inventory)                                   // observer: publish awaits it
 /// try bus.on(OrderPlaced.self) { order in print(order.id) }     // callback
-/// let orders = try bus.subscribe(OrderPlaced.self)          // mailbox, iterate at your pace
+/// let orders = try await bus.subscribe(OrderPlaced.self)          // mailbox, iterate at your pace
 /// let report = try await bus.publish(OrderPlaced(id: 1))
 /// ```
 ///
@@ -257,7 +257,15 @@ public final class Bus: Sendable {
             }
             tally.add(result, from: entry, eventName: route.eventName, eventID: metadata.id)
         }
-        if !tally.gone.isEmpty { router.remove(tally.gone) }
+        if !tally.gone.isEmpty {
+            router.remove(tally.gone)
+            // Every subscriber had gone (an observer released since the route was made): nobody
+            // received it, so it is a dead event like one published with no subscriber.
+            if tally.gone.count == entries.count {
+                tally.report.isDead = true
+                await bury(event, metadata: metadata)
+            }
+        }
         for failure in tally.report.failures { await reportFailure(failure, while: E.self) }
         // The caller's own cancellation passes through as itself (the others got the event).
         if tally.cancelled { throw CancellationError() }

@@ -88,14 +88,29 @@ import Testing
     @Test func aReleasedObserverIsUnsubscribed() async throws {
         let bus = Bus()
         var inventory: Inventory? = Inventory()
-        try bus.register(inventory!)
+        try bus.register(try #require(inventory))
         #expect(bus.subscriptionCount() == 2)
         inventory = nil
-        let report = try await bus.publish(OrderPlaced(id: 1))
-        #expect(report.observed == 0)
-        #expect(bus.subscriptionCount(strategy: .observer) == 1)
-        try await bus.publish(OrderCancelled(id: 1))
+        // Counted right away, without a publish to notice it.
         #expect(bus.subscriptionCount() == 0)
+        #expect(bus.subscriptionCount(strategy: .observer) == 0)
+    }
+
+    @Test func thePublishThatFindsItsOnlyObserverReleasedIsDead() async throws {
+        let bus = Bus()
+        let dead = try await bus.subscribe(DeadEvent.self)
+        var inventory: Inventory? = Inventory()
+        try bus.register(try #require(inventory))
+        // The route is compiled while the observer lives, so the publish still finds its entry.
+        try await bus.publish(OrderPlaced(id: 1))
+        inventory = nil
+        let report = try await bus.publish(OrderPlaced(id: 2))
+        #expect(report.observed == 0)
+        #expect(report.isDead)
+        var iterator = dead.makeAsyncIterator()
+        let buried = try #require(try await iterator.next())
+        #expect((buried.event.event as? OrderPlaced)?.id == 2)
+        #expect(bus.statistics().deadEvents == 1)
     }
 
     @Test func theBusDoesNotKeepAnObserverAlive() async throws {

@@ -133,6 +133,9 @@ struct SubscriptionRecord: Sendable {
     let factory: any EntryFactory
     /// Called once when the subscription ends (closes its mailbox, ends its consumer).
     let onCancel: (@Sendable () -> Void)?
+    /// Whether what the subscription delivers to still exists (an observer is held weakly);
+    /// nil: it lives until cancelled.
+    var isAlive: (@Sendable () -> Bool)? = nil
 }
 
 /// Delivers to a subscription of exactly type `T`.

@@ -51,7 +51,8 @@ final class Router: Sendable {
         strategy: Strategy,
         order: Int = 0,
         factory: any EntryFactory,
-        onCancel: (@Sendable () -> Void)? = nil
+        onCancel: (@Sendable () -> Void)? = nil,
+        isAlive: (@Sendable () -> Bool)? = nil
     ) throws(BusError) -> UInt64 {
         try state.withLock { state throws(BusError) -> UInt64 in
             if state.shutDown { throw .shutDown }
@@ -63,7 +64,8 @@ final class Router: Sendable {
                 target: target,
                 strategy: strategy,
                 factory: factory,
-                onCancel: onCancel
+                onCancel: onCancel,
+                isAlive: isAlive
             )
             switch target {
             case .exact(let key):
@@ -117,10 +119,17 @@ final class Router: Sendable {
 
     var isShutDown: Bool { state.withLock { $0.shutDown } }
 
-    /// How many subscriptions are active (all, or those of one strategy).
+    /// How many subscriptions are active (all, or those of one strategy). Subscriptions whose
+    /// observer was released are removed first, so the count is right without a publish.
     func count(strategy: Strategy? = nil) -> Int {
-        state.withLock { state in
-            return state.records.values.count { record in
+        let released = state.withLock { state in
+            state.records.values.compactMap { record in
+                record.isAlive.map { $0() ? nil : record.id } ?? nil
+            }
+        }
+        if !released.isEmpty { remove(released) }
+        return state.withLock { state in
+            state.records.values.count { record in
                 if case .consumer = record.target { return false }
                 return strategy.map { record.strategy == $0 } ?? true
             }
