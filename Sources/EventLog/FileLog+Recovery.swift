@@ -6,6 +6,7 @@ extension FileLog {
     /// and returns the pending events and dead letters. Opens the last segment for appending.
     package func recover() throws -> RecoveredState<Element> {
         var report = RecoveryReport()
+        report.warnings = state.withLock { $0.report.warnings }
         let names = try fileSystem.list(path).filter { LogFormat.segmentIndex($0) != nil }
         report.segments = names.count
         var pending: [EventID: RecoveredRecord] = [:]

@@ -71,6 +71,18 @@ package final class FileLog<Element: Sendable>: Sendable {
         self.state = Locked(LogWriterState())
         self.inlineSyncs = inlineSyncs
         try fileSystem.makeDirectory(root)
+        // The store directory: where everybody may write, anybody could move the mailbox away
+        // and put another in its place. Refused unless sticky (only an entry's owner may rename
+        // or remove it, as in /tmp); a sticky one is used with a warning in the recovery report.
+        // A symbolic link is followed by the system and not judged here.
+        var warnings: [String] = []
+        if let rootMode = try fileSystem.directoryMode(root), rootMode & 0o170000 == 0o040000, rootMode & 0o002 != 0 {
+            guard rootMode & 0o1000 != 0 else { throw .insecureDirectory(path: root, mode: rootMode) }
+            warnings.append(
+                "the store directory \(root) is writable by everybody (mode \(String(rootMode & 0o7777, radix: 8)), sticky): "
+                    + "other users can create names beside the mailbox; use a directory only this user can write"
+            )
+        }
         try fileSystem.makeDirectory(path)
         // lstat: a symbolic link in the mailbox's place is not a directory either.
         guard let mode = try fileSystem.directoryMode(path), mode & 0o170000 == 0o040000 else {
@@ -78,7 +90,10 @@ package final class FileLog<Element: Sendable>: Sendable {
         }
         guard mode & 0o022 == 0 else { throw .insecureDirectory(path: path, mode: mode) }
         let lock = try fileSystem.lockExclusive(path + "/LOCK")
-        state.withLock { $0.lockFD = lock }
+        state.withLock { state in
+            state.lockFD = lock
+            state.report.warnings = warnings
+        }
     }
 
     deinit {

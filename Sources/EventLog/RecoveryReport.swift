@@ -22,6 +22,9 @@ public struct RecoveryReport: Sendable, Hashable {
     /// Events dead-lettered now because their deliveries were cut off by a crash
     /// ``RetryPolicy/maxCrashes`` times.
     public var deadLetteredAfterCrashes: [EventID] = []
+    /// What is risky about where the mailbox lives, in words (for example a store directory
+    /// that everybody may write to, sticky like `/tmp`). Empty when nothing is.
+    public var warnings: [String] = []
 
     /// An empty report.
     public init() {}

@@ -15,7 +15,8 @@ public indirect enum StoreFailure: Error, Sendable, Hashable, CustomStringConver
     case refusingWrites(since: StoreFailure)
     /// Another process has the mailbox open.
     case locked(path: String)
-    /// The mailbox directory is writable by group or others.
+    /// The mailbox directory is writable by group or others, or its store directory is writable
+    /// by everybody without the sticky bit (anybody could put another mailbox in its place).
     case insecureDirectory(path: String, mode: UInt32)
     /// Something other than a directory stands where the mailbox directory should be.
     case notADirectory(path: String)
@@ -40,7 +41,7 @@ public indirect enum StoreFailure: Error, Sendable, Hashable, CustomStringConver
             "the mailbox refuses writes since an earlier failure (\(cause)); reopen it to recover"
         case .locked(let path): "mailbox \(path) is open in another process"
         case .insecureDirectory(let path, let mode):
-            "refusing \(path): mode \(String(mode & 0o777, radix: 8)) lets group or others write (want 0700)"
+            "refusing \(path): mode \(String(mode & 0o7777, radix: 8)) lets group or others write (want 0700; a store directory everybody may write must be sticky)"
         case .notADirectory(let path): "\(path) exists and is not a directory"
         case .invalidName(let name):
             "invalid mailbox name \"\(name)\": use 1 to 128 of A-Z a-z 0-9 . _ - and no \"..\" (and not \".\")"
