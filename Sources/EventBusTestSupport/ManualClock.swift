@@ -8,7 +8,7 @@ import Synchronization
 /// ```swift
 /// let clock = ManualClock()
 /// let bus = Bus(configuration: BusConfiguration(clock: clock))
-/// try bus.publish(Reminder(), after: .seconds(30))
+/// try await bus.publish(Reminder(), after: .seconds(30))
 /// clock.advance(by: .seconds(30))      // now the reminder is published
 /// ```
 public final class ManualClock: QueueClock, Sendable {

@@ -6,7 +6,9 @@ import EventQueue
 import Foundation
 import Testing
 
-/// The README and guide examples, compiled and run.
+/// The README and guide examples, run, with what they print checked. (`.ci/snippets/run`
+/// compiles every block of the documentation as written; these run the ones whose output a
+/// guide shows.)
 @Suite struct GuideSnippetTests {
     struct OrderPlaced: Event, Codable {
         let id: Int
@@ -201,5 +203,32 @@ import Testing
         #expect(charged.values == [8])
         #expect(billing.deadLetters().isEmpty)
         await bus.shutdown()
+    }
+
+    @Test func theMetricsGuideExamplePrintsWhatTheGuideSays() async throws {
+        let printed = Collector<String>()
+        func print(_ items: Any...) { printed.append(items.map { "\($0)" }.joined(separator: " ")) }
+        // Documentation/Metrics.md, "A worked example", as written there.
+        let clock = ManualClock()
+        let bus = Bus(configuration: BusConfiguration(clock: clock))
+        let orders = try await bus.subscribe(OrderPlaced.self, acknowledgement: .manual(visibilityTimeout: nil))
+        for id in 1...1_000 { try await bus.publish(OrderPlaced(id: id, cents: 1)) }
+
+        var handled = 0
+        for try await delivery in orders {  // 100 a second: 25, then 250 ms pass
+            try await delivery.ack()
+            handled += 1
+            if handled % 25 == 0 { clock.advance(by: .milliseconds(250)) }
+            if handled == 600 { break }  // six seconds
+        }
+        let metrics = orders.metrics()
+        print(metrics.name, metrics.depth, metrics.inFlight, metrics.acked)
+        print(metrics.arrivalRate, metrics.consumeRate, metrics.forecast)
+        #expect(
+            printed.values == [
+                "mailbox \(OrderPlaced.eventName) 400 0 600",
+                "0.0 100.0 drains in 4.0 s",
+            ]
+        )
     }
 }

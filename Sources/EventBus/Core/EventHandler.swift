@@ -12,7 +12,11 @@ import EventQueue
 ///     var reserved = 0
 ///     static func declareHandlers(_ handlers: inout EventHandlers<Inventory>) {
 ///         handlers.handle(OrderPlaced.self) { inventory, order in inventory.reserved += order.quantity }
-///         handlers.handle(OrderCancelled.self) { inventory, order in try await inventory.release(order) }
+///         handlers.handle(OrderCancelled.self) { inventory, order in try inventory.release(order) }
+///     }
+///
+///     func release(_ order: OrderCancelled) throws {
+///         reserved -= order.quantity
 ///     }
 /// }
 /// ```
