@@ -17,6 +17,20 @@ import Testing
         ]
     )
 
+    @Test func aVerbResolvesByItsNameOrAnAliasAndAnUnknownOneIsAClearError() throws {
+        let table = SubcommandTable(
+            [.init("inspect", summary: "look"), .init("requeue", aliases: ["requeue-dead"], summary: "retry")],
+            hidden: ["child"]
+        )
+        #expect(try table.resolve("requeue") == "requeue")
+        #expect(try table.resolve("requeue-dead") == "requeue")
+        #expect(try table.resolve("child") == "child")
+        #expect(throws: ArgumentError.unknownCommand("requeued", known: ["inspect", "requeue"])) {
+            try table.resolve("requeued")
+        }
+        #expect(table.helpLines() == ["  inspect       look", "  requeue       retry (alias: requeue-dead)"])
+    }
+
     @Test func parsesValuesFlagsAndInlineValues() throws {
         let parsed = try spec.parse(["--cycles", "30", "--quick", "--dir=/tmp/x"])
         #expect(try parsed.int("--cycles", default: 1) == 30)
