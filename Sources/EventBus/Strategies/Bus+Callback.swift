@@ -9,8 +9,12 @@ extension Bus {
     /// at a time, in publish order. `publish` returns once the event is in the callback's queue.
     /// A handler that throws is reported as a ``HandlerFailure``; later events still arrive.
     ///
-    /// - Parameter name: the callback's name in metrics, errors and logs (default
-    ///   `callback <event type>`); a name a live queue of the bus already has gets ` #2`, ` #3`….
+    /// - Parameters:
+    ///   - type: the event type.
+    ///   - name: the callback's name in metrics, errors and logs (default `callback <event type>`);
+    ///     a name a live queue of the bus already has gets ` #2`, ` #3`….
+    ///   - isolation: the actor the handler runs on (the caller's, by default).
+    ///   - handler: called with each event, one at a time.
     /// - Returns: the subscription; ``Subscription/cancel()`` is `off`.
     /// - Throws: ``BusError/shutDown``.
     @discardableResult
