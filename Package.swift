@@ -19,6 +19,7 @@ let logging = TargetDependencyCondition.when(traits: ["LoggingSupport"])
 let metrics = TargetDependencyCondition.when(traits: ["MetricsSupport"])
 let tracing = TargetDependencyCondition.when(traits: ["TracingSupport"])
 let lifecycle = TargetDependencyCondition.when(traits: ["ServiceLifecycleSupport"])
+let loggingOrLifecycle = TargetDependencyCondition.when(traits: ["LoggingSupport", "ServiceLifecycleSupport"])
 
 let package = Package(
     name: "EventBus",
@@ -98,7 +99,8 @@ let package = Package(
             name: "ServerIntegrationTests",
             dependencies: [
                 "EventBus", "EventQueue", "EventLog", "EventBusTestSupport",
-                .product(name: "Logging", package: "swift-log", condition: logging),
+                // The service tests make a `ServiceGroup`, which takes a `Logger`.
+                .product(name: "Logging", package: "swift-log", condition: loggingOrLifecycle),
                 .product(name: "InMemoryLogging", package: "swift-log", condition: logging),
                 .product(name: "CoreMetrics", package: "swift-metrics", condition: metrics),
                 .product(name: "MetricsTestKit", package: "swift-metrics", condition: metrics),

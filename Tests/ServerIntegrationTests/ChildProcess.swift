@@ -8,6 +8,10 @@
             var lines: [String] = []
             var partial: [UInt8] = []
             var ended = false
+            /// Lines that, once all seen, make the reader send SIGTERM.
+            var terminateAfter: Set<String> = []
+            /// The lines seen when SIGTERM was sent.
+            var linesAtTermination: [String]?
         }
 
         private let executable: String
@@ -23,24 +27,31 @@
         /// The complete lines written so far.
         var lines: [String] { output.withLock { $0.lines } }
 
-        func start() throws {
+        /// The lines read before ``start(terminatingAfter:)`` sent SIGTERM (nil: not sent).
+        var linesAtTermination: [String]? { output.withLock { $0.linesAtTermination } }
+
+        /// Starts the process. With `lines`, the thread that reads its output sends SIGTERM as soon as
+        /// it has read every one of them (a test's task could be kept waiting by a busy pool).
+        func start(terminatingAfter lines: Set<String> = []) throws {
             let child = Process()
             child.executableURL = URL(fileURLWithPath: executable)
             child.arguments = arguments
             let pipe = Pipe()
             child.standardOutput = pipe
             child.standardError = FileHandle.nullDevice
+            output.withLock { $0.terminateAfter = lines }
             try child.run()
             process.withLock { $0 = child }
             let reading = pipe.fileHandleForReading
             let output = self.output
+            let process = self.process
             Thread.detachNewThread {
                 while true {
                     let data = reading.availableData
-                    output.withLock { state in
+                    let terminate = output.withLock { state -> Bool in
                         guard !data.isEmpty else {
                             state.ended = true
-                            return
+                            return false
                         }
                         for byte in data {
                             if byte == UInt8(ascii: "\n") {
@@ -50,30 +61,21 @@
                                 state.partial.append(byte)
                             }
                         }
+                        guard !state.terminateAfter.isEmpty, state.linesAtTermination == nil,
+                            state.terminateAfter.isSubset(of: state.lines)
+                        else { return false }
+                        state.linesAtTermination = state.lines
+                        return true
                     }
+                    if terminate { process.withLock { $0?.terminate() } }
                     if data.isEmpty { return }
                 }
             }
         }
 
-        /// Waits until `condition` holds for the lines so far, or the output has ended.
-        func wait(until condition: ([String]) -> Bool) async {
-            while true {
-                let (lines, ended) = output.withLock { ($0.lines, $0.ended) }
-                if condition(lines) || ended { return }
-                try? await Task.sleep(for: .milliseconds(10))
-            }
-        }
-
-        /// Sends SIGTERM.
-        func terminate() {
-            process.withLock { $0?.terminate() }
-        }
-
         /// Waits until the process has exited and its output has ended; its exit status.
         func exit() async -> Int32 {
-            await wait { _ in false }
-            while process.withLock({ $0?.isRunning ?? false }) {
+            while !output.withLock({ $0.ended }) || process.withLock({ $0?.isRunning ?? false }) {
                 try? await Task.sleep(for: .milliseconds(10))
             }
             return process.withLock { $0?.terminationStatus ?? -1 }

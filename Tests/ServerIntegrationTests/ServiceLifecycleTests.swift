@@ -105,12 +105,11 @@
             defer { try? FileManager.default.removeItem(atPath: directory) }
             let events = 200
 
-            let serve = ChildProcess(executable, ["serve", directory, "\(events)", "50", "2000"])
-            try serve.start()
-            await serve.wait { lines in lines.contains("serving") && lines.contains("started 1") }
-            let startedBeforeSignal = Set(serve.lines.compactMap { Self.number($0, after: "started ") })
-            serve.terminate()
+            let serve = ChildProcess(executable, ["serve", directory, "\(events)", "100", "3000"])
+            try serve.start(terminatingAfter: ["serving", "started 1"])
             let status = await serve.exit()
+            let atSignal = try #require(serve.linesAtTermination, "no SIGTERM was sent: \(serve.lines.suffix(5))")
+            let startedBeforeSignal = Set(atSignal.compactMap { Self.number($0, after: "started ") })
             let lines = serve.lines
             #expect(status == 0, "serve: \(lines.suffix(5))")
             #expect(lines.contains { $0.hasPrefix("stopped ") })

@@ -64,7 +64,11 @@
         private func logServiceStop(_ report: ShutdownReport, graceful: Bool) {
             #if LoggingSupport
                 configuration.logger.info(
-                    graceful ? "event bus drained after a graceful shutdown" : "event bus stopped at once",
+                    !graceful
+                        ? "event bus stopped at once"
+                        : report.drained
+                            ? "event bus drained after a graceful shutdown"
+                            : "event bus stopped what the drain deadline left after a graceful shutdown",
                     metadata: [
                         "eventbus.drained": "\(report.drained)",
                         "eventbus.abandoned": "\(report.abandoned)",
