@@ -13,6 +13,14 @@ let publicModule: [SwiftSetting] = strict + [.treatWarning("ExplicitSendable", a
 
 let examples = ["OrderService", "HelloQueue", "Emitter", "AsyncPipeline", "Telemetry"]
 
+// Server integrations: each behind a trait that is off by default, so a default build fetches no
+// package. `swift build --traits ServerIntegrations` turns on all four.
+let logging = TargetDependencyCondition.when(traits: ["LoggingSupport"])
+let metrics = TargetDependencyCondition.when(traits: ["MetricsSupport"])
+let tracing = TargetDependencyCondition.when(traits: ["TracingSupport"])
+let lifecycle = TargetDependencyCondition.when(traits: ["ServiceLifecycleSupport"])
+let loggingOrLifecycle = TargetDependencyCondition.when(traits: ["LoggingSupport", "ServiceLifecycleSupport"])
+
 let package = Package(
     name: "EventBus",
     platforms: [.macOS(.v15)],
@@ -23,6 +31,24 @@ let package = Package(
         // The hand-written flag parser, a product so that the nested Benchmarks package can use it.
         .library(name: "CommandLineSupport", targets: ["CommandLineSupport"]),
     ] + examples.map { .executable(name: $0, targets: [$0]) },
+    traits: [
+        .trait(name: "LoggingSupport", description: "swift-log: the bus logs through a Logger it is given"),
+        .trait(name: "MetricsSupport", description: "swift-metrics: per-mailbox metrics with OpenTelemetry names"),
+        .trait(name: "TracingSupport", description: "swift-distributed-tracing: trace context in event headers"),
+        .trait(name: "ServiceLifecycleSupport", description: "swift-service-lifecycle: Bus is a Service"),
+        .trait(
+            name: "ServerIntegrations",
+            description: "All four server integrations",
+            enabledTraits: ["LoggingSupport", "MetricsSupport", "TracingSupport", "ServiceLifecycleSupport"]
+        ),
+        .default(enabledTraits: []),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
     targets: [
         // CRC-32C with the CPU's instructions (the log's record checksums); C, from the toolchain.
         .target(name: "CEventQueueCRC"),
@@ -30,7 +56,17 @@ let package = Package(
         .target(name: "EventLog", dependencies: ["CEventQueueCRC"], swiftSettings: publicModule),
         // The in-process queue core: nothing of Bus.
         .target(name: "EventQueue", dependencies: ["EventLog"], swiftSettings: publicModule),
-        .target(name: "EventBus", dependencies: ["EventQueue", "EventLog"], swiftSettings: publicModule),
+        .target(
+            name: "EventBus",
+            dependencies: [
+                "EventQueue", "EventLog",
+                .product(name: "Logging", package: "swift-log", condition: logging),
+                .product(name: "CoreMetrics", package: "swift-metrics", condition: metrics),
+                .product(name: "Tracing", package: "swift-distributed-tracing", condition: tracing),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: lifecycle),
+            ],
+            swiftSettings: publicModule
+        ),
         // Code for tests only (simulated file system, power-loss checker, manual clock): used by the
         // test targets, the test kit and the CLI; never by the EventBus library product.
         .target(name: "EventBusTestSupport", dependencies: ["EventQueue", "EventLog"], swiftSettings: publicModule),
@@ -55,6 +91,37 @@ let package = Package(
             dependencies: [
                 "EventBus", "EventQueue", "EventLog", "EventBusTestSupport", "EventBusTesting", "CommandLineSupport",
             ],
+            swiftSettings: strict
+        ),
+        // The server integrations' tests: every file is `#if …Support`, so with the traits off the
+        // target compiles to nothing and plain `swift test` runs the rest.
+        .testTarget(
+            name: "ServerIntegrationTests",
+            dependencies: [
+                "EventBus", "EventQueue", "EventLog", "EventBusTestSupport",
+                // The service tests make a `ServiceGroup`, which takes a `Logger`.
+                .product(name: "Logging", package: "swift-log", condition: loggingOrLifecycle),
+                .product(name: "InMemoryLogging", package: "swift-log", condition: logging),
+                .product(name: "CoreMetrics", package: "swift-metrics", condition: metrics),
+                .product(name: "MetricsTestKit", package: "swift-metrics", condition: metrics),
+                .product(name: "Tracing", package: "swift-distributed-tracing", condition: tracing),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing", condition: tracing),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: lifecycle),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle", condition: lifecycle),
+            ],
+            swiftSettings: strict
+        ),
+        // A bus in a ServiceGroup that drains on SIGTERM: the child process of the SIGTERM test, and
+        // an example. Without the trait it says so and exits.
+        .executableTarget(
+            name: "GracefulShutdown",
+            dependencies: [
+                "EventBus",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: lifecycle),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle", condition: lifecycle),
+                .product(name: "Logging", package: "swift-log", condition: lifecycle),
+            ],
+            path: "Examples/GracefulShutdown",
             swiftSettings: strict
         ),
     ]

@@ -39,6 +39,9 @@ public final class Bus: Sendable {
         self.registrations = Registrations()
         self.inlineSyncs = InlineSyncLimit(threads: configuration.inlineSyncThreads)
         self.deadlines = Deadlines(clock: configuration.clock)
+        #if LoggingSupport
+            installLogging()
+        #endif
     }
 
     deinit {
@@ -295,6 +298,9 @@ public final class Bus: Sendable {
     @usableFromInline
     nonisolated(nonsending) func reportFailure<E>(_ failure: HandlerFailure, while handling: E.Type) async {
         counters.handlerFailures.add(1, ordering: .relaxed)
+        #if LoggingSupport
+            logFailure(failure)
+        #endif
         guard E.self != HandlerFailure.self else { return }
         _ = try? await publish(failure, correlationID: failure.eventID.description)
     }

@@ -1,6 +1,10 @@
 import EventLog
 import EventQueue
 
+#if LoggingSupport
+    import Logging
+#endif
+
 /// Settings of a ``Bus``. The defaults are the embedded, in-memory configuration.
 public struct BusConfiguration: Sendable {
     /// The mailbox used by ``Bus/subscribe(_:mailbox:acknowledgement:retry:deadLetter:dedup:codec:)``
@@ -27,6 +31,18 @@ public struct BusConfiguration: Sendable {
     public var inlineSyncThreads: Int
     /// The file system durable mailboxes use: the real one, or a test double that injects faults.
     package var fileSystem: any FileSystem = PosixFileSystem()
+    #if LoggingSupport
+        /// Where the bus logs (trait `LoggingSupport`): recovery reports and dead letters at info,
+        /// handler failures (retries) and overflow drops at debug, each event at trace. The bus never
+        /// bootstraps the logging system. Default: `Logger.current` when the configuration is made.
+        /// See Documentation/RunningInAServer.md.
+        public var logger: Logger = .current
+    #endif
+    #if ServiceLifecycleSupport
+        /// How long ``Bus/run()`` lets mailboxes, callbacks and consumers drain after a graceful
+        /// shutdown before it stops them (trait `ServiceLifecycleSupport`); 5 seconds by default.
+        public var gracefulShutdownDeadline: Duration = .seconds(5)
+    #endif
 
     /// Creates a configuration.
     public init(

@@ -77,14 +77,29 @@ public struct HandlerInvocation: Sendable {
     public let strategy: Strategy
     /// The subscription.
     public let subscriptionID: UInt64
+    /// The name of the mailbox, callback queue or point-to-point queue the event was taken from,
+    /// as ``QueueMetrics/name`` gives it; nil for observers and responders, which have none.
+    public let mailbox: String?
 
     /// Made by the bus for each handler call.
     @usableFromInline
     init(eventName: String, metadata: EventMetadata, strategy: Strategy, subscriptionID: UInt64) {
+        self.init(
+            eventName: eventName,
+            metadata: metadata,
+            strategy: strategy,
+            subscriptionID: subscriptionID,
+            mailbox: nil
+        )
+    }
+
+    /// Made by the bus for a handler it runs over a queue.
+    init(eventName: String, metadata: EventMetadata, strategy: Strategy, subscriptionID: UInt64, mailbox: String?) {
         self.eventName = eventName
         self.metadata = metadata
         self.strategy = strategy
         self.subscriptionID = subscriptionID
+        self.mailbox = mailbox
     }
 }
 

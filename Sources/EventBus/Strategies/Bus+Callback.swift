@@ -125,6 +125,7 @@ extension Bus {
         let router = self.router
         // The stack, not the bus: reading it per event must not load a weak reference.
         let middlewares = self.middlewares
+        let mailbox = queue.name
         let task = Task { [weak self] in
             _ = isolation
             while let batch = try? await queue.nextBoxed() {
@@ -136,6 +137,7 @@ extension Bus {
                         metadata: envelope.metadata,
                         strategy: .callback,
                         subscriptionID: id,
+                        mailbox: mailbox,
                         middlewares: middlewares
                     ) {
                         let failure = HandlerFailure(

@@ -160,6 +160,9 @@ extension Bus {
             storage.close()
             throw BusError.mailboxUnavailable(name: name, reason: StoreFailure(storageError: error))
         }
+        #if LoggingSupport
+            logRecovery(of: queue)
+        #endif
         let hooks = DurableHooks<E>(
             mailbox: queue.name,
             schedule: { event, metadata, due in

@@ -116,6 +116,7 @@ extension Bus {
         let key = deliveries.registryKey
         // The stack, not the bus: reading it per event must not load a weak reference.
         let middlewares = self.middlewares
+        let mailbox = deliveries.queue.name
         let task = Task { [weak self] in
             var iterator = deliveries.makeAsyncIterator()
             let subscriptionID = deliveries.subscription.ids.first ?? 0
@@ -126,6 +127,7 @@ extension Bus {
                     metadata: delivery.metadata,
                     strategy: strategy,
                     subscriptionID: subscriptionID,
+                    mailbox: mailbox,
                     middlewares: middlewares
                 ) {
                     try? await delivery.nack(error)

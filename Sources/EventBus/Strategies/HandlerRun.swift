@@ -19,6 +19,7 @@ extension Bus {
         metadata: EventMetadata,
         strategy: Strategy,
         subscriptionID: UInt64,
+        mailbox: String,
         middlewares: MiddlewareStack
     ) async -> (any Error)? {
         do {
@@ -34,7 +35,8 @@ extension Bus {
                     eventName: eventName(of: event),
                     metadata: metadata,
                     strategy: strategy,
-                    subscriptionID: subscriptionID
+                    subscriptionID: subscriptionID,
+                    mailbox: mailbox
                 )
                 switch body {
                 case .isolated(let handler):
