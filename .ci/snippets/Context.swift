@@ -4,6 +4,32 @@
 import EventBus
 import Foundation
 
+#if ServerIntegrations
+    import Logging
+    import ServiceLifecycle
+
+    /// A service that runs until cancelled: the guides' HTTP server and database client.
+    public struct StandInService: Service {
+        public init() {}
+        public func run() async throws { try await gracefulShutdown() }
+    }
+
+    public let httpServer = StandInService()
+    public let server = StandInService()
+    public let postgresClient = StandInService()
+    public let logger = Logger(label: "app")
+#else
+    /// A stand-in for the application's logger.
+    public struct Logger: Sendable {
+        public init() {}
+        public func info(_ message: String) {}
+        public func warning(_ message: String) {}
+        public func error(_ message: String) {}
+    }
+
+    public let logger = Logger()
+#endif
+
 /// The guides' running example event.
 public struct OrderPlaced: Event, Codable, Equatable {
     public let id: Int
@@ -65,20 +91,11 @@ public actor Importer {
     public func nextPage() async throws -> [OrderPlaced] { [] }
 }
 
-/// A stand-in for the application's logger.
-public struct Logger: Sendable {
-    public init() {}
-    public func info(_ message: String) {}
-    public func warning(_ message: String) {}
-    public func error(_ message: String) {}
-}
-
 public let bus = Bus()
 public let inventory = Inventory()
 public let mailer = Mailer()
 public let paymentGateway = PaymentGateway()
 public let importer = Importer()
-public let logger = Logger()
 public let order = OrderPlaced(id: 1, cents: 999)
 public let dir = "/var/lib/shop"
 
