@@ -18,7 +18,7 @@
 
         @Test func deadLettersAreLoggedAtInfoAndRetriesAtDebug() async throws {
             let (bus, log) = bus(level: .debug)
-            try await bus.consume(Ping.self, retry: .immediate(maxAttempts: 2)) { ping in
+            let consumer = try await bus.consume(Ping.self, retry: .immediate(maxAttempts: 2)) { ping in
                 throw Refused(number: ping.number)
             }
             let report = try await bus.publish(Ping(number: 7))
@@ -35,6 +35,8 @@
             #expect(dead.level == .info)
             #expect(dead.metadata["eventbus.attempt"] == "2")
             #expect(dead.metadata["error.type"] == "Refused")
+            #expect(dead.metadata["eventbus.mailbox"] == "\(consumer.mailbox)")
+            #expect(retried.metadata["eventbus.mailbox"] == "\(consumer.mailbox)")
         }
 
         @Test func eachEventIsLoggedAtTraceWithItsMailboxAndAttempt() async throws {

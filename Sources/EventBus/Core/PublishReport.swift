@@ -52,6 +52,9 @@ public struct HandlerFailure: Event, CustomStringConvertible {
     public let attempt: Int
     /// Whether the failure sent the event to the dead letters (its last attempt).
     public let deadLettered: Bool
+    /// The name of the mailbox or queue the event came from (``QueueMetrics/name``); nil for an
+    /// observer, which takes events from no queue.
+    public let mailbox: String?
 
     /// Creates a failure record.
     public init(
@@ -61,8 +64,10 @@ public struct HandlerFailure: Event, CustomStringConvertible {
         eventID: EventID,
         error: any Error,
         attempt: Int = 1,
-        deadLettered: Bool = false
+        deadLettered: Bool = false,
+        mailbox: String? = nil
     ) {
+        self.mailbox = mailbox
         self.subscriptionID = subscriptionID
         self.strategy = strategy
         self.eventName = eventName

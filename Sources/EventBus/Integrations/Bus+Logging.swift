@@ -18,7 +18,7 @@
         func logFailure(_ failure: HandlerFailure) {
             let logger = configuration.logger
             let metadata: () -> Logger.Metadata = {
-                [
+                var metadata: Logger.Metadata = [
                     MessagingNames.eventID: "\(failure.eventID)",
                     MessagingNames.eventName: "\(failure.eventName)",
                     MessagingNames.attempt: "\(failure.attempt)",
@@ -26,6 +26,10 @@
                     MessagingNames.errorTypeKey: "\(MessagingNames.errorType(failure.error))",
                     "error.message": "\(failure.error)",
                 ]
+                if let mailbox = failure.mailbox {
+                    metadata[MessagingNames.mailbox] = "\(MessagingNames.destination(mailbox))"
+                }
+                return metadata
             }
             if failure.error is CancellationError && isShutDown {
                 logger.debug("event handler cancelled as the bus stopped", metadata: metadata())
@@ -42,7 +46,7 @@
             guard let report = queue.recoveryReport else { return }
             let found =
                 report.records > 0 || report.truncatedBytes > 0 || report.quarantinedRanges > 0
-                || !report.undecodable.isEmpty
+                || !report.undecodable.isEmpty || !report.warnings.isEmpty
             configuration.logger.log(
                 level: found ? .info : .debug,
                 "durable mailbox recovered",
@@ -54,6 +58,7 @@
                     "eventbus.recovery.dead_letters": "\(report.deadLetters)",
                     "eventbus.recovery.truncated_bytes": "\(report.truncatedBytes)",
                     "eventbus.recovery.quarantined_ranges": "\(report.quarantinedRanges)",
+                    "eventbus.recovery.warnings": "\(report.warnings.joined(separator: "; "))",
                 ]
             )
         }

@@ -145,7 +145,8 @@ extension Bus {
                             strategy: .callback,
                             eventName: typeName(T.self),
                             eventID: envelope.metadata.id,
-                            error: error
+                            error: error,
+                            mailbox: queue.name
                         )
                         await self?.reportFailure(failure, while: T.self)
                     }

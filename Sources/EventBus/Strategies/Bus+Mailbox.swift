@@ -140,7 +140,8 @@ extension Bus {
                             error: error,
                             attempt: delivery.metadata.attempt,
                             deadLettered: deliveries.queue.isTracked
-                                && delivery.metadata.attempt >= deliveries.queue.configuration.retry.maxAttempts
+                                && delivery.metadata.attempt >= deliveries.queue.configuration.retry.maxAttempts,
+                            mailbox: mailbox
                         ),
                         while: T.self
                     )
