@@ -22,7 +22,20 @@ let package = Package(
         .executable(name: "eventbus", targets: ["EventBusCLI"]),
         // The hand-written flag parser, a product so that the nested Benchmarks package can use it.
         .library(name: "CommandLineSupport", targets: ["CommandLineSupport"]),
+        // Consumer groups on PostgreSQL: empty unless the trait PostgresSupport is on.
+        .library(name: "EventBusPostgres", targets: ["EventBusPostgres"]),
     ] + examples.map { .executable(name: $0, targets: [$0]) },
+    // Off by default: a default build fetches no package.
+    traits: [
+        .trait(
+            name: "PostgresSupport",
+            description: "Durable mailboxes as consumer groups on PostgreSQL (module EventBusPostgres, postgres-nio)"
+        )
+    ],
+    dependencies: [
+        // Fetched only when the trait PostgresSupport is on (trait-guarded dependencies are pruned).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2")
+    ],
     targets: [
         // CRC-32C with the CPU's instructions (the log's record checksums); C, from the toolchain.
         .target(name: "CEventQueueCRC"),
@@ -40,6 +53,15 @@ let package = Package(
             swiftSettings: publicModule
         ),
         .target(name: "CommandLineSupport", swiftSettings: strict),
+        // PostgreSQL consumer groups; every file is inside `#if PostgresSupport`.
+        .target(
+            name: "EventBusPostgres",
+            dependencies: [
+                "EventBus", "EventQueue", "EventLog",
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgresSupport"])),
+            ],
+            swiftSettings: publicModule
+        ),
         .executableTarget(
             name: "EventBusCLI",
             dependencies: ["EventBus", "EventQueue", "EventLog", "EventBusTestSupport", "CommandLineSupport"],
@@ -54,6 +76,16 @@ let package = Package(
             name: "EventBusTests",
             dependencies: [
                 "EventBus", "EventQueue", "EventLog", "EventBusTestSupport", "EventBusTesting", "CommandLineSupport",
+            ],
+            swiftSettings: strict
+        ),
+        // Against a real server: skipped, with the reason printed, unless EVENTBUS_POSTGRES_URL is set
+        // (and the trait is on). `.ci/postgres start` starts one.
+        .testTarget(
+            name: "EventBusPostgresTests",
+            dependencies: [
+                "EventBus", "EventQueue", "EventLog", "EventBusPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgresSupport"])),
             ],
             swiftSettings: strict
         ),
