@@ -79,6 +79,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // One server instance for the multi-process test of EventBusPostgresTests (a consumer of a
+        // PostgreSQL group, killed with SIGKILL by the test); prints a line without the trait.
+        .executableTarget(
+            name: "PostgresInstance",
+            dependencies: [
+                "EventBus", "EventBusPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgresSupport"])),
+            ],
+            path: "Tests/PostgresInstance",
+            swiftSettings: strict
+        ),
         // Against a real server: skipped, with the reason printed, unless EVENTBUS_POSTGRES_URL is set
         // (and the trait is on). `.ci/postgres start` starts one.
         .testTarget(

@@ -37,7 +37,8 @@
             "t_" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
         }
 
-        /// Runs `body` with a running client (and a fresh schema), then shuts the client down.
+        /// Runs `body` with a running client and a fresh schema, drops the schema, and shuts the
+        /// client down.
         static func withClient<T: Sendable>(
             _ body: @Sendable (PostgresClient, String) async throws -> T
         ) async throws -> T {
@@ -45,7 +46,11 @@
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await client.run() }
                 defer { group.cancelAll() }
-                return try await body(client, freshSchema())
+                let schema = freshSchema()
+                let result = try await body(client, schema)
+                // Only when the test passed: a failed test's tables stay for a look.
+                try await client.query("DROP SCHEMA IF EXISTS \(unescaped: schema) CASCADE")
+                return result
             }
         }
 
