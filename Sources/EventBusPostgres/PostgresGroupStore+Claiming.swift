@@ -13,10 +13,13 @@
             let rows = try await client.query(
                 """
                 WITH next AS (
-                    SELECT group_name, event_id FROM \(unescaped: schema.deliveries)
-                    WHERE group_name = \(group) AND visible_at <= now()
-                        AND (lease_owner IS NULL OR lease_expires_at < now())
-                    ORDER BY priority, seq
+                    SELECT c.group_name, c.event_id FROM \(unescaped: schema.deliveries) AS c
+                    WHERE c.group_name = \(group) AND c.visible_at <= now()
+                        AND (c.lease_owner IS NULL OR c.lease_expires_at < now())
+                        AND (c.ordering_key IS NULL OR NOT EXISTS (
+                            SELECT 1 FROM \(unescaped: schema.deliveries) AS e
+                            WHERE e.group_name = c.group_name AND e.ordering_key = c.ordering_key AND e.seq < c.seq))
+                    ORDER BY c.priority, c.seq
                     LIMIT \(limit)
                     FOR UPDATE SKIP LOCKED)
                 UPDATE \(unescaped: schema.deliveries) AS d
@@ -100,15 +103,30 @@
                 WITH moved AS (
                     DELETE FROM \(unescaped: schema.deliveries)
                     WHERE group_name = \(group) AND event_id = \(id) AND lease_owner = \(owner)
-                    RETURNING group_name, event_id, event_name, body, priority, attempts)
+                    RETURNING group_name, event_id, event_name, body, priority, attempts, ordering_key)
                 INSERT INTO \(unescaped: schema.deadLetters)
-                    (group_name, event_id, event_name, body, priority, attempts, reason)
-                SELECT group_name, event_id, event_name, body, priority, attempts + \(added), \(reason) FROM moved
+                    (group_name, event_id, event_name, body, priority, attempts, reason, ordering_key)
+                SELECT group_name, event_id, event_name, body, priority, attempts + \(added), \(reason), ordering_key
+                FROM moved
                 ON CONFLICT (group_name, event_id) DO UPDATE
                     SET reason = EXCLUDED.reason, attempts = EXCLUDED.attempts, dead_at = now()
                 RETURNING 1
                 """
             ) > 0
+        }
+
+        /// Renews the leases `owner` holds in `group`.
+        func extendLeases(group: String, owner: String) async throws -> Int {
+            let schema = try self.schema()
+            let lease = Self.seconds(options.lease)
+            return try await count(
+                """
+                UPDATE \(unescaped: schema.deliveries)
+                SET lease_expires_at = now() + \(lease) * interval '1 second'
+                WHERE group_name = \(group) AND lease_owner = \(owner)
+                RETURNING 1
+                """
+            )
         }
 
         /// Gives back what `owner` holds unhandled (a clean stop: the claim is not counted), and
@@ -159,9 +177,9 @@
                     "DELETE FROM \(unescaped: schema.deadLetters) WHERE group_name = \(group)"
                 }
             let sql =
-                "WITH moved AS (\(filter.sql) RETURNING group_name, event_id, event_name, body, priority) "
-                + "INSERT INTO \(schema.deliveries) (group_name, event_id, event_name, body, priority) "
-                + "SELECT group_name, event_id, event_name, body, priority FROM moved "
+                "WITH moved AS (\(filter.sql) RETURNING group_name, event_id, event_name, body, priority, ordering_key) "
+                + "INSERT INTO \(schema.deliveries) (group_name, event_id, event_name, body, priority, ordering_key) "
+                + "SELECT group_name, event_id, event_name, body, priority, ordering_key FROM moved "
                 + "ON CONFLICT (group_name, event_id) DO NOTHING RETURNING 1"
             let moved = try await count(PostgresQuery(unsafeSQL: sql, binds: filter.binds))
             if moved > 0 { try await notify([group]) }

@@ -20,9 +20,10 @@
                     let rows = try await connection.query(
                         """
                         INSERT INTO \(unescaped: schema.deliveries)
-                            (group_name, event_id, event_name, body, priority, visible_at)
+                            (group_name, event_id, event_name, body, priority, visible_at, ordering_key)
                         SELECT g.group_name, \(record.id), g.event_name, \(ByteBuffer(bytes: record.body)),
-                            \(Int16(record.priority.rawValue)), now() + \(delay) * interval '1 second'
+                            \(Int16(record.priority.rawValue)), now() + \(delay) * interval '1 second',
+                            \(record.orderingKey)
                         FROM \(unescaped: schema.groups) g
                         WHERE g.event_name = \(record.eventName)
                             AND NOT EXISTS (SELECT 1 FROM \(unescaped: schema.deadLetters) d

@@ -90,7 +90,16 @@
                         dead_at timestamptz NOT NULL DEFAULT now(),
                         PRIMARY KEY (group_name, event_id))
                     """,
-                ]
+                ],
+                // 2: ordering keys (one claimant per key at a time, in publish order).
+                [
+                    "ALTER TABLE \(deliveries) ADD COLUMN ordering_key text",
+                    "ALTER TABLE \(deadLetters) ADD COLUMN ordering_key text",
+                    """
+                    CREATE INDEX deliveries_ordering_keys ON \(deliveries) (group_name, ordering_key, seq)
+                        WHERE ordering_key IS NOT NULL
+                    """,
+                ],
             ]
         }
 

@@ -131,6 +131,19 @@
             }
         }
 
+        @Test func aGroupStoresARepublishedEventOnce() async throws {
+            try await PostgresTestSupport.withClient { (client, schema) async throws in
+                let shared = DurableStore.postgres(client, schema: schema, options: Self.options)
+                let bus = Bus()
+                try await bus.declareMailbox(.durable(name: "billing", store: shared), for: OrderPlaced.self)
+                let id = EventID.random()
+                try await bus.publish(OrderPlaced(id: 1), id: id)
+                try await bus.publish(OrderPlaced(id: 1), id: id)
+                #expect(try await PostgresGroups(client, schema: schema).pending(group: "billing") == 1)
+                await bus.shutdown()
+            }
+        }
+
         @Test func aDelayedPublishWaitsInTheStore() async throws {
             try await PostgresTestSupport.withClient { (client, schema) async throws in
                 let shared = DurableStore.postgres(client, schema: schema, options: Self.options)

@@ -23,10 +23,16 @@
         @Test func migrationsAreVersionedAndIdempotent() async throws {
             try await PostgresTestSupport.withClient { (client, schema) async throws in
                 let groups = PostgresGroups(client, schema: schema)
-                #expect(try await groups.migrate() == 1)
-                #expect(try await groups.migrate() == 1)
+                #expect(try await groups.migrate() == 2)
+                #expect(try await groups.migrate() == 2)
                 // Another value of the store (another instance) migrates the same schema again.
-                #expect(try await PostgresGroups(client, schema: schema).migrate() == 1)
+                #expect(try await PostgresGroups(client, schema: schema).migrate() == 2)
+                var versions: [Int32] = []
+                let rows = try await client.query(
+                    "SELECT version FROM \(unescaped: schema).migrations ORDER BY version"
+                )
+                for try await version in rows.decode(Int32.self) { versions.append(version) }
+                #expect(versions == [1, 2])
                 #expect(try await groups.declared().isEmpty)
             }
         }
@@ -154,6 +160,49 @@
                 #expect(next.map(\.id) == ["b"])
                 #expect(next.first?.attempts == 0)
                 #expect(next.first?.crashes == 0)
+            }
+        }
+
+        @Test func anOrderingKeyIsHeldByOneClaimantAtATimeInOrder() async throws {
+            try await PostgresTestSupport.withClient { (client, schema) async throws in
+                let store = PostgresGroupStore(client: client, schema: schema, options: PostgresStoreOptions())
+                try await store.declare(group: "g", eventName: "OrderPlaced")
+                func keyed(_ id: String, _ key: String?) -> GroupRecord {
+                    GroupRecord(
+                        eventName: "OrderPlaced",
+                        id: id,
+                        body: [],
+                        priority: .normal,
+                        delay: nil,
+                        orderingKey: key
+                    )
+                }
+                try await store.store([keyed("x1", "x"), keyed("x2", "x"), keyed("free", nil), keyed("y1", "y")])
+                // Of key x only the oldest; the others are free to take.
+                #expect(try await store.claim(group: "g", owner: "one", limit: 10).map(\.id) == ["x1", "free", "y1"])
+                // x2 waits while x1 is held, even for another claimant.
+                #expect(try await store.claim(group: "g", owner: "two", limit: 10).isEmpty)
+                // A retry keeps the key: x1 comes back before x2.
+                #expect(try await store.retry(group: "g", id: "x1", owner: "one", after: .zero, reason: "r"))
+                #expect(try await store.claim(group: "g", owner: "two", limit: 10).map(\.id) == ["x1"])
+                #expect(try await store.acknowledge(group: "g", id: "x1", owner: "two"))
+                #expect(try await store.claim(group: "g", owner: "two", limit: 10).map(\.id) == ["x2"])
+            }
+        }
+
+        @Test func aHeartbeatRenewsTheLeasesOfItsOwnerOnly() async throws {
+            try await PostgresTestSupport.withClient { (client, schema) async throws in
+                let store = PostgresGroupStore(client: client, schema: schema, options: PostgresStoreOptions())
+                try await store.declare(group: "g", eventName: "OrderPlaced")
+                try await store.store([record("a"), record("b")])
+                _ = try await store.claim(group: "g", owner: "one", limit: 1)
+                _ = try await store.claim(group: "g", owner: "two", limit: 1)
+                try await client.query(
+                    "UPDATE \(unescaped: schema).deliveries SET lease_expires_at = now() - interval '1 second'"
+                )
+                #expect(try await store.extendLeases(group: "g", owner: "one") == 1)
+                // "one" kept its lease; "two"'s expired and is claimable.
+                #expect(try await store.claim(group: "g", owner: "three", limit: 10).map(\.id) == ["b"])
             }
         }
 

@@ -12,13 +12,23 @@ package struct GroupRecord: Sendable {
     package var priority: Priority
     /// Visible only after this delay (nil: at once).
     package var delay: Duration?
+    /// Events of a group with the same key are handled one at a time, in publish order.
+    package var orderingKey: String?
 
     /// Creates a record.
-    package init(eventName: String, id: String, body: [UInt8], priority: Priority, delay: Duration?) {
+    package init(
+        eventName: String,
+        id: String,
+        body: [UInt8],
+        priority: Priority,
+        delay: Duration?,
+        orderingKey: String? = nil
+    ) {
         self.eventName = eventName
         self.id = id
         self.body = body
         self.priority = priority
         self.delay = delay
+        self.orderingKey = orderingKey
     }
 }

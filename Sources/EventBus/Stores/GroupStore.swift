@@ -15,7 +15,8 @@ package protocol GroupStore: Sendable {
     /// Stores each record once for every group declared for its event name, all or none.
     func store(_ records: [GroupRecord]) async throws
     /// Leases up to `limit` visible events of `group` to `owner` (an expired lease counts as
-    /// free), in lane then publish order. Each claim counts as a delivery.
+    /// free), in lane then publish order, and of the events with one ordering key only the
+    /// oldest, and only when no other claimant holds it. Each claim counts as a delivery.
     func claim(group: String, owner: String, limit: Int) async throws -> [ClaimedRecord]
     /// Deletes a handled event. False when `owner` no longer holds its lease.
     func acknowledge(group: String, id: String, owner: String) async throws -> Bool
@@ -31,6 +32,9 @@ package protocol GroupStore: Sendable {
         countsAsAttempt: Bool
     ) async throws
         -> Bool
+    /// Renews every lease `owner` holds in `group` for another lease period (a heartbeat while a
+    /// batch is handled); how many it renewed.
+    func extendLeases(group: String, owner: String) async throws -> Int
     /// Gives back every event `owner` holds in `group` unhandled: a clean stop, not an attempt.
     func release(group: String, owner: String) async throws
     /// Returns the events of every expired lease to their groups; how many.

@@ -151,7 +151,8 @@ extension Bus {
                         id: envelope.metadata.id.description,
                         body: try codec.encode(envelope),
                         priority: envelope.metadata.priority,
-                        delay: delay
+                        delay: delay,
+                        orderingKey: envelope.metadata.orderingKey
                     )
                 )
             }

@@ -89,10 +89,19 @@ struct GroupLoop<E: Event>: Sendable {
                 continue
             }
             group.count { $0.delivered += UInt64(claimed.count) }
+            // While the batch is handled, its leases are renewed every third of a lease: only a
+            // claimant that stopped (crashed, or hangs without yielding) loses them.
+            let heartbeat = Task { [group, owner] in
+                let (_, lease, _) = group.store.claiming
+                while (try? await Task.sleep(for: lease / 3)) != nil {
+                    _ = try? await group.store.extendLeases(group: group.name, owner: owner)
+                }
+            }
             for record in claimed {
                 if stopping { break }
                 await handle(record, middlewares: middlewares, handler: handler, report: report)
             }
+            heartbeat.cancel()
         }
         // A clean stop: what this loop holds unhandled goes back, not counted as an attempt. In a
         // task of its own, which a cancelled consumer's cancellation does not reach.
