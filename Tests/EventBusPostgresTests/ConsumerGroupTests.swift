@@ -144,6 +144,42 @@
             }
         }
 
+        @Test func eventsWithOneOrderingKeyAreHandledInOrderAcrossInstances() async throws {
+            try await PostgresTestSupport.withClient { (client, schema) async throws in
+                // NOTIFY off: the instances find the events by polling.
+                var options = Self.options
+                options.notifyOnPublish = false
+                let shared = DurableStore.postgres(client, schema: schema, options: options)
+                let mailbox = Mailbox.durable(name: "ordered", store: shared)
+                let seen = Locked<[String: [Int]]>([:])
+                var instances: [Bus] = []
+                for _ in 0..<3 {
+                    let bus = Bus()
+                    try await bus.consume(OrderPlaced.self, mailbox: mailbox) { order in
+                        let key = EventContext.current?.metadata.orderingKey ?? "none"
+                        await Task.yield()
+                        seen.withLock { $0[key, default: []].append(order.id) }
+                    }
+                    instances.append(bus)
+                }
+                let publisher = Bus()
+                try await publisher.declareMailbox(mailbox, for: OrderPlaced.self)
+                for id in 0..<100 {
+                    try await publisher.publish(OrderPlaced(id: id), orderingKey: "customer-\(id % 5)")
+                }
+                try await PostgresTestSupport.eventually {
+                    seen.withLock { $0.values.map(\.count).reduce(0, +) } >= 100
+                }
+                let byKey = seen.withLock { $0 }
+                #expect(byKey.count == 5)
+                for key in 0..<5 {
+                    #expect(byKey["customer-\(key)"] == Array(stride(from: key, to: 100, by: 5)))
+                }
+                for bus in instances { await bus.shutdown() }
+                await publisher.shutdown()
+            }
+        }
+
         @Test func aDelayedPublishWaitsInTheStore() async throws {
             try await PostgresTestSupport.withClient { (client, schema) async throws in
                 let shared = DurableStore.postgres(client, schema: schema, options: Self.options)

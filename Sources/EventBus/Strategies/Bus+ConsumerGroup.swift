@@ -1,5 +1,6 @@
 import EventLog
 import EventQueue
+import Foundation
 
 // Durable mailboxes in a shared store (``GroupStore``, PostgreSQL with the trait
 // PostgresSupport) are consumer groups: declaring one routes every event of its type into the
@@ -42,6 +43,35 @@ extension Bus {
                 codec: codec
             )
         }
+    }
+
+    /// Publishes an event with an ordering key: in a consumer group (a durable mailbox in a
+    /// PostgreSQL store), events with the same key are handled one at a time, in publish order, by
+    /// whichever instance holds the key (a mailbox of this process delivers in publish order
+    /// anyway). Otherwise as ``publish(_:priority:headers:correlationID:id:)``.
+    ///
+    /// ```swift
+    /// try await bus.publish(OrderPaid(order: 7), orderingKey: "customer-42")
+    /// ```
+    @discardableResult
+    public nonisolated(nonsending) func publish<E: Event>(
+        _ event: E,
+        orderingKey: String,
+        priority: Priority = .normal,
+        headers: [String: String] = [:],
+        correlationID: String? = nil,
+        id: EventID? = nil
+    ) async throws -> PublishReport {
+        let metadata = EventMetadata(
+            id: id ?? ids.next(),
+            publishedAt: Date(),
+            priority: priority,
+            headers: headers,
+            correlationID: correlationID ?? EventContext.inheritedCorrelationID,
+            attempt: 1,
+            orderingKey: orderingKey
+        )
+        return try await publish(event, metadata: metadata)
     }
 
     /// Whether `mailbox` is a consumer group in a shared store.
