@@ -195,6 +195,30 @@
             }
         }
 
+        @Test func removingAGroupStopsItHereAndPostgresGroupsDeletesIt() async throws {
+            try await PostgresTestSupport.withClient { (client, schema) async throws in
+                let shared = DurableStore.postgres(client, schema: schema, options: Self.options)
+                let mailbox = Mailbox.durable(name: "gone", store: shared)
+                let bus = Bus()
+                try await bus.declareMailbox(mailbox, for: OrderPlaced.self)
+                try await bus.publish(OrderPlaced(id: 1))
+                // The bus cannot delete rows synchronously: it stops the group here and says how.
+                #expect(throws: BusError.self) { try bus.removeMailbox(mailbox) }
+                let groups = PostgresGroups(client, schema: schema)
+                #expect(try await groups.pending(group: "gone") == 1)
+                try await groups.remove(group: "gone")
+                #expect(try await groups.pending(group: "gone") == 0)
+                #expect(try await groups.declared().isEmpty)
+                // No longer declared anywhere: a publish stores nothing for it.
+                try await PostgresGroupStore(client: client, schema: schema, options: Self.options)
+                    .store([
+                        GroupRecord(eventName: OrderPlaced.eventName, id: "x", body: [], priority: .normal, delay: nil)
+                    ])
+                #expect(try await groups.pending(group: "gone") == 0)
+                await bus.shutdown()
+            }
+        }
+
         @Test func aConsumerGroupIsConsumedNotIterated() async throws {
             try await PostgresTestSupport.withClient { (client, schema) async throws in
                 let shared = DurableStore.postgres(client, schema: schema, options: Self.options)
