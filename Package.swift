@@ -30,7 +30,10 @@ let package = Package(
         .executable(name: "eventbus", targets: ["EventBusCLI"]),
         // The hand-written flag parser, a product so that the nested Benchmarks package can use it.
         .library(name: "CommandLineSupport", targets: ["CommandLineSupport"]),
+        // Consumer groups on PostgreSQL: empty unless the trait PostgresSupport is on.
+        .library(name: "EventBusPostgres", targets: ["EventBusPostgres"]),
     ] + examples.map { .executable(name: $0, targets: [$0]) },
+    // Off by default: a default build fetches no package (trait-guarded dependencies are pruned).
     traits: [
         .trait(name: "LoggingSupport", description: "swift-log: the bus logs through a Logger it is given"),
         .trait(name: "MetricsSupport", description: "swift-metrics: per-mailbox metrics with OpenTelemetry names"),
@@ -41,6 +44,10 @@ let package = Package(
             description: "All four server integrations",
             enabledTraits: ["LoggingSupport", "MetricsSupport", "TracingSupport", "ServiceLifecycleSupport"]
         ),
+        .trait(
+            name: "PostgresSupport",
+            description: "Durable mailboxes as consumer groups on PostgreSQL (module EventBusPostgres, postgres-nio)"
+        ),
         .default(enabledTraits: []),
     ],
     dependencies: [
@@ -48,6 +55,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // CRC-32C with the CPU's instructions (the log's record checksums); C, from the toolchain.
@@ -76,6 +84,15 @@ let package = Package(
             swiftSettings: publicModule
         ),
         .target(name: "CommandLineSupport", swiftSettings: strict),
+        // PostgreSQL consumer groups; every file is inside `#if PostgresSupport`.
+        .target(
+            name: "EventBusPostgres",
+            dependencies: [
+                "EventBus", "EventQueue", "EventLog",
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgresSupport"])),
+            ],
+            swiftSettings: publicModule
+        ),
         .executableTarget(
             name: "EventBusCLI",
             dependencies: ["EventBus", "EventQueue", "EventLog", "EventBusTestSupport", "CommandLineSupport"],
@@ -122,6 +139,27 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log", condition: lifecycle),
             ],
             path: "Examples/GracefulShutdown",
+            swiftSettings: strict
+        ),
+        // One server instance for the multi-process test of EventBusPostgresTests (a consumer of a
+        // PostgreSQL group, killed with SIGKILL by the test); prints a line without the trait.
+        .executableTarget(
+            name: "PostgresInstance",
+            dependencies: [
+                "EventBus", "EventBusPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgresSupport"])),
+            ],
+            path: "Tests/PostgresInstance",
+            swiftSettings: strict
+        ),
+        // Against a real server: skipped, with the reason printed, unless EVENTBUS_POSTGRES_URL is set
+        // (and the trait is on). `.ci/postgres start` starts one.
+        .testTarget(
+            name: "EventBusPostgresTests",
+            dependencies: [
+                "EventBus", "EventQueue", "EventLog", "EventBusPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgresSupport"])),
+            ],
             swiftSettings: strict
         ),
     ]

@@ -39,6 +39,7 @@ func everyGuideType(_ bus: Bus) async throws {
     subscription.cancel()
     let deliveries: Deliveries<OrderPlaced> = try await bus.subscribe(OrderPlaced.self)
     let consumer: Consumer<OrderPlaced> = try await bus.consume(OrderPlaced.self) { _ in }
+    try await bus.declareMailbox(.durable(name: "billing", directory: "/var/lib/shop"), for: OrderPlaced.self)
     let metrics: QueueMetrics = consumer.metrics()
     let _: Forecast = metrics.forecast
     let _: LatencySummary = metrics.latency

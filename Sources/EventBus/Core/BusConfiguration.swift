@@ -106,6 +106,13 @@ public enum Mailbox: Sendable, Hashable {
         .durable(name: name, store: .directory(directory, sync: sync), capacity: capacity)
     }
 
+    /// A durable mailbox named `name` in `store`: ``DurableStore/directory(_:sync:)``, or a shared
+    /// store whose mailboxes are consumer groups (`DurableStore.postgres(…)`, trait
+    /// `PostgresSupport`). Holds up to 100,000 events in this process.
+    public static func durable(name: String, store: DurableStore) -> Mailbox {
+        .durable(name: name, store: store, capacity: 100_000)
+    }
+
     /// A durable mailbox in the bus's default store (``BusConfiguration/durableStore``).
     public static func durable(name: String, capacity: Int = 100_000) -> Mailbox {
         .durable(name: name, store: nil, capacity: capacity)

@@ -63,4 +63,6 @@ package protocol MailboxStore: Sendable {
     /// Deletes mailbox `name` and everything it keeps; nothing when there is none.
     /// - Throws: ``StoreFailure`` (``StoreFailure/locked(path:)`` while another process has it open).
     func removeMailbox(named name: String, context: StoreContext) throws
+    /// A shared store whose mailboxes are consumer groups (``GroupStore``); nil for the others.
+    var groups: (any GroupStore)? { get }
 }

@@ -73,6 +73,10 @@ extension Bus {
         codec: (any EventCodec<E>)?
     ) async throws -> (WorkQueue<Envelope<E>>, UInt64) {
         let (name, store, path) = try resolve(mailbox)
+        if store.backend.groups != nil {
+            // A consumer group is consumed by the bus (`consume`), never iterated or sent to.
+            throw BusError.mailboxUnavailable(name: name, reason: .other(ConsumerGroupOnly(mailbox: name)))
+        }
         if let declared = registrations.state.withLock({ $0.mailboxes[path] }) {
             guard let typed = declared.queue as? WorkQueue<Envelope<E>> else {
                 throw BusError.queueTypeMismatch(queue: name, expected: declared.eventName, actual: E.eventName)

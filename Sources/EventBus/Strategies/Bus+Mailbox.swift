@@ -91,6 +91,17 @@ extension Bus {
         codec: (any EventCodec<E>)? = nil,
         handler: @escaping @Sendable (E) async throws -> Void
     ) async throws -> Consumer<E> {
+        if let mailbox, isGroup(mailbox) {
+            // A consumer group in a shared store: its instances compete for the store's events.
+            return try await consumeGroup(
+                E.self,
+                mailbox: mailbox,
+                retry: retry,
+                deadLetter: deadLetter,
+                codec: codec,
+                handler: handler
+            )
+        }
         let needsAck = retry.maxAttempts > 1
         let deliveries = try await subscribe(
             E.self,

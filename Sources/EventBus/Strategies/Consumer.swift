@@ -8,39 +8,94 @@ import EventQueue
 /// ``Bus/subscribe(_:mailbox:acknowledgement:retry:deadLetter:dedup:codec:)`` instead to take
 /// deliveries yourself. Dropping the handle does not stop the consumer; ``cancel()`` does.
 public struct Consumer<E: Sendable>: Sendable {
-    let deliveries: Deliveries<E>
+    /// What it consumes: a mailbox or queue of this process, or a consumer group in a shared store.
+    enum Source: Sendable {
+        case queue(Deliveries<E>)
+        case group(GroupMailbox, Subscription)
+    }
+
+    let source: Source
     let task: Task<Void, Never>
 
+    init(deliveries: Deliveries<E>, task: Task<Void, Never>) {
+        self.source = .queue(deliveries)
+        self.task = task
+    }
+
+    init(group: GroupMailbox, subscription: Subscription, task: Task<Void, Never>) {
+        self.source = .group(group, subscription)
+        self.task = task
+    }
+
     /// The name of the mailbox or queue it consumes, as metrics and errors give it.
-    public var mailbox: String { deliveries.queue.name }
+    public var mailbox: String {
+        switch source {
+        case .queue(let deliveries): deliveries.queue.name
+        case .group(let group, _): group.name
+        }
+    }
 
     /// The consumer's subscription.
-    public var subscription: Subscription { deliveries.subscription }
+    public var subscription: Subscription {
+        switch source {
+        case .queue(let deliveries): deliveries.subscription
+        case .group(_, let subscription): subscription
+        }
+    }
 
     /// Stops the consumer after the delivery it is handling. An in-memory mailbox is closed; a
-    /// durable mailbox goes on storing events for the next consumer.
+    /// durable mailbox goes on storing events for the next consumer (a consumer group gives back
+    /// the events it claimed and did not handle).
     public func cancel() {
-        deliveries.cancel()
+        switch source {
+        case .queue(let deliveries): deliveries.cancel()
+        case .group(_, let subscription): subscription.cancel()
+        }
         task.cancel()
     }
 
-    /// Depth, counters, rates and latency of the mailbox.
+    /// Depth, counters, rates and latency of the mailbox. For a consumer group: what this process
+    /// delivered, acknowledged, retried and dead-lettered (the depth is in the store).
     public func metrics() -> QueueMetrics {
-        deliveries.metrics()
+        switch source {
+        case .queue(let deliveries): deliveries.metrics()
+        case .group(let group, _): group.metrics()
+        }
     }
 
-    /// Events that exhausted their attempts.
+    /// Events that exhausted their attempts. A consumer group keeps them in its store (empty here;
+    /// the store's tools list them).
     public func deadLetters() -> [DeadLetter<Envelope<E>>] {
-        deliveries.deadLetters()
+        switch source {
+        case .queue(let deliveries): deliveries.deadLetters()
+        case .group: []
+        }
     }
 
     /// Puts dead letters back into the mailbox (all, or those with the given ids).
     /// - Throws: ``BusError/notRecorded(mailbox:cause:)`` when a durable mailbox could not record it.
     @discardableResult
     public func requeueDeadLetters(ids: Set<EventID>? = nil) async throws -> Int {
-        try await deliveries.requeueDeadLetters(ids: ids)
+        switch source {
+        case .queue(let deliveries):
+            return try await deliveries.requeueDeadLetters(ids: ids)
+        case .group(let group, _):
+            do {
+                let count = try await group.store.requeueDeadLetters(group: group.name, ids: ids?.map(\.description))
+                if count > 0 { group.store.wake(group: group.name) }
+                return count
+            } catch {
+                throw BusError.notRecorded(mailbox: group.name, cause: StoreFailure(error))
+            }
+        }
     }
 
-    /// What a durable mailbox found and repaired when it opened (nil in memory).
-    public var recoveryReport: RecoveryReport? { deliveries.recoveryReport }
+    /// What a durable mailbox found and repaired when it opened (nil in memory and for a
+    /// consumer group).
+    public var recoveryReport: RecoveryReport? {
+        switch source {
+        case .queue(let deliveries): deliveries.recoveryReport
+        case .group: nil
+        }
+    }
 }

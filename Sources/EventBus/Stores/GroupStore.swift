@@ -1,0 +1,55 @@
+import EventLog
+import EventQueue
+
+/// The seam of a shared store, whose durable mailboxes are consumer groups: the events live in
+/// the store (not in a queue of this process), every process that declares a group stores into
+/// it, and the instances of a group compete for its events. The PostgreSQL store of the
+/// `PostgresSupport` trait is one. `package`, like ``MailboxStore``, until it has proven itself.
+///
+/// Every settlement is fenced by the lease's owner: it counts only while `owner` still holds the
+/// event's lease, and returns whether it did.
+package protocol GroupStore: Sendable {
+    /// Records that group `group` takes events named `eventName` (idempotent; it stays recorded
+    /// until the group is removed), preparing the store first when needed.
+    func declare(group: String, eventName: String) async throws
+    /// Stores each record once for every group declared for its event name, all or none.
+    func store(_ records: [GroupRecord]) async throws
+    /// Leases up to `limit` visible events of `group` to `owner` (an expired lease counts as
+    /// free), in lane then publish order, and of the events with one ordering key only the
+    /// oldest, and only when no other claimant holds it. Each claim counts as a delivery.
+    func claim(group: String, owner: String, limit: Int) async throws -> [ClaimedRecord]
+    /// Deletes a handled event. False when `owner` no longer holds its lease.
+    func acknowledge(group: String, id: String, owner: String) async throws -> Bool
+    /// Counts a failed attempt and makes the event visible again after `delay`.
+    func retry(group: String, id: String, owner: String, after delay: Duration, reason: String) async throws -> Bool
+    /// Counts a failed attempt (unless `countsAsAttempt` is false) and moves the event to the
+    /// group's dead letters with `reason`.
+    func deadLetter(
+        group: String,
+        id: String,
+        owner: String,
+        reason: String,
+        countsAsAttempt: Bool
+    ) async throws
+        -> Bool
+    /// Renews every lease `owner` holds in `group` for another lease period (a heartbeat while a
+    /// batch is handled); how many it renewed.
+    func extendLeases(group: String, owner: String) async throws -> Int
+    /// Gives back every event `owner` holds in `group` unhandled: a clean stop, not an attempt.
+    func release(group: String, owner: String) async throws
+    /// Returns the events of every expired lease to their groups; how many.
+    func reapExpiredLeases() async throws -> Int
+    /// Moves dead letters of `group` back (all, or those with the given ids), attempts reset.
+    func requeueDeadLetters(group: String, ids: [String]?) async throws -> Int
+    /// Returns when `group` may have visible events: a wake-up for it, or `timeout` (with jitter).
+    func waitForWork(group: String, timeout: Duration) async
+    /// Wakes this process's waiters of `group` (a consumer stops, or the bus closes the group).
+    func wake(group: String)
+    /// What a mailbox of this store claims per batch, and how long a lease lasts.
+    var claiming: (batch: Int, lease: Duration, poll: Duration) { get }
+}
+
+extension MailboxStore {
+    /// Not a shared store.
+    package var groups: (any GroupStore)? { nil }
+}

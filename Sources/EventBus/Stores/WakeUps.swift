@@ -1,0 +1,69 @@
+import EventLog
+
+/// Claimants waiting for work, by group: a wake-up for a group (a notification, a close) resumes
+/// each of its waiters; a waiter that hears nothing resumes after its timeout, and a cancelled one
+/// at once. What a ``GroupStore`` uses to implement ``GroupStore/waitForWork(group:timeout:)``.
+package final class WakeUps: Sendable {
+    private struct State {
+        var next: UInt64 = 0
+        var waiters: [String: [UInt64: CheckedContinuation<Void, Never>]] = [:]
+        /// Waiters whose timeout or cancellation came before they were registered.
+        var early: Set<UInt64> = []
+    }
+
+    private let state = Locked(State())
+
+    /// Creates an empty set of waiters.
+    package init() {}
+
+    /// Returns on a wake-up for `group`, after `timeout`, or when the task is cancelled.
+    package func wait(group: String, timeout: Duration) async {
+        let id = state.withLock { state -> UInt64 in
+            state.next += 1
+            return state.next
+        }
+        let timer = Task { [weak self] in
+            // Cancelled: the wait ended otherwise.
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            self?.resume(group: group, id: id)
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let cancelled = state.withLock { state -> Bool in
+                    if Task.isCancelled || state.early.remove(id) != nil { return true }
+                    state.waiters[group, default: [:]][id] = continuation
+                    return false
+                }
+                if cancelled { continuation.resume() }
+            }
+        } onCancel: {
+            resume(group: group, id: id)
+        }
+        timer.cancel()
+        state.withLock { state in _ = state.early.remove(id) }
+    }
+
+    /// Resumes every waiter of `group`.
+    package func wake(group: String) {
+        let resumed = state.withLock { state in state.waiters.removeValue(forKey: group) ?? [:] }
+        for continuation in resumed.values { continuation.resume() }
+    }
+
+    /// Resumes every waiter of every group.
+    package func wakeAll() {
+        let resumed = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            defer { state.waiters = [:] }
+            return state.waiters.values.flatMap(\.values)
+        }
+        for continuation in resumed { continuation.resume() }
+    }
+
+    private func resume(group: String, id: UInt64) {
+        let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if let continuation = state.waiters[group]?.removeValue(forKey: id) { return continuation }
+            state.early.insert(id)
+            return nil
+        }
+        continuation?.resume()
+    }
+}

@@ -1,0 +1,217 @@
+import EventLog
+import EventQueue
+
+extension Bus {
+    /// `consume` on a consumer group: declares the group when this process has not, then runs a
+    /// loop that claims batches from the store, hands each event to `handler` (as every handler
+    /// the bus runs is started, ``run(_:_:metadata:strategy:subscriptionID:middlewares:)``), and
+    /// settles it in the store, fenced by the loop's lease.
+    func consumeGroup<E: Event>(
+        _ type: E.Type,
+        mailbox: Mailbox,
+        retry: RetryPolicy,
+        deadLetter: DeadLetterPolicy,
+        codec: (any EventCodec<E>)?,
+        handler: @escaping @Sendable (E) async throws -> Void
+    ) async throws -> Consumer<E> {
+        let (group, envelopes, key) = try await declaredGroup(E.self, mailbox: mailbox, codec: codec)
+        let stop = Locked(false)
+        let store = group.store
+        let name = group.name
+        let subscriptionID = try router.add(target: .consumer, strategy: .mailbox, factory: DetachedFactory()) {
+            stop.withLock { $0 = true }
+            store.wake(group: name)
+        }
+        let subscription = Subscription(ids: [subscriptionID], router: router, strategy: .mailbox)
+        let loop = GroupLoop(
+            group: group,
+            codec: envelopes,
+            retry: retry,
+            deadLetter: deadLetter,
+            subscriptionID: subscriptionID,
+            owner: EventID.random().description,
+            stop: stop
+        )
+        let middlewares = self.middlewares
+        group.loopStarted()
+        let report: @Sendable (HandlerFailure) async -> Void = { [weak self] failure in
+            await self?.reportFailure(failure, while: E.self)
+        }
+        let task = Task { await loop.run(middlewares: middlewares, handler: handler, report: report) }
+        registry.setConsumer(task, for: key)
+        return Consumer(group: group, subscription: subscription, task: task)
+    }
+}
+
+/// One consumer of a group: claims a batch, handles it event by event, settles each in the store.
+struct GroupLoop<E: Event>: Sendable {
+    let group: GroupMailbox
+    let codec: EnvelopeCodec<E>
+    let retry: RetryPolicy
+    let deadLetter: DeadLetterPolicy
+    let subscriptionID: UInt64
+    /// The lease owner: unique per loop, so that a settlement is fenced per claimant.
+    let owner: String
+    /// Set when the consumer is cancelled.
+    let stop: Locked<Bool>
+
+    private var stopping: Bool { stop.withLock { $0 } || group.isClosed || Task.isCancelled }
+
+    /// Runs until the consumer is cancelled or the group closed, then gives back what it holds.
+    func run(
+        middlewares: MiddlewareStack,
+        handler: @escaping @Sendable (E) async throws -> Void,
+        report: @escaping @Sendable (HandlerFailure) async -> Void
+    ) async {
+        let store = group.store
+        let (batch, _, poll) = store.claiming
+        var busy = true
+        while !stopping {
+            if !busy {
+                group.setBusy(true)
+                busy = true
+            }
+            let claimed: [ClaimedRecord]
+            do {
+                claimed = try await store.claim(group: group.name, owner: owner, limit: batch)
+            } catch {
+                group.setBusy(false)
+                busy = false
+                await store.waitForWork(group: group.name, timeout: poll)
+                continue
+            }
+            if claimed.isEmpty {
+                // Expired leases of crashed instances come back here too (the claim takes them).
+                if let reaped = try? await store.reapExpiredLeases(), reaped > 0 { continue }
+                group.setBusy(false)
+                busy = false
+                await store.waitForWork(group: group.name, timeout: poll)
+                continue
+            }
+            group.count { $0.delivered += UInt64(claimed.count) }
+            // While the batch is handled, its leases are renewed every third of a lease: only a
+            // claimant that stopped (crashed, or hangs without yielding) loses them.
+            let heartbeat = Task { [group, owner] in
+                let (_, lease, _) = group.store.claiming
+                while (try? await Task.sleep(for: lease / 3)) != nil {
+                    _ = try? await group.store.extendLeases(group: group.name, owner: owner)
+                }
+            }
+            for record in claimed {
+                if stopping { break }
+                await handle(record, middlewares: middlewares, handler: handler, report: report)
+            }
+            heartbeat.cancel()
+        }
+        // A clean stop: what this loop holds unhandled goes back, not counted as an attempt. In a
+        // task of its own, which a cancelled consumer's cancellation does not reach.
+        let group = self.group
+        let owner = self.owner
+        await Task { try? await group.store.release(group: group.name, owner: owner) }.value
+        if !busy { group.setBusy(true) }
+        group.loopEnded()
+    }
+
+    /// Handles one claimed event and settles it.
+    private func handle(
+        _ record: ClaimedRecord,
+        middlewares: MiddlewareStack,
+        handler: @escaping @Sendable (E) async throws -> Void,
+        report: @escaping @Sendable (HandlerFailure) async -> Void
+    ) async {
+        let store = group.store
+        let name = group.name
+        // Never decoded: another type's event, or one whose deliveries crashes cut off too often.
+        if record.eventName != E.eventName {
+            await bury(
+                record,
+                reason: "unknown event type \"\(record.eventName)\": group \(name) consumes \(E.eventName)"
+            )
+            return
+        }
+        if record.crashes >= retry.maxCrashes {
+            await bury(
+                record,
+                reason: "its delivery was cut off \(record.crashes) times (maxCrashes \(retry.maxCrashes)): "
+                    + "the handler never finished"
+            )
+            return
+        }
+        let envelope: Envelope<E>
+        do {
+            envelope = try codec.decode(record.body)
+        } catch {
+            await bury(record, reason: "undecodable: \(error)")
+            return
+        }
+        let id = EventID(record.id) ?? EventID(high: 0, low: 0)
+        let stored = envelope.metadata
+        let attempt = record.attempts + 1
+        let metadata = EventMetadata(
+            id: id,
+            publishedAt: stored.publishedAt,
+            priority: record.priority,
+            headers: stored.headers,
+            correlationID: stored.correlationID,
+            attempt: attempt,
+            orderingKey: stored.orderingKey
+        )
+        let error = await Bus.run(
+            .sendable(handler),
+            envelope.event,
+            metadata: metadata,
+            strategy: .mailbox,
+            subscriptionID: subscriptionID,
+            mailbox: name,
+            middlewares: middlewares
+        )
+        guard let error else {
+            // Refused when the lease was lost (it expired and another claimant has the event): that
+            // claimant delivers it again, as at-least-once allows.
+            if (try? await store.acknowledge(group: name, id: record.id, owner: owner)) == true {
+                group.count { $0.acked += 1 }
+            }
+            return
+        }
+        group.count { $0.nacked += 1 }
+        let last = attempt >= retry.maxAttempts
+        if last {
+            await bury(record, reason: "\(error)", countsAsAttempt: true)
+        } else {
+            let delay = retry.delay(afterAttempt: attempt, unit: Double.random(in: 0..<1))
+            _ = try? await store.retry(group: name, id: record.id, owner: owner, after: delay, reason: "\(error)")
+            group.count { $0.retried += 1 }
+        }
+        await report(
+            HandlerFailure(
+                subscriptionID: subscriptionID,
+                strategy: .mailbox,
+                eventName: E.eventName,
+                eventID: id,
+                error: error,
+                attempt: attempt,
+                deadLettered: last,
+                mailbox: name
+            )
+        )
+    }
+
+    /// Moves the event to the group's dead letters (or, under ``DeadLetterPolicy/discard``,
+    /// deletes it).
+    private func bury(_ record: ClaimedRecord, reason: String, countsAsAttempt: Bool = false) async {
+        let store = group.store
+        let settled: Bool?
+        if case .discard = deadLetter {
+            settled = try? await store.acknowledge(group: group.name, id: record.id, owner: owner)
+        } else {
+            settled = try? await store.deadLetter(
+                group: group.name,
+                id: record.id,
+                owner: owner,
+                reason: reason,
+                countsAsAttempt: countsAsAttempt
+            )
+        }
+        if settled == true { group.count { $0.deadLettered += 1 } }
+    }
+}

@@ -1,0 +1,15 @@
+#if PostgresSupport
+    /// A dead letter of a consumer group, as ``PostgresGroups/deadLetters(group:)`` lists it.
+    public struct PostgresDeadLetter: Sendable, Hashable {
+        /// The group.
+        public var group: String
+        /// The event's id (32 hex digits).
+        public var eventID: String
+        /// The name the event was published under.
+        public var eventName: String
+        /// Failed attempts.
+        public var attempts: Int
+        /// Why: the handler's last error, "unknown event type …", "undecodable: …", or crashes.
+        public var reason: String
+    }
+#endif

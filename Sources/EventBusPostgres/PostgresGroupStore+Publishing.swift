@@ -1,0 +1,53 @@
+#if PostgresSupport
+    import EventBus
+    import PostgresNIO
+
+    extension PostgresGroupStore {
+        /// Stores each record once for every group declared for its event name — in one
+        /// transaction, so all or none — skipping a group that holds the id already (pending or
+        /// dead-lettered: dedup by group and event id); then, unless switched off, one NOTIFY per
+        /// group stored into, whose payload is the group's name (never the event: NOTIFY payloads
+        /// are capped at 8000 bytes).
+        func store(_ records: [GroupRecord]) async throws {
+            guard !records.isEmpty else { return }
+            let schema = try await prepare()
+            let notify = options.notifyOnPublish
+            let logger = self.logger
+            try await client.withTransaction(logger: logger) { connection in
+                var stored: Set<String> = []
+                for record in records {
+                    let delay = record.delay.map(Self.seconds) ?? 0
+                    let rows = try await connection.query(
+                        """
+                        INSERT INTO \(unescaped: schema.deliveries)
+                            (group_name, event_id, event_name, body, priority, visible_at, ordering_key)
+                        SELECT g.group_name, \(record.id), g.event_name, \(ByteBuffer(bytes: record.body)),
+                            \(Int16(record.priority.rawValue)), now() + \(delay) * interval '1 second',
+                            \(record.orderingKey)
+                        FROM \(unescaped: schema.groups) g
+                        WHERE g.event_name = \(record.eventName)
+                            AND NOT EXISTS (SELECT 1 FROM \(unescaped: schema.deadLetters) d
+                                WHERE d.group_name = g.group_name AND d.event_id = \(record.id))
+                        ON CONFLICT (group_name, event_id) DO NOTHING
+                        RETURNING group_name
+                        """,
+                        logger: logger
+                    )
+                    for try await group in rows.decode(String.self) { stored.insert(group) }
+                }
+                if notify && !stored.isEmpty {
+                    try await connection.query(
+                        "SELECT pg_notify(\(schema.channel), g) FROM unnest(\(stored.sorted())::text[]) AS g",
+                        logger: logger
+                    )
+                }
+            }
+        }
+
+        /// A duration in seconds.
+        static func seconds(_ duration: Duration) -> Double {
+            let (seconds, attoseconds) = duration.components
+            return Double(seconds) + Double(attoseconds) / 1e18
+        }
+    }
+#endif

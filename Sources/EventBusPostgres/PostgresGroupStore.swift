@@ -1,0 +1,158 @@
+#if PostgresSupport
+    import EventBus
+    import EventLog
+    import EventQueue
+    import PostgresNIO
+
+    /// Consumer groups in PostgreSQL, behind the bus's store seam (``MailboxStore``, whose
+    /// ``GroupStore`` it is): what ``DurableStore/postgres(_:schema:options:)`` makes.
+    ///
+    /// One value per process and schema: its consumers share one LISTEN connection (taken from
+    /// the client while consumers wait, given back when the store is released).
+    final class PostgresGroupStore: MailboxStore, GroupStore {
+        /// How consumers learn of new events.
+        enum WakeMode: Sendable, Equatable {
+            /// Not known yet (LISTEN not started, or its self-test under way): poll.
+            case starting
+            /// LISTEN delivered the self-test's NOTIFY: wait for notifications, and for the
+            /// earliest visible time or lease expiry of the group.
+            case listening
+            /// LISTEN is off, or delivered nothing (a pooler in transaction mode): poll with jitter.
+            case polling
+        }
+
+        struct State {
+            var schema: PostgresSchema?
+            var migrated = false
+            var mode: WakeMode = .starting
+            var listener: Task<Void, Never>?
+            var loggedFallback = false
+        }
+
+        let client: PostgresClient
+        let schemaName: String
+        let options: PostgresStoreOptions
+        /// For postgres-nio's statements: the user's logger, or a silent one.
+        let logger: Logger
+        let wakeUps = WakeUps()
+        let state = Locked(State())
+        /// Test hook: LISTEN on this channel instead of the schema's, so that LISTEN delivers
+        /// nothing (what a pooler in transaction mode does).
+        let listenChannelOverride: String?
+
+        init(
+            client: PostgresClient,
+            schema: String,
+            options: PostgresStoreOptions,
+            listenChannelOverride: String? = nil
+        ) {
+            self.client = client
+            self.schemaName = schema
+            self.options = options
+            self.listenChannelOverride = listenChannelOverride
+            if let logger = options.logger {
+                self.logger = logger
+            } else {
+                var silent = Logger(label: "EventBusPostgres")
+                silent.logLevel = .critical
+                self.logger = silent
+            }
+        }
+
+        deinit {
+            state.withLock { $0.listener }?.cancel()
+        }
+
+        /// "postgres schema shop (client 0x…)": never the server's address or credentials.
+        var identity: String { "postgres schema \(schemaName) (client \(ObjectIdentifier(client)))" }
+
+        var groups: (any GroupStore)? { self }
+
+        var claiming: (batch: Int, lease: Duration, poll: Duration) {
+            (options.batchSize, options.lease, options.pollInterval)
+        }
+
+        /// How consumers are woken now.
+        var wakeMode: WakeMode { state.withLock { $0.mode } }
+
+        /// The schema, validated once.
+        func schema() throws -> PostgresSchema {
+            if let schema = state.withLock({ $0.schema }) { return schema }
+            let schema = try PostgresSchema(validating: schemaName)
+            state.withLock { $0.schema = schema }
+            return schema
+        }
+
+        /// Applies the migrations once per store value (idempotent in the database).
+        func prepare() async throws -> PostgresSchema {
+            let schema = try self.schema()
+            if state.withLock({ $0.migrated }) { return schema }
+            try await schema.migrate(client, logger: logger)
+            state.withLock { $0.migrated = true }
+            return schema
+        }
+
+        func storage<E: Event>(
+            forMailbox name: String,
+            of type: E.Type,
+            codec: any EventCodec<E>,
+            context: StoreContext
+        ) throws -> any QueueStorage<Envelope<E>> {
+            throw PostgresStoreError.consumeOnly(group: name)
+        }
+
+        func removeMailbox(named name: String, context: StoreContext) throws {
+            throw PostgresStoreError.removeWithPostgresGroups(group: name)
+        }
+
+        func declare(group: String, eventName: String) async throws {
+            let schema = try await prepare()
+            try await client.query(
+                """
+                INSERT INTO \(unescaped: schema.groups) (group_name, event_name) VALUES (\(group), \(eventName))
+                ON CONFLICT DO NOTHING
+                """,
+                logger: logger
+            )
+        }
+
+        func wake(group: String) {
+            wakeUps.wake(group: group)
+        }
+
+        /// Waits for a notification naming `group`; polls (with ±20 % jitter) until LISTEN has
+        /// proven itself, and when it has, wakes by itself when the group's earliest delayed event
+        /// or lease falls due.
+        func waitForWork(group: String, timeout: Duration) async {
+            startListening()
+            var wait = timeout * Double.random(in: 0.8...1.2)
+            if wakeMode == .listening {
+                let due = try? await untilDue(group: group)
+                wait = min(due ?? timeout * 10, timeout * 10)
+            }
+            guard wait > .zero else { return }
+            await wakeUps.wait(group: group, timeout: wait)
+        }
+
+        /// The time until the earliest of the group's events that waits (delayed, backing off, or
+        /// leased) is due; nil when none waits.
+        private func untilDue(group: String) async throws -> Duration? {
+            let schema = try self.schema()
+            let rows = try await client.query(
+                """
+                SELECT extract(epoch FROM least(
+                    min(visible_at) FILTER (WHERE lease_owner IS NULL AND visible_at > now()),
+                    min(lease_expires_at) FILTER (WHERE lease_owner IS NOT NULL)) - now())::float8
+                FROM \(unescaped: schema.deliveries) WHERE group_name = \(group)
+                """,
+                logger: logger
+            )
+            var seconds: Double?
+            for try await value in rows.decode(Double?.self) { seconds = value }
+            return seconds.map { .milliseconds(max(0, Int64($0 * 1000)) + 1) }
+        }
+
+        /// The store's NOTIFY channel, as publishes use it.
+        func channel() throws -> String { try schema().channel }
+    }
+#endif

@@ -1,0 +1,124 @@
+#if PostgresSupport
+    import EventBus
+    import EventLog
+    import PostgresNIO
+
+    /// Operations on the consumer groups of one schema, from any process: what is declared and
+    /// pending, dead letters, requeue, purge, remove. (The bus's own handle for a group is the
+    /// ``Consumer`` that `bus.consume` returns.)
+    public struct PostgresGroups: Sendable {
+        let store: PostgresGroupStore
+
+        /// The groups of `schema`, through `client` (running).
+        public init(_ client: PostgresClient, schema: String = "eventbus") {
+            store = PostgresGroupStore(
+                client: client,
+                schema: schema,
+                options: PostgresStoreOptions(listen: false)
+            )
+        }
+
+        /// Applies the schema's migrations (idempotent; consumers and publishers also do at
+        /// their first declaration). - Returns: the schema's version.
+        @discardableResult
+        public func migrate() async throws -> Int {
+            let schema = try store.schema()
+            return try await schema.migrate(store.client, logger: store.logger)
+        }
+
+        /// Every declared group and the event names it takes, sorted.
+        public func declared() async throws -> [(group: String, eventName: String)] {
+            let schema = try await store.prepare()
+            let rows = try await store.client.query(
+                "SELECT group_name, event_name FROM \(unescaped: schema.groups) ORDER BY 1, 2",
+                logger: store.logger
+            )
+            var result: [(group: String, eventName: String)] = []
+            for try await (group, eventName) in rows.decode((String, String).self) {
+                result.append((group, eventName))
+            }
+            return result
+        }
+
+        /// Events of `group` not yet acknowledged (visible, delayed or leased).
+        public func pending(group: String) async throws -> Int {
+            let schema = try await store.prepare()
+            return try await scalar(
+                "SELECT count(*)::bigint FROM \(unescaped: schema.deliveries) WHERE group_name = \(group)"
+            )
+        }
+
+        /// The dead letters of `group`, oldest first.
+        public func deadLetters(group: String) async throws -> [PostgresDeadLetter] {
+            let schema = try await store.prepare()
+            let rows = try await store.client.query(
+                """
+                SELECT event_id, event_name, attempts, reason FROM \(unescaped: schema.deadLetters)
+                WHERE group_name = \(group) ORDER BY dead_at, event_id
+                """,
+                logger: store.logger
+            )
+            var letters: [PostgresDeadLetter] = []
+            for try await (id, eventName, attempts, reason) in rows.decode((String, String, Int32, String).self) {
+                letters.append(
+                    PostgresDeadLetter(
+                        group: group,
+                        eventID: id,
+                        eventName: eventName,
+                        attempts: Int(attempts),
+                        reason: reason
+                    )
+                )
+            }
+            return letters
+        }
+
+        /// Moves dead letters of `group` back (all, or those with the given ids), attempts reset.
+        /// - Returns: how many.
+        @discardableResult
+        public func requeue(group: String, ids: [String]? = nil) async throws -> Int {
+            try await store.requeueDeadLetters(group: group, ids: ids)
+        }
+
+        /// Deletes the pending events and dead letters of `group`; the group stays declared.
+        public func purge(group: String) async throws {
+            let schema = try await store.prepare()
+            try await store.client.withTransaction(logger: store.logger) { connection in
+                try await connection.query(
+                    "DELETE FROM \(unescaped: schema.deliveries) WHERE group_name = \(group)",
+                    logger: store.logger
+                )
+                try await connection.query(
+                    "DELETE FROM \(unescaped: schema.deadLetters) WHERE group_name = \(group)",
+                    logger: store.logger
+                )
+            }
+        }
+
+        /// Removes `group`: it is no longer declared (publishes stop storing for it), and its
+        /// pending events and dead letters are deleted. Stop its consumers first.
+        public func remove(group: String) async throws {
+            let schema = try await store.prepare()
+            // Undeclared first, so that no publish stores for it while it is purged.
+            try await store.client.query(
+                "DELETE FROM \(unescaped: schema.groups) WHERE group_name = \(group)",
+                logger: store.logger
+            )
+            try await purge(group: group)
+        }
+
+        /// Returns expired leases to their groups now (consumers also do when idle). - Returns: how many.
+        @discardableResult
+        public func reapExpiredLeases() async throws -> Int {
+            _ = try await store.prepare()
+            return try await store.reapExpiredLeases()
+        }
+
+        private func scalar(_ query: PostgresQuery) async throws -> Int {
+            let rows = try await store.client.query(query, logger: store.logger)
+            var value = 0
+            for try await count in rows.decode(Int64.self) { value = Int(count) }
+            return value
+        }
+    }
+#endif
