@@ -4,6 +4,20 @@
 import EventBus
 import Foundation
 
+#if PostgresSupport
+    import PostgresNIO
+
+    /// How the guides' PostgreSQL client connects (never used: snippets are only type-checked).
+    public let config = PostgresClient.Configuration(
+        host: "127.0.0.1",
+        username: "shop",
+        password: nil,
+        database: "shop",
+        tls: .disable
+    )
+    public let client = PostgresClient(configuration: config)
+#endif
+
 #if ServerIntegrations
     import Logging
     import ServiceLifecycle

@@ -51,7 +51,7 @@ extension Bus {
     /// anyway). Otherwise as ``publish(_:priority:headers:correlationID:id:)``.
     ///
     /// ```swift
-    /// try await bus.publish(OrderPaid(order: 7), orderingKey: "customer-42")
+    /// try await bus.publish(OrderPlaced(id: 7), orderingKey: "customer-42")
     /// ```
     @discardableResult
     public nonisolated(nonsending) func publish<E: Event>(
