@@ -109,6 +109,10 @@ extension QueueState {
         effects: inout QueueEffects
     ) {
         deadLettered += 1
+        if let deadLetterObserver {
+            effects.deadLetterObserver = deadLetterObserver
+            effects.buried.append(DeadLetterNote(id: entry.id, attempts: entry.attempts, reason: reason))
+        }
         switch deadLetterPolicy {
         case .discard:
             deadLettersDiscarded += 1

@@ -7,10 +7,21 @@ struct QueueEffects {
     var drained: [CheckedContinuation<Void, Never>] = []
     var startTimer: Tick?
     var cancelTimer: Task<Void, Never>?
+    /// Events moved to the dead letters, for the queue's dead-letter observer (only with one).
+    var buried: [DeadLetterNote] = []
+    var deadLetterObserver: (@Sendable (DeadLetterNote) -> Void)?
 
     var isEmpty: Bool {
         consumers.isEmpty && producers.isEmpty && drained.isEmpty && startTimer == nil && cancelTimer == nil
+            && buried.isEmpty
     }
+}
+
+/// An event moved to the dead letters: its id, the attempts made, and why.
+package struct DeadLetterNote: Sendable {
+    package let id: EventID
+    package let attempts: Int
+    package let reason: String
 }
 
 /// What admitting an event decided.
@@ -60,6 +71,8 @@ struct QueueState {
     /// Events handed out by ``WorkQueue/next(maxCount:)`` whose handling has not been reported
     /// complete (only counted when `trackCompletion` is on).
     var outstanding = 0
+    /// Told of every event moved to the dead letters (the bus logs them).
+    var deadLetterObserver: (@Sendable (DeadLetterNote) -> Void)?
     /// Events of an untracked queue (automatic acknowledgement) handed out and not yet reported
     /// handled: in flight, acknowledged when the consumer asks for more or completes them.
     var handedOut = 0

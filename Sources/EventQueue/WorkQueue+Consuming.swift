@@ -129,12 +129,14 @@ extension WorkQueue {
         try await nack(tag: lease.tag, reason: reason)
     }
 
-    /// ``nack(_:reason:)`` by the lease's tag.
-    package func nack(tag: UInt64, reason: String) async throws {
+    /// ``nack(_:reason:)`` by the lease's tag. `reported`: the caller reports the failure itself
+    /// (the bus's own consumers do, as a `HandlerFailure`), so the dead-letter observer is not told.
+    package func nack(tag: UInt64, reason: String, reported: Bool = false) async throws {
         guard tag != 0 else { return }
         let now = Tick(clock.now)
         var effects = QueueEffects()
         let outcome = state.withLock { $0.fail(tag: tag, reason: reason, now: now, effects: &effects) }
+        if reported { effects.buried.removeAll() }
         perform(effects)
         guard let outcome else { throw QueueError.unknownLease(tag) }
         try await persist([outcome])

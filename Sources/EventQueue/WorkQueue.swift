@@ -75,6 +75,15 @@ package final class WorkQueue<Element: Sendable>: Sendable {
         for continuation in effects.drained { continuation.resume() }
         effects.cancelTimer?.cancel()
         if let deadline = effects.startTimer { startTimer(at: deadline) }
+        if let observer = effects.deadLetterObserver {
+            for note in effects.buried { observer(note) }
+        }
+    }
+
+    /// Tells `observer` of every event this queue moves to its dead letters from now on — after a
+    /// nack, a visibility timeout or crashes — except those a nack marked as reported already.
+    package func observeDeadLetters(_ observer: @escaping @Sendable (DeadLetterNote) -> Void) {
+        state.withLock { $0.deadLetterObserver = observer }
     }
 
     func startTimer(at deadline: Tick) {

@@ -39,6 +39,39 @@
             #expect(retried.metadata["eventbus.mailbox"] == "\(consumer.mailbox)")
         }
 
+        @Test func aSubscribersLastNackIsLoggedOnceAsADeadLetterAtInfo() async throws {
+            let (bus, log) = bus(level: .info)
+            let deliveries = try await bus.subscribe(
+                Ping.self,
+                mailbox: .memory(name: "pings"),
+                acknowledgement: .manual(visibilityTimeout: nil),
+                retry: .immediate(maxAttempts: 2)
+            )
+            let report = try await bus.publish(Ping(number: 3))
+            var iterator = deliveries.makeAsyncIterator()
+            for _ in 0..<2 { try await iterator.next()?.nack(reason: "no thanks") }
+            await bus.shutdown()
+            let dead = log.entries.filter { $0.message.description == "event dead-lettered after its last attempt" }
+            #expect(dead.count == 1)
+            #expect(dead.first?.level == .info)
+            #expect(dead.first?.metadata["eventbus.event.id"] == "\(report.eventID)")
+            #expect(dead.first?.metadata["eventbus.mailbox"] == "pings")
+            #expect(dead.first?.metadata["eventbus.attempt"] == "2")
+            #expect(dead.first?.metadata["eventbus.dead_letter.reason"] == "no thanks")
+        }
+
+        @Test func aConsumersDeadLetterIsLoggedOnce() async throws {
+            let (bus, log) = bus(level: .info)
+            try await bus.consume(Ping.self, retry: .immediate(maxAttempts: 2)) { ping in
+                throw Refused(number: ping.number)
+            }
+            try await bus.publish(Ping(number: 4))
+            await bus.waitUntilIdle()
+            await bus.shutdown()
+            let dead = log.entries.filter { $0.message.description == "event dead-lettered after its last attempt" }
+            #expect(dead.count == 1)
+        }
+
         @Test func eachEventIsLoggedAtTraceWithItsMailboxAndAttempt() async throws {
             let (bus, log) = bus(level: .trace)
             let consumer = try await bus.consume(Ping.self) { _ in }

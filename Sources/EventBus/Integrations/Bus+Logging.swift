@@ -40,6 +40,26 @@
             }
         }
 
+        /// Logs, at info, every event `queue` moves to its dead letters that no handler failure of
+        /// the bus reported: a subscriber's last nack, a visibility timeout that ran out for the
+        /// last time. (A consumer the bus runs reports its own, through ``logFailure(_:)``.)
+        func logDeadLetters<T>(of queue: WorkQueue<T>, eventName: String) {
+            let logger = configuration.logger
+            let mailbox = MessagingNames.destination(queue.name)
+            queue.observeDeadLetters { note in
+                logger.info(
+                    "event dead-lettered after its last attempt",
+                    metadata: [
+                        MessagingNames.eventID: "\(note.id)",
+                        MessagingNames.eventName: "\(eventName)",
+                        MessagingNames.mailbox: "\(mailbox)",
+                        MessagingNames.attempt: "\(note.attempts)",
+                        "eventbus.dead_letter.reason": "\(note.reason)",
+                    ]
+                )
+            }
+        }
+
         /// What a durable mailbox found and repaired when it opened: at info when it found anything,
         /// at debug for an empty mailbox.
         func logRecovery(of queue: any ManagedQueue) {

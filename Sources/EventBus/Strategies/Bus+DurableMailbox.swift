@@ -166,6 +166,7 @@ extension Bus {
         }
         #if LoggingSupport
             logRecovery(of: queue)
+            logDeadLetters(of: queue, eventName: E.eventName)
         #endif
         let hooks = DurableHooks<E>(
             mailbox: queue.name,

@@ -141,7 +141,7 @@ extension Bus {
                     mailbox: mailbox,
                     middlewares: middlewares
                 ) {
-                    try? await delivery.nack(error)
+                    try? await delivery.nack(reported: error)
                     await self?.reportFailure(
                         HandlerFailure(
                             subscriptionID: subscriptionID,
@@ -194,6 +194,9 @@ extension Bus {
             ),
             configuration: settings
         )
+        #if LoggingSupport
+            logDeadLetters(of: queue, eventName: typeName(T.self))
+        #endif
         let overflow = capacity.overflowPolicy
         let deliver: @Sendable (T, EventMetadata) async -> DeliveryResult = { event, metadata in
             await Bus.offer(queue, Envelope(event: event, metadata: metadata), overflow: overflow)

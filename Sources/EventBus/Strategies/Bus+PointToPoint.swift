@@ -115,6 +115,9 @@ extension Bus {
                 dedup: nil
             )
         )
+        #if LoggingSupport
+            logDeadLetters(of: consumerQueue, eventName: E.eventName)
+        #endif
         let consumerID = channel.attach(consumerQueue)
         let key = registry.add(consumerQueue)
         let id: UInt64

@@ -49,6 +49,11 @@ public struct Delivery<E: Sendable>: Sendable {
         try await settling { try await queue.nack(tag: tag, reason: String(describing: error)) }
     }
 
+    /// ``nack(_:)`` from a loop the bus runs, which reports the failure itself.
+    func nack(reported error: any Error) async throws {
+        try await settling { try await queue.nack(tag: tag, reason: String(describing: error), reported: true) }
+    }
+
     /// Marks the delivery failed with a reason.
     /// - Throws: as ``ack()``.
     public func nack(reason: String) async throws {
