@@ -1,5 +1,6 @@
 import EventBus
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -20,6 +21,10 @@ struct Health: ResponseCodable {
 extension OrderBook.Entry: ResponseCodable {}
 
 extension Shop {
+    /// The header `POST /orders` answers with the request's id: the correlation id of the events
+    /// it published.
+    public static let requestIDHeader = HTTPField.Name("x-request-id")!
+
     /// The routes: `POST /orders`, `GET /orders/{id}`, `GET /metrics`, `GET /health`.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
@@ -54,7 +59,12 @@ extension Shop {
                 context.logger.error("order \(order.id) not accepted: \(error)")
                 throw HTTPError(.serviceUnavailable, message: "the order could not be accepted; try again")
             }
-            return EditedResponse(status: .accepted, response: OrderAccepted(id: order.id))
+            // The request id, which every handler's logs and spans carry as the correlation id.
+            return EditedResponse(
+                status: .accepted,
+                headers: [Self.requestIDHeader: context.id],
+                response: OrderAccepted(id: order.id)
+            )
         }
         router.get("orders/:id") { _, context -> OrderBook.Entry in
             let id = try context.parameters.require("id")

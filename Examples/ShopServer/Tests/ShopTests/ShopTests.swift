@@ -1,5 +1,6 @@
 import EventBus
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import InMemoryTracing
@@ -56,6 +57,21 @@ import Tracing
             }
             #expect(shop.ledger.charges.count == 3)
             #expect(await shop.mails.sent.map(\.orderID) == ids)
+        }
+    }
+
+    @Test func theRequestIdIsTheCorrelationIdOfWhatTheRequestPublished() async throws {
+        try await withShop { shop, client in
+            let audit = try await shop.bus.subscribe(OrderPlaced.self, mailbox: .memory(name: "audit"))
+            let requestID = try await client.execute(
+                uri: "/orders",
+                method: .post,
+                body: ByteBuffer(string: Self.order)
+            ) { response in response.headers[Shop.requestIDHeader] }
+            var deliveries = audit.makeAsyncIterator()
+            let delivery = try #require(try await deliveries.next())
+            #expect(requestID != nil)
+            #expect(delivery.metadata.correlationID == requestID)
         }
     }
 
