@@ -91,14 +91,7 @@ extension Bus {
     ) async throws -> (group: GroupMailbox, codec: EnvelopeCodec<E>, key: UInt64) {
         let (name, store, path) = try resolve(mailbox)
         guard let groups = store.backend.groups else { preconditionFailure("not a group store") }
-        let eventCodec: any EventCodec<E>
-        if let codec {
-            eventCodec = codec
-        } else if let json = openedJSONCodec(for: E.self) {
-            eventCodec = json
-        } else {
-            throw BusError.codec(.noCodec(eventName: E.eventName))
-        }
+        let eventCodec = try storedCodec(codec, for: E.self)
         let envelopes = EnvelopeCodec(codec: eventCodec)
         if let declared = registrations.state.withLock({ $0.mailboxes[path] }) {
             guard let group = declared.queue as? GroupMailbox, declared.eventName == E.eventName else {

@@ -118,6 +118,15 @@ extension Bus {
         )
     }
 
+    /// The codec a durable mailbox or a consumer group stores `E` with: the one given, or JSON
+    /// for a `Codable` event.
+    /// - Throws: ``BusError/codec(_:)`` when `E` has neither.
+    func storedCodec<E: Event>(_ codec: (any EventCodec<E>)?, for type: E.Type) throws(BusError) -> any EventCodec<E> {
+        if let codec { return codec }
+        if let json = openedJSONCodec(for: E.self) { return json }
+        throw .codec(.noCodec(eventName: E.eventName))
+    }
+
     /// Opens a durable mailbox, recovers it, and routes every event of type `E` into it.
     private func declareDurable<E: Event>(
         _ type: E.Type,
@@ -132,14 +141,7 @@ extension Bus {
         codec: (any EventCodec<E>)?
     ) async throws -> (WorkQueue<Envelope<E>>, UInt64) {
         if router.isShutDown { throw BusError.shutDown }
-        let eventCodec: any EventCodec<E>
-        if let codec {
-            eventCodec = codec
-        } else if let json = openedJSONCodec(for: E.self) {
-            eventCodec = json
-        } else {
-            throw BusError.codec(.noCodec(eventName: E.eventName))
-        }
+        let eventCodec = try storedCodec(codec, for: E.self)
         let storage: any QueueStorage<Envelope<E>>
         do {
             storage = try store.backend.storage(forMailbox: name, of: E.self, codec: eventCodec, context: storeContext)
