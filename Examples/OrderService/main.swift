@@ -141,7 +141,7 @@ func restartPhase(directory: String) async throws {
     let metrics = bus.metrics()
     printMetrics(metrics)
     say("")
-    for letter in mailbox.deadLetters() {
+    for letter in try await mailbox.deadLetters() {
         say("☠︎ dead letter: order #\(letter.element.event.id) after \(letter.attempts) attempts: \(letter.reason)")
     }
     let billed = await billing.billed

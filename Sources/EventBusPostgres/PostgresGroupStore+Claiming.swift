@@ -50,14 +50,24 @@
         }
 
         /// Deletes the handled event (deleted, not marked: see ScaleOut.md on vacuum), if `owner`
-        /// still holds its lease.
+        /// still holds its lease; a group with a dedup window remembers its id, in the same
+        /// statement.
         func acknowledge(group: String, id: String, owner: String) async throws -> Bool {
             let schema = try self.schema()
             return try await count(
                 """
-                DELETE FROM \(unescaped: schema.deliveries)
-                WHERE group_name = \(group) AND event_id = \(id) AND lease_owner = \(owner)
-                RETURNING 1
+                WITH done AS (
+                    DELETE FROM \(unescaped: schema.deliveries)
+                    WHERE group_name = \(group) AND event_id = \(id) AND lease_owner = \(owner)
+                    RETURNING group_name, event_id, event_name),
+                kept AS (
+                    INSERT INTO \(unescaped: schema.acknowledged) (group_name, event_id)
+                    SELECT done.group_name, done.event_id FROM done
+                    WHERE EXISTS (SELECT 1 FROM \(unescaped: schema.groups) g
+                        WHERE g.group_name = done.group_name AND g.event_name = done.event_name
+                            AND (g.dedup_seconds IS NOT NULL OR g.dedup_count IS NOT NULL))
+                    ON CONFLICT (group_name, event_id) DO UPDATE SET acked_at = now())
+                SELECT 1 FROM done
                 """
             ) > 0
         }

@@ -4,8 +4,9 @@
 
     extension PostgresGroupStore {
         /// Stores each record once for every group declared for its event name — in one
-        /// transaction, so all or none — skipping a group that holds the id already (pending or
-        /// dead-lettered: dedup by group and event id); then, unless switched off, one NOTIFY per
+        /// transaction, so all or none — skipping a group that holds the id already (pending,
+        /// dead-lettered, or acknowledged within the group's dedup window: dedup by group and event
+        /// id); then, unless switched off, one NOTIFY per
         /// group stored into, whose payload is the group's name (never the event: NOTIFY payloads
         /// are capped at 8000 bytes).
         func store(_ records: [GroupRecord]) async throws {
@@ -28,6 +29,10 @@
                         WHERE g.event_name = \(record.eventName)
                             AND NOT EXISTS (SELECT 1 FROM \(unescaped: schema.deadLetters) d
                                 WHERE d.group_name = g.group_name AND d.event_id = \(record.id))
+                            AND NOT EXISTS (SELECT 1 FROM \(unescaped: schema.acknowledged) a
+                                WHERE a.group_name = g.group_name AND a.event_id = \(record.id)
+                                    AND (g.dedup_seconds IS NULL
+                                        OR a.acked_at > now() - g.dedup_seconds * interval '1 second'))
                         ON CONFLICT (group_name, event_id) DO NOTHING
                         RETURNING group_name
                         """,

@@ -33,6 +33,8 @@
         var deliveries: String { "\(quoted).deliveries" }
         /// Events that exhausted their attempts, per group.
         var deadLetters: String { "\(quoted).dead_letters" }
+        /// The ids each group with a dedup window acknowledged within it.
+        var acknowledged: String { "\(quoted).acknowledged" }
         /// The migrations applied.
         var migrations: String { "\(quoted).migrations" }
         /// The NOTIFY channel of the schema's groups (the payload names the group).
@@ -99,6 +101,25 @@
                     CREATE INDEX deliveries_ordering_keys ON \(deliveries) (group_name, ordering_key, seq)
                         WHERE ordering_key IS NOT NULL
                     """,
+                ],
+                // 3: dedup after acknowledgement (a group's window, and the ids it acknowledged
+                // within it), and the dead-letter index the keep limit trims by.
+                [
+                    "ALTER TABLE \(groups) ADD COLUMN dedup_seconds double precision",
+                    "ALTER TABLE \(groups) ADD COLUMN dedup_count integer",
+                    """
+                    CREATE TABLE \(acknowledged) (
+                        group_name text NOT NULL,
+                        event_id text NOT NULL,
+                        acked_at timestamptz NOT NULL DEFAULT now(),
+                        PRIMARY KEY (group_name, event_id))
+                    """,
+                    "CREATE INDEX acknowledged_by_age ON \(acknowledged) (group_name, acked_at, event_id)",
+                    """
+                    ALTER TABLE \(acknowledged) SET (autovacuum_vacuum_scale_factor = 0.02,
+                        autovacuum_vacuum_threshold = 500, autovacuum_analyze_scale_factor = 0.05)
+                    """,
+                    "CREATE INDEX dead_letters_by_age ON \(deadLetters) (group_name, dead_at, event_id)",
                 ],
             ]
         }

@@ -26,4 +26,21 @@ public struct DeadLetter<Element: Sendable>: Sendable {
     public let reason: String
     /// When it was dead-lettered, on the queue's clock.
     public let deadLetteredAt: ContinuousClock.Instant
+
+    /// Creates a dead letter (a queue, or a store that keeps them elsewhere).
+    package init(
+        element: Element,
+        id: EventID,
+        priority: Priority,
+        attempts: Int,
+        reason: String,
+        deadLetteredAt: ContinuousClock.Instant
+    ) {
+        self.element = element
+        self.id = id
+        self.priority = priority
+        self.attempts = attempts
+        self.reason = reason
+        self.deadLetteredAt = deadLetteredAt
+    }
 }

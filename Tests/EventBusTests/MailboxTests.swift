@@ -191,7 +191,7 @@ import Testing
         await bus.waitUntilIdle()
         #expect(attempts.values.filter { $0 == 13 }.count == 3)
         #expect(attempts.values.filter { $0 != 13 } == [12, 14])
-        let letters = mailbox.deadLetters()
+        let letters = try await mailbox.deadLetters()
         #expect(letters.map(\.element.event.id) == [13])
         #expect(letters.first?.reason == "boom 13")
         #expect(bus.statistics().handlerFailures == 3)

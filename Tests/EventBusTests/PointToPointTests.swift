@@ -199,7 +199,7 @@ struct ResizeImage: Event, Codable {
         try await bus.send(ResizeImage(number: 8), to: "fragile")
         await bus.waitUntilIdle()
         #expect(attempts.values == [8, 8])
-        #expect(consumer.deadLetters().map(\.element.event.number) == [8])
+        #expect(try await consumer.deadLetters().map(\.element.event.number) == [8])
     }
 }
 

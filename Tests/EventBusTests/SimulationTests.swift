@@ -135,7 +135,7 @@ struct SimulationTests {
         for id in 0..<scenario.events {
             #expect(handledIDs.contains(id), "seed \(seed): event \(id) was accepted but never handled")
         }
-        let dead = consumer.deadLetters()
+        let dead = try await consumer.deadLetters()
         #expect(Set(dead.map(\.element.event.id)) == scenario.poison, "seed \(seed): dead letters")
         for letter in dead { #expect(letter.attempts == 3, "seed \(seed): poison attempts") }
         if scenario.crashes.isEmpty, let duplicate = scenario.duplicate, !scenario.poison.contains(duplicate) {

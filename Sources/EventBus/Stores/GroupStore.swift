@@ -12,6 +12,13 @@ package protocol GroupStore: Sendable {
     /// Records that group `group` takes events named `eventName` (idempotent; it stays recorded
     /// until the group is removed), preparing the store first when needed.
     func declare(group: String, eventName: String) async throws
+    /// Sets how long (or for how many ids) `group` remembers the ids of events it acknowledged,
+    /// so that a publish of the same id within the window is not stored again (nil: only while
+    /// the event is pending or dead-lettered). Every process's publishes honour it; the latest
+    /// consumer to declare the group sets it.
+    func setDedup(group: String, window: DedupWindow?) async throws
+    /// Forgets the acknowledged ids of `group` that fell out of its dedup window; how many.
+    func pruneAcknowledged(group: String) async throws -> Int
     /// Stores each record once for every group declared for its event name, all or none.
     func store(_ records: [GroupRecord]) async throws
     /// Leases up to `limit` visible events of `group` to `owner` (an expired lease counts as
@@ -32,6 +39,10 @@ package protocol GroupStore: Sendable {
         countsAsAttempt: Bool
     ) async throws
         -> Bool
+    /// Deletes the oldest dead letters of `group` beyond the newest `limit`; how many.
+    func trimDeadLetters(group: String, keeping limit: Int) async throws -> Int
+    /// The dead letters of `group`, oldest first (at most `limit`, nil: all).
+    func deadLetters(group: String, limit: Int?) async throws -> [GroupDeadLetter]
     /// Renews every lease `owner` holds in `group` for another lease period (a heartbeat while a
     /// batch is handled); how many it renewed.
     func extendLeases(group: String, owner: String) async throws -> Int

@@ -5,16 +5,23 @@ extension Bus {
     /// `consume` on a consumer group: declares the group when this process has not, then runs a
     /// loop that claims batches from the store, hands each event to `handler` (as every handler
     /// the bus runs is started, ``run(_:_:metadata:strategy:subscriptionID:middlewares:)``), and
-    /// settles it in the store, fenced by the loop's lease.
+    /// settles it in the store, fenced by the loop's lease. `dedup` becomes the group's window in
+    /// the store (every process's publishes honour it; the latest consumer to start sets it).
     func consumeGroup<E: Event>(
         _ type: E.Type,
         mailbox: Mailbox,
         retry: RetryPolicy,
         deadLetter: DeadLetterPolicy,
+        dedup: DedupWindow?,
         codec: (any EventCodec<E>)?,
         handler: @escaping @Sendable (E) async throws -> Void
     ) async throws -> Consumer<E> {
         let (group, envelopes, key) = try await declaredGroup(E.self, mailbox: mailbox, codec: codec)
+        do {
+            try await group.store.setDedup(group: group.name, window: dedup)
+        } catch {
+            throw BusError.mailboxUnavailable(name: group.name, reason: StoreFailure(error))
+        }
         let stop = Locked(false)
         let store = group.store
         let name = group.name
@@ -39,7 +46,12 @@ extension Bus {
         }
         let task = Task { await loop.run(middlewares: middlewares, handler: handler, report: report) }
         registry.setConsumer(task, for: key)
-        return Consumer(group: group, subscription: subscription, task: task)
+        return Consumer(
+            group: group,
+            subscription: subscription,
+            decode: { bytes in try envelopes.decode(bytes) },
+            task: task
+        )
     }
 }
 
@@ -66,7 +78,13 @@ struct GroupLoop<E: Event>: Sendable {
         let store = group.store
         let (batch, _, poll) = store.claiming
         var busy = true
+        // Acknowledged ids that left the group's dedup window are forgotten every ten polls.
+        var nextPrune = ContinuousClock.now
         while !stopping {
+            if ContinuousClock.now >= nextPrune {
+                _ = try? await store.pruneAcknowledged(group: group.name)
+                nextPrune = ContinuousClock.now + poll * 10
+            }
             if !busy {
                 group.setBusy(true)
                 busy = true
@@ -197,7 +215,8 @@ struct GroupLoop<E: Event>: Sendable {
     }
 
     /// Moves the event to the group's dead letters (or, under ``DeadLetterPolicy/discard``,
-    /// deletes it).
+    /// deletes it); under ``DeadLetterPolicy/keep(limit:)`` the oldest beyond the limit go, counted
+    /// in ``QueueMetrics/deadLettersDiscarded``.
     private func bury(_ record: ClaimedRecord, reason: String, countsAsAttempt: Bool = false) async {
         let store = group.store
         let settled: Bool?
@@ -212,6 +231,12 @@ struct GroupLoop<E: Event>: Sendable {
                 countsAsAttempt: countsAsAttempt
             )
         }
-        if settled == true { group.count { $0.deadLettered += 1 } }
+        guard settled == true else { return }
+        group.count { $0.deadLettered += 1 }
+        if case .keep(let limit) = deadLetter,
+            let trimmed = try? await store.trimDeadLetters(group: group.name, keeping: limit), trimmed > 0
+        {
+            group.count { $0.deadLettersDiscarded += UInt64(trimmed) }
+        }
     }
 }

@@ -79,6 +79,10 @@ extension Bus {
     /// returning acknowledges it, throwing is a nack (retried per `retry`, then dead-lettered and
     /// reported as a ``HandlerFailure``).
     ///
+    /// For a consumer group (a durable mailbox in a PostgreSQL store), `dedup` is the group's
+    /// window in the store: an id the group acknowledged within it is not stored again by any
+    /// instance's publish (the latest consumer to start sets the window; nil clears it).
+    ///
     /// - Returns: the ``Consumer``: the bus iterates the mailbox; cancel the consumer to stop it
     ///   (a durable mailbox goes on storing, for the next consumer).
     @discardableResult
@@ -98,6 +102,7 @@ extension Bus {
                 mailbox: mailbox,
                 retry: retry,
                 deadLetter: deadLetter,
+                dedup: dedup,
                 codec: codec,
                 handler: handler
             )

@@ -1,5 +1,6 @@
 import EventLog
 import EventQueue
+import Foundation
 
 /// A consumer the bus runs: what ``Bus/consume(_:mailbox:retry:deadLetter:dedup:codec:handler:)``
 /// and ``Bus/consume(_:from:mailbox:retry:deadLetter:handler:)`` return.
@@ -11,7 +12,7 @@ public struct Consumer<E: Sendable>: Sendable {
     /// What it consumes: a mailbox or queue of this process, or a consumer group in a shared store.
     enum Source: Sendable {
         case queue(Deliveries<E>)
-        case group(GroupMailbox, Subscription)
+        case group(GroupMailbox, Subscription, decode: @Sendable ([UInt8]) throws -> Envelope<E>)
     }
 
     let source: Source
@@ -22,8 +23,13 @@ public struct Consumer<E: Sendable>: Sendable {
         self.task = task
     }
 
-    init(group: GroupMailbox, subscription: Subscription, task: Task<Void, Never>) {
-        self.source = .group(group, subscription)
+    init(
+        group: GroupMailbox,
+        subscription: Subscription,
+        decode: @escaping @Sendable ([UInt8]) throws -> Envelope<E>,
+        task: Task<Void, Never>
+    ) {
+        self.source = .group(group, subscription, decode: decode)
         self.task = task
     }
 
@@ -31,7 +37,7 @@ public struct Consumer<E: Sendable>: Sendable {
     public var mailbox: String {
         switch source {
         case .queue(let deliveries): deliveries.queue.name
-        case .group(let group, _): group.name
+        case .group(let group, _, _): group.name
         }
     }
 
@@ -39,7 +45,7 @@ public struct Consumer<E: Sendable>: Sendable {
     public var subscription: Subscription {
         switch source {
         case .queue(let deliveries): deliveries.subscription
-        case .group(_, let subscription): subscription
+        case .group(_, let subscription, _): subscription
         }
     }
 
@@ -49,7 +55,7 @@ public struct Consumer<E: Sendable>: Sendable {
     public func cancel() {
         switch source {
         case .queue(let deliveries): deliveries.cancel()
-        case .group(_, let subscription): subscription.cancel()
+        case .group(_, let subscription, _): subscription.cancel()
         }
         task.cancel()
     }
@@ -59,16 +65,41 @@ public struct Consumer<E: Sendable>: Sendable {
     public func metrics() -> QueueMetrics {
         switch source {
         case .queue(let deliveries): deliveries.metrics()
-        case .group(let group, _): group.metrics()
+        case .group(let group, _, _): group.metrics()
         }
     }
 
-    /// Events that exhausted their attempts. A consumer group keeps them in its store (empty here;
-    /// the store's tools list them).
-    public func deadLetters() -> [DeadLetter<Envelope<E>>] {
+    /// Events that exhausted their attempts, oldest first. A consumer group's are read from its
+    /// store: those of its event type that decode (a row of another type or one that does not
+    /// decode is dead-lettered with that reason; the store's tools, such as
+    /// `PostgresGroups.deadLetters(group:)`, list every row).
+    /// - Throws: ``BusError/mailboxUnavailable(name:reason:)`` when a consumer group's store
+    ///   cannot be read.
+    public func deadLetters() async throws -> [DeadLetter<Envelope<E>>] {
         switch source {
-        case .queue(let deliveries): deliveries.deadLetters()
-        case .group: []
+        case .queue(let deliveries):
+            return deliveries.deadLetters()
+        case .group(let group, _, let decode):
+            let stored: [GroupDeadLetter]
+            do {
+                stored = try await group.store.deadLetters(group: group.name, limit: nil)
+            } catch {
+                throw BusError.mailboxUnavailable(name: group.name, reason: StoreFailure(error))
+            }
+            let now = (wall: Date(), clock: ContinuousClock.now)
+            return stored.compactMap { letter -> DeadLetter<Envelope<E>>? in
+                guard letter.eventName == group.eventName, let envelope = try? decode(letter.body) else {
+                    return nil
+                }
+                return DeadLetter(
+                    element: envelope,
+                    id: EventID(letter.id) ?? envelope.metadata.id,
+                    priority: letter.priority,
+                    attempts: letter.attempts,
+                    reason: letter.reason,
+                    deadLetteredAt: now.clock - .seconds(max(0, now.wall.timeIntervalSince(letter.deadAt)))
+                )
+            }
         }
     }
 
@@ -79,7 +110,7 @@ public struct Consumer<E: Sendable>: Sendable {
         switch source {
         case .queue(let deliveries):
             return try await deliveries.requeueDeadLetters(ids: ids)
-        case .group(let group, _):
+        case .group(let group, _, _):
             do {
                 let count = try await group.store.requeueDeadLetters(group: group.name, ids: ids?.map(\.description))
                 if count > 0 { group.store.wake(group: group.name) }

@@ -105,7 +105,7 @@ import Tracing
             }
             #expect(try await entry(client, id)?.status == "payment-failed")
             #expect(shop.ledger.charged(id) == nil)
-            #expect(shop.billing.deadLetters().map(\.element.event.id) == [id])
+            #expect(try await shop.billing.deadLetters().map(\.element.event.id) == [id])
             let health = try await client.execute(uri: "/health", method: .get) { String(buffer: $0.body) }
             #expect(health.contains(#""billingDeadLetters":1"#))
         }

@@ -1,0 +1,123 @@
+#if PostgresSupport
+    import EventBus
+    import EventLog
+    import EventQueue
+    import Foundation
+    import PostgresNIO
+
+    // What a group keeps once an event is settled: the ids it acknowledged (its dedup window)
+    // and its dead letters (the keep limit).
+    extension PostgresGroupStore {
+        /// Records `group`'s dedup window on every row of the group; nil forgets it (the ids it
+        /// remembers go at the next prune).
+        func setDedup(group: String, window: DedupWindow?) async throws {
+            let schema = try await prepare()
+            var seconds: Double?
+            var count: Int32?
+            if let window {
+                seconds = window.duration.map(Self.seconds)
+                count = window.count.map { Int32(clamping: $0) }
+                if seconds == nil && count == nil { count = 100_000 }
+            }
+            try await client.query(
+                """
+                UPDATE \(unescaped: schema.groups) SET dedup_seconds = \(seconds), dedup_count = \(count)
+                WHERE group_name = \(group)
+                """,
+                logger: logger
+            )
+        }
+
+        /// Forgets the acknowledged ids of `group` older than its window's duration, or beyond the
+        /// newest `count` of them; all of them when the group has no window any more.
+        func pruneAcknowledged(group: String) async throws -> Int {
+            let schema = try self.schema()
+            let rows = try await client.query(
+                """
+                SELECT max(dedup_seconds), max(dedup_count) FROM \(unescaped: schema.groups)
+                WHERE group_name = \(group)
+                """,
+                logger: logger
+            )
+            var seconds: Double?
+            var count: Int32?
+            for try await (s, c) in rows.decode((Double?, Int32?).self) {
+                seconds = s
+                count = c
+            }
+            guard seconds != nil || count != nil else {
+                return try await self.count(
+                    "DELETE FROM \(unescaped: schema.acknowledged) WHERE group_name = \(group) RETURNING 1"
+                )
+            }
+            var pruned = 0
+            if let seconds {
+                pruned += try await self.count(
+                    """
+                    DELETE FROM \(unescaped: schema.acknowledged)
+                    WHERE group_name = \(group) AND acked_at < now() - \(seconds) * interval '1 second'
+                    RETURNING 1
+                    """
+                )
+            }
+            if let count {
+                pruned += try await self.count(
+                    """
+                    DELETE FROM \(unescaped: schema.acknowledged)
+                    WHERE group_name = \(group) AND (acked_at, event_id) <= (
+                        SELECT acked_at, event_id FROM \(unescaped: schema.acknowledged)
+                        WHERE group_name = \(group) ORDER BY acked_at DESC, event_id DESC
+                        OFFSET \(Int64(count)) LIMIT 1)
+                    RETURNING 1
+                    """
+                )
+            }
+            return pruned
+        }
+
+        /// Deletes the oldest dead letters of `group` beyond the newest `limit`.
+        func trimDeadLetters(group: String, keeping limit: Int) async throws -> Int {
+            let schema = try self.schema()
+            return try await count(
+                """
+                DELETE FROM \(unescaped: schema.deadLetters)
+                WHERE group_name = \(group) AND (dead_at, event_id) <= (
+                    SELECT dead_at, event_id FROM \(unescaped: schema.deadLetters)
+                    WHERE group_name = \(group) ORDER BY dead_at DESC, event_id DESC
+                    OFFSET \(Int64(max(0, limit))) LIMIT 1)
+                RETURNING 1
+                """
+            )
+        }
+
+        /// The dead letters of `group` with their bytes, oldest first.
+        func deadLetters(group: String, limit: Int?) async throws -> [GroupDeadLetter] {
+            let schema = try await prepare()
+            let rows = try await client.query(
+                """
+                SELECT event_id, event_name, body, priority, attempts, reason, dead_at
+                FROM \(unescaped: schema.deadLetters)
+                WHERE group_name = \(group) ORDER BY dead_at, event_id LIMIT \(limit.map(Int64.init))
+                """,
+                logger: logger
+            )
+            var letters: [GroupDeadLetter] = []
+            for try await (id, eventName, body, priority, attempts, reason, deadAt) in rows.decode(
+                (String, String, ByteBuffer, Int16, Int32, String, Date).self
+            ) {
+                letters.append(
+                    GroupDeadLetter(
+                        id: id,
+                        eventName: eventName,
+                        body: Array(body.readableBytesView),
+                        priority: Priority(rawValue: UInt8(clamping: priority)) ?? .normal,
+                        attempts: Int(attempts),
+                        reason: reason,
+                        deadAt: deadAt
+                    )
+                )
+            }
+            return letters
+        }
+    }
+#endif
