@@ -53,9 +53,29 @@
         /// still holds its lease; a group with a dedup window remembers its id, in the same
         /// statement.
         func acknowledge(group: String, id: String, owner: String) async throws -> Bool {
+            try await count(acknowledgement(group: group, id: id, owner: owner)) > 0
+        }
+
+        /// ``acknowledge(group:id:owner:)`` on the caller's connection, inside the caller's
+        /// transaction (with the handler's writes): it counts when that transaction commits.
+        func acknowledge(
+            group: String,
+            id: String,
+            owner: String,
+            on connection: PostgresConnection
+        )
+            async throws -> Bool
+        {
+            let rows = try await connection.query(acknowledgement(group: group, id: id, owner: owner), logger: logger)
+            var acknowledged = false
+            for try await _ in rows { acknowledged = true }
+            return acknowledged
+        }
+
+        /// The statement of an acknowledgement.
+        private func acknowledgement(group: String, id: String, owner: String) throws -> PostgresQuery {
             let schema = try self.schema()
-            return try await count(
-                """
+            return """
                 WITH done AS (
                     DELETE FROM \(unescaped: schema.deliveries)
                     WHERE group_name = \(group) AND event_id = \(id) AND lease_owner = \(owner)
@@ -69,7 +89,6 @@
                     ON CONFLICT (group_name, event_id) DO UPDATE SET acked_at = now())
                 SELECT 1 FROM done
                 """
-            ) > 0
         }
 
         /// Counts the failed attempt and makes the event visible again after `delay`, if `owner`

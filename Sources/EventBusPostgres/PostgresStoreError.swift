@@ -10,6 +10,9 @@
         /// A consumer group is consumed by the bus (`bus.consume(_:mailbox:…)`): `subscribe`,
         /// `receive` and `send` do not reach it.
         case consumeOnly(group: String)
+        /// A transactional publish or consumer was given a store (or mailbox) that is not a
+        /// PostgreSQL store: only `DurableStore.postgres(…)` takes part in your transaction.
+        case notPostgres(String)
 
         /// A sentence for people.
         public var description: String {
@@ -19,6 +22,9 @@
             case .removeWithPostgresGroups(let group):
                 "consumer group \(group) stopped in this process; delete it from the database with "
                     + "PostgresGroups.remove(group:)"
+            case .notPostgres(let what):
+                "\(what) is not in a PostgreSQL store (DurableStore.postgres): only its consumer groups "
+                    + "take part in a PostgreSQL transaction"
             case .consumeOnly(let group):
                 "\(group) is a PostgreSQL consumer group: consume it with bus.consume(_:mailbox:…)"
             }

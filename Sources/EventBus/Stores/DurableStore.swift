@@ -8,7 +8,7 @@ import EventQueue
 /// Built in: ``directory(_:sync:)``, an append-only, checksummed log per mailbox on local disk.
 /// (The PostgreSQL store of the `PostgresSupport` trait plugs in through the same seam.)
 public struct DurableStore: Sendable, Hashable, CustomStringConvertible {
-    let backend: any MailboxStore
+    package let backend: any MailboxStore
 
     /// A store behind the package's store seam (`MailboxStore`).
     package init(_ backend: any MailboxStore) {

@@ -7,13 +7,16 @@ extension Bus {
     /// the bus runs is started, ``run(_:_:metadata:strategy:subscriptionID:middlewares:)``), and
     /// settles it in the store, fenced by the loop's lease. `dedup` becomes the group's window in
     /// the store (every process's publishes honour it; the latest consumer to start sets it).
-    func consumeGroup<E: Event>(
+    /// With `acknowledgesInHandler`, `handler` acknowledges the event itself (in its own
+    /// transaction, reading ``GroupClaim/current``): the loop settles only failures.
+    package func consumeGroup<E: Event>(
         _ type: E.Type,
         mailbox: Mailbox,
         retry: RetryPolicy,
         deadLetter: DeadLetterPolicy,
         dedup: DedupWindow?,
         codec: (any EventCodec<E>)?,
+        acknowledgesInHandler: Bool = false,
         handler: @escaping @Sendable (E) async throws -> Void
     ) async throws -> Consumer<E> {
         let (group, envelopes, key) = try await declaredGroup(E.self, mailbox: mailbox, codec: codec)
@@ -37,7 +40,8 @@ extension Bus {
             deadLetter: deadLetter,
             subscriptionID: subscriptionID,
             owner: EventID.random().description,
-            stop: stop
+            stop: stop,
+            acknowledgesInHandler: acknowledgesInHandler
         )
         let middlewares = self.middlewares
         group.loopStarted()
@@ -66,6 +70,8 @@ struct GroupLoop<E: Event>: Sendable {
     let owner: String
     /// Set when the consumer is cancelled.
     let stop: Locked<Bool>
+    /// The handler acknowledges in its own transaction (``GroupClaim``).
+    let acknowledgesInHandler: Bool
 
     private var stopping: Bool { stop.withLock { $0 } || group.isClosed || Task.isCancelled }
 
@@ -174,15 +180,25 @@ struct GroupLoop<E: Event>: Sendable {
             attempt: attempt,
             orderingKey: stored.orderingKey
         )
-        let error = await Bus.run(
-            .sendable(handler),
-            envelope.event,
-            metadata: metadata,
-            strategy: .mailbox,
-            subscriptionID: subscriptionID,
-            mailbox: name,
-            middlewares: middlewares
-        )
+        let error = await GroupClaim.$current.withValue(GroupClaim(group: name, id: record.id, owner: owner)) {
+            await Bus.run(
+                .sendable(handler),
+                envelope.event,
+                metadata: metadata,
+                strategy: .mailbox,
+                subscriptionID: subscriptionID,
+                mailbox: name,
+                middlewares: middlewares
+            )
+        }
+        if error is GroupClaimLost {
+            // Rolled back with the handler's writes: the next claimant handles it again.
+            return
+        }
+        if error == nil && acknowledgesInHandler {
+            group.count { $0.acked += 1 }
+            return
+        }
         guard let error else {
             // Refused when the lease was lost (it expired and another claimant has the event): that
             // claimant delivers it again, as at-least-once allows.
