@@ -75,6 +75,34 @@
             return pruned
         }
 
+        /// Counts the group's events by state (one statement; the claim index narrows it to the group).
+        func snapshot(group: String) async throws -> GroupSnapshot {
+            let schema = try self.schema()
+            let rows = try await client.query(
+                """
+                SELECT
+                    count(*) FILTER (WHERE visible_at <= now()
+                        AND (lease_owner IS NULL OR lease_expires_at < now())),
+                    count(*) FILTER (WHERE visible_at > now()
+                        AND (lease_owner IS NULL OR lease_expires_at < now())),
+                    count(*) FILTER (WHERE lease_owner IS NOT NULL AND lease_expires_at >= now()),
+                    (SELECT count(*) FROM \(unescaped: schema.deadLetters) WHERE group_name = \(group))
+                FROM \(unescaped: schema.deliveries) WHERE group_name = \(group)
+                """,
+                logger: logger
+            )
+            var snapshot = GroupSnapshot(visible: 0, delayed: 0, leased: 0, deadLetters: 0)
+            for try await (visible, delayed, leased, dead) in rows.decode((Int64, Int64, Int64, Int64).self) {
+                snapshot = GroupSnapshot(
+                    visible: Int(visible),
+                    delayed: Int(delayed),
+                    leased: Int(leased),
+                    deadLetters: Int(dead)
+                )
+            }
+            return snapshot
+        }
+
         /// Deletes the oldest dead letters of `group` beyond the newest `limit`.
         func trimDeadLetters(group: String, keeping limit: Int) async throws -> Int {
             let schema = try self.schema()

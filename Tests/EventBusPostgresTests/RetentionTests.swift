@@ -160,5 +160,33 @@
                 await bus.shutdown()
             }
         }
+
+        @Test func aGroupsMetricsCountItsEventsInTheStore() async throws {
+            try await PostgresTestSupport.withClient { (client, schema) async throws in
+                let shared = DurableStore.postgres(client, schema: schema, options: Self.options)
+                let publisher = Bus()
+                try await publisher.declareMailbox(.durable(name: "billing", store: shared), for: OrderPlaced.self)
+                try await publisher.publish(OrderPlaced(id: 1))
+                try await publisher.publish(OrderPlaced(id: 2))
+                try await publisher.publish(OrderPlaced(id: 3), after: .seconds(3600))
+                let gate = Locked(false)
+                let bus = Bus()
+                let consumer = try await bus.consume(
+                    OrderPlaced.self,
+                    mailbox: .durable(name: "billing", store: shared)
+                ) {
+                    _ in
+                    while !gate.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+                }
+                // Read by the consumer when it starts, before its first claim.
+                try await PostgresTestSupport.eventually {
+                    let metrics = consumer.metrics()
+                    return metrics.depth == 2 && metrics.delayed == 1 && metrics.inFlight == 0
+                }
+                gate.withLock { $0 = true }
+                await publisher.shutdown()
+                await bus.shutdown()
+            }
+        }
     }
 #endif

@@ -13,6 +13,8 @@ final class GroupMailbox: ManagedQueue {
         var running = 0
         var busy = 0
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
+        /// The store's counts, as a consumer loop last read them.
+        var snapshot: GroupSnapshot?
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
@@ -34,16 +36,29 @@ final class GroupMailbox: ManagedQueue {
     /// Whether the bus closed it (shutdown, removal): its consumers stop.
     var isClosed: Bool { state.withLock { $0.closed } }
 
-    /// This process's view: deliveries, acknowledgements, retries, dead letters by its consumers;
-    /// `handling` and `waitingConsumers` from its loops. Depth is in the store, not here.
+    /// Counters of this process (deliveries, acknowledgements, retries, dead letters by its
+    /// consumers; `handling` and `waitingConsumers` from its loops), and the group-wide `depth`,
+    /// `delayed`, `inFlight` (leased by any instance) and `deadLetters` as its consumers last
+    /// read them from the store (every ten polls).
     func metrics() -> QueueMetrics {
         state.withLock { state in
             var metrics = state.metrics
             metrics.capacity = nil
             metrics.handling = state.busy
             metrics.waitingConsumers = state.running - state.busy
+            if let snapshot = state.snapshot {
+                metrics.depth = snapshot.visible
+                metrics.delayed = snapshot.delayed
+                metrics.inFlight = snapshot.leased
+                metrics.deadLetters = snapshot.deadLetters
+            }
             return metrics
         }
+    }
+
+    /// Records the store's counts.
+    func record(_ snapshot: GroupSnapshot) {
+        state.withLock { $0.snapshot = snapshot }
     }
 
     /// Updates the counters.

@@ -39,6 +39,9 @@ package protocol GroupStore: Sendable {
         countsAsAttempt: Bool
     ) async throws
         -> Bool
+    /// How many events of `group` are visible now, delayed (or backing off), leased (by any
+    /// instance), and dead-lettered: the group-wide numbers of its metrics.
+    func snapshot(group: String) async throws -> GroupSnapshot
     /// Deletes the oldest dead letters of `group` beyond the newest `limit`; how many.
     func trimDeadLetters(group: String, keeping limit: Int) async throws -> Int
     /// The dead letters of `group`, oldest first (at most `limit`, nil: all).
@@ -63,4 +66,24 @@ package protocol GroupStore: Sendable {
 extension MailboxStore {
     /// Not a shared store.
     package var groups: (any GroupStore)? { nil }
+}
+
+/// A group's events by state, as the store counts them.
+package struct GroupSnapshot: Sendable, Equatable {
+    /// Visible now, not leased.
+    package var visible: Int
+    /// Waiting for their time (delayed, or backing off before a retry).
+    package var delayed: Int
+    /// Leased to a claimant of any instance.
+    package var leased: Int
+    /// Dead letters kept.
+    package var deadLetters: Int
+
+    /// Creates a snapshot.
+    package init(visible: Int, delayed: Int, leased: Int, deadLetters: Int) {
+        self.visible = visible
+        self.delayed = delayed
+        self.leased = leased
+        self.deadLetters = deadLetters
+    }
 }

@@ -84,12 +84,14 @@ struct GroupLoop<E: Event>: Sendable {
         let store = group.store
         let (batch, _, poll) = store.claiming
         var busy = true
-        // Acknowledged ids that left the group's dedup window are forgotten every ten polls.
-        var nextPrune = ContinuousClock.now
+        // Every ten polls: forget acknowledged ids that left the group's dedup window, and read
+        // the group's counts for its metrics.
+        var nextUpkeep = ContinuousClock.now
         while !stopping {
-            if ContinuousClock.now >= nextPrune {
+            if ContinuousClock.now >= nextUpkeep {
                 _ = try? await store.pruneAcknowledged(group: group.name)
-                nextPrune = ContinuousClock.now + poll * 10
+                if let snapshot = try? await store.snapshot(group: group.name) { group.record(snapshot) }
+                nextUpkeep = ContinuousClock.now + poll * 10
             }
             if !busy {
                 group.setBusy(true)
