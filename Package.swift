@@ -20,6 +20,7 @@ let metrics = TargetDependencyCondition.when(traits: ["MetricsSupport"])
 let tracing = TargetDependencyCondition.when(traits: ["TracingSupport"])
 let lifecycle = TargetDependencyCondition.when(traits: ["ServiceLifecycleSupport"])
 let loggingOrLifecycle = TargetDependencyCondition.when(traits: ["LoggingSupport", "ServiceLifecycleSupport"])
+let postgres = TargetDependencyCondition.when(traits: ["PostgresSupport"])
 
 let package = Package(
     name: "EventBus",
@@ -89,13 +90,18 @@ let package = Package(
             name: "EventBusPostgres",
             dependencies: [
                 "EventBus", "EventQueue", "EventLog",
-                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgresSupport"])),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
             ],
             swiftSettings: publicModule
         ),
+        // `eventbus`; with the trait PostgresSupport its verbs also take `--postgres URL`.
         .executableTarget(
             name: "EventBusCLI",
-            dependencies: ["EventBus", "EventQueue", "EventLog", "EventBusTestSupport", "CommandLineSupport"],
+            dependencies: [
+                "EventBus", "EventQueue", "EventLog", "EventBusTestSupport", "CommandLineSupport",
+                .target(name: "EventBusPostgres", condition: postgres),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
+            ],
             swiftSettings: strict
         ),
         .testTarget(
@@ -107,6 +113,8 @@ let package = Package(
             name: "EventBusTests",
             dependencies: [
                 "EventBus", "EventQueue", "EventLog", "EventBusTestSupport", "EventBusTesting", "CommandLineSupport",
+                // `@testable import EventBusCLI`: the tool's verbs, run in-process.
+                "EventBusCLI",
             ],
             swiftSettings: strict
         ),
@@ -147,7 +155,7 @@ let package = Package(
             name: "PostgresInstance",
             dependencies: [
                 "EventBus", "EventBusPostgres",
-                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgresSupport"])),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
             ],
             path: "Tests/PostgresInstance",
             swiftSettings: strict
@@ -157,8 +165,8 @@ let package = Package(
         .testTarget(
             name: "EventBusPostgresTests",
             dependencies: [
-                "EventBus", "EventQueue", "EventLog", "EventBusPostgres",
-                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["PostgresSupport"])),
+                "EventBus", "EventQueue", "EventLog", "EventBusPostgres", "EventBusCLI", "CommandLineSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
             ],
             swiftSettings: strict
         ),

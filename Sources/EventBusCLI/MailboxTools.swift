@@ -5,12 +5,21 @@ import EventLog
 import EventQueue
 import Foundation
 
-/// `inspect`, `verify`, `dump`, `requeue` (alias `requeue-dead`) and `remove`.
+/// `inspect`, `verify`, `dump`, `requeue` (alias `requeue-dead`) and `remove`, on the local
+/// durable mailboxes under a directory. (With `--postgres URL` they are ``PostgresTools``.)
 enum MailboxTools {
+    /// Listed in the help of the verbs that also take it; ``EventBusTool`` hands those arguments
+    /// to ``PostgresTools`` before these specs parse them.
+    static let postgresOption = OptionSpec(
+        "--postgres",
+        value: "URL",
+        help: "a PostgreSQL database's consumer groups instead of DIR (--postgres URL --help)"
+    )
     static let inspectSpec = CommandSpec(
         name: "eventbus inspect",
         summary: "list the durable mailboxes under DIR",
-        positionals: ["DIR"]
+        positionals: ["DIR"],
+        options: [postgresOption]
     )
     static let verifySpec = CommandSpec(
         name: "eventbus verify",
@@ -21,19 +30,19 @@ enum MailboxTools {
         name: "eventbus dump",
         summary: "print a mailbox's pending events and dead letters",
         positionals: ["DIR"],
-        options: [OptionSpec("--mailbox", value: "NAME", help: "the mailbox (required)")]
+        options: [OptionSpec("--mailbox", value: "NAME", help: "the mailbox (required)"), postgresOption]
     )
     static let requeueSpec = CommandSpec(
         name: "eventbus requeue",
         summary: "move a mailbox's dead letters back to pending (alias: requeue-dead)",
         positionals: ["DIR"],
-        options: [OptionSpec("--mailbox", value: "NAME", help: "the mailbox (required)")]
+        options: [OptionSpec("--mailbox", value: "NAME", help: "the mailbox (required)"), postgresOption]
     )
     static let removeSpec = CommandSpec(
         name: "eventbus remove",
         summary: "delete a durable mailbox: its events, dead letters and quarantined ranges",
         positionals: ["DIR"],
-        options: [OptionSpec("--mailbox", value: "NAME", help: "the mailbox (required)")]
+        options: [OptionSpec("--mailbox", value: "NAME", help: "the mailbox (required)"), postgresOption]
     )
 
     static func inspect(_ arguments: [String]) throws -> Int32 {

@@ -26,6 +26,17 @@
             return try await schema.migrate(store.client, logger: store.logger)
         }
 
+        /// The version ``migrate()`` brings a schema to: how many migrations this build has.
+        public static var latestVersion: Int { PostgresSchema.latestVersion }
+
+        /// The version of the migrations applied to the schema, without applying any (the other
+        /// operations apply them first); nil when the schema was never migrated (no group was ever
+        /// declared in it).
+        /// - Throws: ``PostgresStoreError/invalidSchema(_:)``, or postgres-nio's errors.
+        public func schemaVersion() async throws -> Int? {
+            try await store.schema().appliedVersion(store.client, logger: store.logger)
+        }
+
         /// Every declared group and the event names it takes, sorted.
         public func declared() async throws -> [(group: String, eventName: String)] {
             let schema = try await store.prepare()
@@ -80,31 +91,56 @@
             try await store.requeueDeadLetters(group: group, ids: ids)
         }
 
-        /// Deletes the pending events and dead letters of `group`; the group stays declared.
-        public func purge(group: String) async throws {
+        /// Deletes the pending events and dead letters of `group`, in one transaction; the group
+        /// stays declared, so publishes go on storing events for it.
+        /// - Returns: how many pending events and dead letters were deleted.
+        @discardableResult
+        public func purge(group: String) async throws -> (pending: Int, deadLetters: Int) {
             let schema = try await store.prepare()
-            try await store.client.withTransaction(logger: store.logger) { connection in
-                try await connection.query(
-                    "DELETE FROM \(unescaped: schema.deliveries) WHERE group_name = \(group)",
-                    logger: store.logger
+            let logger = store.logger
+            return try await store.client.withTransaction(logger: logger) { connection in
+                func deleted(_ query: PostgresQuery) async throws -> Int {
+                    var count = 0
+                    for try await value in try await connection.query(query, logger: logger).decode(Int64.self) {
+                        count = Int(value)
+                    }
+                    return count
+                }
+                let pending = try await deleted(
+                    """
+                    WITH gone AS (DELETE FROM \(unescaped: schema.deliveries) WHERE group_name = \(group) RETURNING 1)
+                    SELECT count(*)::bigint FROM gone
+                    """
                 )
-                try await connection.query(
-                    "DELETE FROM \(unescaped: schema.deadLetters) WHERE group_name = \(group)",
-                    logger: store.logger
+                let deadLetters = try await deleted(
+                    """
+                    WITH gone AS (DELETE FROM \(unescaped: schema.deadLetters) WHERE group_name = \(group) RETURNING 1)
+                    SELECT count(*)::bigint FROM gone
+                    """
                 )
+                return (pending, deadLetters)
             }
         }
 
         /// Removes `group`: it is no longer declared (publishes stop storing for it), and its
-        /// pending events and dead letters are deleted. Stop its consumers first.
-        public func remove(group: String) async throws {
+        /// pending events, dead letters and remembered ids (its dedup window) are deleted. Stop its
+        /// consumers first.
+        /// - Returns: how many pending events and dead letters were deleted.
+        @discardableResult
+        public func remove(group: String) async throws -> (pending: Int, deadLetters: Int) {
             let schema = try await store.prepare()
             // Undeclared first, so that no publish stores for it while it is purged.
             try await store.client.query(
                 "DELETE FROM \(unescaped: schema.groups) WHERE group_name = \(group)",
                 logger: store.logger
             )
-            try await purge(group: group)
+            let purged = try await purge(group: group)
+            // And the ids it remembered for its dedup window.
+            try await store.client.query(
+                "DELETE FROM \(unescaped: schema.acknowledged) WHERE group_name = \(group)",
+                logger: store.logger
+            )
+            return purged
         }
 
         /// Returns expired leases to their groups now (consumers also do when idle). - Returns: how many.

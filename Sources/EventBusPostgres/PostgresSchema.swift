@@ -16,6 +16,13 @@
             self.name = name
         }
 
+        private init(unchecked name: String) {
+            self.name = name
+        }
+
+        /// The version ``migrate(_:logger:)`` brings a schema to: how many migrations this build has.
+        static var latestVersion: Int { PostgresSchema(unchecked: "eventbus").steps.count }
+
         /// Whether `name` is a lowercase identifier of at most 40 characters.
         static func isValid(_ name: String) -> Bool {
             let bytes = Array(name.utf8)
@@ -130,6 +137,9 @@
         @discardableResult
         func migrate(_ client: PostgresClient, logger: Logger) async throws -> Int {
             let steps = self.steps
+            // Up to date (the usual case): no transaction, no lock, no DDL, so that a role that
+            // may only read and write the tables can use them.
+            if try await appliedVersion(client, logger: logger) == steps.count { return steps.count }
             let lockKey = "eventbus migrate \(name)"
             return try await client.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(lockKey)))", logger: logger)
@@ -159,6 +169,25 @@
                 }
                 return steps.count
             }
+        }
+
+        /// The version of the migrations applied to the schema, applying none; nil when it has no
+        /// migrations table (no migration was ever applied, or the schema does not exist).
+        func appliedVersion(_ client: PostgresClient, logger: Logger) async throws -> Int? {
+            let exists = try await client.query(
+                "SELECT to_regclass(\(migrations)) IS NOT NULL",
+                logger: logger
+            )
+            var found = false
+            for try await value in exists.decode(Bool.self) { found = value }
+            guard found else { return nil }
+            let rows = try await client.query(
+                "SELECT coalesce(max(version), 0)::integer FROM \(unescaped: migrations)",
+                logger: logger
+            )
+            var version = 0
+            for try await value in rows.decode(Int32.self) { version = Int(value) }
+            return version
         }
     }
 #endif

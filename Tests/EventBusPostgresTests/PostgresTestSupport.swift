@@ -16,10 +16,18 @@
         /// The reason printed for a skipped test.
         static let skipReason: Comment = "EVENTBUS_POSTGRES_URL is not set (start a server with .ci/postgres start)"
 
-        /// The client configuration from the URL.
-        static func configuration() throws -> PostgresClient.Configuration {
+        /// The same server through PgBouncer in transaction pool mode: `EVENTBUS_PGBOUNCER_URL`
+        /// (`.ci/postgres start` starts one too).
+        static let pgbouncerURL = ProcessInfo.processInfo.environment["EVENTBUS_PGBOUNCER_URL"]
+
+        /// The reason printed for a skipped PgBouncer test.
+        static let pgbouncerSkipReason: Comment =
+            "EVENTBUS_PGBOUNCER_URL is not set (.ci/postgres start starts PgBouncer in transaction mode too)"
+
+        /// The client configuration from the URL (EVENTBUS_POSTGRES_URL unless given).
+        static func configuration(url: String? = url) throws -> PostgresClient.Configuration {
             guard let url, let components = URLComponents(string: url), let host = components.host else {
-                throw PostgresStoreError.invalidSchema("EVENTBUS_POSTGRES_URL is not a postgres:// URL")
+                throw PostgresStoreError.invalidSchema("the test's URL is not a postgres:// URL")
             }
             let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
             return PostgresClient.Configuration(

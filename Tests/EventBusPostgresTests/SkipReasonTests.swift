@@ -12,6 +12,12 @@ import Testing
                         + "(start a server with `.ci/postgres start`)"
                 )
             }
+            if ProcessInfo.processInfo.environment["EVENTBUS_PGBOUNCER_URL"] == nil {
+                print(
+                    "EventBusPostgresTests: EVENTBUS_PGBOUNCER_URL is not set, so the PgBouncer test is skipped "
+                        + "(`.ci/postgres start` starts PgBouncer in transaction mode too)"
+                )
+            }
         #else
             print(
                 "EventBusPostgresTests: built without the trait PostgresSupport, so the PostgreSQL tests are skipped "

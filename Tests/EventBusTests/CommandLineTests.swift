@@ -5,6 +5,8 @@ import EventQueue
 import Foundation
 import Testing
 
+@testable import EventBusCLI
+
 @Suite struct CommandLineTests {
     let spec = CommandSpec(
         name: "eventbus crashtest",
@@ -132,5 +134,131 @@ import Testing
         let text = TextTable.render([["mailbox", "depth"], ["billing", "3"], ["a", "12"]])
         #expect(text == "mailbox  depth\n-------  -----\nbilling  3\na        12")
         #expect(TextTable.render([]) == "")
+    }
+}
+
+/// `--postgres URL`: the URL parsed by hand and never printed with its password, and the tool's
+/// verbs without the trait PostgresSupport. (In the suite, so that `--filter CommandLineTests`
+/// runs them.)
+extension CommandLineTests {
+    @Test func aURLGivesEachPartPercentDecodedAndLibpqDefaults() throws {
+        let url = try PostgresURL(parsing: "postgresql://shop%40eu:p%40ss%3Aword@db.internal:6543/orders%20eu")
+        #expect(url.user == "shop@eu")
+        #expect(url.password == "p@ss:word")
+        #expect(url.host == "db.internal")
+        #expect(url.port == 6543)
+        #expect(url.database == "orders eu")
+        #expect(url.tlsMode == .prefer)
+        let short = try PostgresURL(parsing: "postgres://eventbus@127.0.0.1?sslmode=require")
+        #expect(short.port == 5432)
+        #expect(short.database == nil)
+        #expect(short.password == nil)
+        #expect(short.tlsMode == .require)
+        #expect(try PostgresURL(parsing: "postgres://u@h/d?sslmode=verify-full").tlsMode == .verifyFull)
+        #expect(try PostgresURL(parsing: "postgres://u@h/d?sslmode=disable").tlsMode == .disable)
+    }
+
+    @Test func withoutAPasswordInTheURLPGPASSWORDIsUsedAndTheURLStillWins() throws {
+        let fromEnvironment = try PostgresURL(parsing: "postgres://u@h/d", environment: ["PGPASSWORD": "env-secret"])
+        #expect(fromEnvironment.password == "env-secret")
+        #expect(!"\(fromEnvironment)".contains("env-secret"))
+        var dumped = ""
+        dump(fromEnvironment, to: &dumped)
+        #expect(!dumped.contains("env-secret"))
+        let given = try PostgresURL(parsing: "postgres://u:url-secret@h/d", environment: ["PGPASSWORD": "env-secret"])
+        #expect(given.password == "url-secret")
+    }
+
+    @Test func thePasswordIsRedactedEvenFromTextThatIsNotAURL() throws {
+        #expect(PostgresURL.redact("postgres://u:secret@h:5432/d") == "postgres://u:***@h:5432/d")
+        #expect(PostgresURL.redact("postgres://u@h/d") == "postgres://u@h/d")
+        #expect(PostgresURL.redact("postgres://u:se@cr/et@h/d") == "postgres://u:***@h/d")
+        #expect(PostgresURL.redact("u:secret@h") == "u:***@h")
+        #expect(
+            PostgresURL.redact("postgres://h/d?password=secret&sslmode=require")
+                == "postgres://h/d?password=***&sslmode=require"
+        )
+        #expect(PostgresURL.redact("postgres://u:secret@h:port/d") == "postgres://u:***@h:port/d")
+        #expect(try PostgresURL(parsing: "postgres://u:secret@h/d").description == "postgres://u:***@h/d")
+    }
+
+    @Test func aBadURLIsATypedErrorThatShowsItRedacted() throws {
+        func reason(_ text: String) -> PostgresURLError.Reason? {
+            do {
+                _ = try PostgresURL(parsing: text)
+                return nil
+            } catch {
+                #expect(!error.description.contains("secret"))
+                #expect(error.description.hasPrefix("invalid PostgreSQL URL "))
+                return error.reason
+            }
+        }
+        #expect(reason("postgres://u:secret@h:port/d") == .notAURL)
+        #expect(reason("mysql://u:secret@h/d") == .scheme("mysql"))
+        #expect(reason("postgres://:secret@h/d") == .noUser)
+        #expect(reason("postgres:///d") == .noHost)
+        #expect(reason("postgres://u:secret@h:0/d") == .port)
+        #expect(reason("postgres://u:secret@h/d/e") == .database)
+        #expect(reason("postgres://u:secret@h/d?sslmode=allow") == .sslMode("allow"))
+        #expect(reason("postgres://u@h/d?password=secret") == .parameter("password"))
+        let error = PostgresURLError(url: "postgres://u:***@h/d", reason: .sslMode("allow"))
+        #expect(
+            error.description
+                == "invalid PostgreSQL URL postgres://u:***@h/d: sslmode \"allow\" is not one of disable, prefer, require, "
+                + "verify-full; expected postgres://user[:password]@host[:port]/database"
+                + "[?sslmode=disable|prefer|require|verify-full]"
+        )
+    }
+
+    /// What `eventbus <arguments>` ends with, as it prints it.
+    private func exit(_ arguments: [String]) async -> CommandExit {
+        do {
+            let status = try await EventBusTool.run(arguments[0], Array(arguments.dropFirst()), environment: [:]) { _ in
+            }
+            return CommandExit(message: "", toStandardError: false, status: status)
+        } catch {
+            return CommandExit(for: error, command: "eventbus \(arguments[0])")
+        }
+    }
+
+    @Test func withoutTheTraitPostgresIsRefusedWithTheWayToBuildIt() async {
+        let url = "postgres://u:secret@h:notaport/d"
+        for arguments in [
+            ["inspect", "--postgres", url], ["dump", "--postgres=\(url)", "--mailbox", "billing"],
+            ["requeue-dead", "--mailbox", "billing", "--postgres", url], ["remove", "--postgres", url],
+            ["purge", "--postgres", url, "--mailbox", "billing"], ["migrate", "--postgres", url],
+        ] {
+            let outcome = await exit(arguments)
+            #expect(!outcome.message.contains("secret"))
+            #expect(outcome.toStandardError)
+            #if PostgresSupport
+                // Built with the trait, the URL is parsed (and refused) before any connection.
+                #expect(outcome.message.contains("invalid PostgreSQL URL postgres://u:***@h:notaport/d"))
+            #else
+                #expect(
+                    outcome.message
+                        == "eventbus \(arguments[0]): this eventbus was built without the PostgresSupport trait: "
+                        + "swift build --traits PostgresSupport"
+                )
+                #expect(outcome.status == 1)
+            #endif
+        }
+    }
+
+    @Test func theLocalVerbsListPostgresInTheirHelpAndPurgeNeedsIt() async {
+        let help = await exit(["inspect", "--help"])
+        #expect(help.status == 0)
+        #expect(help.message.contains("--postgres URL"))
+        #expect(help.message.contains("usage: eventbus inspect DIR"))
+        #if PostgresSupport
+            let purge = await exit(["purge", "--mailbox", "billing"])
+            #expect(purge.message == "eventbus purge: missing --postgres URL; see --help")
+            #expect(purge.status == 64)
+        #else
+            let purge = await exit(["purge", "--mailbox", "billing"])
+            #expect(
+                purge.message.hasSuffix("built without the PostgresSupport trait: swift build --traits PostgresSupport")
+            )
+        #endif
     }
 }
