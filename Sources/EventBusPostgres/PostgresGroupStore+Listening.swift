@@ -65,13 +65,17 @@
             state.withLock { $0.mode = .listening }
         }
 
+        /// The self-test's NOTIFY did not come back: poll from now on, and stop listening — the
+        /// LISTEN connection goes back to the pool, and a pooler that hands LISTEN's session to
+        /// other clients cannot send it notifications it does not expect.
         private func listenSilent() {
-            let log = state.withLock { state -> Bool in
-                guard state.mode != .listening else { return false }
+            let (log, listener) = state.withLock { state -> (Bool, Task<Void, Never>?) in
+                guard state.mode != .listening else { return (false, nil) }
                 state.mode = .polling
                 defer { state.loggedFallback = true }
-                return !state.loggedFallback
+                return (!state.loggedFallback, state.listener)
             }
+            listener?.cancel()
             if log {
                 options.logger?.warning(
                     "EventBus: LISTEN delivered no notification (a pooler in transaction mode?); consumer groups poll"
