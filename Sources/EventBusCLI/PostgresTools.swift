@@ -265,14 +265,7 @@ enum PostgresToolError: Error, Equatable, CustomStringConvertible {
         /// The server's message, detail and SQLSTATE, or the network's error; never the statement's
         /// values or the login.
         static func describe(_ error: PSQLError) -> String {
-            if let info = error.serverInfo, let message = info[.message] {
-                var text = message
-                if let detail = info[.detail] { text += " (\(detail))" }
-                if let state = info[.sqlState] { text += " [SQLSTATE \(state)]" }
-                return text
-            }
-            if let underlying = error.underlying { return String(describing: underlying) }
-            return "\(error.code)"
+            PostgresStoreError.describe(error)
         }
 
         /// Refuses a schema that was never migrated, or whose migrations are not this build's.

@@ -7,7 +7,7 @@
         /// Leases up to `limit` visible events of `group` to `owner`: `FOR UPDATE SKIP LOCKED`, so
         /// that concurrent claimants never wait for each other nor take the same row; a row whose
         /// lease expired counts as free (its claim was cut off). In lane, then publish order.
-        func claim(group: String, owner: String, limit: Int) async throws -> [ClaimedRecord] {
+        func claimBatch(group: String, owner: String, limit: Int) async throws -> [ClaimedRecord] {
             let schema = try self.schema()
             let lease = Self.seconds(options.lease)
             let rows = try await client.query(

@@ -27,6 +27,9 @@
             var mode: WakeMode = .starting
             var listener: Task<Void, Never>?
             var loggedFallback = false
+            /// Claims fail (the database is unreachable or refuses them); logged when it starts
+            /// and when it ends.
+            var claimsFailing = false
         }
 
         let client: PostgresClient
@@ -67,6 +70,39 @@
         var identity: String { "postgres schema \(schemaName) (client \(ObjectIdentifier(client)))" }
 
         var groups: (any GroupStore)? { self }
+
+        /// ``claimBatch(group:owner:limit:)``, saying on the store's logger when claims start
+        /// failing (consumers keep polling) and when they work again: a consumer loop has nobody
+        /// else to tell.
+        func claim(group: String, owner: String, limit: Int) async throws -> [ClaimedRecord] {
+            do {
+                let claimed = try await claimBatch(group: group, owner: owner, limit: limit)
+                if state.withLock({ $0.claimsFailing }) {
+                    let recovered = state.withLock { state -> Bool in
+                        defer { state.claimsFailing = false }
+                        return state.claimsFailing
+                    }
+                    if recovered { options.logger?.info("EventBus: consumer groups claim from PostgreSQL again") }
+                }
+                return claimed
+            } catch {
+                let first = state.withLock { state -> Bool in
+                    defer { state.claimsFailing = true }
+                    return !state.claimsFailing
+                }
+                if first {
+                    options.logger?.warning(
+                        "EventBus: consumer groups cannot claim from PostgreSQL; retrying every poll",
+                        metadata: ["eventbus.error": "\(failure(error))"]
+                    )
+                }
+                throw error
+            }
+        }
+
+        func failure(_ error: any Error) -> any Error {
+            PostgresStoreError.translating(error)
+        }
 
         var claiming: (batch: Int, lease: Duration, poll: Duration) {
             (options.batchSize, options.lease, options.pollInterval)

@@ -219,6 +219,27 @@
             }
         }
 
+        @Test func aDatabaseErrorSaysWhatTheServerSaid() async throws {
+            try await PostgresTestSupport.withClient { (client, schema) async throws in
+                // A schema whose migrations table is not ours: the first declaration fails in SQL.
+                try await client.query("CREATE SCHEMA \(unescaped: schema)")
+                try await client.query("CREATE TABLE \(unescaped: schema).migrations (x integer)")
+                let shared = DurableStore.postgres(client, schema: schema, options: Self.options)
+                let bus = Bus()
+                do {
+                    try await bus.declareMailbox(.durable(name: "billing", store: shared), for: OrderPlaced.self)
+                    Issue.record("the declaration should have failed")
+                } catch let error as BusError {
+                    let text = String(describing: error)
+                    #expect(text.contains("billing"))
+                    #expect(text.contains("does not exist"))
+                    #expect(text.contains("SQLSTATE 42703"))
+                    #expect(!text.contains("Generic description"))
+                }
+                await bus.shutdown()
+            }
+        }
+
         @Test func aConsumerGroupIsConsumedNotIterated() async throws {
             try await PostgresTestSupport.withClient { (client, schema) async throws in
                 let shared = DurableStore.postgres(client, schema: schema, options: Self.options)

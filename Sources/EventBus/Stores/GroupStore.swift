@@ -59,6 +59,9 @@ package protocol GroupStore: Sendable {
     func waitForWork(group: String, timeout: Duration) async
     /// Wakes this process's waiters of `group` (a consumer stops, or the bus closes the group).
     func wake(group: String)
+    /// `error`, thrown by this store, as the bus shows it in its errors (a store replaces a
+    /// driver's generic description with what happened, never with credentials).
+    func failure(_ error: any Error) -> any Error
     /// What a mailbox of this store claims per batch, and how long a lease lasts.
     var claiming: (batch: Int, lease: Duration, poll: Duration) { get }
 }

@@ -103,7 +103,7 @@ extension Bus {
         do {
             try await groups.declare(group: name, eventName: E.eventName)
         } catch {
-            throw BusError.mailboxUnavailable(name: name, reason: StoreFailure(error))
+            throw BusError.mailboxUnavailable(name: name, reason: StoreFailure(groups.failure(error)))
         }
         let group = GroupMailbox(name: name, eventName: E.eventName, store: groups)
         let factory = ExactFactory<E>(
@@ -186,7 +186,7 @@ extension Bus {
             try await groups.store(records)
             return Array(repeating: .enqueued(.enqueued), count: envelopes.count)
         } catch {
-            return Array(repeating: .notStored(StoreFailure(error)), count: envelopes.count)
+            return Array(repeating: .notStored(StoreFailure(groups.failure(error))), count: envelopes.count)
         }
     }
 }

@@ -23,7 +23,7 @@ extension Bus {
         do {
             try await group.store.setDedup(group: group.name, window: dedup)
         } catch {
-            throw BusError.mailboxUnavailable(name: group.name, reason: StoreFailure(error))
+            throw BusError.mailboxUnavailable(name: group.name, reason: StoreFailure(group.store.failure(error)))
         }
         let stop = Locked(false)
         let store = group.store

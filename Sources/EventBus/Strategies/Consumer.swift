@@ -84,7 +84,7 @@ public struct Consumer<E: Sendable>: Sendable {
             do {
                 stored = try await group.store.deadLetters(group: group.name, limit: nil)
             } catch {
-                throw BusError.mailboxUnavailable(name: group.name, reason: StoreFailure(error))
+                throw BusError.mailboxUnavailable(name: group.name, reason: StoreFailure(group.store.failure(error)))
             }
             let now = (wall: Date(), clock: ContinuousClock.now)
             return stored.compactMap { letter -> DeadLetter<Envelope<E>>? in
@@ -116,7 +116,7 @@ public struct Consumer<E: Sendable>: Sendable {
                 if count > 0 { group.store.wake(group: group.name) }
                 return count
             } catch {
-                throw BusError.notRecorded(mailbox: group.name, cause: StoreFailure(error))
+                throw BusError.notRecorded(mailbox: group.name, cause: StoreFailure(group.store.failure(error)))
             }
         }
     }
