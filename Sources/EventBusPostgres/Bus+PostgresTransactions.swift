@@ -25,7 +25,7 @@
         /// ```
         ///
         /// It reaches the groups declared in the store for `E` (by any instance), as
-        /// ``Bus/publish(_:priority:headers:correlationID:id:)`` would; it does **not** reach this
+        /// `Bus/publish(_:priority:headers:correlationID:id:)` would; it does **not** reach this
         /// process's observers, callbacks or in-memory mailboxes (the transaction may still roll
         /// back). The metadata is made and the middleware's `willPublish` runs as for any publish.
         ///
@@ -40,8 +40,8 @@
         ///   - id: the event's id (default: a new one); a group stores an id once.
         ///   - codec: the codec the groups' consumers decode with (default: JSON for `Codable`).
         /// - Returns: the event's id.
-        /// - Throws: ``PostgresStoreError/notPostgres(_:)``, ``BusError/shutDown``,
-        ///   ``BusError/codec(_:)``, and postgres-nio's errors (your transaction then rolls back).
+        /// - Throws: ``PostgresStoreError/notPostgres(_:)``, `BusError/shutDown`,
+        ///   `BusError/codec(_:)`, and postgres-nio's errors (your transaction then rolls back).
         @discardableResult
         public func publish<E: Event>(
             _ event: E,
@@ -88,7 +88,7 @@
         /// ```
         ///
         /// Throwing rolls the transaction back and counts as a failed attempt (retried per `retry`,
-        /// then dead-lettered), as with ``Bus/consume(_:mailbox:retry:deadLetter:dedup:codec:handler:)``.
+        /// then dead-lettered), as with `Bus/consume(_:mailbox:retry:deadLetter:dedup:codec:handler:)`.
         /// When the lease ran out before the commit (the handler took longer than the store's
         /// `lease` and another instance claimed the event), the transaction is rolled back and the
         /// next claimant handles the event: that is not an attempt.
@@ -101,7 +101,7 @@
         ///   - dedup: the group's window after acknowledgement (see `consume`).
         ///   - codec: how events are decoded (default: JSON for `Codable`).
         ///   - handler: your work, given the transaction's connection.
-        /// - Returns: the ``Consumer``.
+        /// - Returns: the `Consumer`.
         /// - Throws: ``PostgresStoreError/notPostgres(_:)`` when the mailbox is not in a PostgreSQL
         ///   store, and what `consume` throws.
         @discardableResult

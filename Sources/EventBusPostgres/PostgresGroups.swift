@@ -5,7 +5,7 @@
 
     /// Operations on the consumer groups of one schema, from any process: what is declared and
     /// pending, dead letters, requeue, purge, remove. (The bus's own handle for a group is the
-    /// ``Consumer`` that `bus.consume` returns.)
+    /// `Consumer` that `bus.consume` returns.)
     public struct PostgresGroups: Sendable {
         let store: PostgresGroupStore
 

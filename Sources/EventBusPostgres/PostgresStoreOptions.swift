@@ -1,7 +1,7 @@
 #if PostgresSupport
     import PostgresNIO
 
-    /// How a PostgreSQL store claims and wakes its consumers: ``DurableStore/postgres(_:schema:options:)``.
+    /// How a PostgreSQL store claims and wakes its consumers: `DurableStore/postgres(_:schema:options:)`.
     public struct PostgresStoreOptions: Sendable {
         /// Events a consumer claims at once (one statement per batch). Default 16.
         public var batchSize: Int
