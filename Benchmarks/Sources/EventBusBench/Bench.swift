@@ -42,6 +42,8 @@ enum Bench {
         var pairedFsyncNanoseconds: Double?
         /// A durable row's raw group commit measured between its rounds, per record.
         var pairedGroupCommitNanoseconds: Double?
+        /// For `pg-latency`: publish→handler latency percentiles, in nanoseconds.
+        var latency: (p50: Double, p99: Double)?
         /// Events per second, from `nsPerEvent`.
         var eventsPerSecond: Double { nsPerEvent > 0 ? 1e9 / nsPerEvent : 0 }
     }
@@ -61,8 +63,13 @@ enum Bench {
         defer { scratch?.remove() }
         let scale = quick ? 1 : 5
         var rows: [Row] = []
-        let suite = Suite(scale: scale, directory: directory)
+        // The PostgreSQL rows need a server: without one they are skipped, and the reason printed.
+        let postgres = PostgresBench.fromEnvironment(scale: scale)
+        let suite = Suite(scale: scale, directory: directory, postgres: try? postgres.get())
         let selected = suite.cases.filter { Bench.selects(filter, $0.name) }
+        if case .failure(let reason) = postgres, PostgresBench.rowNames.contains(where: { Bench.selects(filter, $0) }) {
+            FileHandle.standardError.write(Data("bench: the pg- rows are skipped: \(reason.text)\n".utf8))
+        }
         // The memory row runs first, on a heap no other row has used yet: free memory that
         // earlier rows leave in an arena's top chunk is allocated from without showing up in
         // the allocator's statistics. The table keeps the suite's order.
@@ -75,7 +82,8 @@ enum Bench {
             FileHandle.standardError.write(Data("bench: \(name)…\n".utf8))
             var samples: [Row] = []
             for _ in 0..<3 { samples.append(try await body()) }
-            var row = samples.sorted { $0.nsPerEvent < $1.nsPerEvent }[1]
+            // The median by time per event, or by the median latency for a latency row.
+            var row = samples.sorted { ($0.latency?.p50 ?? $0.nsPerEvent) < ($1.latency?.p50 ?? $1.nsPerEvent) }[1]
             row = Row(
                 name: name,
                 nsPerEvent: row.nsPerEvent,
@@ -83,7 +91,8 @@ enum Bench {
                 bytes: row.bytes,
                 note: row.note,
                 pairedFsyncNanoseconds: row.pairedFsyncNanoseconds,
-                pairedGroupCommitNanoseconds: row.pairedGroupCommitNanoseconds
+                pairedGroupCommitNanoseconds: row.pairedGroupCommitNanoseconds,
+                latency: row.latency
             )
             rows.append(row)
         }
@@ -202,6 +211,15 @@ enum Bench {
             bytes("soak"),
             Double(10_000 * MemoryLayout<Envelope<BenchEvent>>.stride + 16 << 20)
         )
+        // Consumer groups against the same claim and acknowledgement as raw SQL on the same server.
+        func rate(_ name: String) -> Double? { ns(name).map { 1e9 / $0 } }
+        for (bus, raw) in [
+            ("pg-group-1-instance", "pg-raw-claim-ack-1"), ("pg-group-4-instances", "pg-raw-claim-ack-4"),
+        ] {
+            if let floor = rate(raw) {
+                goal("\(bus) ≥ 70% of \(raw) (events/s)", rate(bus), 0.7 * floor, atMost: false)
+            }
+        }
         if let hop = ns("baseline-actor-hop") {
             lines.append("floors (the least the row's work costs, from the floor-* rows of this run):")
             func floor(_ row: String, limit: Double, under floorRow: String, perDelivery: Double = 1) {
@@ -215,6 +233,25 @@ enum Bench {
             if let direct10 = ns("baseline-direct-10") {
                 floor("observer-10", limit: 4 * direct10 + hop, under: "floor-observer-10")
             }
+        }
+        let ratios = [
+            ("pg-publish-batched", "pg-raw-insert-batched"),
+            ("pg-group-1-instance", "pg-raw-claim-ack-1"), ("pg-group-1-instance", "pg-raw-claim-batch-ack-1"),
+            ("pg-group-4-instances", "pg-raw-claim-ack-4"), ("pg-group-4-instances", "pg-raw-claim-batch-ack-4"),
+        ].compactMap { bus, raw -> String? in
+            guard let busRate = rate(bus), let rawRate = rate(raw) else { return nil }
+            return String(
+                format: "  %@: %.0f/s = %.0f%% of %@ (%.0f/s)",
+                bus,
+                busRate,
+                100 * busRate / rawRate,
+                raw,
+                rawRate
+            )
+        }
+        if !ratios.isEmpty {
+            lines.append("PostgreSQL consumer groups against raw SQL on the same server (events/s):")
+            lines += ratios
         }
         return lines.joined(separator: "\n")
     }
@@ -237,6 +274,11 @@ enum Bench {
             if let bytes = row.bytes { entry["bytes"] = bytes }
             if let paired = row.pairedFsyncNanoseconds { entry["pairedRawFsyncNsPerEvent"] = paired }
             if let paired = row.pairedGroupCommitNanoseconds { entry["pairedRawGroupCommitNsPerEvent"] = paired }
+            if let latency = row.latency {
+                entry["latencyP50Ns"] = latency.p50
+                entry["latencyP99Ns"] = latency.p99
+            }
+            if !row.note.isEmpty { entry["note"] = row.note }
             return entry
         }
         let object: [String: Any] = ["machine": machine, "results": results]

@@ -145,6 +145,8 @@ struct Suite {
     typealias Case = (name: String, deliveries: Int, body: () async throws -> Bench.Row)
     let scale: Int
     let directory: String
+    /// The server of the `pg-` rows; nil: they are not listed.
+    var postgres: PostgresBench?
 
     func nanoseconds(_ events: Int, _ body: () async throws -> Void) async rethrows -> Double {
         let start = ContinuousClock.now
@@ -239,7 +241,7 @@ struct Suite {
             // depend on how full the last doubling is (200,000 events fill 76 % of it, 1,000,000 95 %).
             ("bytes-per-queued-event", 1, { try await bytesPerEvent(1_000_000) }),
             ("soak", 1, { try await soak(1_000_000) }),
-        ]
+        ] + (postgres?.cases ?? [])
     }
 
     // MARK: Baselines
