@@ -156,10 +156,15 @@
             wakeUps.wake(group: group)
         }
 
-        /// Waits for a notification naming `group`; polls (with ±20 % jitter) until LISTEN has
-        /// proven itself, and when it has, wakes by itself when the group's earliest delayed event
-        /// or lease falls due.
-        func waitForWork(group: String, timeout: Duration) async {
+        /// The group's notifications so far (and this process's own wake-ups).
+        func wakeGeneration(of group: String) -> UInt64 {
+            wakeUps.generation(of: group)
+        }
+
+        /// Waits for a notification naming `group` (returning at once when one came since
+        /// `generation`); polls (with ±20 % jitter) until LISTEN has proven itself, and when it
+        /// has, wakes by itself when the group's earliest delayed event or lease falls due.
+        func waitForWork(group: String, timeout: Duration, since generation: UInt64) async {
             startListening()
             var wait = timeout * Double.random(in: 0.8...1.2)
             if wakeMode == .listening {
@@ -167,7 +172,7 @@
                 wait = min(due ?? timeout * 10, timeout * 10)
             }
             guard wait > .zero else { return }
-            await wakeUps.wait(group: group, timeout: wait)
+            await wakeUps.wait(group: group, timeout: wait, since: generation)
         }
 
         /// The time until the earliest of the group's events that waits (delayed, backing off, or

@@ -200,3 +200,28 @@ final class DictionaryStorage<Element: Sendable>: QueueStorage {
         await bus.shutdown(draining: .zero)
     }
 }
+
+/// The wake-ups a shared store's claimants wait for.
+@Suite(.timeLimit(.minutes(1))) struct WakeUpsTests {
+    @Test func aWakeUpBeforeTheWaitIsNotLost() async {
+        let wakeUps = WakeUps()
+        // A claimant reads the generation, claims nothing; a notification comes before it waits.
+        let generation = wakeUps.generation(of: "billing")
+        wakeUps.wake(group: "billing")
+        // Returns at once (without the generation it would wait the hour).
+        await wakeUps.wait(group: "billing", timeout: .seconds(3600), since: generation)
+        #expect(wakeUps.generation(of: "billing") == generation + 1)
+    }
+
+    @Test func aWakeUpOfEveryGroupCountsForEach() async {
+        let wakeUps = WakeUps()
+        let billing = wakeUps.generation(of: "billing")
+        let shipping = wakeUps.generation(of: "shipping")
+        wakeUps.wake(group: "shipping")
+        #expect(wakeUps.generation(of: "billing") == billing)
+        wakeUps.wakeAll()
+        #expect(wakeUps.generation(of: "billing") == billing + 1)
+        #expect(wakeUps.generation(of: "shipping") == shipping + 2)
+        await wakeUps.wait(group: "billing", timeout: .seconds(3600), since: billing)
+    }
+}

@@ -55,8 +55,11 @@ package protocol GroupStore: Sendable {
     func reapExpiredLeases() async throws -> Int
     /// Moves dead letters of `group` back (all, or those with the given ids), attempts reset.
     func requeueDeadLetters(group: String, ids: [String]?) async throws -> Int
-    /// Returns when `group` may have visible events: a wake-up for it, or `timeout` (with jitter).
-    func waitForWork(group: String, timeout: Duration) async
+    /// Returns when `group` may have visible events: a wake-up for it since ``wakeGeneration(of:)``
+    /// returned `generation` (at once when one came already), or `timeout` (with jitter).
+    func waitForWork(group: String, timeout: Duration, since generation: UInt64) async
+    /// The group's wake-ups so far: a claimant reads it before it claims.
+    func wakeGeneration(of group: String) -> UInt64
     /// Wakes this process's waiters of `group` (a consumer stops, or the bus closes the group).
     func wake(group: String)
     /// `error`, thrown by this store, as the bus shows it in its errors (a store replaces a

@@ -9,6 +9,10 @@ package final class WakeUps: Sendable {
         var waiters: [String: [UInt64: CheckedContinuation<Void, Never>]] = [:]
         /// Waiters whose timeout or cancellation came before they were registered.
         var early: Set<UInt64> = []
+        /// Wake-ups so far, per group and for all groups: a claimant reads them before it looks
+        /// for work, so that a wake-up that comes before it waits is not lost.
+        var generations: [String: UInt64] = [:]
+        var everyGroup: UInt64 = 0
     }
 
     private let state = Locked(State())
@@ -16,8 +20,15 @@ package final class WakeUps: Sendable {
     /// Creates an empty set of waiters.
     package init() {}
 
-    /// Returns on a wake-up for `group`, after `timeout`, or when the task is cancelled.
-    package func wait(group: String, timeout: Duration) async {
+    /// How many wake-ups `group` has had: read it before looking for work, and pass it to
+    /// ``wait(group:timeout:since:)``.
+    package func generation(of group: String) -> UInt64 {
+        state.withLock { $0.generations[group, default: 0] &+ $0.everyGroup }
+    }
+
+    /// Returns on a wake-up for `group`, after `timeout`, or when the task is cancelled — at once
+    /// when `group` had a wake-up since ``generation(of:)`` returned `generation`.
+    package func wait(group: String, timeout: Duration, since generation: UInt64? = nil) async {
         let id = state.withLock { state -> UInt64 in
             state.next += 1
             return state.next
@@ -31,6 +42,9 @@ package final class WakeUps: Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let cancelled = state.withLock { state -> Bool in
                     if Task.isCancelled || state.early.remove(id) != nil { return true }
+                    if let generation, state.generations[group, default: 0] &+ state.everyGroup != generation {
+                        return true
+                    }
                     state.waiters[group, default: [:]][id] = continuation
                     return false
                 }
@@ -45,7 +59,10 @@ package final class WakeUps: Sendable {
 
     /// Resumes every waiter of `group`.
     package func wake(group: String) {
-        let resumed = state.withLock { state in state.waiters.removeValue(forKey: group) ?? [:] }
+        let resumed = state.withLock { state in
+            state.generations[group, default: 0] &+= 1
+            return state.waiters.removeValue(forKey: group) ?? [:]
+        }
         for continuation in resumed.values { continuation.resume() }
     }
 
@@ -53,6 +70,7 @@ package final class WakeUps: Sendable {
     package func wakeAll() {
         let resumed = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             defer { state.waiters = [:] }
+            state.everyGroup &+= 1
             return state.waiters.values.flatMap(\.values)
         }
         for continuation in resumed { continuation.resume() }

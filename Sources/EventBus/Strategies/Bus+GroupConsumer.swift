@@ -97,13 +97,15 @@ struct GroupLoop<E: Event>: Sendable {
                 group.setBusy(true)
                 busy = true
             }
+            // Read before the claim: a wake-up that comes between the claim and the wait is kept.
+            let generation = store.wakeGeneration(of: group.name)
             let claimed: [ClaimedRecord]
             do {
                 claimed = try await store.claim(group: group.name, owner: owner, limit: batch)
             } catch {
                 group.setBusy(false)
                 busy = false
-                await store.waitForWork(group: group.name, timeout: poll)
+                await store.waitForWork(group: group.name, timeout: poll, since: generation)
                 continue
             }
             if claimed.isEmpty {
@@ -111,7 +113,7 @@ struct GroupLoop<E: Event>: Sendable {
                 if let reaped = try? await store.reapExpiredLeases(), reaped > 0 { continue }
                 group.setBusy(false)
                 busy = false
-                await store.waitForWork(group: group.name, timeout: poll)
+                await store.waitForWork(group: group.name, timeout: poll, since: generation)
                 continue
             }
             group.count { $0.delivered += UInt64(claimed.count) }
