@@ -62,7 +62,26 @@ extension Bus {
         correlationID: String? = nil,
         id: EventID? = nil
     ) async throws -> PublishReport {
-        let metadata = EventMetadata(
+        let metadata = newMetadata(
+            orderingKey: orderingKey,
+            priority: priority,
+            headers: headers,
+            correlationID: correlationID,
+            id: id
+        )
+        return try await publish(event, metadata: metadata)
+    }
+
+    /// The metadata of a new publish, as ``publish(_:priority:headers:correlationID:id:)`` makes
+    /// it (written out there: it is the inlined hot path), with an ordering key.
+    func newMetadata(
+        orderingKey: String?,
+        priority: Priority,
+        headers: [String: String],
+        correlationID: String?,
+        id: EventID?
+    ) -> EventMetadata {
+        EventMetadata(
             id: id ?? ids.next(),
             publishedAt: Date(),
             priority: priority,
@@ -71,7 +90,6 @@ extension Bus {
             attempt: 1,
             orderingKey: orderingKey
         )
-        return try await publish(event, metadata: metadata)
     }
 
     /// Whether `mailbox` is a consumer group in a shared store.

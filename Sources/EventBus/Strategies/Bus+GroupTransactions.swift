@@ -58,14 +58,12 @@ extension Bus {
     ) async throws -> EventID {
         if router.isShutDown { throw BusError.shutDown }
         let envelopes = EnvelopeCodec(codec: try storedCodec(codec, for: E.self))
-        let metadata = EventMetadata(
-            id: id ?? ids.next(),
-            publishedAt: Date(),
+        let metadata = newMetadata(
+            orderingKey: orderingKey,
             priority: priority,
             headers: headers,
-            correlationID: correlationID ?? EventContext.inheritedCorrelationID,
-            attempt: 1,
-            orderingKey: orderingKey
+            correlationID: correlationID,
+            id: id
         )
         let chain = middlewares.applicable(to: E.self)
         var envelope = PublishEnvelope(event: event, eventName: E.eventName, metadata: metadata)
