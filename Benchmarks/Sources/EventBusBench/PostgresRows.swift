@@ -1,3 +1,4 @@
+import CommandLineSupport
 import EventBus
 import EventBusPostgres
 import Foundation
@@ -104,18 +105,19 @@ struct PostgresBench: Sendable {
                 )
             )
         }
-        guard let url = URLComponents(string: text), url.scheme?.hasPrefix("postgres") == true,
-            let host = url.host, !host.isEmpty
-        else {
-            return .failure(SkipReason("EVENTBUS_POSTGRES_URL is not a postgres://user@host:port/database URL"))
+        // The CLI's tested parser (percent-decoding, port, sslmode); the bench server is local.
+        let url: PostgresURL
+        do {
+            url = try PostgresURL(parsing: text)
+        } catch {
+            return .failure(SkipReason("EVENTBUS_POSTGRES_URL: \(error)"))
         }
-        let database = String(url.path.drop { $0 == "/" })
         let configuration = PostgresClient.Configuration(
-            host: host,
-            port: url.port ?? 5432,
-            username: url.user ?? "postgres",
+            host: url.host,
+            port: url.port,
+            username: url.user,
             password: url.password,
-            database: database.isEmpty ? nil : database,
+            database: url.database,
             tls: .disable
         )
         return .success(
