@@ -77,11 +77,18 @@
                         eventID: id,
                         eventName: eventName,
                         attempts: Int(attempts),
-                        reason: reason
+                        reason: DeadLetterReason(storedText: reason).description
                     )
                 )
             }
             return letters
+        }
+
+        /// The dead letters of `group` as the bus lists them (``Bus/deadLetters(of:limit:)``):
+        /// name, schema version, codec, headers, reason and the body as stored (an encrypted
+        /// body stays encrypted); oldest first, at most `limit`.
+        public func storedDeadLetters(group: String, limit: Int? = nil) async throws -> [StoredDeadLetter] {
+            try await store.storedDeadLetters(group: group, limit: limit)
         }
 
         /// Moves dead letters of `group` back (all, or those with the given ids), attempts reset.

@@ -128,6 +128,13 @@
                     """,
                     "CREATE INDEX dead_letters_by_age ON \(deadLetters) (group_name, dead_at, event_id)",
                 ],
+                // 4: the schema version of each event (a consumer claims only the versions its type
+                // reads). Rows from before are version 1; a constant default adds the column
+                // without rewriting the table.
+                [
+                    "ALTER TABLE \(deliveries) ADD COLUMN schema_version integer NOT NULL DEFAULT 1",
+                    "ALTER TABLE \(deadLetters) ADD COLUMN schema_version integer NOT NULL DEFAULT 1",
+                ],
             ]
         }
 

@@ -102,10 +102,12 @@ extension QueueState {
         return .retry(entry.id, at: nil)
     }
 
+    /// Moves `entry` to the dead letters, dead-lettered at `at` (nil: `now`).
     mutating func bury(
         _ entry: QueueEntry,
         reason: String,
         now: Tick,
+        at: Tick? = nil,
         effects: inout QueueEffects
     ) {
         deadLettered += 1
@@ -124,7 +126,7 @@ extension QueueState {
                     priority: entry.priority,
                     attempts: entry.attempts,
                     reason: reason,
-                    deadLetteredAt: now.instant
+                    deadLetteredAt: (at ?? now).instant
                 )
             )
             while deadLetters.count > Swift.max(0, keepLimit) {

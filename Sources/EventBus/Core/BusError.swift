@@ -51,6 +51,9 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
     case noDurableStore(mailbox: String)
     /// Protocol (pattern) subscriptions cannot be durable: a stored record must name one event type.
     case patternNotDurable(mailbox: String)
+    /// No mailbox of this bus has that name (``Bus/deadLetters(ofMailboxNamed:limit:)``), or the
+    /// mailbox named has no dead letters to show (a callback's queue, the scheduler).
+    case noSuchMailbox(String)
 
     /// A sentence for people.
     public var description: String {
@@ -88,6 +91,8 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
             "durable mailbox \(name) names no store, and the bus has no default (BusConfiguration.durableStore)"
         case .patternNotDurable(let name):
             "mailbox \(name): a protocol subscription cannot be durable; subscribe to a concrete event type"
+        case .noSuchMailbox(let name):
+            "this bus has no mailbox named \"\(name)\" that keeps dead letters"
         }
     }
 
