@@ -31,6 +31,8 @@ public final class Bus: Sendable {
     let inlineSyncs: InlineSyncLimit
     /// Request timeouts.
     let deadlines: Deadlines
+    /// The bus's side of its transport (nil without one).
+    let link: TransportLink?
 
     /// Creates a bus; the default configuration keeps everything in memory.
     public init(configuration: BusConfiguration = BusConfiguration()) {
@@ -38,7 +40,11 @@ public final class Bus: Sendable {
         self.ids = configuration.idNonce.map(EventIDGenerator.init(nonce:)) ?? EventIDGenerator()
         self.registrations = Registrations()
         self.inlineSyncs = InlineSyncLimit(threads: configuration.inlineSyncThreads)
-        self.deadlines = Deadlines(clock: configuration.clock)
+        let deadlines = Deadlines(clock: configuration.clock)
+        self.deadlines = deadlines
+        self.link = configuration.transport.map {
+            TransportLink(backend: $0.backend, deadlines: deadlines, clock: configuration.clock)
+        }
         #if LoggingSupport
             installLogging()
         #endif

@@ -57,6 +57,16 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
     /// (`declareMailbox(_:for:dedup:codec:)`, or the first `subscribe`/`consume`); a subscriber's
     /// own settings (acknowledgement, retry, dead-letter policy) may differ per subscriber.
     case conflictingDeclaration(mailbox: String, setting: String, declared: String, requested: String)
+    /// The transport cannot carry requests and broadcasts now (its connection is down, or it
+    /// cannot receive at all — a pooler that breaks LISTEN): a request or broadcast fails at once
+    /// with this, never hangs; requests waiting for a reply when the connection dropped fail with
+    /// it too. The transport reconnects by itself.
+    case transportUnavailable(TransportFailure)
+    /// The responder on another instance threw: `description` is its error as text (the error's
+    /// type does not cross processes).
+    case remoteFailure(requestName: String, instance: String, description: String)
+    /// A broadcast was declared on a bus without a transport (``BusConfiguration/transport``).
+    case noTransport(eventName: String)
     /// No mailbox of this bus has that name (``Bus/deadLetters(ofMailboxNamed:limit:)``), or the
     /// mailbox named has no dead letters to show (a callback's queue, the scheduler).
     case noSuchMailbox(String)
@@ -100,6 +110,12 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
         case .conflictingDeclaration(let name, let setting, let declared, let requested):
             "durable mailbox \(name) is declared with \(setting) \(declared), not \(requested): give a mailbox-wide "
                 + "setting where the mailbox is first declared"
+        case .transportUnavailable(let failure):
+            "the transport to the other instances is unavailable: \(failure)"
+        case .remoteFailure(let name, let instance, let description):
+            "the responder of \(name) on instance \(instance) failed: \(description)"
+        case .noTransport(let name):
+            "\(name) cannot be broadcast: the bus has no transport (BusConfiguration.transport)"
         case .noSuchMailbox(let name):
             "this bus has no mailbox named \"\(name)\" that keeps dead letters"
         }

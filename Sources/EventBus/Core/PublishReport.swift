@@ -111,6 +111,9 @@ public enum Strategy: String, Sendable, Hashable, CustomStringConvertible {
     case pointToPoint
     /// The responder of a request type.
     case requestReply
+    /// The other instances of the bus, for an event type declared for broadcast
+    /// (``Bus/declareBroadcast(_:codec:)``).
+    case broadcast
 
     /// The raw name.
     public var description: String { rawValue }
