@@ -151,8 +151,9 @@ public final class Bus: Sendable {
         if route.hasDurable && !skippingDurable {
             return try await storeThenDeliver(event, metadata: metadata, route: route)
         }
-        if !route.hasObservers {
-            // Mailboxes and callbacks only: enqueue without suspending while every queue lets us.
+        if !route.hasObservers && !(route.hasInline && middlewares.isActive) {
+            // Mailboxes, callbacks and inline callbacks only: enqueue (and call) without
+            // suspending while every queue lets us. With middleware, inline calls go through it.
             var tally = Tally(eventID: metadata.id)
             var index = 0
             // Durable entries are stored by `storeThenDeliver` or skipped: only queues in memory here.
@@ -253,6 +254,8 @@ public final class Bus: Sendable {
             let result: DeliveryResult
             if wrapped && entry.strategy == .observer {
                 result = await invokeObserver(entry, event, metadata, route.eventName)
+            } else if wrapped && entry.strategy == .inlineCallback {
+                result = await invokeInline(entry, event, metadata, route.eventName)
             } else if let now = entry.deliverNow, let immediate = now(event, metadata) {
                 result = immediate
             } else {
@@ -298,6 +301,12 @@ public final class Bus: Sendable {
     @usableFromInline
     nonisolated(nonsending) func reportFailure<E>(_ failure: HandlerFailure, while handling: E.Type) async {
         counters.handlerFailures.add(1, ordering: .relaxed)
+        await publishFailure(failure, while: handling)
+    }
+
+    /// Logs a failure already counted and publishes it as a ``HandlerFailure``.
+    @usableFromInline
+    nonisolated(nonsending) func publishFailure<E>(_ failure: HandlerFailure, while handling: E.Type) async {
         #if LoggingSupport
             logFailure(failure)
         #endif
@@ -344,6 +353,8 @@ struct Tally: Sendable {
         switch result {
         case .observed:
             report.observed += 1
+        case .handledInline:
+            report.handledInline += 1
         case .enqueued(let outcome):
             switch outcome {
             case .enqueued: report.enqueued += 1

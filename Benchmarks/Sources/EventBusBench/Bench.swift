@@ -42,10 +42,19 @@ enum Bench {
         var pairedFsyncNanoseconds: Double?
         /// A durable row's raw group commit measured between its rounds, per record.
         var pairedGroupCommitNanoseconds: Double?
-        /// For `pg-latency`: publish→handler latency percentiles, in nanoseconds.
-        var latency: (p50: Double, p99: Double)?
+        /// For the latency rows: publish→handler latency percentiles, in nanoseconds.
+        var latency: Latency?
+        /// For `--allocations`: mallocs and bytes allocated per event, over the whole row.
+        var allocations: (perEvent: Double, bytesPerEvent: Double)?
         /// Events per second, from `nsPerEvent`.
         var eventsPerSecond: Double { nsPerEvent > 0 ? 1e9 / nsPerEvent : 0 }
+    }
+
+    /// Publish→handler latency percentiles, in nanoseconds.
+    struct Latency {
+        let p50: Double
+        let p99: Double
+        let p999: Double?
     }
 
     /// Parses `arguments` (without the program name), runs the selected rows and prints the
@@ -275,8 +284,16 @@ enum Bench {
             if let paired = row.pairedFsyncNanoseconds { entry["pairedRawFsyncNsPerEvent"] = paired }
             if let paired = row.pairedGroupCommitNanoseconds { entry["pairedRawGroupCommitNsPerEvent"] = paired }
             if let latency = row.latency {
+                entry["p50Ns"] = latency.p50
+                entry["p99Ns"] = latency.p99
+                if let p999 = latency.p999 { entry["p999Ns"] = p999 }
+                // The names the pg-latency row used before the in-process latency rows.
                 entry["latencyP50Ns"] = latency.p50
                 entry["latencyP99Ns"] = latency.p99
+            }
+            if let allocations = row.allocations {
+                entry["allocationsPerEvent"] = allocations.perEvent
+                entry["allocatedBytesPerEvent"] = allocations.bytesPerEvent
             }
             if !row.note.isEmpty { entry["note"] = row.note }
             return entry

@@ -51,6 +51,14 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
     case noDurableStore(mailbox: String)
     /// Protocol (pattern) subscriptions cannot be durable: a stored record must name one event type.
     case patternNotDurable(mailbox: String)
+    /// ``Bus/emit(_:priority:headers:correlationID:id:)`` was asked to publish an event whose
+    /// type has observers or durable mailboxes, which cannot be reached without `await`: nobody
+    /// received it. Publish it with ``Bus/publish(_:priority:headers:correlationID:id:)``.
+    case notInline(eventName: String)
+    /// An ``Bus/emit(_:priority:headers:correlationID:id:)`` nested inside inline callbacks
+    /// deeper than ``Bus/inlineDepthLimit`` (an inline callback that emits what makes it emit
+    /// again, say): nobody received the event.
+    case inlineDepthExceeded(eventName: String, limit: Int)
 
     /// A sentence for people.
     public var description: String {
@@ -88,6 +96,10 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
             "durable mailbox \(name) names no store, and the bus has no default (BusConfiguration.durableStore)"
         case .patternNotDurable(let name):
             "mailbox \(name): a protocol subscription cannot be durable; subscribe to a concrete event type"
+        case .notInline(let name):
+            "\(name) has observers or durable mailboxes, which emit cannot reach without waiting; use await publish"
+        case .inlineDepthExceeded(let name, let limit):
+            "emitting \(name) would nest inline callbacks deeper than \(limit) emits; nobody received it"
         }
     }
 

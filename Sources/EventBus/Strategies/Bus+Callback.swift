@@ -30,7 +30,16 @@ extension Bus {
             target: .exact(ObjectIdentifier(E.self)),
             once: false,
             isolation: isolation,
-            makeFactory: { ExactFactory<E>(strategy: .callback, deliver: $0, deliverNow: $1, deliverBoxed: $2) },
+            makeFactory: {
+                ExactFactory<E>(
+                    strategy: .callback,
+                    deliver: $0,
+                    deliverNow: $1,
+                    deliverBoxed: $2,
+                    deliverBatch: $3,
+                    queueName: $4
+                )
+            },
             handler: handler
         )
     }
@@ -51,8 +60,8 @@ extension Bus {
             target: .pattern,
             once: false,
             isolation: isolation,
-            makeFactory: { deliver, deliverNow, _ in
-                PatternFactory<P>(strategy: .callback, deliver: deliver, deliverNow: deliverNow)
+            makeFactory: { deliver, deliverNow, _, _, name in
+                PatternFactory<P>(strategy: .callback, deliver: deliver, deliverNow: deliverNow, queueName: name)
             },
             handler: handler
         )
@@ -73,7 +82,16 @@ extension Bus {
             target: .exact(ObjectIdentifier(E.self)),
             once: true,
             isolation: isolation,
-            makeFactory: { ExactFactory<E>(strategy: .callback, deliver: $0, deliverNow: $1, deliverBoxed: $2) },
+            makeFactory: {
+                ExactFactory<E>(
+                    strategy: .callback,
+                    deliver: $0,
+                    deliverNow: $1,
+                    deliverBoxed: $2,
+                    deliverBatch: $3,
+                    queueName: $4
+                )
+            },
             handler: handler
         )
     }
@@ -87,7 +105,9 @@ extension Bus {
         makeFactory: (
             @escaping @Sendable (T, EventMetadata) async -> DeliveryResult,
             (@Sendable (T, EventMetadata) -> DeliveryResult?)?,
-            (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)?
+            (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)?,
+            (@Sendable ([PendingItem]) async -> [DeliveryResult])?,
+            String
         ) -> any EntryFactory,
         handler: @escaping (T) async throws -> Void
     ) throws -> Subscription {
@@ -105,7 +125,9 @@ extension Bus {
         // `once` decides in `deliver` alone: a second decision on the fast path could fire it twice.
         var deliverNow: (@Sendable (T, EventMetadata) -> DeliveryResult?)?
         var deliverBoxed: (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)?
+        var deliverBatch: (@Sendable ([PendingItem]) async -> [DeliveryResult])?
         if !once {
+            deliverBatch = { @Sendable items in await Bus.store(queue, items) }
             deliverNow = { @Sendable event, metadata in
                 Bus.offerNow(queue, Envelope(event: event, metadata: metadata), overflow: overflow)
             }
@@ -113,7 +135,7 @@ extension Bus {
                 Bus.offerBoxed(queue, envelope, metadata: metadata, overflow: overflow)
             }
         }
-        let factory = makeFactory(deliver, deliverNow, deliverBoxed)
+        let factory = makeFactory(deliver, deliverNow, deliverBoxed, deliverBatch, queue.name)
         let registryKey = registry.add(queue)
         let id: UInt64
         do {
