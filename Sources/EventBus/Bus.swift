@@ -187,7 +187,7 @@ public final class Bus: Sendable {
             )
         }
         // Observers run in this task: bind the event being handled once for all of them.
-        return try await EventContext.$current.withValue(EventContext.Current(metadata: metadata)) {
+        return try await EventContext.binding.withValue(EventContext.Current(metadata: metadata)) {
             try await deliver(
                 event,
                 metadata: metadata,
@@ -228,7 +228,7 @@ public final class Bus: Sendable {
         guard route.hasObservers else {
             return try await deliver(event, metadata: metadata, route: route, from: 0, tally: tally, true)
         }
-        return try await EventContext.$current.withValue(EventContext.Current(metadata: metadata)) {
+        return try await EventContext.binding.withValue(EventContext.Current(metadata: metadata)) {
             try await deliver(event, metadata: metadata, route: route, from: 0, tally: tally, true)
         }
     }

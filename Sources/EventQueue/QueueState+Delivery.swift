@@ -5,6 +5,19 @@ extension QueueState {
     mutating func take(max: Int, now: Tick, effects: inout QueueEffects) -> [Lease<any BoxedElement>] {
         var batch: [Lease<any BoxedElement>] = []
         batch.reserveCapacity(Swift.min(max, ready))
+        take(max: max, now: now, into: &batch, effects: &effects)
+        return batch
+    }
+
+    /// Appends up to `max` ready events to `batch` (a consumer's buffer, reused from take to take).
+    mutating func take(
+        max: Int,
+        now: Tick,
+        into batch: inout [Lease<any BoxedElement>],
+        effects: inout QueueEffects
+    ) {
+        let start = batch.count
+        let max = start + max
         while batch.count < max, var entry = popReady() {
             entry.attempts += 1
             delivered += 1
@@ -36,17 +49,17 @@ extension QueueState {
                 )
             }
         }
-        if trackCompletion { outstanding += batch.count }
+        let taken = batch.count - start
+        if trackCompletion { outstanding += taken }
         if tracked {
             if visibilityTimeout != nil { rearm(&effects) }
-        } else if !batch.isEmpty {
+        } else if taken > 0 {
             // In flight until the consumer reports them handled (``settleUntracked(_:now:)``):
             // a consumer's fetched-ahead events are neither ready nor done.
-            handedOut += batch.count
+            handedOut += taken
             grantProducers(&effects)
             checkDrained(&effects)
         }
-        return batch
     }
 
     /// Counts `count` untracked events handed out earlier as handled (acknowledged).

@@ -26,6 +26,18 @@ extension WorkQueue {
     /// Returns an empty batch when ``interruptConsumers()`` was called while it waited.
     @usableFromInline
     package func nextBoxed(maxCount: Int = WorkQueue.batchSize) async throws -> [Lease<any BoxedElement>]? {
+        var batch: [Lease<any BoxedElement>] = []
+        guard try await nextBoxed(maxCount: maxCount, into: &batch) else { return nil }
+        return batch
+    }
+
+    /// ``nextBoxed(maxCount:)`` into a consumer's own buffer, emptied first and reused from take
+    /// to take (a new array per take cost a malloc and a free). False where that returns nil.
+    @usableFromInline
+    package func nextBoxed(maxCount: Int = WorkQueue.batchSize, into batch: inout [Lease<any BoxedElement>])
+        async throws -> Bool
+    {
+        batch.removeAll(keepingCapacity: true)
         var interruptions: UInt64?
         while true {
             let now = Tick(clock.now)
@@ -33,32 +45,36 @@ extension WorkQueue {
             // Read under the same hold as the take: with several consumers of one queue, a second
             // hold per empty pass made them contend for the lock (p2p-4-consumers, +14 %).
             var seen: UInt64 = 0
-            let result: [Lease<any BoxedElement>]? = state.withLock { state in
-                if state.terminated { return nil }
-                if state.ready > 0 { return state.take(max: maxCount, now: now, effects: &effects) }
-                if state.closed && state.isDrained { return nil }
+            let open: Bool = state.withLock { state in
+                if state.terminated { return false }
+                if state.ready > 0 {
+                    state.take(max: maxCount, now: now, into: &batch, effects: &effects)
+                    return true
+                }
+                if state.closed && state.isDrained { return false }
                 seen = state.interruptions
-                return []
+                return true
             }
             if !effects.isEmpty { perform(effects) }
-            guard let result else { return nil }
-            if !result.isEmpty {
+            guard open else { return false }
+            if !batch.isEmpty {
                 if let storage, state.withLock({ $0.tracked }) {
                     do {
-                        try await storage.recordAttempts(result.map { ($0.id, $0.attempt) })
+                        try await storage.recordAttempts(batch.map { ($0.id, $0.attempt) })
                     } catch {
                         // Delivered all the same, without the attempt counted on disk (a full
                         // disk must not stop consumption: acknowledging is what frees space).
-                        state.withLock { $0.attemptsNotRecorded += UInt64(result.count) }
+                        let count = batch.count
+                        state.withLock { $0.attemptsNotRecorded += UInt64(count) }
                     }
                 }
-                return result
+                return true
             }
-            if Task.isCancelled { return nil }
-            if let interruptions, interruptions != seen { return [] }
+            if Task.isCancelled { return false }
+            if let interruptions, interruptions != seen { return true }
             interruptions = seen
             await waitForWork()
-            if Task.isCancelled { return nil }
+            if Task.isCancelled { return false }
         }
     }
 
@@ -79,7 +95,7 @@ extension WorkQueue {
             return state.nextWaiterID
         }
         await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
                     if state.ready > 0 || state.terminated || (state.closed && state.isDrained) || Task.isCancelled {
                         return true

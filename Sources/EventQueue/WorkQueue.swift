@@ -68,6 +68,7 @@ package final class WorkQueue<Element: Sendable>: Sendable {
     // MARK: Effects and timers
 
     func perform(_ effects: QueueEffects) {
+        effects.consumer?.resume()
         for continuation in effects.consumers { continuation.resume() }
         for (continuation, result) in effects.producers {
             continuation.resume(with: result.mapError { $0 as any Error })

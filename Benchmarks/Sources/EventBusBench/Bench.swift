@@ -13,6 +13,11 @@ enum Bench {
             OptionSpec("--quick", help: "fewer events per row (about a minute)"),
             OptionSpec("--json", help: "print the results as JSON on stdout (progress goes to stderr)"),
             OptionSpec(
+                "--allocations",
+                help: "count allocations per event of the in-process rows instead of timing them "
+                    + "(a build with the package trait Allocations)"
+            ),
+            OptionSpec(
                 "--filter",
                 value: "TEXT",
                 help: "only rows whose name contains TEXT; TEXT$ for exactly that row (observer-1$); "
@@ -46,6 +51,8 @@ enum Bench {
         var latency: Latency?
         /// For `--allocations`: mallocs and bytes allocated per event, over the whole row.
         var allocations: (perEvent: Double, bytesPerEvent: Double)?
+        /// The process's CPU time per event over the timed section (every thread).
+        var cpuNsPerEvent: Double?
         /// Events per second, from `nsPerEvent`.
         var eventsPerSecond: Double { nsPerEvent > 0 ? 1e9 / nsPerEvent : 0 }
     }
@@ -63,6 +70,10 @@ enum Bench {
         let parsed = try spec.parse(arguments)
         let quick = parsed.has("--quick")
         let json = parsed.has("--json")
+        let countAllocations = parsed.has("--allocations")
+        if countAllocations, let reason = AllocationCounter.prepare() {
+            throw BenchFailure(reason)
+        }
         let filter = parsed.value("--filter")
         // Durable rows write into `--dir`, else into a scratch directory removed at the end.
         let (directory, scratch) = try ScratchDirectory.path(
@@ -74,8 +85,11 @@ enum Bench {
         var rows: [Row] = []
         // The PostgreSQL rows need a server: without one they are skipped, and the reason printed.
         let postgres = PostgresBench.fromEnvironment(scale: scale)
-        let suite = Suite(scale: scale, directory: directory, postgres: try? postgres.get())
-        let selected = suite.cases.filter { Bench.selects(filter, $0.name) }
+        var suite = Suite(scale: scale, directory: directory, postgres: try? postgres.get())
+        if countAllocations { suite.allocations = AllocationCounter() }
+        let selected = suite.cases.filter {
+            Bench.selects(filter, $0.name) && (!countAllocations || Bench.isInProcess($0.name))
+        }
         if case .failure(let reason) = postgres, PostgresBench.rowNames.contains(where: { Bench.selects(filter, $0) }) {
             FileHandle.standardError.write(Data("bench: the pg- rows are skipped: \(reason.text)\n".utf8))
         }
@@ -90,7 +104,18 @@ enum Bench {
         for (name, deliveries, body) in order {
             FileHandle.standardError.write(Data("bench: \(name)…\n".utf8))
             var samples: [Row] = []
-            for _ in 0..<3 { samples.append(try await body()) }
+            if countAllocations {
+                // One run: a count, not a time.
+                var counted = try await body()
+                counted.allocations = suite.allocations?.take()
+                samples = [counted, counted, counted]
+            } else {
+                for _ in 0..<3 {
+                    var sample = try await body()
+                    sample.cpuNsPerEvent = suite.cpu.take()
+                    samples.append(sample)
+                }
+            }
             // The median by time per event, or by the median latency for a latency row.
             var row = samples.sorted { ($0.latency?.p50 ?? $0.nsPerEvent) < ($1.latency?.p50 ?? $1.nsPerEvent) }[1]
             row = Row(
@@ -101,7 +126,9 @@ enum Bench {
                 note: row.note,
                 pairedFsyncNanoseconds: row.pairedFsyncNanoseconds,
                 pairedGroupCommitNanoseconds: row.pairedGroupCommitNanoseconds,
-                latency: row.latency
+                latency: row.latency,
+                allocations: row.allocations,
+                cpuNsPerEvent: row.cpuNsPerEvent
             )
             rows.append(row)
         }
@@ -110,6 +137,8 @@ enum Bench {
         }
         if json {
             print(renderJSON(rows))
+        } else if countAllocations {
+            print(renderAllocations(rows))
         } else {
             print(renderTable(rows))
             print("")
@@ -127,12 +156,31 @@ enum Bench {
         }
     }
 
+    /// Whether a row runs in this process alone (no disk, no server): the rows `--allocations` counts.
+    static func isInProcess(_ name: String) -> Bool {
+        !["durable-", "raw-", "pg-", "bytes-per-queued-event", "soak"].contains { name.hasPrefix($0) }
+    }
+
     // MARK: Output
+
+    /// The allocation counts as a table.
+    static func renderAllocations(_ rows: [Row]) -> String {
+        var table: [[String]] = [["row", "allocations/event", "bytes allocated/event", "notes"]]
+        for row in rows {
+            table.append([
+                row.name,
+                row.allocations.map { String(format: "%.2f", $0.perEvent) } ?? "-",
+                row.allocations.map { String(format: "%.0f", $0.bytesPerEvent) } ?? "-",
+                row.deliveries > 1 ? "each event makes \(row.deliveries) deliveries" : "",
+            ])
+        }
+        return TextTable.render(table)
+    }
 
     /// The results as an aligned table, with each row's ratio to `baseline-actor-hop`.
     static func renderTable(_ rows: [Row]) -> String {
         let hop = rows.first { $0.name == "baseline-actor-hop" }?.nsPerEvent
-        var table: [[String]] = [["row", "ns/event", "events/s", "× actor hop", "notes"]]
+        var table: [[String]] = [["row", "ns/event", "events/s", "× actor hop", "CPU ns/event", "notes"]]
         for row in rows {
             var notes: [String] = []
             if row.deliveries > 1 { notes.append("each event makes \(row.deliveries) deliveries") }
@@ -140,7 +188,8 @@ enum Bench {
             if !row.note.isEmpty { notes.append(row.note) }
             table.append([
                 row.name, String(format: "%.1f", row.nsPerEvent), String(format: "%.0f", row.eventsPerSecond),
-                hop.map { String(format: "%.2f", row.nsPerEvent / $0) } ?? "-", notes.joined(separator: "; "),
+                hop.map { String(format: "%.2f", row.nsPerEvent / $0) } ?? "-",
+                row.cpuNsPerEvent.map { String(format: "%.1f", $0) } ?? "-", notes.joined(separator: "; "),
             ])
         }
         return TextTable.render(table)
@@ -291,6 +340,7 @@ enum Bench {
                 entry["latencyP50Ns"] = latency.p50
                 entry["latencyP99Ns"] = latency.p99
             }
+            if let cpu = row.cpuNsPerEvent { entry["cpuNsPerEvent"] = cpu }
             if let allocations = row.allocations {
                 entry["allocationsPerEvent"] = allocations.perEvent
                 entry["allocatedBytesPerEvent"] = allocations.bytesPerEvent
@@ -302,5 +352,14 @@ enum Bench {
         let data =
             (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// Why the bench cannot run as asked.
+struct BenchFailure: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) {
+        self.description = description
     }
 }

@@ -147,11 +147,19 @@ struct Suite {
     let directory: String
     /// The server of the `pg-` rows; nil: they are not listed.
     var postgres: PostgresBench?
+    /// With `--allocations`: counts what each timed section allocates.
+    var allocations: AllocationCounter?
+    /// The CPU time of each timed section.
+    let cpu = CPUTimer()
 
     func nanoseconds(_ events: Int, _ body: () async throws -> Void) async rethrows -> Double {
+        allocations?.start()
+        cpu.start()
         let start = ContinuousClock.now
         try await body()
         let elapsed = ContinuousClock.now - start
+        cpu.stop(events: events)
+        allocations?.stop(events: events)
         let seconds = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
         return seconds / Double(events)
     }
@@ -305,9 +313,13 @@ struct Suite {
                 if (note.object as? BenchEvent)?.value == -1 { counter.add() }
             }
         }
+        allocations?.start()
+        cpu.start()
         let start = ContinuousClock.now
         for value in 0..<n { center.post(name: name, object: BenchEvent(value: value)) }
         let elapsed = ContinuousClock.now - start
+        cpu.stop(events: n)
+        allocations?.stop(events: n)
         for token in tokens { center.removeObserver(token) }
         return row(
             "",

@@ -79,6 +79,8 @@ extension Suite {
             handled.signal()
         }
         func event(_ index: Int) -> LatencyEvent { LatencyEvent(index: index, sentAt: Monotonic.now()) }
+        allocations?.start()
+        defer { allocations?.stop(events: total) }
         switch target {
         case .observer:
             let bus = Bus()

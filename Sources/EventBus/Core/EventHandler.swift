@@ -86,7 +86,7 @@ final class WeakHandler<Handler: AnyObject & Sendable>: Sendable {
 private func observerCall<Handler: EventHandler, T: Sendable>(
     _ weak: WeakHandler<Handler>,
     _ body: @escaping @Sendable (isolated Handler, T) async throws -> Void
-) -> @Sendable (T, EventMetadata) async -> DeliveryResult {
+) -> nonisolated(nonsending) @Sendable (T, EventMetadata) async -> DeliveryResult {
     { event, metadata in
         guard let handler = weak.handler else { return .gone }
         do {
@@ -122,7 +122,7 @@ private func observe<Handler: EventHandler, E: Event>(
     for item in items {
         let envelope = WorkQueue<Envelope<E>>.typed(item.element)
         do {
-            try await EventContext.$current.withValue(EventContext.Current(metadata: envelope.metadata)) {
+            try await EventContext.binding.withValue(EventContext.Current(metadata: envelope.metadata)) {
                 try await body(handler, envelope.event)
             }
             results.append(.observed)

@@ -39,7 +39,9 @@ extension DeliveryResult {
 final class RouteEntry<E: Event>: Sendable {
     @usableFromInline let subscriptionID: UInt64
     @usableFromInline let strategy: Strategy
-    @usableFromInline let deliver: @Sendable (E, EventMetadata) async -> DeliveryResult
+    /// Runs on the publisher's executor (`nonisolated(nonsending)`): an observer's call hops to
+    /// its actor and straight back, with no stop on the generic executor either way.
+    @usableFromInline let deliver: nonisolated(nonsending) @Sendable (E, EventMetadata) async -> DeliveryResult
     /// For in-memory queues: enqueues without suspending, or returns nil when only `deliver`
     /// can (the queue is full and the publisher must wait). Saves two async frames per publish.
     @usableFromInline let deliverNow: (@Sendable (E, EventMetadata) -> DeliveryResult?)?
@@ -58,7 +60,7 @@ final class RouteEntry<E: Event>: Sendable {
     init(
         subscriptionID: UInt64,
         strategy: Strategy,
-        deliver: @escaping @Sendable (E, EventMetadata) async -> DeliveryResult,
+        deliver: nonisolated(nonsending) @escaping @Sendable (E, EventMetadata) async -> DeliveryResult,
         deliverNow: (@Sendable (E, EventMetadata) -> DeliveryResult?)? = nil,
         deliverBoxed: (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)? = nil,
         durable: DurableHooks<E>? = nil,
@@ -164,7 +166,7 @@ struct SubscriptionRecord: Sendable {
 /// Delivers to a subscription of exactly type `T`.
 struct ExactFactory<T: Event>: EntryFactory {
     let strategy: Strategy
-    let deliver: @Sendable (T, EventMetadata) async -> DeliveryResult
+    let deliver: nonisolated(nonsending) @Sendable (T, EventMetadata) async -> DeliveryResult
     var deliverNow: (@Sendable (T, EventMetadata) -> DeliveryResult?)? = nil
     var deliverBoxed: (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)? = nil
     var durable: DurableHooks<T>? = nil
@@ -196,7 +198,7 @@ struct ExactFactory<T: Event>: EntryFactory {
 /// Delivers to a subscription of a protocol or other pattern `P` (e.g. `any OrderEvent`).
 struct PatternFactory<P: Sendable>: EntryFactory {
     let strategy: Strategy
-    let deliver: @Sendable (P, EventMetadata) async -> DeliveryResult
+    let deliver: nonisolated(nonsending) @Sendable (P, EventMetadata) async -> DeliveryResult
     var deliverNow: (@Sendable (P, EventMetadata) -> DeliveryResult?)? = nil
     var queueName: String? = nil
 

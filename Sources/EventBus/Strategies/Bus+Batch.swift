@@ -166,7 +166,7 @@ extension Bus {
         switch entry.strategy {
         case .observer:
             // Observers run in this task: the event being handled is bound for them.
-            return await EventContext.$current.withValue(EventContext.Current(metadata: envelope.metadata)) {
+            return await EventContext.binding.withValue(EventContext.Current(metadata: envelope.metadata)) {
                 wrapped
                     ? await invokeObserver(entry, envelope.event, envelope.metadata, route.eventName)
                     : await entry.deliver(envelope.event, envelope.metadata)

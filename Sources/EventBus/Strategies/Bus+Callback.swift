@@ -150,7 +150,9 @@ extension Bus {
         let mailbox = queue.name
         let task = Task { [weak self] in
             _ = isolation
-            while let batch = try? await queue.nextBoxed() {
+            // One buffer, reused from take to take.
+            var batch: [Lease<any BoxedElement>] = []
+            while (try? await queue.nextBoxed(into: &batch)) == true {
                 for lease in batch {
                     let envelope = WorkQueue<Envelope<T>>.typed(lease.element)
                     if let error = await Bus.run(

@@ -114,7 +114,7 @@ extension Bus {
             }
             do {
                 // The event being handled, for the handler and for the correlation id of what it emits.
-                try EventContext.$current.withValue(EventContext.Current(metadata: metadata)) { try handler(event) }
+                try InlineContext.with(EventContext.Current(metadata: metadata)) { try handler(event) }
                 return .handledInline
             } catch {
                 return .failed(error)

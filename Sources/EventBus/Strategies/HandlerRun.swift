@@ -28,7 +28,7 @@ extension Bus {
         middlewares: MiddlewareStack
     ) async -> (any Error)? {
         do {
-            try await EventContext.$current.withValue(EventContext.Current(metadata: metadata)) {
+            try await EventContext.binding.withValue(EventContext.Current(metadata: metadata)) {
                 guard middlewares.isActive else {
                     switch body {
                     case .isolated(let handler): try await handler(event)
