@@ -387,6 +387,62 @@ struct Tally: Sendable {
     }
 }
 
+/// What a batch publish did so far: one report per event, and what the batch must settle.
+@usableFromInline
+struct BatchTally: Sendable {
+    @usableFromInline var reports: [PublishReport]
+    /// Subscriptions found ended (each once).
+    @usableFromInline var gone: [UInt64] = []
+    @usableFromInline var cancelled = false
+    @usableFromInline var rejected = false
+    @usableFromInline var failed = false
+
+    @inlinable
+    init(_ items: [PendingItem]) {
+        reports = []
+        reports.reserveCapacity(items.count)
+        for item in items { reports.append(PublishReport(eventID: item.id)) }
+    }
+
+    /// Counts what delivering event `index` to `entry` did, as ``Tally/add(_:from:eventName:eventID:)`` does.
+    @inlinable
+    mutating func add<E>(_ result: DeliveryResult, at index: Int, from entry: RouteEntry<E>, eventName: String) {
+        switch result {
+        case .observed: reports[index].observed += 1
+        case .handledInline: reports[index].handledInline += 1
+        case .enqueued(.enqueued): reports[index].enqueued += 1
+        case .gone:
+            if gone.last != entry.subscriptionID { gone.append(entry.subscriptionID) }
+        case .cancelled: cancelled = true
+        case .rejected(let name):
+            reports[index].rejectedBy.append(name)
+            rejected = true
+        case .failed(let error):
+            failed = true
+            reports[index].failures.append(
+                HandlerFailure(
+                    subscriptionID: entry.subscriptionID,
+                    strategy: entry.strategy,
+                    eventName: eventName,
+                    eventID: reports[index].eventID,
+                    error: error
+                )
+            )
+        case .enqueued(let outcome):
+            switch outcome {
+            case .enqueued: reports[index].enqueued += 1
+            case .droppedOldest:
+                reports[index].enqueued += 1
+                reports[index].dropped += 1
+            case .droppedNewest: reports[index].dropped += 1
+            case .duplicate: reports[index].duplicates += 1
+            }
+        case .notStored:
+            break
+        }
+    }
+}
+
 /// Counters the bus keeps without a lock.
 @usableFromInline
 final class BusCounters: Sendable {

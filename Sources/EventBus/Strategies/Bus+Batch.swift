@@ -67,25 +67,35 @@ extension Bus {
         let route = try router.route(for: first)
         let correlation = correlationID ?? EventContext.inheritedCorrelationID
         let now = Date()
-        var metadata: [EventMetadata] = []
-        metadata.reserveCapacity(events.count)
-        for event in events {
-            metadata.append(
-                EventMetadata(
-                    id: id?(event) ?? ids.next(),
-                    publishedAt: now,
-                    priority: priority,
-                    headers: headers,
-                    correlationID: correlation,
-                    attempt: 1,
-                    orderingKey: orderingKey?(event)
-                )
+        func metadata(_ event: E) -> EventMetadata {
+            EventMetadata(
+                id: id?(event) ?? ids.next(),
+                publishedAt: now,
+                priority: priority,
+                headers: headers,
+                correlationID: correlation,
+                attempt: 1,
+                orderingKey: orderingKey?(event)
             )
         }
         if middlewares.isActive {
-            return try await publishBatchThroughMiddleware(events, metadata: metadata, route: route)
+            return try await publishBatchThroughMiddleware(events, metadata: events.map(metadata), route: route)
         }
-        return try await publishBatch(Self.items(events, metadata), route: route)
+        // The batch as queues take it: each envelope boxed once (here, in specialised code), with
+        // its id and lane; every queue of the type shares the boxes.
+        var items: [PendingItem] = []
+        items.reserveCapacity(events.count)
+        for event in events {
+            let metadata = metadata(event)
+            items.append(
+                PendingItem(
+                    element: WorkQueue<Envelope<E>>.box(Envelope(event: event, metadata: metadata)),
+                    id: metadata.id,
+                    priority: priority
+                )
+            )
+        }
+        return try await publishBatch(items, route: route)
     }
 
     /// The batch as queues take it: each envelope boxed once (here, in specialised code), with
@@ -113,41 +123,32 @@ extension Bus {
         _ items: [PendingItem],
         route: Route<E>
     ) async throws -> [PublishReport] {
-        var tallies: [Tally] = []
-        tallies.reserveCapacity(items.count)
-        for item in items { tallies.append(Tally(eventID: item.id)) }
+        var tally = BatchTally(items)
         if route.entries.isEmpty {
-            var reports: [PublishReport] = []
             for index in items.indices {
-                tallies[index].report.isDead = true
-                reports.append(tallies[index].report)
+                tally.reports[index].isDead = true
                 let envelope = WorkQueue<Envelope<E>>.typed(items[index].element)
                 await bury(envelope.event, metadata: envelope.metadata)
             }
-            return reports
+            return tally.reports
         }
-        if route.hasDurable { try await storeBatch(items, route: route, into: &tallies) }
+        if route.hasDurable { try await storeBatch(items, route: route, into: &tally) }
         let wrapped = middlewares.isActive
-        var gone: [UInt64] = []
         for entry in route.entries where entry.durable == nil {
             if let batch = entry.deliverBatch, !(wrapped && entry.strategy == .observer) {
                 let results = await batch(items)
                 for index in results.indices {
-                    tallies[index].add(results[index], from: entry, eventName: route.eventName, eventID: items[index].id)
+                    tally.add(results[index], at: index, from: entry, eventName: route.eventName)
                 }
-                if case .gone? = results.first { gone.append(entry.subscriptionID) }
                 continue
             }
             for index in items.indices {
                 let result = await deliverOne(items[index].element, to: entry, route: route, wrapped: wrapped)
-                if case .gone = result {
-                    gone.append(entry.subscriptionID)
-                    break
-                }
-                tallies[index].add(result, from: entry, eventName: route.eventName, eventID: items[index].id)
+                tally.add(result, at: index, from: entry, eventName: route.eventName)
+                if case .gone = result { break }
             }
         }
-        return try await settleBatch(items, route: route, tallies: tallies, gone: gone)
+        return try await settleBatch(items, route: route, tally: tally)
     }
 
     /// One event of a batch to an entry that takes no batch (protocol subscriptions, `once`
@@ -185,7 +186,7 @@ extension Bus {
     nonisolated(nonsending) func storeBatch<E: Event>(
         _ items: [PendingItem],
         route: Route<E>,
-        into tallies: inout [Tally]
+        into tally: inout BatchTally
     ) async throws {
         var stored: [[DeliveryResult]] = []
         var storing: [RouteEntry<E>] = []
@@ -205,7 +206,7 @@ extension Bus {
         }
         for (position, entry) in storing.enumerated() {
             for index in items.indices {
-                tallies[index].add(stored[position][index], from: entry, eventName: route.eventName, eventID: items[index].id)
+                tally.add(stored[position][index], at: index, from: entry, eventName: route.eventName)
             }
         }
     }
@@ -217,24 +218,12 @@ extension Bus {
     nonisolated(nonsending) func settleBatch<E: Event>(
         _ items: [PendingItem],
         route: Route<E>,
-        tallies: [Tally],
-        gone: [UInt64]
+        tally: BatchTally
     ) async throws -> [PublishReport] {
-        var reports: [PublishReport] = []
-        reports.reserveCapacity(tallies.count)
-        var cancelled = false
-        var rejected = false
-        var ended = gone
-        for tally in tallies {
-            reports.append(tally.report)
-            cancelled = cancelled || tally.cancelled
-            rejected = rejected || !tally.report.rejectedBy.isEmpty
-            if !tally.gone.isEmpty { ended += tally.gone }
-        }
-        if !ended.isEmpty {
-            let distinct = Set(ended)
-            router.remove(Array(distinct))
-            if distinct.count == route.entries.count {
+        var reports = tally.reports
+        if !tally.gone.isEmpty {
+            router.remove(tally.gone)
+            if tally.gone.count == route.entries.count {
                 for index in items.indices {
                     reports[index].isDead = true
                     let envelope = WorkQueue<Envelope<E>>.typed(items[index].element)
@@ -242,12 +231,14 @@ extension Bus {
                 }
             }
         }
-        for report in reports {
-            for failure in report.failures { await reportFailure(failure, while: E.self) }
+        if tally.failed {
+            for report in reports {
+                for failure in report.failures { await reportFailure(failure, while: E.self) }
+            }
         }
         // The caller's own cancellation passes through as itself (the others got the events).
-        if cancelled { throw CancellationError() }
-        if rejected { throw BusError.rejectedInBatch(eventName: route.eventName, reports: reports) }
+        if tally.cancelled { throw CancellationError() }
+        if tally.rejected { throw BusError.rejectedInBatch(eventName: route.eventName, reports: reports) }
         return reports
     }
 
