@@ -208,20 +208,34 @@ enum Bench {
                 String(format: "  %@ %@: %.2f vs %.2f", met ? "✓" : "✗", text, value, limit)
             )
         }
+        // Issue 30's targets: ratios within this run.
         if let hop = ns("baseline-actor-hop") {
-            goal("observer-1 ≤ 2 × actor hop (ns)", ns("observer-1"), 2 * hop)
-            goal("callback-1 ≤ 2 × actor hop (ns)", ns("callback-1"), 2 * hop)
-            goal("mailbox-1 ≤ 2.5 × actor hop (ns)", ns("mailbox-1"), 2.5 * hop)
-            goal("mailbox-10 per delivery ≤ 0.8 × actor hop (ns)", ns("mailbox-10").map { $0 / 10 }, 0.8 * hop)
-            if let direct10 = ns("baseline-direct-10") {
-                goal("observer-10 ≤ 4 × direct-10 + actor hop (ns)", ns("observer-10"), 4 * direct10 + hop)
-            }
+            goal("observer-1 ≤ 5 × actor hop (ns)", ns("observer-1"), 5 * hop)
+            goal("observer-10 ≤ 20 × actor hop (ns)", ns("observer-10"), 20 * hop)
+            goal("callback-1 ≤ 12 × actor hop (ns)", ns("callback-1"), 12 * hop)
+            goal("mailbox-1 ≤ 12 × actor hop (ns)", ns("mailbox-1"), 12 * hop)
+            goal("mailbox-10 ≤ 40 × actor hop (ns)", ns("mailbox-10"), 40 * hop)
+        }
+        if let combine10 = ns("baseline-opencombine-10") {
+            goal("observer-10 below opencombine-10 (ns)", ns("observer-10"), combine10)
+        }
+        if let combine = ns("baseline-opencombine") {
+            goal("callback-inline-1 ≤ 1.5 × opencombine (ns)", ns("callback-inline-1"), 1.5 * combine)
         }
         if let stream = ns("baseline-asyncstream") {
-            goal("mailbox-1 ≤ asyncstream / 15 (ns)", ns("mailbox-1"), stream / 15)
+            goal("mailbox-1 ≥ 3 × faster than asyncstream (ns)", ns("mailbox-1"), stream / 3)
         }
-        if let nc10 = ns("baseline-notificationcenter-10") {
-            goal("mailbox-10 ≤ notificationcenter-10 / 8 (ns)", ns("mailbox-10"), nc10 / 8)
+        for strategy in ["observer", "callback", "mailbox"] {
+            if let single = ns("\(strategy)-1") {
+                goal("batch-\(strategy)-1 ≤ 0.5 × \(strategy)-1 (ns per event)", ns("batch-\(strategy)-1"), 0.5 * single)
+            }
+        }
+        if let stream = rows.first(where: { $0.name == "latency-asyncstream" })?.latency {
+            for target in ["mailbox", "callback"] {
+                guard let latency = rows.first(where: { $0.name == "latency-\(target)" })?.latency else { continue }
+                goal("latency-\(target) p50 ≤ asyncstream's (ns)", latency.p50, stream.p50)
+                goal("latency-\(target) p99 ≤ asyncstream's (ns)", latency.p99, stream.p99)
+            }
         }
         if let observer = ns("observer-1") {
             goal("publish-10000-types within 20% of observer-1 (ns)", ns("publish-10000-types"), observer * 1.2)
@@ -285,12 +299,10 @@ enum Bench {
                 let verdict = floor > limit ? "below the floor" : "at or above the floor"
                 lines.append(String(format: "  %@: limit %.2f, %@ %.2f: %@", row, limit, floorRow, floor, verdict))
             }
-            floor("observer-1", limit: 2 * hop, under: "floor-observer-1")
-            floor("mailbox-1", limit: 2.5 * hop, under: "floor-mailbox-1")
-            floor("mailbox-10 per delivery", limit: 0.8 * hop, under: "floor-mailbox-10", perDelivery: 10)
-            if let direct10 = ns("baseline-direct-10") {
-                floor("observer-10", limit: 4 * direct10 + hop, under: "floor-observer-10")
-            }
+            floor("observer-1", limit: 5 * hop, under: "floor-observer-1")
+            floor("observer-10", limit: 20 * hop, under: "floor-observer-10")
+            floor("mailbox-1", limit: 12 * hop, under: "floor-mailbox-1")
+            floor("mailbox-10", limit: 40 * hop, under: "floor-mailbox-10")
         }
         let ratios = [
             ("pg-publish-batched", "pg-raw-insert-batched"),
