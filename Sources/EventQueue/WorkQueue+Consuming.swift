@@ -40,7 +40,7 @@ extension WorkQueue {
         batch.removeAll(keepingCapacity: true)
         var interruptions: UInt64?
         while true {
-            let now = Tick(clock.now)
+            let now = self.now()
             var effects = QueueEffects()
             // Read under the same hold as the take: with several consumers of one queue, a second
             // hold per empty pass made them contend for the lock (p2p-4-consumers, +14 %).
@@ -125,7 +125,7 @@ extension WorkQueue {
     @usableFromInline
     package func ack(tag: UInt64) async throws {
         guard tag != 0 else { return }
-        let now = Tick(clock.now)
+        let now = self.now()
         var effects = QueueEffects()
         let entry = state.withLock { $0.acknowledge(tag: tag, now: now, effects: &effects) }
         perform(effects)
@@ -149,7 +149,7 @@ extension WorkQueue {
     /// (the bus's own consumers do, as a `HandlerFailure`), so the dead-letter observer is not told.
     package func nack(tag: UInt64, reason: String, reported: Bool = false) async throws {
         guard tag != 0 else { return }
-        let now = Tick(clock.now)
+        let now = self.now()
         var effects = QueueEffects()
         let outcome = state.withLock { $0.fail(tag: tag, reason: reason, now: now, effects: &effects) }
         if reported { effects.buried.removeAll() }
