@@ -24,7 +24,8 @@ struct QueueEffects {
     }
 
     var isEmpty: Bool {
-        consumer == nil && consumers.isEmpty && producers.isEmpty && drained.isEmpty && startTimer == nil && cancelTimer == nil
+        consumer == nil && consumers.isEmpty && producers.isEmpty && drained.isEmpty && startTimer == nil
+            && cancelTimer == nil
             && buried.isEmpty
     }
 }

@@ -7,7 +7,7 @@ extension WorkQueue {
     /// Small on purpose: a take works per event under the lock (lane choice, counters, a latency
     /// sample, a lease), and a producer that finds the lock held spins briefly, then sleeps in
     /// the kernel. At 64, a busy single-subscriber mailbox made 2–10 × more context switches
-    /// than at 8 and was 10–15 % slower (Documentation/Performance.md, step 23); the lock
+    /// than at 8 and was 10–15 % slower (Documentation/PerformanceHistory.md, step 23); the lock
     /// round trips that smaller takes add cost far less than the per-event work.
     @usableFromInline package static var batchSize: Int { 8 }
 
@@ -34,7 +34,10 @@ extension WorkQueue {
     /// ``nextBoxed(maxCount:)`` into a consumer's own buffer, emptied first and reused from take
     /// to take (a new array per take cost a malloc and a free). False where that returns nil.
     @usableFromInline
-    package func nextBoxed(maxCount: Int = WorkQueue.batchSize, into batch: inout [Lease<any BoxedElement>])
+    package func nextBoxed(
+        maxCount: Int = WorkQueue.batchSize,
+        into batch: inout [Lease<any BoxedElement>]
+    )
         async throws -> Bool
     {
         batch.removeAll(keepingCapacity: true)

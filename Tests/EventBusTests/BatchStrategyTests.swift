@@ -1,8 +1,9 @@
-@testable import EventBus
 import EventBusTesting
 import EventLog
 import EventQueue
 import Testing
+
+@testable import EventBus
 
 /// `publish(contentsOf:)` for the strategies in memory: each subscription takes the batch at
 /// once, in order, and the reports keep their per-event shape.

@@ -40,7 +40,8 @@ final class AllocationCounter: Sendable {
                 return "the malloc interposer counted nothing, even preloaded"
             }
             let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-            let library = executable.deletingLastPathComponent().appendingPathComponent("libMallocInterposerSwift.so").path
+            let library = executable.deletingLastPathComponent().appendingPathComponent("libMallocInterposerSwift.so")
+                .path
             setenv("LD_PRELOAD", library, 1)
             setenv("EVENTBUS_BENCH_PRELOADED", "1", 1)
             let arguments = [executable.path] + CommandLine.arguments.dropFirst()

@@ -227,7 +227,11 @@ enum Bench {
         }
         for strategy in ["observer", "callback", "mailbox"] {
             if let single = ns("\(strategy)-1") {
-                goal("batch-\(strategy)-1 ≤ 0.5 × \(strategy)-1 (ns per event)", ns("batch-\(strategy)-1"), 0.5 * single)
+                goal(
+                    "batch-\(strategy)-1 ≤ 0.5 × \(strategy)-1 (ns per event)",
+                    ns("batch-\(strategy)-1"),
+                    0.5 * single
+                )
             }
         }
         if let stream = rows.first(where: { $0.name == "latency-asyncstream" })?.latency {

@@ -12,7 +12,9 @@ extension Suite {
     func inlineCallbacks(_ n: Int, count: Int) async throws -> Bench.Row {
         let bus = Bus()
         let counter = Counter()
-        for _ in 0..<count { try bus.on(BenchEvent.self, inline: true) { event in if event.value < 0 { counter.add() } } }
+        for _ in 0..<count {
+            try bus.on(BenchEvent.self, inline: true) { event in if event.value < 0 { counter.add() } }
+        }
         let ns = try await nanoseconds(n) {
             for value in 0..<n { try await bus.publish(BenchEvent(value: value)) }
         }

@@ -136,7 +136,8 @@ extension Suite {
             "",
             figures.p50,
             note: String(
-                format: "publish → handler start, one event at a time: p50 %.0f ns, p99 %.0f ns, p99.9 %.0f ns (%d events)",
+                format:
+                    "publish → handler start, one event at a time: p50 %.0f ns, p99 %.0f ns, p99.9 %.0f ns (%d events)",
                 figures.p50,
                 figures.p99,
                 figures.p999 ?? 0,

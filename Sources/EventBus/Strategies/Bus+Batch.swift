@@ -160,7 +160,9 @@ extension Bus {
         route: Route<E>,
         wrapped: Bool
     ) async -> DeliveryResult {
-        if let deliverBoxed = entry.deliverBoxed, let result = deliverBoxed(boxed, WorkQueue<Envelope<E>>.typed(boxed).metadata) {
+        if let deliverBoxed = entry.deliverBoxed,
+            let result = deliverBoxed(boxed, WorkQueue<Envelope<E>>.typed(boxed).metadata)
+        {
             return result
         }
         let envelope = WorkQueue<Envelope<E>>.typed(boxed)

@@ -107,7 +107,11 @@ extension Bus {
             }
         }
         if !tally.report.rejectedBy.isEmpty {
-            throw BusError.rejected(eventName: route.eventName, mailboxes: tally.report.rejectedBy, report: tally.report)
+            throw BusError.rejected(
+                eventName: route.eventName,
+                mailboxes: tally.report.rejectedBy,
+                report: tally.report
+            )
         }
         return tally.report
     }

@@ -16,7 +16,7 @@ extension Bus {
     ///
     /// Inlined into each loop: as a call of its own, every event paid for one more async frame
     /// (a task allocation and its release), 10–15 % of a point-to-point delivery with four
-    /// consumers (Performance.md).
+    /// consumers (PerformanceHistory.md).
     @inline(__always)
     nonisolated(nonsending) static func run<T: Sendable>(
         _ body: HandlerBody<T>,
