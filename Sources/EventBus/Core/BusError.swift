@@ -12,7 +12,7 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
     /// received the event; `report` says what happened (its ``PublishReport/rejectedBy`` names
     /// the mailboxes or queue that refused it). The one error for "full".
     case rejected(eventName: String, mailboxes: [String], report: PublishReport)
-    /// ``Bus/publish(contentsOf:priority:headers:correlationID:)`` published every event, but
+    /// ``Bus/publish(contentsOf:priority:headers:correlationID:orderingKey:id:)`` published every event, but
     /// full mailboxes with overflow policy ``OverflowPolicy/fail`` refused some: `reports` has one
     /// report per event, in order, and ``PublishReport/rejectedBy`` names who refused each.
     case rejectedInBatch(eventName: String, reports: [PublishReport])

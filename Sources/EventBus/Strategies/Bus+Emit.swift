@@ -17,7 +17,7 @@ extension Bus {
     ///
     /// ```swift
     /// try bus.on(OrderPlaced.self, inline: true) { order in
-    ///     try bus.emit(OrderAudited(id: order.id))
+    ///     try bus.emit(Greeting(text: "thanks for order \(order.id)"))
     /// }
     /// ```
     ///

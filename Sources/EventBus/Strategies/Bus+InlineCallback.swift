@@ -13,8 +13,7 @@ extension Bus {
     /// queue (EventEmitter's listeners and Combine's sinks work this way).
     ///
     /// ```swift
-    /// let seen = Atomic<Int>(0)
-    /// try bus.on(OrderPlaced.self, inline: true) { _ in seen.add(1, ordering: .relaxed) }
+    /// try bus.on(OrderPlaced.self, inline: true) { order in audit(order.id) }
     /// ```
     ///
     /// Use it for quick reactions that need no isolation: counting, caching, forwarding with
@@ -27,8 +26,8 @@ extension Bus {
     ///
     /// - Parameters:
     ///   - type: the event type.
-    ///   - name: unused for now beyond the subscription's description; kept for symmetry with
-    ///     the queued callback (an inline callback has no queue).
+    ///   - name: with `inline: false`, the callback queue's name (as for
+    ///     ``on(_:name:isolation:handler:)``); an inline callback has no queue and ignores it.
     ///   - inline: `true` runs `handler` on the publisher; `false` runs it from a callback queue
     ///     of its own, as ``on(_:name:isolation:handler:)`` does, on no actor.
     ///   - handler: called with each event.
