@@ -2,10 +2,17 @@ import EventLog
 
 // Delivery: taking, acknowledging, failing and burying events.
 extension QueueState {
-    mutating func take(max: Int, now: Tick, effects: inout QueueEffects) -> [Lease<any BoxedElement>] {
+    /// Takes up to `max` ready events; `consumer`: the taking consumer's own settings (nil: the
+    /// queue's), which settle these deliveries.
+    mutating func take(
+        max: Int,
+        now: Tick,
+        consumer: ConsumerSettings? = nil,
+        effects: inout QueueEffects
+    ) -> [Lease<any BoxedElement>] {
         var batch: [Lease<any BoxedElement>] = []
         batch.reserveCapacity(Swift.min(max, ready))
-        take(max: max, now: now, into: &batch, effects: &effects)
+        take(max: max, now: now, consumer: consumer, into: &batch, effects: &effects)
         return batch
     }
 
@@ -13,20 +20,23 @@ extension QueueState {
     mutating func take(
         max: Int,
         now: Tick,
+        consumer: ConsumerSettings? = nil,
         into batch: inout [Lease<any BoxedElement>],
         effects: inout QueueEffects
     ) {
         let start = batch.count
         let max = start + max
+        let timeout = consumer == nil ? visibilityTimeout : consumer?.visibilityTimeout
         while batch.count < max, var entry = popReady() {
             entry.attempts += 1
             delivered += 1
             if tracked {
                 nextTag += 1
                 inFlight[nextTag] = entry
-                if let visibilityTimeout {
-                    visibility.append((now + visibilityTimeout, nextTag))
+                if let timeout {
+                    visibility.insert(nextTag, key: now + timeout)
                 }
+                if let consumer { settings[nextTag] = consumer }
                 batch.append(
                     Lease(
                         element: entry.element,
@@ -52,7 +62,7 @@ extension QueueState {
         let taken = batch.count - start
         if trackCompletion { outstanding += taken }
         if tracked {
-            if visibilityTimeout != nil { rearm(&effects) }
+            if timeout != nil { rearm(&effects) }
         } else if taken > 0 {
             // In flight until the consumer reports them handled (``settleUntracked(_:now:)``):
             // a consumer's fetched-ahead events are neither ready nor done.
@@ -77,6 +87,7 @@ extension QueueState {
         effects: inout QueueEffects
     ) -> QueueEntry? {
         guard let removed = inFlight.removeValue(forKey: tag) else { return nil }
+        if !settings.isEmpty { settings.removeValue(forKey: tag) }
         acked += 1
         consumption.record(1, now: now)
         latency.record(nanoseconds: UInt64(clamping: now - removed.enqueuedAt))
@@ -95,10 +106,12 @@ extension QueueState {
         -> FailureOutcome?
     {
         guard let removed = inFlight.removeValue(forKey: tag) else { return nil }
+        let consumer = settings.isEmpty ? nil : settings.removeValue(forKey: tag)
+        let retry = consumer?.retry ?? self.retry
         nacked += 1
         let entry = removed
         if entry.attempts >= retry.maxAttempts {
-            bury(entry, reason: reason, now: now, effects: &effects)
+            bury(entry, reason: reason, policy: consumer?.deadLetter, now: now, effects: &effects)
             return .deadLettered(entry.id, reason: reason)
         }
         retried += 1
@@ -115,9 +128,11 @@ extension QueueState {
         return .retry(entry.id, at: nil)
     }
 
+    /// Moves `entry` to the dead letters under `policy` (nil: the queue's).
     mutating func bury(
         _ entry: QueueEntry,
         reason: String,
+        policy: DeadLetterPolicy? = nil,
         now: Tick,
         effects: inout QueueEffects
     ) {
@@ -126,7 +141,7 @@ extension QueueState {
             effects.deadLetterObserver = deadLetterObserver
             effects.buried.append(DeadLetterNote(id: entry.id, attempts: entry.attempts, reason: reason))
         }
-        switch deadLetterPolicy {
+        switch policy ?? deadLetterPolicy {
         case .discard:
             deadLettersDiscarded += 1
         case .keep(let keepLimit):

@@ -15,9 +15,13 @@ extension WorkQueue {
     ///
     /// Returns nil when the queue is closed and drained, when it was terminated, or when the
     /// calling task is cancelled. With storage, the attempt numbers are stored before the
-    /// leases are returned.
-    package func next(maxCount: Int = WorkQueue.batchSize) async throws -> [Lease<Element>]? {
-        try await nextBoxed(maxCount: maxCount)?.map(Self.typed)
+    /// leases are returned. `consumer`: the taking consumer's own visibility timeout, retry and
+    /// dead-letter policy, which settle these deliveries (nil: the queue's configuration).
+    package func next(
+        maxCount: Int = WorkQueue.batchSize,
+        consumer: ConsumerSettings? = nil
+    ) async throws -> [Lease<Element>]? {
+        try await nextBoxed(maxCount: maxCount, consumer: consumer)?.map(Self.typed)
     }
 
     /// ``next(maxCount:)`` with the elements still boxed, each holding an `Element`: a typed
@@ -25,17 +29,22 @@ extension WorkQueue {
     ///
     /// Returns an empty batch when ``interruptConsumers()`` was called while it waited.
     @usableFromInline
-    package func nextBoxed(maxCount: Int = WorkQueue.batchSize) async throws -> [Lease<any BoxedElement>]? {
+    package func nextBoxed(
+        maxCount: Int = WorkQueue.batchSize,
+        consumer: ConsumerSettings? = nil
+    ) async throws -> [Lease<any BoxedElement>]? {
         var batch: [Lease<any BoxedElement>] = []
-        guard try await nextBoxed(maxCount: maxCount, into: &batch) else { return nil }
+        guard try await nextBoxed(maxCount: maxCount, consumer: consumer, into: &batch) else { return nil }
         return batch
     }
 
-    /// ``nextBoxed(maxCount:)`` into a consumer's own buffer, emptied first and reused from take
-    /// to take (a new array per take cost a malloc and a free). False where that returns nil.
+    /// ``nextBoxed(maxCount:consumer:)`` into a consumer's own buffer, emptied first and reused
+    /// from take to take (a new array per take cost a malloc and a free). False where that
+    /// returns nil.
     @usableFromInline
     package func nextBoxed(
         maxCount: Int = WorkQueue.batchSize,
+        consumer: ConsumerSettings? = nil,
         into batch: inout [Lease<any BoxedElement>]
     )
         async throws -> Bool
@@ -51,7 +60,7 @@ extension WorkQueue {
             let open: Bool = state.withLock { state in
                 if state.terminated { return false }
                 if state.ready > 0 {
-                    state.take(max: maxCount, now: now, into: &batch, effects: &effects)
+                    state.take(max: maxCount, now: now, consumer: consumer, into: &batch, effects: &effects)
                     return true
                 }
                 if state.closed && state.isDrained { return false }

@@ -59,6 +59,12 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
     /// deeper than ``Bus/inlineDepthLimit`` (an inline callback that emits what makes it emit
     /// again, say): nobody received the event.
     case inlineDepthExceeded(eventName: String, limit: Int)
+    /// A durable mailbox already declared in this process was attached to with a different
+    /// mailbox-wide setting (its dedup window): `declared` is the mailbox's, `requested` what this
+    /// call asked for. A mailbox-wide setting is given where the mailbox is first declared
+    /// (`declareMailbox(_:for:dedup:codec:)`, or the first `subscribe`/`consume`); a subscriber's
+    /// own settings (acknowledgement, retry, dead-letter policy) may differ per subscriber.
+    case conflictingDeclaration(mailbox: String, setting: String, declared: String, requested: String)
 
     /// A sentence for people.
     public var description: String {
@@ -100,6 +106,9 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
             "\(name) has observers or durable mailboxes, which emit cannot reach without waiting; use await publish"
         case .inlineDepthExceeded(let name, let limit):
             "emitting \(name) would nest inline callbacks deeper than \(limit) emits; nobody received it"
+        case .conflictingDeclaration(let name, let setting, let declared, let requested):
+            "durable mailbox \(name) is declared with \(setting) \(declared), not \(requested): give a mailbox-wide "
+                + "setting where the mailbox is first declared"
         }
     }
 
