@@ -275,13 +275,7 @@ public final class Bus: Sendable {
         for failure in tally.report.failures { await reportFailure(failure, while: E.self) }
         // The caller's own cancellation passes through as itself (the others got the event).
         if tally.cancelled { throw CancellationError() }
-        if !tally.report.rejectedBy.isEmpty {
-            throw BusError.rejected(
-                eventName: route.eventName,
-                mailboxes: tally.report.rejectedBy,
-                report: tally.report
-            )
-        }
+        if let refusal = tally.refusal(eventName: route.eventName) { throw refusal }
         return tally.report
     }
 
@@ -342,6 +336,13 @@ struct Tally: Sendable {
     @inlinable
     init(eventID: EventID) {
         report = PublishReport(eventID: eventID)
+    }
+
+    /// ``BusError/rejected(eventName:mailboxes:report:)`` when full mailboxes refused the event.
+    @inlinable
+    func refusal(eventName: String) -> BusError? {
+        guard !report.rejectedBy.isEmpty else { return nil }
+        return .rejected(eventName: eventName, mailboxes: report.rejectedBy, report: report)
     }
 
     /// Nothing to settle after the loop: no failure, no ended subscription, no rejection.

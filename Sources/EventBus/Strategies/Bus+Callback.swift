@@ -30,16 +30,7 @@ extension Bus {
             target: .exact(ObjectIdentifier(E.self)),
             once: false,
             isolation: isolation,
-            makeFactory: {
-                ExactFactory<E>(
-                    strategy: .callback,
-                    deliver: $0,
-                    deliverNow: $1,
-                    deliverBoxed: $2,
-                    deliverBatch: $3,
-                    queueName: $4
-                )
-            },
+            makeFactory: Self.exactCallbackFactory(E.self),
             handler: handler
         )
     }
@@ -82,18 +73,31 @@ extension Bus {
             target: .exact(ObjectIdentifier(E.self)),
             once: true,
             isolation: isolation,
-            makeFactory: {
-                ExactFactory<E>(
-                    strategy: .callback,
-                    deliver: $0,
-                    deliverNow: $1,
-                    deliverBoxed: $2,
-                    deliverBatch: $3,
-                    queueName: $4
-                )
-            },
+            makeFactory: Self.exactCallbackFactory(E.self),
             handler: handler
         )
+    }
+
+    /// Makes the route entry factory of a callback of exactly `E`.
+    private static func exactCallbackFactory<E: Event>(
+        _ type: E.Type
+    ) -> (
+        @escaping @Sendable (E, EventMetadata) async -> DeliveryResult,
+        (@Sendable (E, EventMetadata) -> DeliveryResult?)?,
+        (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)?,
+        (@Sendable ([PendingItem]) async -> [DeliveryResult])?,
+        String
+    ) -> any EntryFactory {
+        { deliver, deliverNow, deliverBoxed, deliverBatch, name in
+            ExactFactory<E>(
+                strategy: .callback,
+                deliver: deliver,
+                deliverNow: deliverNow,
+                deliverBoxed: deliverBoxed,
+                deliverBatch: deliverBatch,
+                queueName: name
+            )
+        }
     }
 
     private func addCallback<T: Sendable>(

@@ -43,13 +43,12 @@ extension Bus {
             throw BusError.inlineDepthExceeded(eventName: route.eventName, limit: Self.inlineDepthLimit)
         }
         guard route.isSynchronous else { throw BusError.notInline(eventName: route.eventName) }
-        var metadata = EventMetadata(
-            id: id ?? ids.next(),
-            publishedAt: Date(),
+        var metadata = newMetadata(
+            orderingKey: nil,
             priority: priority,
             headers: headers,
-            correlationID: correlationID ?? EventContext.inheritedCorrelationID,
-            attempt: 1
+            correlationID: correlationID,
+            id: id
         )
         guard middlewares.isActive else {
             return try InlineScope.$depth.withValue(depth + 1) { try emit(event, metadata: metadata, route: route) }
@@ -106,13 +105,7 @@ extension Bus {
                 for failure in failures { await publishFailure(failure, while: E.self) }
             }
         }
-        if !tally.report.rejectedBy.isEmpty {
-            throw BusError.rejected(
-                eventName: route.eventName,
-                mailboxes: tally.report.rejectedBy,
-                report: tally.report
-            )
-        }
+        if let refusal = tally.refusal(eventName: route.eventName) { throw refusal }
         return tally.report
     }
 }

@@ -44,13 +44,7 @@ extension Bus {
         guard inline else {
             return try on(E.self, name: name, isolation: nil) { event in try handler(event) }
         }
-        return try addInline(target: .exact(ObjectIdentifier(E.self)), once: false, handler: handler) { deliver in
-            ExactFactory<E>(
-                strategy: .inlineCallback,
-                deliver: { event, metadata in deliver(event, metadata) },
-                deliverNow: { event, metadata in deliver(event, metadata) }
-            )
-        }
+        return try addExactInline(E.self, once: false, handler: handler)
     }
 
     /// ``on(_:name:inline:handler:)`` for the next event of type `E` only: the handler runs once,
@@ -65,13 +59,7 @@ extension Bus {
         guard inline else {
             return try once(E.self, name: name, isolation: nil) { event in try handler(event) }
         }
-        return try addInline(target: .exact(ObjectIdentifier(E.self)), once: true, handler: handler) { deliver in
-            ExactFactory<E>(
-                strategy: .inlineCallback,
-                deliver: { event, metadata in deliver(event, metadata) },
-                deliverNow: { event, metadata in deliver(event, metadata) }
-            )
-        }
+        return try addExactInline(E.self, once: true, handler: handler)
     }
 
     /// ``on(_:name:inline:handler:)`` for every event whose type matches `P`, typically a protocol.
@@ -87,6 +75,20 @@ extension Bus {
         }
         return try addInline(target: .pattern, once: false, handler: handler) { deliver in
             PatternFactory<P>(
+                strategy: .inlineCallback,
+                deliver: { event, metadata in deliver(event, metadata) },
+                deliverNow: { event, metadata in deliver(event, metadata) }
+            )
+        }
+    }
+
+    private func addExactInline<E: Event>(
+        _ type: E.Type,
+        once: Bool,
+        handler: @escaping @Sendable (E) throws -> Void
+    ) throws -> Subscription {
+        try addInline(target: .exact(ObjectIdentifier(E.self)), once: once, handler: handler) { deliver in
+            ExactFactory<E>(
                 strategy: .inlineCallback,
                 deliver: { event, metadata in deliver(event, metadata) },
                 deliverNow: { event, metadata in deliver(event, metadata) }
