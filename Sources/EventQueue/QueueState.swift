@@ -82,6 +82,9 @@ struct QueueState {
     var reserved = 0
     var nextTag: UInt64 = 0
     var deadLetters = RingBuffer<DeadLetter<any BoxedElement>>()
+    /// Stored records the storage could not turn into elements (another type, a newer version, a
+    /// missing key): dead letters kept as bytes, never delivered, counted with the others.
+    var unreadable: [UnreadableRecord] = []
     var dedup: DedupFilter?
     /// Waiting consumers. Unsafe continuations: a checked one allocates a canary per wait, and
     /// each is resumed exactly once, by whoever removes it from here under the lock.

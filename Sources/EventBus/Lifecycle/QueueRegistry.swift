@@ -21,6 +21,8 @@ extension WorkQueue: ManagedQueue {}
 final class QueueRegistry: Sendable {
     struct Registered: Sendable {
         let queue: any ManagedQueue
+        /// Its dead letters, whatever its type (nil: it keeps none to show — callbacks, the scheduler).
+        var deadLetters: DeadLetterAccess?
         /// The tasks the bus runs over the queue (several consumers may share a durable mailbox).
         var consumers: [Task<Void, Never>] = []
     }
@@ -52,12 +54,22 @@ final class QueueRegistry: Sendable {
     }
 
     @discardableResult
-    func add(_ queue: any ManagedQueue) -> UInt64 {
+    func add(_ queue: any ManagedQueue, deadLetters: DeadLetterAccess? = nil) -> UInt64 {
         state.withLock { state in
             state.next += 1
-            state.queues[state.next] = Registered(queue: queue)
+            state.queues[state.next] = Registered(queue: queue, deadLetters: deadLetters)
             return state.next
         }
+    }
+
+    /// The dead letters of the queue registered under `key`.
+    func deadLetters(key: UInt64) -> DeadLetterAccess? {
+        state.withLock { $0.queues[key]?.deadLetters }
+    }
+
+    /// The dead letters of the live queue named `name` (the name its metrics show).
+    func deadLetters(named name: String) -> DeadLetterAccess? {
+        state.withLock { state in state.queues.values.first { $0.queue.name == name }?.deadLetters }
     }
 
     func setConsumer(_ task: Task<Void, Never>, for key: UInt64) {

@@ -206,7 +206,7 @@ extension Bus {
             },
             durable: hooks
         )
-        let key = registry.add(queue)
+        let key = registry.add(queue, deadLetters: .durable(queue, codec: eventCodec))
         let routeID: UInt64
         do {
             // A point-to-point queue is not routed by type: only `send` reaches it.
