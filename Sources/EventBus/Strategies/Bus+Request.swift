@@ -129,7 +129,7 @@ extension Bus {
         defer { deadlines.cancel(timer) }
         let runResponder: @Sendable () async -> Void = {
             do {
-                let response = try await EventContext.$current.withValue(EventContext.Current(metadata: metadata)) {
+                let response = try await EventContext.binding.withValue(EventContext.Current(metadata: metadata)) {
                     guard stack.isActive else { return try await responder.respond(request) }
                     let answer = Locked<(any Sendable)?>(nil)
                     let invocation = HandlerInvocation(
