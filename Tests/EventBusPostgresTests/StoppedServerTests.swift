@@ -1,0 +1,124 @@
+#if PostgresSupport
+    import EventBus
+    import EventLog
+    import Foundation
+    import PostgresFixtures
+    import PostgresNIO
+    import Testing
+
+    @testable import EventBusPostgres
+
+    #if canImport(Glibc)
+        import Glibc
+    #endif
+
+    /// A server that stops and starts again, on a cluster of the test's own (made by
+    /// `.ci/postgres` on a free port, so that stopping it cannot disturb tests running beside it):
+    /// every operation answers within the bound with the cause and the address; consumers resume
+    /// by themselves when it is back.
+    @Suite(
+        .enabled(
+            if: PostgresTestSupport.isConfigured && getuid() == 0,
+            "needs EVENTBUS_POSTGRES_URL and root (it starts a PostgreSQL cluster of its own with .ci/postgres)"
+        ),
+        .timeLimit(.minutes(3))
+    )
+    struct StoppedServerTests {
+        /// `.ci/postgres` of this checkout.
+        static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".ci/postgres").path
+
+        /// Runs `.ci/postgres verb` for the cluster on `port` (no pooler); its standard output.
+        @discardableResult
+        static func cluster(_ verb: String, port: Int) throws -> String {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = [script, verb]
+            var environment = ProcessInfo.processInfo.environment
+            environment["EVENTBUS_POSTGRES_PORT"] = "\(port)"
+            environment["EVENTBUS_POSTGRES_POOLER"] = "0"
+            process.environment = environment
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                throw PostgresStoreError.database(".ci/postgres \(verb) failed (\(process.terminationStatus))")
+            }
+            return String(decoding: data, as: UTF8.self)
+        }
+
+        /// Whether a network failure of the store names `address` and one of `causes`.
+        static func isNetworkFailure(_ error: any Error, at address: String, _ causes: [String]) -> Bool {
+            let text = "\(error)"
+            return text.contains(address) && causes.contains { text.contains($0) } && !text.contains("Generic description")
+        }
+
+        @Test func aStoppedServerIsRefusedInBoundedTimeAndConsumersResumeWhenItIsBack() async throws {
+            let port = try FailureBoundTests.closedPort()
+            try Self.cluster("start", port: port)
+            defer { _ = try? Self.cluster("stop", port: port) }
+            let address = "127.0.0.1:\(port)"
+            try await FailureBoundTests.withClient(port: port) { client in
+                let options = PostgresStoreOptions(
+                    batchSize: 4,
+                    lease: .seconds(2),
+                    pollInterval: .milliseconds(100),
+                    operationTimeout: .milliseconds(800),
+                    server: address
+                )
+                let schema = PostgresTestSupport.freshSchema()
+                let shared = DurableStore.postgres(client, schema: schema, options: options)
+                let bus = Bus()
+                let handled = Recorder()
+                try await bus.consume(OrderPlaced.self, mailbox: .durable(name: "orders", store: shared)) { order in
+                    await handled.record(order.id)
+                }
+                try await bus.declareQueue("jobs", for: ParcelShipped.self, mailbox: .durable(name: "jobs", store: shared))
+                try await bus.publish(OrderPlaced(id: 0))
+                try await PostgresTestSupport.eventually { await handled.count == 1 }
+
+                try Self.cluster("halt", port: port)
+                // A publish: never a success, a typed error naming the cause and the address.
+                do {
+                    try await bus.publish(OrderPlaced(id: 1))
+                    Issue.record("a publish succeeded while the server was stopped")
+                } catch let error as BusError {
+                    switch error {
+                    case .notStored, .outcomeUnknown: break
+                    default: Issue.record("unexpected: \(error)")
+                    }
+                    #expect(Self.isNetworkFailure(error, at: address, ["refused", "closed the connection"]), "\(error)")
+                }
+                // A send to a stored queue, a declaration, an operation of PostgresGroups.
+                do {
+                    try await bus.send(ParcelShipped(id: 1), to: "jobs")
+                    Issue.record("a send succeeded while the server was stopped")
+                } catch {
+                    #expect(Self.isNetworkFailure(error, at: address, ["refused", "closed the connection"]), "\(error)")
+                }
+                do {
+                    try await bus.declareMailbox(.durable(name: "later", store: shared), for: ParcelShipped.self)
+                    Issue.record("a declaration succeeded while the server was stopped")
+                } catch {
+                    #expect(Self.isNetworkFailure(error, at: address, ["refused"]), "\(error)")
+                }
+                do {
+                    _ = try await PostgresGroups(client, schema: schema, options: options).pending(group: "orders")
+                    Issue.record("PostgresGroups answered while the server was stopped")
+                } catch {
+                    #expect(Self.isNetworkFailure(error, at: address, ["refused"]), "\(error)")
+                }
+
+                try Self.cluster("resume", port: port)
+                // Back: publishes work again (the client reconnects), and the consumer, which kept
+                // retrying, handles them without a restart.
+                try await PostgresTestSupport.eventually { (try? await bus.publish(OrderPlaced(id: 2))) != nil }
+                try await PostgresTestSupport.eventually { await handled.ids.contains(2) }
+                try await bus.send(ParcelShipped(id: 2), to: "jobs")
+                await bus.shutdown()
+            }
+        }
+    }
+#endif
