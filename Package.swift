@@ -172,6 +172,19 @@ let package = Package(
             path: "Tests/PostgresFixtures",
             swiftSettings: strict
         ),
+        // The bus across instances on PostgreSQL: `bash Examples/Cluster/run` (trait PostgresSupport;
+        // without it, it says so and exits).
+        .executableTarget(
+            name: "Cluster",
+            dependencies: [
+                "EventBus", "CommandLineSupport",
+                .target(name: "EventBusPostgres", condition: postgres),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
+            ],
+            path: "Examples/Cluster",
+            exclude: ["run"],
+            swiftSettings: strict
+        ),
         // Against a real server: skipped, with the reason, unless EVENTBUS_POSTGRES_URL is set (and
         // the trait is on). `.ci/postgres start` starts one.
         .testTarget(
