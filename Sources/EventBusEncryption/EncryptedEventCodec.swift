@@ -21,7 +21,7 @@
     ///   to another record, or a changed header, fails to open.
     /// - A body that does not open — its key is missing, or a byte of it, its tag or its key id
     ///   was changed — is never decoded: it is a dead letter,
-    ///   ``DeadLetterReason/undecryptable(keyID:_:)``, kept until it is requeued with the key
+    ///   `DeadLetterReason/undecryptable(keyID:_:)`, kept until it is requeued with the key
     ///   back (or for good, if the key was deleted on purpose).
     ///
     /// The nonce scheme is in Documentation/DurableMailboxes.md, "Encryption": a key derived per
@@ -56,13 +56,13 @@
 
         /// Refused: a body is bound to its record (a durable mailbox encodes through
         /// ``recordEncoder()``).
-        /// - Throws: ``CodecError/undecryptable(keyID:reason:)``, always.
+        /// - Throws: `CodecError/undecryptable(keyID:reason:)`, always.
         public func encode(_ event: Value) throws -> [UInt8] {
             throw CodecError.undecryptable(keyID: nil, reason: "an encrypted body needs its record's information")
         }
 
         /// Refused: a body opens only with its record's information (``decode(_:info:)``).
-        /// - Throws: ``CodecError/undecryptable(keyID:reason:)``, always.
+        /// - Throws: `CodecError/undecryptable(keyID:reason:)`, always.
         public func decode(_ bytes: [UInt8]) throws -> Value {
             throw CodecError.undecryptable(
                 keyID: nil,
@@ -102,8 +102,8 @@
         /// Opens a body this codec sealed (any key of the ring) and decodes it with `inner` —
         /// which, for an older schema version, upcasts it first. A body `inner` stored unencrypted
         /// is read only with ``readsPlaintext``.
-        /// - Throws: ``CodecError/undecryptable(keyID:reason:)`` for a body that does not open;
-        ///   ``CodecError/codecMismatch(eventName:stored:expected:)`` for another codec's body.
+        /// - Throws: `CodecError/undecryptable(keyID:reason:)` for a body that does not open;
+        ///   `CodecError/codecMismatch(eventName:stored:expected:)` for another codec's body.
         public func decode(_ bytes: [UInt8], info: StoredEventInfo) throws -> Value {
             var plain = info
             plain.codecID = inner.codecID
@@ -126,7 +126,7 @@
     }
 
     extension EncryptedEventCodec {
-        /// Encrypts the JSON of a `Codable` event type (``JSONEventCodec``).
+        /// Encrypts the JSON of a `Codable` event type (`JSONEventCodec`).
         public init<E: Event & Codable>(
             for type: E.Type,
             keyRing: KeyRing,

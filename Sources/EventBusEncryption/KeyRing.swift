@@ -9,7 +9,7 @@
     /// Rotation is adding a key and making it current (``rotated(to:key:)``): new records use it,
     /// records of the earlier keys still open. Deleting a key (``removingKey(_:)``) makes the
     /// records it encrypted unreadable for good — crypto-shredding: they stay where they are and
-    /// are reported as dead letters (``DeadLetterReason/undecryptable(keyID:_:)``), never decoded.
+    /// are reported as dead letters (`DeadLetterReason/undecryptable(keyID:_:)`), never decoded.
     ///
     /// ```swift
     /// let ring = try KeyRing(contentsOfFile: "/run/secrets/eventbus-keys.json")
@@ -84,7 +84,7 @@
 
         /// The ring without key `keyID`: what it encrypted can never be read again
         /// (crypto-shredding). A ring without it that is handed to a codec reports those records
-        /// as dead letters, ``DeadLetterReason/undecryptable(keyID:_:)``.
+        /// as dead letters, `DeadLetterReason/undecryptable(keyID:_:)`.
         /// - Throws: ``KeyRingError/removingCurrentKey(_:)``.
         public func removingKey(_ keyID: String) throws(KeyRingError) -> KeyRing {
             guard keyID != currentKeyID else { throw .removingCurrentKey(keyID) }
@@ -105,9 +105,9 @@
         }
 
         /// Opens a body an ``EncryptedEventCodec`` wrote, given what its record stores beside it
-        /// (``StoredDeadLetter/info``): the inner codec's bytes — the event's JSON, for a codec
-        /// over ``JSONEventCodec``. For tools that show dead letters (`eventbus dump --keys`).
-        /// - Throws: ``CodecError/undecryptable(keyID:reason:)``.
+        /// (`StoredDeadLetter/info`): the inner codec's bytes — the event's JSON, for a codec
+        /// over `JSONEventCodec`. For tools that show dead letters (`eventbus dump --keys`).
+        /// - Throws: `CodecError/undecryptable(keyID:reason:)`.
         public func open(_ body: [UInt8], info: StoredEventInfo) throws(CodecError) -> [UInt8] {
             try RecordSealer.open(body, info: info, keys: self)
         }

@@ -74,7 +74,7 @@
         }
 
         /// The plaintext of a sealed body.
-        /// - Throws: ``CodecError/undecryptable(keyID:reason:)``: a malformed body, a key the ring
+        /// - Throws: `CodecError/undecryptable(keyID:reason:)`: a malformed body, a key the ring
         ///   does not have, or a failed authentication.
         static func open(
             _ body: [UInt8],
