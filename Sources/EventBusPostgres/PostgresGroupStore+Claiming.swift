@@ -24,13 +24,14 @@
                 """
                 WITH next AS (
                     SELECT c.group_name, c.event_id FROM \(unescaped: schema.deliveries) AS c
-                    WHERE c.group_name = \(group) AND c.visible_at <= now()
+                    WHERE c.group_name = \(group) AND c.visible_at <= now() AND c.acked_at IS NULL
                         AND (c.lease_owner IS NULL OR c.lease_expires_at < now())
                         AND (c.schema_version <= \(readable)
                             OR c.enqueued_at < now() - \(patience) * interval '1 second')
                         AND (c.ordering_key IS NULL OR NOT EXISTS (
                             SELECT 1 FROM \(unescaped: schema.deliveries) AS e
-                            WHERE e.group_name = c.group_name AND e.ordering_key = c.ordering_key AND e.seq < c.seq))
+                            WHERE e.group_name = c.group_name AND e.ordering_key = c.ordering_key AND e.seq < c.seq
+                                AND e.acked_at IS NULL))
                     ORDER BY c.priority, c.seq
                     LIMIT \(limit)
                     FOR UPDATE SKIP LOCKED)
@@ -84,22 +85,38 @@
             return acknowledged
         }
 
-        /// The statement of an acknowledgement.
+        /// The statement of an acknowledgement: the row is deleted — or, in a group with a dedup
+        /// window, becomes a tombstone for a minute (`acked_at`, never visible) and its id is
+        /// remembered in `acknowledged`. The tombstone closes a race: a publish of the same id
+        /// whose insert waited for this transaction finds a row (not a deleted one) and is not
+        /// stored, where its check of `acknowledged` ran before this committed.
         private func acknowledgement(group: String, id: String, owner: String) throws -> PostgresQuery {
             let schema = try self.schema()
             return """
-                WITH done AS (
-                    DELETE FROM \(unescaped: schema.deliveries)
-                    WHERE group_name = \(group) AND event_id = \(id) AND lease_owner = \(owner)
-                    RETURNING group_name, event_id, event_name),
+                WITH target AS (
+                    SELECT d.group_name, d.event_id, EXISTS (
+                        SELECT 1 FROM \(unescaped: schema.groups) g
+                        WHERE g.group_name = d.group_name AND g.event_name = d.event_name
+                            AND (g.dedup_seconds IS NOT NULL OR g.dedup_count IS NOT NULL)) AS windowed
+                    FROM \(unescaped: schema.deliveries) d
+                    WHERE d.group_name = \(group) AND d.event_id = \(id) AND d.lease_owner = \(owner)),
+                done AS (
+                    DELETE FROM \(unescaped: schema.deliveries) d USING target t
+                    WHERE d.group_name = t.group_name AND d.event_id = t.event_id AND NOT t.windowed
+                        AND d.lease_owner = \(owner)
+                    RETURNING 1),
+                marked AS (
+                    UPDATE \(unescaped: schema.deliveries) d
+                    SET acked_at = now(), lease_owner = NULL, lease_expires_at = NULL, visible_at = 'infinity'
+                    FROM target t
+                    WHERE d.group_name = t.group_name AND d.event_id = t.event_id AND t.windowed
+                        AND d.lease_owner = \(owner)
+                    RETURNING 1),
                 kept AS (
                     INSERT INTO \(unescaped: schema.acknowledged) (group_name, event_id)
-                    SELECT done.group_name, done.event_id FROM done
-                    WHERE EXISTS (SELECT 1 FROM \(unescaped: schema.groups) g
-                        WHERE g.group_name = done.group_name AND g.event_name = done.event_name
-                            AND (g.dedup_seconds IS NOT NULL OR g.dedup_count IS NOT NULL))
+                    SELECT group_name, event_id FROM target WHERE windowed
                     ON CONFLICT (group_name, event_id) DO UPDATE SET acked_at = now())
-                SELECT 1 FROM done
+                SELECT 1 FROM done UNION ALL SELECT 1 FROM marked
                 """
         }
 
@@ -127,34 +144,48 @@
             ) > 0
         }
 
-        /// Moves the event to the group's dead letters, if `owner` still holds its lease.
+        /// Moves a leased event to the dead letters and, with `limit`, trims the oldest beyond
+        /// it, in one transaction: whoever sees the move sees the limit hold.
         func deadLetter(
             group: String,
             id: String,
             owner: String,
             reason: String,
-            countsAsAttempt: Bool
-        ) async throws
-            -> Bool
-        {
+            countsAsAttempt: Bool,
+            keeping limit: Int?
+        ) async throws -> (settled: Bool, trimmed: Int) {
             let schema = try self.schema()
             let added: Int32 = countsAsAttempt ? 1 : 0
-            return try await count(
-                """
-                WITH moved AS (
-                    DELETE FROM \(unescaped: schema.deliveries)
-                    WHERE group_name = \(group) AND event_id = \(id) AND lease_owner = \(owner)
-                    RETURNING group_name, event_id, event_name, body, priority, attempts, ordering_key, schema_version)
-                INSERT INTO \(unescaped: schema.deadLetters)
-                    (group_name, event_id, event_name, body, priority, attempts, reason, ordering_key, schema_version)
-                SELECT group_name, event_id, event_name, body, priority, attempts + \(added), \(reason), ordering_key,
-                    schema_version
-                FROM moved
-                ON CONFLICT (group_name, event_id) DO UPDATE
-                    SET reason = EXCLUDED.reason, attempts = EXCLUDED.attempts, dead_at = now()
-                RETURNING 1
-                """
-            ) > 0
+            let logger = self.logger
+            return try await client.withTransaction(logger: logger) { connection in
+                let moved = try await Self.count(
+                    """
+                    WITH moved AS (
+                        DELETE FROM \(unescaped: schema.deliveries)
+                        WHERE group_name = \(group) AND event_id = \(id) AND lease_owner = \(owner)
+                        RETURNING group_name, event_id, event_name, body, priority, attempts, ordering_key,
+                            schema_version)
+                    INSERT INTO \(unescaped: schema.deadLetters)
+                        (group_name, event_id, event_name, body, priority, attempts, reason, ordering_key, schema_version)
+                    SELECT group_name, event_id, event_name, body, priority, attempts + \(added), \(reason), ordering_key,
+                        schema_version
+                    FROM moved
+                    ON CONFLICT (group_name, event_id) DO UPDATE
+                        SET reason = EXCLUDED.reason, attempts = EXCLUDED.attempts, dead_at = now()
+                    RETURNING 1
+                    """,
+                    on: connection,
+                    logger: logger
+                )
+                guard moved > 0 else { return (false, 0) }
+                guard let limit else { return (true, 0) }
+                let trimmed = try await Self.count(
+                    Self.trimStatement(schema: schema, group: group, keeping: limit),
+                    on: connection,
+                    logger: logger
+                )
+                return (true, trimmed)
+            }
         }
 
         /// Renews the leases `owner` holds in `group`.
@@ -242,6 +273,15 @@
         /// Runs a statement and counts the rows it returned.
         func count(_ query: PostgresQuery) async throws -> Int {
             let rows = try await client.query(query, logger: logger)
+            var count = 0
+            for try await _ in rows { count += 1 }
+            return count
+        }
+
+        /// Runs a statement on `connection` (in a transaction) and counts the rows it returned.
+        static func count(_ query: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws -> Int
+        {
+            let rows = try await connection.query(query, logger: logger)
             var count = 0
             for try await _ in rows { count += 1 }
             return count

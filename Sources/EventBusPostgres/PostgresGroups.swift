@@ -55,7 +55,10 @@
         public func pending(group: String) async throws -> Int {
             let schema = try await store.prepare()
             return try await scalar(
-                "SELECT count(*)::bigint FROM \(unescaped: schema.deliveries) WHERE group_name = \(group)"
+                """
+                SELECT count(*)::bigint FROM \(unescaped: schema.deliveries)
+                WHERE group_name = \(group) AND acked_at IS NULL
+                """
             )
         }
 
@@ -89,6 +92,14 @@
         /// body stays encrypted); oldest first, at most `limit`.
         public func storedDeadLetters(group: String, limit: Int? = nil) async throws -> [StoredDeadLetter] {
             try await store.storedDeadLetters(group: group, limit: limit)
+        }
+
+        /// Sets (or, with nil, removes) `group`'s dedup window: how long, or for how many ids, it
+        /// remembers the ids it acknowledged, so that a publish of the same id within it is not
+        /// stored again. A consumer or declaration that names a window sets it too; one that
+        /// names none leaves it as it is.
+        public func setDedup(group: String, window: DedupWindow?) async throws {
+            try await store.setDedup(group: group, window: window)
         }
 
         /// Moves dead letters of `group` back (all, or those with the given ids), attempts reset.

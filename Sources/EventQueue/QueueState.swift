@@ -37,7 +37,7 @@ enum Admission {
 /// What a failed delivery turned into, for the storage call that follows.
 enum FailureOutcome {
     case retry(EventID, at: Tick?)
-    case deadLettered(EventID, reason: String)
+    case deadLettered(EventID, reason: String, policy: DeadLetterPolicy)
 }
 
 struct ProducerWaiter {
@@ -60,7 +60,12 @@ struct QueueState {
     var ready = 0
     var delayed = MinHeap<QueueEntry>()
     var inFlight: [UInt64: QueueEntry] = [:]
-    var visibility = RingBuffer<(deadline: Tick, tag: UInt64)>()
+    /// The visibility deadline of each delivery that has one, earliest first (consumers of a
+    /// shared queue may ask for different timeouts, so deadlines do not arrive in order).
+    var visibility = MinHeap<UInt64>()
+    /// The settings of the consumer that took each in-flight delivery, when it brought its own
+    /// (``ConsumerSettings``); empty for a queue whose consumers use its configuration.
+    var settings: [UInt64: ConsumerSettings] = [:]
     var reserved = 0
     var nextTag: UInt64 = 0
     var deadLetters = RingBuffer<DeadLetter<any BoxedElement>>()
@@ -84,6 +89,11 @@ struct QueueState {
     var closed = false
     var terminated = false
     var armed: Tick?
+    /// Storage shared with other processes (``QueueStorage/isShared``): a failed delivery goes
+    /// back to the store instead of back into a lane.
+    var shared = false
+    /// ``WorkQueue/waitForDemand()``: resumed when a consumer waits on a queue with nothing ready.
+    var demandWaiters: [CheckedContinuation<Void, Never>] = []
     var timerTask: Task<Void, Never>?
     var random: SplitMix64
 

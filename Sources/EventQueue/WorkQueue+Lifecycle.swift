@@ -33,6 +33,7 @@ extension WorkQueue {
     /// - Returns: how many were requeued.
     @discardableResult
     package func requeueDeadLetters(ids: Set<EventID>? = nil) async throws -> Int {
+        if let storage, storage.isShared { return try await requeueShared(ids: ids, in: storage) }
         let now = Tick(clock.now)
         var effects = QueueEffects()
         let requeued: [EventID] = state.withLock { state in
@@ -163,6 +164,7 @@ extension WorkQueue {
             entries += state.delayed.removeAll()
             entries += state.inFlight.sorted { $0.key < $1.key }.map(\.value)
             state.inFlight.removeAll()
+            state.settings.removeAll()
             state.closed = true
             state.terminated = true
             effects.cancelTimer = state.timerTask

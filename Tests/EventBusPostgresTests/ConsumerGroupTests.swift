@@ -1,6 +1,7 @@
 #if PostgresSupport
     import EventBus
     import EventLog
+    import PostgresFixtures
     import PostgresNIO
     import Testing
 
@@ -235,17 +236,6 @@
                     #expect(text.contains("does not exist"))
                     #expect(text.contains("SQLSTATE 42703"))
                     #expect(!text.contains("Generic description"))
-                }
-                await bus.shutdown()
-            }
-        }
-
-        @Test func aConsumerGroupIsConsumedNotIterated() async throws {
-            try await PostgresTestSupport.withClient { (client, schema) async throws in
-                let shared = DurableStore.postgres(client, schema: schema, options: Self.options)
-                let bus = Bus()
-                await #expect(throws: BusError.self) {
-                    _ = try await bus.subscribe(OrderPlaced.self, mailbox: .durable(name: "g", store: shared))
                 }
                 await bus.shutdown()
             }

@@ -54,6 +54,12 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
     /// No mailbox of this bus has that name (``Bus/deadLetters(ofMailboxNamed:limit:)``), or the
     /// mailbox named has no dead letters to show (a callback's queue, the scheduler).
     case noSuchMailbox(String)
+    /// A durable mailbox already declared in this process was attached to with a different
+    /// mailbox-wide setting (its dedup window): `declared` is the mailbox's, `requested` what this
+    /// call asked for. A mailbox-wide setting is given where the mailbox is first declared
+    /// (`declareMailbox(_:for:dedup:codec:)`, or the first `subscribe`/`consume`); a subscriber's
+    /// own settings (acknowledgement, retry, dead-letter policy) may differ per subscriber.
+    case conflictingDeclaration(mailbox: String, setting: String, declared: String, requested: String)
 
     /// A sentence for people.
     public var description: String {
@@ -93,6 +99,9 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
             "mailbox \(name): a protocol subscription cannot be durable; subscribe to a concrete event type"
         case .noSuchMailbox(let name):
             "this bus has no mailbox named \"\(name)\" that keeps dead letters"
+        case .conflictingDeclaration(let name, let setting, let declared, let requested):
+            "durable mailbox \(name) is declared with \(setting) \(declared), not \(requested): give a mailbox-wide "
+                + "setting where the mailbox is first declared"
         }
     }
 
@@ -118,6 +127,8 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
     init(settling error: any Error, mailbox: String) {
         switch error as? QueueError {
         case .unknownLease?: self = .alreadySettled(mailbox: mailbox)
+        // A shared store's lease ran out and another claimant has the event.
+        case .storage(.other(let cause))? where cause is GroupClaimLost: self = .alreadySettled(mailbox: mailbox)
         default: self = .notRecorded(mailbox: mailbox, cause: StoreFailure(storageError: error))
         }
     }

@@ -21,6 +21,13 @@ package protocol GroupStore: Sendable {
     func pruneAcknowledged(group: String) async throws -> Int
     /// Stores each record once for every group declared for its event name, all or none.
     func store(_ records: [GroupRecord]) async throws
+    /// Records that the stored queue `queue` (`queue:<name>`: a group no publish reaches)
+    /// carries events named `eventName`, unless it is declared already; returns the event name
+    /// it carries (a different one: the caller refuses the clash).
+    func declare(queue: String, eventName: String) async throws -> String
+    /// Sends records to the stored queue `queue`, all or none (an id it holds already is not
+    /// stored again), and wakes its consumers.
+    func enqueue(queue: String, records: [GroupRecord]) async throws
     /// Leases up to `limit` visible events of `group` to `owner` (an expired lease counts as
     /// free), in lane then publish order, and of the events with one ordering key only the
     /// oldest, and only when no other claimant holds it. Each claim counts as a delivery. Only
@@ -33,20 +40,25 @@ package protocol GroupStore: Sendable {
     /// Counts a failed attempt and makes the event visible again after `delay`.
     func retry(group: String, id: String, owner: String, after delay: Duration, reason: String) async throws -> Bool
     /// Counts a failed attempt (unless `countsAsAttempt` is false) and moves the event to the
-    /// group's dead letters with `reason`.
+    /// group's dead letters with `reason`; with `limit`, deletes the oldest dead letters beyond
+    /// the newest `limit` in the same transaction, so that the limit holds as soon as the move is
+    /// seen. `settled` is false (and nothing changed) when `owner` no longer holds the lease;
+    /// `trimmed` says how many dead letters the limit deleted.
     func deadLetter(
         group: String,
         id: String,
         owner: String,
         reason: String,
-        countsAsAttempt: Bool
-    ) async throws
-        -> Bool
+        countsAsAttempt: Bool,
+        keeping limit: Int?
+    ) async throws -> (settled: Bool, trimmed: Int)
     /// How many events of `group` are visible now, delayed (or backing off), leased (by any
     /// instance), and dead-lettered: the group-wide numbers of its metrics.
     func snapshot(group: String) async throws -> GroupSnapshot
-    /// Deletes the oldest dead letters of `group` beyond the newest `limit`; how many.
-    func trimDeadLetters(group: String, keeping limit: Int) async throws -> Int
+    /// How many events of `group` no claimant but `owners` holds: visible, delayed (or backing
+    /// off), or leased by one of `owners` — what a process whose consumers claimed as `owners`
+    /// leaves in the group when it stops.
+    func remaining(group: String, owners: [String]) async throws -> Int
     /// The dead letters of `group`, oldest first (at most `limit`, nil: all).
     func deadLetters(group: String, limit: Int?) async throws -> [GroupDeadLetter]
     /// Renews every lease `owner` holds in `group` for another lease period (a heartbeat while a

@@ -57,7 +57,13 @@ extension Bus {
             dedup: dedup,
             codec: codec
         )
-        return try consumer(of: queue, key: key, acknowledgement: acknowledgement, strategy: .mailbox)
+        return try consumer(
+            of: queue,
+            key: key,
+            settings: ConsumerSettings(acknowledgement, retry: retry, deadLetter: deadLetter),
+            automatic: acknowledgement == .automatic,
+            strategy: .mailbox
+        )
     }
 
     /// The queue of the durable mailbox `mailbox`, declared now when this process has not
@@ -74,12 +80,25 @@ extension Bus {
     ) async throws -> (WorkQueue<Envelope<E>>, UInt64) {
         let (name, store, path) = try resolve(mailbox)
         if store.backend.groups != nil {
-            // A consumer group is consumed by the bus (`consume`), never iterated or sent to.
-            throw BusError.mailboxUnavailable(name: name, reason: .other(ConsumerGroupOnly(mailbox: name)))
+            // A shared store: a `subscribe` attaches to the group's shared queue, a `receive` to
+            // the stored queue (Architecture.md, "The bus across instances").
+            return routed
+                ? try await groupQueue(E.self, mailbox: mailbox, dedup: dedup, codec: codec)
+                : try await storedQueue(E.self, mailbox: mailbox, codec: codec)
         }
         if let declared = registrations.state.withLock({ $0.mailboxes[path] }) {
             guard let typed = declared.queue as? WorkQueue<Envelope<E>> else {
                 throw BusError.queueTypeMismatch(queue: name, expected: declared.eventName, actual: E.eventName)
+            }
+            // The dedup window is the mailbox's (it decides what is stored): one that differs from
+            // the declaration's is refused, never quietly ignored. Nil asks for nothing.
+            if let dedup, dedup != typed.configuration.dedup {
+                throw BusError.conflictingDeclaration(
+                    mailbox: name,
+                    setting: "dedup window",
+                    declared: typed.configuration.dedup.map { "\($0)" } ?? "none",
+                    requested: "\(dedup)"
+                )
             }
             return (typed, declared.registryKey)
         }
@@ -98,11 +117,12 @@ extension Bus {
     }
 
     /// A consumer of a durable queue: its own record, whose cancel wakes the consumer while the
-    /// queue goes on, and a sequence over the shared queue.
+    /// queue goes on, and a sequence over the shared queue whose deliveries `settings` settle.
     func consumer<E: Event>(
         of queue: WorkQueue<Envelope<E>>,
         key: UInt64,
-        acknowledgement: Acknowledgement,
+        settings: ConsumerSettings,
+        automatic: Bool,
         strategy: Strategy
     ) throws -> Deliveries<E> {
         // Point-to-point consumers count as subscriptions, as in memory; a mailbox counts once.
@@ -113,8 +133,9 @@ extension Bus {
         return Deliveries(
             queue: queue,
             lifetime: SubscriptionLifetime(Subscription(ids: [consumerID], router: router, strategy: strategy)),
-            automatic: acknowledgement == .automatic,
-            registryKey: key
+            automatic: automatic,
+            registryKey: key,
+            consumer: settings
         )
     }
 
@@ -228,9 +249,11 @@ extension Bus {
     ///   another process has it open, or the store's error.
     public func removeMailbox(_ mailbox: Mailbox) throws {
         let (name, store, key) = try resolve(mailbox)
-        if let declared = registrations.state.withLock({ $0.mailboxes.removeValue(forKey: key) }) {
-            // Its record's cancel terminates the queue, which closes the store (and its lock).
-            router.remove([declared.routeID])
+        for declaredKey in [key, key + "\u{0}queue"] {
+            if let declared = registrations.state.withLock({ $0.mailboxes.removeValue(forKey: declaredKey) }) {
+                // Its record's cancel terminates the queue, which closes the store (and its lock).
+                router.remove([declared.routeID])
+            }
         }
         do {
             try store.backend.removeMailbox(named: name, context: storeContext)
