@@ -3,6 +3,7 @@
     import EventBusEncryption
     import EventLog
     import Foundation
+    import PostgresFixtures
     import PostgresNIO
     import Testing
 
