@@ -166,9 +166,10 @@
                         RETURNING group_name, event_id, event_name, body, priority, attempts, ordering_key,
                             schema_version)
                     INSERT INTO \(unescaped: schema.deadLetters)
-                        (group_name, event_id, event_name, body, priority, attempts, reason, ordering_key, schema_version)
-                    SELECT group_name, event_id, event_name, body, priority, attempts + \(added), \(reason), ordering_key,
-                        schema_version
+                        (group_name, event_id, event_name, body, priority, attempts, reason, ordering_key,
+                            schema_version)
+                    SELECT group_name, event_id, event_name, body, priority, attempts + \(added), \(reason),
+                        ordering_key, schema_version
                     FROM moved
                     ON CONFLICT (group_name, event_id) DO UPDATE
                         SET reason = EXCLUDED.reason, attempts = EXCLUDED.attempts, dead_at = now()

@@ -87,19 +87,19 @@
             return letters
         }
 
-        /// The dead letters of `group` as the bus lists them (`Bus/deadLetters(of:limit:)`):
-        /// name, schema version, codec, headers, reason and the body as stored (an encrypted
-        /// body stays encrypted); oldest first, at most `limit`.
-        public func storedDeadLetters(group: String, limit: Int? = nil) async throws -> [StoredDeadLetter] {
-            try await store.storedDeadLetters(group: group, limit: limit)
-        }
-
         /// Sets (or, with nil, removes) `group`'s dedup window: how long, or for how many ids, it
         /// remembers the ids it acknowledged, so that a publish of the same id within it is not
         /// stored again. A consumer or declaration that names a window sets it too; one that
         /// names none leaves it as it is.
         public func setDedup(group: String, window: DedupWindow?) async throws {
             try await store.setDedup(group: group, window: window)
+        }
+
+        /// The dead letters of `group` as the bus lists them (`Bus/deadLetters(of:limit:)`):
+        /// name, schema version, codec, headers, reason and the body as stored (an encrypted
+        /// body stays encrypted); oldest first, at most `limit`.
+        public func storedDeadLetters(group: String, limit: Int? = nil) async throws -> [StoredDeadLetter] {
+            try await store.storedDeadLetters(group: group, limit: limit)
         }
 
         /// Moves dead letters of `group` back (all, or those with the given ids), attempts reset.

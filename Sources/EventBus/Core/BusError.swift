@@ -51,15 +51,15 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
     case noDurableStore(mailbox: String)
     /// Protocol (pattern) subscriptions cannot be durable: a stored record must name one event type.
     case patternNotDurable(mailbox: String)
-    /// No mailbox of this bus has that name (``Bus/deadLetters(ofMailboxNamed:limit:)``), or the
-    /// mailbox named has no dead letters to show (a callback's queue, the scheduler).
-    case noSuchMailbox(String)
     /// A durable mailbox already declared in this process was attached to with a different
     /// mailbox-wide setting (its dedup window): `declared` is the mailbox's, `requested` what this
     /// call asked for. A mailbox-wide setting is given where the mailbox is first declared
     /// (`declareMailbox(_:for:dedup:codec:)`, or the first `subscribe`/`consume`); a subscriber's
     /// own settings (acknowledgement, retry, dead-letter policy) may differ per subscriber.
     case conflictingDeclaration(mailbox: String, setting: String, declared: String, requested: String)
+    /// No mailbox of this bus has that name (``Bus/deadLetters(ofMailboxNamed:limit:)``), or the
+    /// mailbox named has no dead letters to show (a callback's queue, the scheduler).
+    case noSuchMailbox(String)
 
     /// A sentence for people.
     public var description: String {
@@ -97,11 +97,11 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
             "durable mailbox \(name) names no store, and the bus has no default (BusConfiguration.durableStore)"
         case .patternNotDurable(let name):
             "mailbox \(name): a protocol subscription cannot be durable; subscribe to a concrete event type"
-        case .noSuchMailbox(let name):
-            "this bus has no mailbox named \"\(name)\" that keeps dead letters"
         case .conflictingDeclaration(let name, let setting, let declared, let requested):
             "durable mailbox \(name) is declared with \(setting) \(declared), not \(requested): give a mailbox-wide "
                 + "setting where the mailbox is first declared"
+        case .noSuchMailbox(let name):
+            "this bus has no mailbox named \"\(name)\" that keeps dead letters"
         }
     }
 
