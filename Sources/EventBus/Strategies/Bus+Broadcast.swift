@@ -28,7 +28,9 @@ extension Bus {
     /// broadcast that cannot be sent is a failure in the publish's report
     /// (``HandlerFailure`` with ``BusError/transportUnavailable(_:)``), after the local delivery.
     ///
-    /// - Parameter codec: how the event travels (default: JSON for `Codable` events).
+    /// - Parameters:
+    ///   - type: the event type to broadcast.
+    ///   - codec: how the event travels (default: JSON for `Codable` events).
     /// - Throws: ``BusError/noTransport(eventName:)``; ``BusError/codec(_:)`` when `E` has no codec;
     ///   ``BusError/transportUnavailable(_:)`` when the transport cannot receive (a pooler that
     ///   breaks LISTEN); ``BusError/shutDown``.
