@@ -11,7 +11,7 @@ let strict: [SwiftSetting] = [
 /// Public library modules additionally make a missing `Sendable` annotation an error.
 let publicModule: [SwiftSetting] = strict + [.treatWarning("ExplicitSendable", as: .error)]
 
-let examples = ["OrderService", "HelloQueue", "Emitter", "AsyncPipeline", "Telemetry"]
+let examples = ["OrderService", "HelloQueue", "Emitter", "AsyncPipeline", "Telemetry", "RollingDeploy"]
 
 // Server integrations: each behind a trait that is off by default, so a default build fetches no
 // package. `swift build --traits ServerIntegrations` turns on all four.
@@ -21,6 +21,7 @@ let tracing = TargetDependencyCondition.when(traits: ["TracingSupport"])
 let lifecycle = TargetDependencyCondition.when(traits: ["ServiceLifecycleSupport"])
 let loggingOrLifecycle = TargetDependencyCondition.when(traits: ["LoggingSupport", "ServiceLifecycleSupport"])
 let postgres = TargetDependencyCondition.when(traits: ["PostgresSupport"])
+let encryption = TargetDependencyCondition.when(traits: ["EncryptionSupport"])
 
 let package = Package(
     name: "EventBus",
@@ -33,6 +34,8 @@ let package = Package(
         .library(name: "CommandLineSupport", targets: ["CommandLineSupport"]),
         // Consumer groups on PostgreSQL: empty unless the trait PostgresSupport is on.
         .library(name: "EventBusPostgres", targets: ["EventBusPostgres"]),
+        // The encrypting codec and its key ring: empty unless the trait EncryptionSupport is on.
+        .library(name: "EventBusEncryption", targets: ["EventBusEncryption"]),
     ] + examples.map { .executable(name: $0, targets: [$0]) },
     // Off by default: a default build fetches no package (trait-guarded dependencies are pruned).
     traits: [
@@ -49,6 +52,11 @@ let package = Package(
             name: "PostgresSupport",
             description: "Durable mailboxes as consumer groups on PostgreSQL (module EventBusPostgres, postgres-nio)"
         ),
+        .trait(
+            name: "EncryptionSupport",
+            description:
+                "AES-GCM encryption of stored event bodies with a key ring (module EventBusEncryption, swift-crypto)"
+        ),
         .default(enabledTraits: []),
     ],
     dependencies: [
@@ -57,6 +65,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // The version postgres-nio 1.33.2 resolves, so that a build with both traits builds it once.
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.5.2"..<"5.0.0"),
     ],
     targets: [
         // CRC-32C with the CPU's instructions (the log's record checksums); C, from the toolchain.
@@ -94,6 +104,15 @@ let package = Package(
             ],
             swiftSettings: publicModule
         ),
+        // Encrypted stored bodies; every file is inside `#if EncryptionSupport`.
+        .target(
+            name: "EventBusEncryption",
+            dependencies: [
+                "EventBus", "EventLog",
+                .product(name: "Crypto", package: "swift-crypto", condition: encryption),
+            ],
+            swiftSettings: publicModule
+        ),
         // `eventbus`; with the trait PostgresSupport its verbs also take `--postgres URL`.
         .executableTarget(
             name: "EventBusCLI",
@@ -101,6 +120,8 @@ let package = Package(
                 "EventBus", "EventQueue", "EventLog", "EventBusTestSupport", "CommandLineSupport",
                 .target(name: "EventBusPostgres", condition: postgres),
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
+                // `dump --keys FILE` opens encrypted bodies.
+                .target(name: "EventBusEncryption", condition: encryption),
             ],
             swiftSettings: strict
         ),
@@ -115,6 +136,17 @@ let package = Package(
                 "EventBus", "EventQueue", "EventLog", "EventBusTestSupport", "EventBusTesting", "CommandLineSupport",
                 // `@testable import EventBusCLI`: the tool's verbs, run in-process.
                 "EventBusCLI",
+            ],
+            swiftSettings: strict
+        ),
+        // The encrypting codec's tests: every file is `#if EncryptionSupport`, so with the trait off
+        // the target compiles to nothing.
+        .testTarget(
+            name: "EventBusEncryptionTests",
+            dependencies: [
+                "EventBus", "EventLog", "EventBusTestSupport", "CommandLineSupport", "EventBusCLI",
+                .target(name: "EventBusEncryption", condition: encryption),
+                .product(name: "Crypto", package: "swift-crypto", condition: encryption),
             ],
             swiftSettings: strict
         ),
@@ -149,12 +181,13 @@ let package = Package(
             path: "Examples/GracefulShutdown",
             swiftSettings: strict
         ),
-        // One server instance for the multi-process test of EventBusPostgresTests (a consumer of a
-        // PostgreSQL group, killed with SIGKILL by the test); prints a line without the trait.
+        // One server instance for the multi-process tests of EventBusPostgresTests (a consumer of a
+        // group or a stored queue, a responder, a broadcast listener; killed with SIGKILL by the
+        // tests); prints a line without the trait.
         .executableTarget(
             name: "PostgresInstance",
             dependencies: [
-                "EventBus", "EventBusPostgres",
+                "EventBus", "EventBusPostgres", "CommandLineSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
             ],
             path: "Tests/PostgresInstance",
@@ -169,6 +202,19 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
             ],
             path: "Tests/PostgresFixtures",
+            swiftSettings: strict
+        ),
+        // The bus across instances on PostgreSQL: `bash Examples/Cluster/run` (trait PostgresSupport;
+        // without it, it says so and exits).
+        .executableTarget(
+            name: "Cluster",
+            dependencies: [
+                "EventBus", "CommandLineSupport",
+                .target(name: "EventBusPostgres", condition: postgres),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
+            ],
+            path: "Examples/Cluster",
+            exclude: ["run"],
             swiftSettings: strict
         ),
         // Against a real server: skipped, with the reason, unless EVENTBUS_POSTGRES_URL is set (and
@@ -193,6 +239,9 @@ let package = Package(
                 .target(name: "EventBusPostgres", condition: postgres),
                 .target(name: "PostgresFixtures", condition: postgres),
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
+                // With EncryptionSupport too: encrypted rows.
+                .target(name: "EventBusEncryption", condition: encryption),
+                .product(name: "Crypto", package: "swift-crypto", condition: encryption),
             ],
             swiftSettings: strict
         ),
@@ -200,7 +249,11 @@ let package = Package(
         + examples.map {
             .executableTarget(
                 name: $0,
-                dependencies: ["EventBus", "CommandLineSupport"],
+                dependencies: [
+                    "EventBus", "CommandLineSupport",
+                    // RollingDeploy's encrypted part, with the trait.
+                    .target(name: "EventBusEncryption", condition: encryption),
+                ],
                 path: "Examples/\($0)",
                 swiftSettings: strict
             )

@@ -113,30 +113,16 @@ struct GroupPump<E: Event>: Sendable {
 
     /// Admits a claimed event, or buries it in the store when no consumer here can take it.
     private func admit(_ record: ClaimedRecord) async {
-        let maxCrashes = queue.configuration.retry.maxCrashes
-        if record.eventName != E.eventName {
-            await bury(
-                record,
-                reason: "unknown event type \"\(record.eventName)\": \(group.name) carries \(E.eventName)"
-            )
+        let decoded = record.decoded(
+            as: E.self,
+            codec: codec,
+            maxCrashes: queue.configuration.retry.maxCrashes,
+            group: group.name
+        )
+        guard case .success(let (id, envelope)) = decoded else {
+            if case .failure(let problem) = decoded { await bury(record, reason: problem.reason) }
             return
         }
-        if record.crashes >= maxCrashes {
-            await bury(
-                record,
-                reason: "its delivery was cut off \(record.crashes) times (maxCrashes \(maxCrashes)): "
-                    + "the handler never finished"
-            )
-            return
-        }
-        let envelope: Envelope<E>
-        do {
-            envelope = try codec.decode(record.body)
-        } catch {
-            await bury(record, reason: "undecodable: \(error)")
-            return
-        }
-        let id = EventID(record.id) ?? envelope.metadata.id
         storage.hold(record.id)
         if !queue.admitClaimed(envelope, id: id, priority: record.priority, attempts: record.attempts) {
             try? await group.store.release(group: group.name, owner: owner)

@@ -38,12 +38,7 @@ extension Bus {
         let (_, store, _) = try resolve(mailbox)
         if store.backend.groups != nil {
             let (group, _, _) = try await declaredGroup(E.self, mailbox: mailbox, codec: codec)
-            guard let dedup else { return }
-            do {
-                try await group.store.setDedup(group: group.name, window: dedup)
-            } catch {
-                throw BusError.mailboxUnavailable(name: group.name, reason: StoreFailure(group.store.failure(error)))
-            }
+            try await setDedup(dedup, of: group)
         } else {
             _ = try await declaredDurableQueue(
                 E.self,
@@ -198,12 +193,17 @@ extension Bus {
         var records: [GroupRecord] = []
         records.reserveCapacity(envelopes.count)
         do {
+            // One batch encoder for the batch: state worth keeping from one event to the next
+            // (the JSON writer, an encrypting codec's derived key) is kept.
+            let encode = codec.batchEncoder()
             for envelope in envelopes {
+                var body: [UInt8] = []
+                try encode(envelope, &body)
                 records.append(
                     GroupRecord(
                         eventName: E.eventName,
                         id: envelope.metadata.id.description,
-                        body: try codec.encode(envelope),
+                        body: body,
                         priority: envelope.metadata.priority,
                         delay: delay,
                         orderingKey: envelope.metadata.orderingKey,
