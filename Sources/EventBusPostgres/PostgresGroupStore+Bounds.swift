@@ -105,7 +105,14 @@
                     attempt.finish(.failure(CancellationError()))
                 }
             } catch {
-                throw await failure(error, operation: operation, bound: bound, leased: true, uncertain: false, probe: nil)
+                throw await failure(
+                    error,
+                    operation: operation,
+                    bound: bound,
+                    leased: true,
+                    uncertain: false,
+                    probe: nil
+                )
             }
         }
 

@@ -112,7 +112,11 @@
         /// whose insert waited for this transaction finds a row (not a deleted one) and is not
         /// stored, where its check of `acknowledged` ran before this committed. A retry counts the
         /// attempt and makes the row visible again after its delay. One id at most once.
-        private func settlement(group: String, owner: String, _ settlements: [GroupSettlement]) throws
+        private func settlement(
+            group: String,
+            owner: String,
+            _ settlements: [GroupSettlement]
+        ) throws
             -> PostgresQuery
         {
             let schema = try self.schema()

@@ -56,7 +56,8 @@
 
         /// The statement of a send: the rows (an id already there is not stored again), in order,
         /// and the queue's NOTIFY.
-        private func sending(_ records: [GroupRecord], to queue: String, schema: PostgresSchema) throws -> PostgresQuery {
+        private func sending(_ records: [GroupRecord], to queue: String, schema: PostgresSchema) throws -> PostgresQuery
+        {
             let columns = Columns(records)
             let eventNames = records.map(\.eventName)
             let notify = options.notifyOnPublish

@@ -12,7 +12,14 @@
     @Suite(.enabled(if: PostgresTestSupport.isConfigured, PostgresTestSupport.skipReason), .timeLimit(.minutes(2)))
     struct BatchedSettlementTests {
         private func record(_ id: String, key: String? = nil) -> GroupRecord {
-            GroupRecord(eventName: "OrderPlaced", id: id, body: Array(id.utf8), priority: .normal, delay: nil, orderingKey: key)
+            GroupRecord(
+                eventName: "OrderPlaced",
+                id: id,
+                body: Array(id.utf8),
+                priority: .normal,
+                delay: nil,
+                orderingKey: key
+            )
         }
 
         @Test func aBatchOfSettlementsIsRefusedForExactlyItsStaleRows() async throws {
@@ -184,7 +191,20 @@
                 )
                 // Stopping writes the batch: three count, the other instance's three stay its own.
                 consumer.cancel()
-                try await PostgresTestSupport.eventually { consumer.metrics().acked == 3 }
+                let inHandler = id(OrderPlaced(id: 6)).description
+                try await PostgresTestSupport.eventually {
+                    guard consumer.metrics().acked == 3 else { return false }
+                    // The stop gives back the one in the handler after the write.
+                    for try await owner in try await client.query(
+                        """
+                        SELECT lease_owner FROM \(unescaped: schema).deliveries
+                        WHERE group_name = 'stale' AND event_id = \(inHandler)
+                        """
+                    ).decode(String?.self) {
+                        return owner == nil
+                    }
+                    return false
+                }
                 var left: [String: String] = [:]
                 for try await (id, owner) in try await client.query(
                     "SELECT event_id, lease_owner FROM \(unescaped: schema).deliveries WHERE group_name = 'stale'"

@@ -1,6 +1,7 @@
 #if PostgresSupport
     import EventBus
     import EventLog
+    import Dispatch
     import Foundation
     import PostgresFixtures
     import PostgresNIO
@@ -28,58 +29,71 @@
         static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent(".ci/postgres").path
 
-        /// Runs `.ci/postgres verb` for the cluster on `port` (no pooler); its standard output.
-        @discardableResult
-        static func cluster(_ verb: String, port: Int) throws -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = [script, verb]
-            var environment = ProcessInfo.processInfo.environment
-            environment["EVENTBUS_POSTGRES_PORT"] = "\(port)"
-            environment["EVENTBUS_POSTGRES_POOLER"] = "0"
-            process.environment = environment
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                throw PostgresStoreError.database(".ci/postgres \(verb) failed (\(process.terminationStatus))")
+        /// Runs `.ci/postgres verb` for the cluster on `port` (no pooler), its output in a file. With
+        /// `system` on a thread of its own: Foundation's `Process` did not see the script end here
+        /// (and a pipe for its output would stay open in the server it starts).
+        static func cluster(_ verb: String, port: Int) async throws {
+            let log = "/tmp/eventbus-cluster-\(port).log"
+            let command =
+                "EVENTBUS_POSTGRES_PORT=\(port) EVENTBUS_POSTGRES_POOLER=0 bash '\(script)' \(verb) >> \(log) 2>&1"
+            let status = await withCheckedContinuation { continuation in
+                DispatchQueue.global().async { continuation.resume(returning: system(command)) }
             }
-            return String(decoding: data, as: UTF8.self)
+            guard status == 0 else {
+                let said = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                throw PostgresStoreError.database(".ci/postgres \(verb) failed (\(status)): \(said)")
+            }
         }
 
         /// Whether a network failure of the store names `address` and one of `causes`.
         static func isNetworkFailure(_ error: any Error, at address: String, _ causes: [String]) -> Bool {
             let text = "\(error)"
-            return text.contains(address) && causes.contains { text.contains($0) } && !text.contains("Generic description")
+            return text.contains(address) && causes.contains { text.contains($0) }
+                && !text.contains("Generic description")
         }
 
         @Test func aStoppedServerIsRefusedInBoundedTimeAndConsumersResumeWhenItIsBack() async throws {
             let port = try FailureBoundTests.closedPort()
-            try Self.cluster("start", port: port)
-            defer { _ = try? Self.cluster("stop", port: port) }
+            try await Self.cluster("start", port: port)
             let address = "127.0.0.1:\(port)"
+            // Stopped however the test ends.
+            let stopped = { try await Self.cluster("stop", port: port) }
+            do {
+                try await exercise(port: port, address: address)
+            } catch {
+                try? await stopped()
+                throw error
+            }
+            try await stopped()
+        }
+
+        private func exercise(port: Int, address: String) async throws {
             try await FailureBoundTests.withClient(port: port) { client in
                 let options = PostgresStoreOptions(
                     batchSize: 4,
                     lease: .seconds(2),
                     pollInterval: .milliseconds(100),
-                    operationTimeout: .milliseconds(800),
+                    operationTimeout: .seconds(2),
                     server: address
                 )
                 let schema = PostgresTestSupport.freshSchema()
+                // The schema is made beforehand, without a tight bound (a busy machine's DDL).
+                _ = try await PostgresGroups(client, schema: schema).migrate()
                 let shared = DurableStore.postgres(client, schema: schema, options: options)
                 let bus = Bus()
                 let handled = Recorder()
                 try await bus.consume(OrderPlaced.self, mailbox: .durable(name: "orders", store: shared)) { order in
                     await handled.record(order.id)
                 }
-                try await bus.declareQueue("jobs", for: ParcelShipped.self, mailbox: .durable(name: "jobs", store: shared))
+                try await bus.declareQueue(
+                    "jobs",
+                    for: ParcelShipped.self,
+                    mailbox: .durable(name: "jobs", store: shared)
+                )
                 try await bus.publish(OrderPlaced(id: 0))
                 try await PostgresTestSupport.eventually { await handled.count == 1 }
 
-                try Self.cluster("halt", port: port)
+                try await Self.cluster("halt", port: port)
                 // A publish: never a success, a typed error naming the cause and the address.
                 do {
                     try await bus.publish(OrderPlaced(id: 1))
@@ -89,14 +103,20 @@
                     case .notStored, .outcomeUnknown: break
                     default: Issue.record("unexpected: \(error)")
                     }
-                    #expect(Self.isNetworkFailure(error, at: address, ["refused", "closed the connection"]), "\(error)")
+                    #expect(
+                        Self.isNetworkFailure(error, at: address, ["refused", "closed the connection"]),
+                        "\(error)"
+                    )
                 }
                 // A send to a stored queue, a declaration, an operation of PostgresGroups.
                 do {
                     try await bus.send(ParcelShipped(id: 1), to: "jobs")
                     Issue.record("a send succeeded while the server was stopped")
                 } catch {
-                    #expect(Self.isNetworkFailure(error, at: address, ["refused", "closed the connection"]), "\(error)")
+                    #expect(
+                        Self.isNetworkFailure(error, at: address, ["refused", "closed the connection"]),
+                        "\(error)"
+                    )
                 }
                 do {
                     try await bus.declareMailbox(.durable(name: "later", store: shared), for: ParcelShipped.self)
@@ -111,7 +131,7 @@
                     #expect(Self.isNetworkFailure(error, at: address, ["refused"]), "\(error)")
                 }
 
-                try Self.cluster("resume", port: port)
+                try await Self.cluster("resume", port: port)
                 // Back: publishes work again (the client reconnects), and the consumer, which kept
                 // retrying, handles them without a restart.
                 try await PostgresTestSupport.eventually { (try? await bus.publish(OrderPlaced(id: 2))) != nil }

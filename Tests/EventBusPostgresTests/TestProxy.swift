@@ -34,7 +34,8 @@
             let channels = self.channels
             let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(ChannelOptions.autoRead, value: false)
+                // The accepted connection is registered (and reads) only once its initializer's
+                // future completes: after the connection to the server is made and joined to it.
                 .childChannelInitializer { child in
                     channels.withLock { $0.append(child) }
                     return ClientBootstrap(group: child.eventLoop)
@@ -52,8 +53,6 @@
                                 try child.pipeline.syncOperations.addHandler(
                                     Forward(to: outbound, direction: .request, mode: mode)
                                 )
-                                child.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in }
-                                child.read()
                             }
                         }
                 }
@@ -100,9 +99,15 @@
             }
 
             func channelInactive(context: ChannelHandlerContext) {
-                // Closed on one side, closed on the other: unless the link is down, where a close
-                // does not get through either.
-                if mode.withLock({ $0 }) == .forward { peer.close(promise: nil) }
+                // Closed on one side, closed on the other: unless the link is down that way, where
+                // a close does not get through either.
+                let passes =
+                    switch mode.withLock({ $0 }) {
+                    case .forward: true
+                    case .dropReplies: direction == .request
+                    case .blackhole: false
+                    }
+                if passes { peer.close(promise: nil) }
                 context.fireChannelInactive()
             }
         }

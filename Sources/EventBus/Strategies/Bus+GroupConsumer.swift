@@ -166,7 +166,13 @@ struct GroupLoop<E: Event>: Sendable {
             }
             for record in claimed {
                 if stopping { break }
-                await handle(record, settlements: settlements, middlewares: middlewares, handler: handler, report: report)
+                await handle(
+                    record,
+                    settlements: settlements,
+                    middlewares: middlewares,
+                    handler: handler,
+                    report: report
+                )
             }
             heartbeat.cancel()
         }
