@@ -296,6 +296,24 @@ enum Bench {
                 goal("\(bus) ≥ 70% of \(raw) (events/s)", rate(bus), 0.7 * floor, atMost: false)
             }
         }
+        // Issue 29: settled in batches, against the batch-ack floor and one statement per event.
+        if let floor = rate("pg-raw-claim-batch-ack-4") {
+            goal(
+                "pg-group-4-instances ≥ 70% of pg-raw-claim-batch-ack-4 (events/s)",
+                rate("pg-group-4-instances"),
+                0.7 * floor,
+                atMost: false
+            )
+        }
+        if let before = rate("pg-group-4-instances-settle-1") {
+            goal(
+                "pg-group-4-instances ≥ 3 × pg-group-4-instances-settle-1 (events/s)",
+                rate("pg-group-4-instances"),
+                3 * before,
+                atMost: false
+            )
+        }
+        goal("pg-publish-batched ≥ 10,000 events/s", rate("pg-publish-batched"), 10_000, atMost: false)
         if let hop = ns("baseline-actor-hop") {
             lines.append("floors (the least the row's work costs, from the floor-* rows of this run):")
             func floor(_ row: String, limit: Double, under floorRow: String, perDelivery: Double = 1) {
@@ -312,6 +330,8 @@ enum Bench {
             ("pg-publish-batched", "pg-raw-insert-batched"),
             ("pg-group-1-instance", "pg-raw-claim-ack-1"), ("pg-group-1-instance", "pg-raw-claim-batch-ack-1"),
             ("pg-group-4-instances", "pg-raw-claim-ack-4"), ("pg-group-4-instances", "pg-raw-claim-batch-ack-4"),
+            ("pg-group-1-instance", "pg-group-1-instance-settle-1"),
+            ("pg-group-4-instances", "pg-group-4-instances-settle-1"),
         ].compactMap { bus, raw -> String? in
             guard let busRate = rate(bus), let rawRate = rate(raw) else { return nil }
             return String(
