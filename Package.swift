@@ -21,6 +21,7 @@ let tracing = TargetDependencyCondition.when(traits: ["TracingSupport"])
 let lifecycle = TargetDependencyCondition.when(traits: ["ServiceLifecycleSupport"])
 let loggingOrLifecycle = TargetDependencyCondition.when(traits: ["LoggingSupport", "ServiceLifecycleSupport"])
 let postgres = TargetDependencyCondition.when(traits: ["PostgresSupport"])
+let dashboard = TargetDependencyCondition.when(traits: ["DashboardSupport"])
 
 let package = Package(
     name: "EventBus",
@@ -33,6 +34,9 @@ let package = Package(
         .library(name: "CommandLineSupport", targets: ["CommandLineSupport"]),
         // Consumer groups on PostgreSQL: empty unless the trait PostgresSupport is on.
         .library(name: "EventBusPostgres", targets: ["EventBusPostgres"]),
+        // The operator's dashboard: its framework-free core always; the Hummingbird adapter with
+        // the trait DashboardSupport.
+        .library(name: "EventBusDashboard", targets: ["EventBusDashboard"]),
     ] + examples.map { .executable(name: $0, targets: [$0]) },
     // Off by default: a default build fetches no package (trait-guarded dependencies are pruned).
     traits: [
@@ -49,6 +53,10 @@ let package = Package(
             name: "PostgresSupport",
             description: "Durable mailboxes as consumer groups on PostgreSQL (module EventBusPostgres, postgres-nio)"
         ),
+        .trait(
+            name: "DashboardSupport",
+            description: "The dashboard in a browser, mounted in a Hummingbird application and `eventbus dashboard`"
+        ),
         .default(enabledTraits: []),
     ],
     dependencies: [
@@ -57,6 +65,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // The version and traits the ShopServer example uses (no swift-configuration).
+        .package(
+            url: "https://github.com/hummingbird-project/hummingbird.git",
+            from: "2.28.1",
+            traits: ["FullFoundation"]
+        ),
+        // What the dashboard's Hummingbird adapter names itself (Hummingbird depends on both).
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // CRC-32C with the CPU's instructions (the log's record checksums); C, from the toolchain.
@@ -94,13 +111,30 @@ let package = Package(
             ],
             swiftSettings: publicModule
         ),
-        // `eventbus`; with the trait PostgresSupport its verbs also take `--postgres URL`.
+        // The dashboard: the snapshot model, the sampler, the page, the JSON and the actions as plain
+        // functions (no server framework); with the trait DashboardSupport, the Hummingbird adapter.
+        .target(
+            name: "EventBusDashboard",
+            dependencies: [
+                "EventBus", "EventQueue", "EventLog",
+                .product(name: "Hummingbird", package: "hummingbird", condition: dashboard),
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: dashboard),
+                .product(name: "NIOCore", package: "swift-nio", condition: dashboard),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: dashboard),
+            ],
+            swiftSettings: publicModule
+        ),
+        // `eventbus`; with the trait PostgresSupport its verbs also take `--postgres URL`; with
+        // DashboardSupport it has `eventbus dashboard`.
         .executableTarget(
             name: "EventBusCLI",
             dependencies: [
                 "EventBus", "EventQueue", "EventLog", "EventBusTestSupport", "CommandLineSupport",
+                "EventBusDashboard",
                 .target(name: "EventBusPostgres", condition: postgres),
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
+                .product(name: "Hummingbird", package: "hummingbird", condition: dashboard),
+                .product(name: "Logging", package: "swift-log", condition: dashboard),
             ],
             swiftSettings: strict
         ),
@@ -158,6 +192,18 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
             ],
             path: "Tests/PostgresInstance",
+            swiftSettings: strict
+        ),
+        // The dashboard: rendering, sampling and actions always; over live HTTP (mounted in a
+        // Hummingbird application, and `eventbus dashboard`) with the trait DashboardSupport.
+        .testTarget(
+            name: "EventBusDashboardTests",
+            dependencies: [
+                "EventBus", "EventQueue", "EventLog", "EventBusDashboard", "EventBusTestSupport", "EventBusCLI",
+                "CommandLineSupport",
+                .product(name: "Hummingbird", package: "hummingbird", condition: dashboard),
+                .product(name: "HummingbirdTesting", package: "hummingbird", condition: dashboard),
+            ],
             swiftSettings: strict
         ),
         // Against a real server: skipped, with the reason printed, unless EVENTBUS_POSTGRES_URL is set

@@ -248,6 +248,7 @@ extension WorkQueue {
                 deadLettered: state.deadLettered,
                 deadLetters: state.deadLetters.count,
                 deadLettersDiscarded: state.deadLettersDiscarded,
+                purged: state.purged,
                 attemptsNotRecorded: state.attemptsNotRecorded,
                 recovery: state.recovery,
                 waitingProducers: state.producers.count,

@@ -28,4 +28,14 @@ struct FileStore: MailboxStore {
     func removeMailbox(named name: String, context: StoreContext) throws {
         try FileLog<[UInt8]>.removeMailbox(directory: directory, name: name, fileSystem: context.fileSystem)
     }
+
+    func purgeMailbox(named name: String, context: StoreContext) async throws -> PurgeReport {
+        let deleted = try await FileLog<[UInt8]>.purgeMailbox(
+            directory: directory,
+            name: name,
+            options: context.options,
+            fileSystem: context.fileSystem
+        )
+        return PurgeReport(pending: deleted.pending, deadLetters: deleted.deadLetters)
+    }
 }

@@ -148,7 +148,7 @@ extension Bus {
                 }
             )
         )
-        let key = registry.add(group)
+        let key = registry.add(group, kind: .group)
         let routeID: UInt64
         do {
             routeID = try router.add(target: .exact(ObjectIdentifier(E.self)), strategy: .mailbox, factory: factory) {

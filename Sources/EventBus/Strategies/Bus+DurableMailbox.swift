@@ -185,7 +185,7 @@ extension Bus {
             },
             durable: hooks
         )
-        let key = registry.add(queue)
+        let key = registry.add(queue, kind: .durable)
         let routeID: UInt64
         do {
             // A point-to-point queue is not routed by type: only `send` reaches it.
@@ -236,6 +236,42 @@ extension Bus {
             try store.backend.removeMailbox(named: name, context: storeContext)
         } catch {
             throw BusError.mailboxUnavailable(name: name, reason: StoreFailure(error))
+        }
+    }
+
+    /// Deletes a durable mailbox's pending events and dead letters, for an operator; the mailbox
+    /// stays (declared, it goes on storing events). Works whether or not this process declared
+    /// it: declared here, the events waiting in its queue and its dead letters go (those in
+    /// flight stay with their consumers and settle as usual); otherwise it is opened from its
+    /// store, purged and closed — refused while another process has it open. A consumer group
+    /// (PostgreSQL) deletes its events, leased ones included, and dead letters in one transaction.
+    ///
+    /// ```swift
+    /// let report = try await bus.purgeMailbox(.durable(name: "billing", directory: "/var/lib/shop"))
+    /// print("deleted \(report)")
+    /// ```
+    ///
+    /// - Returns: how many pending events and dead letters were deleted.
+    /// - Throws: ``BusError/invalidName(_:)``; ``BusError/noDurableStore(mailbox:)``;
+    ///   ``BusError/mailboxUnavailable(name:reason:)`` with ``StoreFailure/locked(path:)`` when
+    ///   another process has it open, the store's error, or for an in-memory mailbox.
+    @discardableResult
+    public func purgeMailbox(_ mailbox: Mailbox) async throws -> PurgeReport {
+        guard case .durable = mailbox else {
+            let name = mailbox.requestedName ?? "an unnamed mailbox"
+            throw BusError.mailboxUnavailable(name: name, reason: .other(DurableOnly(mailbox: name)))
+        }
+        let (name, store, key) = try resolve(mailbox)
+        do {
+            if let declared = registrations.state.withLock({ $0.mailboxes[key] }) {
+                let deleted = try await declared.queue.purge()
+                return PurgeReport(pending: deleted.pending, deadLetters: deleted.deadLetters)
+            }
+            return try await store.backend.purgeMailbox(named: name, context: storeContext)
+        } catch let error as BusError {
+            throw error
+        } catch {
+            throw BusError.mailboxUnavailable(name: name, reason: StoreFailure(storageError: error))
         }
     }
 }

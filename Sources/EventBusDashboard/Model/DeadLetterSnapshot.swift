@@ -1,0 +1,80 @@
+/// One dead letter as the dashboard shows it: what it is, why it died, how often it was tried.
+public struct DeadLetterSnapshot: Sendable, Hashable, Codable, Identifiable {
+    /// The event's id (what `requeue --ids` takes).
+    public var id: String
+    /// The event's name, when the store knows it.
+    public var eventName: String?
+    /// Why: its kind and the text.
+    public var reason: DeadLetterReasonSnapshot
+    /// Delivery attempts made.
+    public var attempts: Int
+    /// Deliveries a crash cut off.
+    public var crashes: Int
+    /// When it became a dead letter, ISO 8601 in UTC; nil when the store does not record it.
+    public var deadLetteredAt: String?
+    /// The stored body as text (or hex when it is not UTF-8), only when the application enabled
+    /// bodies (``DashboardOptions/showBodies``): they carry personal data.
+    public var body: String?
+
+    /// A dead letter.
+    public init(
+        id: String,
+        eventName: String?,
+        reason: DeadLetterReasonSnapshot,
+        attempts: Int,
+        crashes: Int,
+        deadLetteredAt: String? = nil,
+        body: String? = nil
+    ) {
+        self.id = id
+        self.eventName = eventName
+        self.reason = reason
+        self.attempts = attempts
+        self.crashes = crashes
+        self.deadLetteredAt = deadLetteredAt
+        self.body = body
+    }
+}
+
+/// Why an event became a dead letter, as the page shows it.
+public struct DeadLetterReasonSnapshot: Sendable, Hashable, Codable {
+    /// `handlerFailed`, `undecodable`, `unknownVersion`, `undecryptable`, or `other` for a reason
+    /// the store keeps only as text.
+    public var kind: String
+    /// What the page calls `kind`: "handler failed", "undecodable", "unknown version",
+    /// "undecryptable", "failed".
+    public var label: String
+    /// The reason in words, as the store keeps it.
+    public var text: String
+
+    /// A reason of `kind`.
+    public init(kind: String, text: String) {
+        self.kind = kind
+        self.text = text
+        self.label =
+            switch kind {
+            case "handlerFailed": "handler failed"
+            case "undecodable": "undecodable"
+            case "unknownVersion": "unknown version"
+            case "undecryptable": "undecryptable"
+            default: "failed"
+            }
+    }
+
+    /// A reason a store keeps only as text, its kind read from how it starts: `undecodable…`,
+    /// `unknown version…`, `undecryptable…`; anything else is `other`.
+    public init(storedText text: String) {
+        let lowered = text.lowercased()
+        let kind =
+            if lowered.hasPrefix("undecodable") {
+                "undecodable"
+            } else if lowered.hasPrefix("unknown version") {
+                "unknownVersion"
+            } else if lowered.hasPrefix("undecryptable") {
+                "undecryptable"
+            } else {
+                "other"
+            }
+        self.init(kind: kind, text: text)
+    }
+}
