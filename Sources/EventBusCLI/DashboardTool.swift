@@ -61,7 +61,7 @@ enum DashboardTool {
         guard !parsed.positionals.isEmpty || parsed.value("--postgres") != nil else {
             throw .missingArgument("DIR (or --postgres URL)", command: spec.name)
         }
-        let token = parsed.value("--token") ?? environment["EVENTBUS_DASHBOARD_TOKEN"] ?? Dashboard.randomToken()
+        let token = parsed.value("--token") ?? environment["EVENTBUS_DASHBOARD_TOKEN"] ?? Dashboard.makeToken()
         guard token.count >= 16 else {
             throw .invalidValue("--token", value: "…", expected: "a secret of at least 16 characters")
         }

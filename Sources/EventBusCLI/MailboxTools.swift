@@ -7,8 +7,8 @@ import Foundation
 
 /// `inspect`, `verify`, `dump`, `requeue` (alias `requeue-dead`), `purge` and `remove`, on the
 /// local durable mailboxes under a directory. (With `--postgres URL` they are ``PostgresTools``.)
-/// The operations that change a mailbox are functions of their own (``requeue(directory:name:ids:)``,
-/// ``purge(directory:name:)``, ``remove(directory:name:)``) that `eventbus dashboard` calls too.
+/// The operations that change a mailbox are functions of their own (``purge(directory:name:)``,
+/// ``remove(directory:name:)``) that `eventbus dashboard` calls too.
 enum MailboxTools {
     /// Listed in the help of the verbs that also take it; ``EventBusTool`` hands those arguments
     /// to ``PostgresTools`` before these specs parse them.
@@ -36,13 +36,9 @@ enum MailboxTools {
     )
     static let requeueSpec = CommandSpec(
         name: "eventbus requeue",
-        summary: "move a mailbox's dead letters back to pending, attempts reset (alias: requeue-dead)",
+        summary: "move a mailbox's dead letters back to pending (alias: requeue-dead)",
         positionals: ["DIR"],
-        options: [
-            OptionSpec("--mailbox", value: "NAME", help: "the mailbox (required)"),
-            OptionSpec("--ids", value: "ID,ID,…", help: "only these dead letters (default: all of them)"),
-            postgresOption,
-        ]
+        options: [OptionSpec("--mailbox", value: "NAME", help: "the mailbox (required)"), postgresOption]
     )
     static let purgeSpec = CommandSpec(
         name: "eventbus purge",
@@ -126,9 +122,12 @@ enum MailboxTools {
     static func requeueDead(_ arguments: [String]) async throws -> Int32 {
         let parsed = try requeueSpec.parse(arguments)
         let name = try mailbox(parsed)
-        let ids = PostgresTools.ids(parsed.value("--ids"))
-        let count = try await requeue(directory: parsed.positionals[0], name: name, ids: ids)
-        print("requeued \(count) dead letters in \(name)")
+        let log = try FileLog(directory: parsed.positionals[0], name: name, sync: .always, codec: RawRecordCodec())
+        defer { log.close() }
+        let recovered = try log.recover()
+        let ids = recovered.deadLetters.map(\.event.id)
+        if !ids.isEmpty { try await log.requeue(ids) }
+        print("requeued \(ids.count) dead letters in \(name)")
         return 0
     }
 
@@ -146,29 +145,6 @@ enum MailboxTools {
         try remove(directory: parsed.positionals[0], name: name)
         print("removed mailbox \(name) from \(parsed.positionals[0])")
         return 0
-    }
-
-    /// Moves dead letters of the mailbox `name` under `directory` back to pending with their
-    /// attempts reset: those whose ids are in `ids` (each must be one), or all of them.
-    /// - Returns: how many.
-    /// - Throws: ``MailboxToolError/notDeadLetters(mailbox:ids:)`` (nothing requeued);
-    ///   `StoreFailure` (``StoreFailure/locked(path:)`` while a process has it open).
-    static func requeue(directory: String, name: String, ids: [String]?) async throws -> Int {
-        try StoreFailure.validate(name: name)
-        let log = try FileLog(directory: directory, name: name, sync: .always, codec: RawRecordCodec())
-        defer { log.close() }
-        let recovered = try log.recover()
-        let dead = recovered.deadLetters.map(\.event.id)
-        var chosen = dead
-        if let ids {
-            let known = Set(dead.map(\.description))
-            let missing = ids.filter { !known.contains($0.lowercased()) }
-            guard missing.isEmpty else { throw MailboxToolError.notDeadLetters(mailbox: name, ids: missing) }
-            let wanted = Set(ids.map { $0.lowercased() })
-            chosen = dead.filter { wanted.contains($0.description) }
-        }
-        if !chosen.isEmpty { try await log.requeue(chosen) }
-        return chosen.count
     }
 
     /// Deletes the pending events and dead letters of the mailbox `name` under `directory`
@@ -201,19 +177,5 @@ enum MailboxTools {
             String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16)
         }
         return hex.joined() + (bytes.count > 28 ? "..." : "")
-    }
-}
-
-/// Why a local verb of `eventbus` refused.
-enum MailboxToolError: Error, Equatable, CustomStringConvertible {
-    /// `--ids` named events that are not dead letters of the mailbox.
-    case notDeadLetters(mailbox: String, ids: [String])
-
-    var description: String {
-        switch self {
-        case .notDeadLetters(let mailbox, let ids):
-            "not dead letters of \(PostgresTools.cell(mailbox)): \(ids.map(PostgresTools.cell).joined(separator: ", ")) "
-                + "(nothing requeued; eventbus dump lists them)"
-        }
     }
 }

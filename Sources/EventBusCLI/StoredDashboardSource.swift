@@ -156,13 +156,9 @@ struct StoredDashboardSource: DashboardSource {
                 throw DashboardActionError.held(mailbox: action.mailbox)
             }
             switch action {
-            case .requeue(_, let ids):
-                do {
-                    let count = try await MailboxTools.requeue(directory: directory, name: name, ids: ids.map(Array.init))
-                    return "requeued \(count) dead letter\(count == 1 ? "" : "s") of \(action.mailbox)"
-                } catch MailboxToolError.notDeadLetters(_, let ids) {
-                    throw DashboardActionError.notDeadLetters(mailbox: action.mailbox, ids: ids)
-                }
+            case .requeue(let shown, let ids):
+                let count = try await Self.requeue(directory: directory, name: name, shown: shown, ids: ids)
+                return "requeued \(count) dead letter\(count == 1 ? "" : "s") of \(action.mailbox)"
             case .purge:
                 let report = try await MailboxTools.purge(directory: directory, name: name)
                 return "purged \(action.mailbox): deleted \(report)"
@@ -197,5 +193,22 @@ struct StoredDashboardSource: DashboardSource {
             }
         #endif
         throw DashboardActionError.unknownMailbox(action.mailbox)
+    }
+
+    /// Opens the mailbox (refused while a process has it open) and moves its dead letters with
+    /// these ids (each must be one), or all, back to pending.
+    static func requeue(directory: String, name: String, shown: String, ids: Set<String>?) async throws -> Int {
+        let log = try FileLog(directory: directory, name: name, sync: .always, codec: RawRecordCodec())
+        defer { log.close() }
+        let dead = try log.recover().deadLetters.map(\.event.id)
+        var chosen = dead
+        if let ids {
+            let known = Set(dead.map(\.description))
+            let missing = ids.filter { !known.contains($0.lowercased()) }.sorted()
+            guard missing.isEmpty else { throw DashboardActionError.notDeadLetters(mailbox: shown, ids: missing) }
+            chosen = dead.filter { ids.contains($0.description) }
+        }
+        if !chosen.isEmpty { try await log.requeue(chosen) }
+        return chosen.count
     }
 }

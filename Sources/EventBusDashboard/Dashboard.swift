@@ -39,13 +39,14 @@ public final class Dashboard: Sendable {
     public init(source: some DashboardSource, options: DashboardOptions = DashboardOptions()) {
         self.source = source
         self.options = options
-        csrfToken = Self.randomToken()
-        sessionToken = Self.randomToken()
+        csrfToken = Self.makeToken()
+        sessionToken = Self.makeToken()
         samples = DashboardSamples(samples: options.samplesKept, mailboxes: options.chartedMailboxes)
     }
 
-    /// 32 random bytes, hex.
-    package static func randomToken() -> String {
+    /// A new secret for ``DashboardOptions/accessToken``: 32 bytes from the system's random
+    /// generator, as 64 hex digits.
+    public static func makeToken() -> String {
         var generator = SystemRandomNumberGenerator()
         return (0..<32).map { _ in
             let byte = UInt8.random(in: 0...255, using: &generator)

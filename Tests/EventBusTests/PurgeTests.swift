@@ -6,8 +6,8 @@ import Testing
 
 @testable import EventBusCLI
 
-/// `Bus.purgeMailbox(_:)` and the CLI's local `purge` and `requeue --ids`: what is deleted, what
-/// stays, and that a mailbox another holder has open is refused.
+/// `Bus.purgeMailbox(_:)` and the CLI's local `purge`: what is deleted, what stays, and that a
+/// mailbox another holder has open is refused.
 @Suite struct PurgeTests {
     /// Orders 1–3 delivered (1 acknowledged, 2 and 3 dead letters), then 4 and 5 published and
     /// waiting. Returns the subscription and the dead letters' ids.
@@ -96,27 +96,5 @@ import Testing
         let inspected = try LogInspector().inspect(directory + "/billing", name: "billing")
         #expect(inspected.pending.isEmpty && inspected.dead.isEmpty)
         #expect(try await MailboxTools.purge(directory: directory, name: "absent") == PurgeReport(pending: 0, deadLetters: 0))
-    }
-
-    @Test func theCLIRequeuesOnlyTheDeadLettersItIsGiven() async throws {
-        let directory = try temporaryFolder()
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let mailbox = Mailbox.durable(name: "billing", directory: directory, sync: .always)
-        let dead: [EventID]
-        do {
-            let bus = Bus()
-            dead = try await Self.fill(bus, mailbox).1
-            _ = await bus.shutdown(draining: .zero)
-        }
-        // An id that is not a dead letter: refused, nothing requeued.
-        let stranger = EventID(high: 7, low: 7).description
-        await #expect(throws: MailboxToolError.notDeadLetters(mailbox: "billing", ids: [stranger])) {
-            try await MailboxTools.requeue(directory: directory, name: "billing", ids: [dead[0].description, stranger])
-        }
-        #expect(try await MailboxTools.requeue(directory: directory, name: "billing", ids: [dead[1].description.uppercased()]) == 1)
-        let inspected = try LogInspector().inspect(directory + "/billing", name: "billing")
-        #expect(inspected.dead.map(\.id) == [dead[0]])
-        #expect(inspected.pending.count == 3)
-        #expect(try await MailboxTools.requeue(directory: directory, name: "billing", ids: nil) == 1)
     }
 }

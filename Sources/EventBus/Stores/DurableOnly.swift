@@ -4,6 +4,6 @@ struct DurableOnly: Error, CustomStringConvertible {
     let mailbox: String
 
     var description: String {
-        "\(mailbox) is an in-memory mailbox: only durable mailboxes and consumer groups are purged by name"
+        "\(mailbox) is an in-memory mailbox: only durable mailboxes and consumer groups are purged"
     }
 }

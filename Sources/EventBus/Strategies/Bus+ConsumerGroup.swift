@@ -165,6 +165,7 @@ extension Bus {
         registrations.state.withLock { state in
             state.mailboxes[path] = DeclaredMailbox(
                 name: name,
+                mailbox: mailbox,
                 eventName: E.eventName,
                 queue: group,
                 routeID: routeID,

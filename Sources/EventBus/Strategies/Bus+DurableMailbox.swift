@@ -4,8 +4,10 @@ import EventQueue
 /// A durable mailbox declared in this process: it stores every event of its type, whether or not
 /// a consumer is attached, until it is removed or the bus shuts down.
 struct DeclaredMailbox: Sendable {
-    /// The mailbox's name.
+    /// The mailbox's name (its queue's: `billing`, or `billing #2` beside another store's).
     let name: String
+    /// The mailbox as it was declared (its name in its store, and the store).
+    let mailbox: Mailbox
     /// Its event type's name (for the error when it is declared again with another type).
     let eventName: String
     /// The `WorkQueue<Envelope<E>>` behind it.
@@ -85,6 +87,7 @@ extension Bus {
         }
         return try await declareDurable(
             E.self,
+            mailbox: mailbox,
             name: name,
             store: store,
             capacity: mailbox.capacity,
@@ -130,6 +133,7 @@ extension Bus {
     /// Opens a durable mailbox, recovers it, and routes every event of type `E` into it.
     private func declareDurable<E: Event>(
         _ type: E.Type,
+        mailbox: Mailbox,
         name: String,
         store: DurableStore,
         capacity: Capacity,
@@ -206,6 +210,7 @@ extension Bus {
         registrations.state.withLock { state in
             state.mailboxes[path] = DeclaredMailbox(
                 name: queue.name,
+                mailbox: mailbox,
                 eventName: E.eventName,
                 queue: queue,
                 routeID: routeID,

@@ -6,21 +6,40 @@
 
     extension Dashboard: Service {
         /// The dashboard's routes for a Hummingbird router: mount them under the path you choose.
+        /// Who may read and act is decided by ``DashboardOptions/authorize`` and
+        /// ``DashboardOptions/accessToken``; with neither, the dashboard is read-only for loopback
+        /// clients (which needs a context that conforms to `RemoteAddressRequestContext`: with
+        /// another, nobody may read).
         ///
         /// ```swift
         /// router.addRoutes(dashboard.routes(), atPath: "/eventbus")
         /// ```
-        ///
-        /// - Parameters:
-        ///   - context: the router's request context.
-        ///   - authorize: the application's authorization check with Hummingbird's request and
-        ///     context (an identity your middleware put there, say), combined with
-        ///     ``DashboardOptions/authorize`` and the access token; with none of them the
-        ///     dashboard is read-only for loopback clients only (which needs a context that
-        ///     conforms to `RemoteAddressRequestContext`: with another, nobody may read).
         public func routes<Context: RequestContext>(
-            context: Context.Type = BasicRequestContext.self,
-            authorize: (@Sendable (Request, Context) async -> DashboardAccess)? = nil
+            context: Context.Type = BasicRequestContext.self
+        ) -> RouteCollection<Context> {
+            makeRoutes(authorize: nil)
+        }
+
+        /// The dashboard's routes, with the application's authorization check on Hummingbird's
+        /// request and context (an identity your middleware put there, say), combined with
+        /// ``DashboardOptions/authorize`` and the access token: whichever allows most.
+        ///
+        /// ```swift
+        /// router.addRoutes(
+        ///     dashboard.routes { request, context in
+        ///         request.headers[.authorization] == "Bearer \(operatorToken)" ? .act : .none
+        ///     },
+        ///     atPath: "/eventbus"
+        /// )
+        /// ```
+        public func routes<Context: RequestContext>(
+            authorize: @escaping @Sendable (Request, Context) async -> DashboardAccess
+        ) -> RouteCollection<Context> {
+            makeRoutes(authorize: authorize)
+        }
+
+        private func makeRoutes<Context: RequestContext>(
+            authorize: (@Sendable (Request, Context) async -> DashboardAccess)?
         ) -> RouteCollection<Context> {
             let routes = RouteCollection(context: Context.self)
             let handler: @Sendable (Request, Context) async throws -> Response = { request, context in
