@@ -120,6 +120,7 @@ public final class Dashboard: Sendable {
             canAct: canAct,
             bodiesShown: options.showBodies,
             sampleInterval: interval,
+            chartWindow: interval * Double(samples.samples),
             mailboxes: mailboxes
         )
     }

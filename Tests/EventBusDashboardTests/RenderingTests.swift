@@ -22,6 +22,9 @@ import Testing
         #expect(DashboardFormat.latency(1.3) == "1.3 s")
         #expect(DashboardFormat.rate(2.5) == "2.5")
         #expect(DashboardFormat.rate(300.4) == "300")
+        #expect(DashboardFormat.count(1_234_567) == "1,234,567")
+        #expect(DashboardFormat.count(-12) == "-12")
+        #expect(DashboardFormat.count(999) == "999")
     }
 
     @Test func theSnapshotCarriesEachMailboxsNumbersAndItsDeadLetters() async throws {
@@ -31,7 +34,7 @@ import Testing
         let billing = snapshot.mailboxes[0]
         #expect(billing.cells["depth"] == "400")
         #expect(billing.cells["inFlight"] == "8")
-        #expect(billing.cells["capacity"] == "10000")
+        #expect(billing.cells["capacity"] == "10,000")
         #expect(billing.cells["consumeRate"] == "10")
         #expect(billing.cells["p50"] == "12 ms")
         #expect(billing.cells["p99"] == "1.3 s")

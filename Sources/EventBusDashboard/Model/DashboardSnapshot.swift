@@ -19,6 +19,8 @@ public struct DashboardSnapshot: Sendable, Hashable, Codable {
     public var bodiesShown: Bool
     /// Seconds between two samples of the charts.
     public var sampleInterval: Double
+    /// Seconds of the past a chart shows (its forecast goes a third of that forward).
+    public var chartWindow: Double
     /// Every mailbox, queue and consumer group, in the source's order.
     public var mailboxes: [MailboxSnapshot]
 
@@ -30,6 +32,7 @@ public struct DashboardSnapshot: Sendable, Hashable, Codable {
         canAct: Bool = false,
         bodiesShown: Bool = false,
         sampleInterval: Double,
+        chartWindow: Double = 0,
         mailboxes: [MailboxSnapshot]
     ) {
         self.version = 1
@@ -39,6 +42,7 @@ public struct DashboardSnapshot: Sendable, Hashable, Codable {
         self.canAct = canAct
         self.bodiesShown = bodiesShown
         self.sampleInterval = sampleInterval
+        self.chartWindow = chartWindow
         self.mailboxes = mailboxes
     }
 }

@@ -154,7 +154,7 @@ public enum DashboardAssets: Sendable {
         svg.chart path { fill: none; stroke-width: 1.5; }
         svg.chart path.depth { stroke: var(--depth); }
         svg.chart path.forecast { stroke: var(--depth); stroke-dasharray: 5 4; opacity: .7; }
-        svg.chart path.arrival { stroke: var(--arrival); }
+        svg.chart path.arrival { stroke: var(--arrival); stroke-width: 4; opacity: .45; }
         svg.chart path.consume { stroke: var(--consume); }
         svg.chart path.capacity { stroke: #b91c1c; stroke-dasharray: 2 3; }
         svg.chart line.now { stroke: #9ca3af; stroke-dasharray: 2 2; }

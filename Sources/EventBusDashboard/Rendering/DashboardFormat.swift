@@ -14,6 +14,17 @@ public enum DashboardFormat: Sendable {
         return "\(Int((seconds / 86_400).rounded())) d"
     }
 
+    /// A count with thousands separated: "10,000".
+    public static func count<Number: BinaryInteger>(_ value: Number) -> String {
+        let digits = String(value.magnitude)
+        var grouped = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { grouped += "," }
+            grouped.append(digit)
+        }
+        return (value < 0 ? "-" : "") + grouped
+    }
+
     /// Events a second: one decimal below 10 ("2.5"), whole above ("300").
     public static func rate(_ value: Double) -> String {
         formatDecimal(value, places: abs(value) < 9.95 ? 1 : 0)

@@ -82,17 +82,17 @@ public enum DashboardPage: Sendable {
     public static func cells(_ mailbox: MailboxSnapshot) -> [String: String] {
         [
             "kind": mailbox.kind.rawValue,
-            "depth": String(mailbox.depth),
-            "inFlight": String(mailbox.inFlight),
-            "delayed": String(mailbox.delayed),
-            "deadLetters": String(mailbox.deadLetters),
-            "capacity": mailbox.capacity.map(String.init) ?? "—",
+            "depth": DashboardFormat.count(mailbox.depth),
+            "inFlight": DashboardFormat.count(mailbox.inFlight),
+            "delayed": DashboardFormat.count(mailbox.delayed),
+            "deadLetters": DashboardFormat.count(mailbox.deadLetters),
+            "capacity": mailbox.capacity.map(DashboardFormat.count) ?? "—",
             "arrivalRate": mailbox.arrivalRate.map(DashboardFormat.rate) ?? "—",
             "consumeRate": mailbox.consumeRate.map(DashboardFormat.rate) ?? "—",
             "p50": DashboardFormat.latency(mailbox.latencyP50),
             "p99": DashboardFormat.latency(mailbox.latencyP99),
             "forecast": mailbox.forecast?.text ?? "—",
-            "deadLettered": mailbox.deadLettered.map(String.init) ?? "—",
+            "deadLettered": mailbox.deadLettered.map(DashboardFormat.count) ?? "—",
         ]
     }
 
@@ -109,7 +109,7 @@ public enum DashboardPage: Sendable {
         html += "<h2>\(name) <small>\(mailbox.kind.rawValue)</small></h2>\n"
         if let note = mailbox.note { html += "<p class=\"note\">\(HTML.escape(note))</p>\n" }
         if snapshot.source == .live {
-            html += chart(mailbox)
+            html += chart(mailbox, window: snapshot.chartWindow)
         }
         if let recovery = mailbox.recovery { html += self.recovery(recovery) }
         if let csrf {
@@ -120,7 +120,7 @@ public enum DashboardPage: Sendable {
             if !forms.isEmpty { html += "<div class=\"actions\">\(forms)</div>\n" }
         }
         let cells = mailbox.cells.isEmpty ? Self.cells(mailbox) : mailbox.cells
-        html += "<h3>Dead letters: <span data-field=\"deadLetters\">\(mailbox.deadLetters)</span>"
+        html += "<h3>Dead letters: <span data-field=\"deadLetters\">\(HTML.escape(cells["deadLetters"] ?? ""))</span>"
         html += " <small>(dead-lettered since opened: <span data-field=\"deadLettered\">"
         html += "\(HTML.escape(cells["deadLettered"] ?? "—"))</span>)</small></h3>\n"
         let requeue = csrf != nil && mailbox.actions.contains(.requeue)
@@ -169,7 +169,7 @@ public enum DashboardPage: Sendable {
     }
 
     /// The chart: the drawing's paths in an SVG (empty until the first sample).
-    static func chart(_ mailbox: MailboxSnapshot) -> String {
+    static func chart(_ mailbox: MailboxSnapshot, window: Double) -> String {
         let drawing = mailbox.chart?.drawing
         let width = formatDecimal(ChartMaker.width, places: 0)
         let height = formatDecimal(ChartMaker.height, places: 0)
@@ -189,6 +189,11 @@ public enum DashboardPage: Sendable {
         html += "<text class=\"scale\" x=\"4\" y=\"12\" data-scale=\"depth\">depth ≤ \(depthScale)</text>"
         html += "<text class=\"scale\" x=\"4\" y=\"\(rateTop)\" data-scale=\"rate\">R, C ≤ \(rateScale)/s</text>"
         html += "<text class=\"scale now-label\" x=\"\(nowX)\" y=\"12\">now</text>"
+        if window > 0 {
+            html += "<text class=\"scale\" x=\"4\" y=\"\(height)\" dy=\"-3\">\(DashboardFormat.duration(window)) ago</text>"
+            html += "<text class=\"scale\" x=\"\(width)\" dx=\"-4\" y=\"\(height)\" dy=\"-3\" text-anchor=\"end\">"
+            html += "forecast +\(DashboardFormat.duration(window / 3))</text>"
+        }
         html += "</svg>\n<p class=\"legend\"><span class=\"key depth\">depth</span> <span class=\"key forecast\">forecast</span> "
         html += "<span class=\"key arrival\">R (arrivals/s)</span> <span class=\"key consume\">C (consumed/s)</span></p>\n"
         return html
