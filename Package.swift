@@ -206,12 +206,38 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        // Against a real server: skipped, with the reason printed, unless EVENTBUS_POSTGRES_URL is set
-        // (and the trait is on). `.ci/postgres start` starts one.
+        // What the PostgreSQL tests share (the server's URL, a fresh schema per test, waits): a
+        // target for tests only, never a dependency of a library product; empty without the trait.
+        .target(
+            name: "PostgresFixtures",
+            dependencies: [
+                "EventBus", "EventBusPostgres", "CommandLineSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
+            ],
+            path: "Tests/PostgresFixtures",
+            swiftSettings: strict
+        ),
+        // Against a real server: skipped, with the reason, unless EVENTBUS_POSTGRES_URL is set (and
+        // the trait is on). `.ci/postgres start` starts one.
         .testTarget(
             name: "EventBusPostgresTests",
             dependencies: [
                 "EventBus", "EventQueue", "EventLog", "EventBusPostgres", "EventBusCLI", "CommandLineSupport",
+                "PostgresFixtures",
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
+            ],
+            swiftSettings: strict
+        ),
+        // One parameterized test per behaviour (acknowledgement, visibility timeout, retry, backoff,
+        // dead letters, requeue, dedup, delayed delivery, lanes, draining shutdown), run against every
+        // kind of mailbox: in memory, durable on the local log, and — with the trait and a server — a
+        // PostgreSQL consumer group.
+        .testTarget(
+            name: "MailboxBehaviourTests",
+            dependencies: [
+                "EventBus", "EventQueue", "EventLog", "EventBusTestSupport", "EventBusTesting", "CommandLineSupport",
+                .target(name: "EventBusPostgres", condition: postgres),
+                .target(name: "PostgresFixtures", condition: postgres),
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
             ],
             swiftSettings: strict

@@ -115,33 +115,46 @@
             ) > 0
         }
 
-        /// Moves the event to the group's dead letters, if `owner` still holds its lease.
+        /// Moves a leased event to the dead letters and, with `limit`, trims the oldest beyond
+        /// it, in one transaction: whoever sees the move sees the limit hold.
         func deadLetter(
             group: String,
             id: String,
             owner: String,
             reason: String,
-            countsAsAttempt: Bool
-        ) async throws
-            -> Bool
-        {
+            countsAsAttempt: Bool,
+            keeping limit: Int?
+        ) async throws -> (settled: Bool, trimmed: Int) {
             let schema = try self.schema()
             let added: Int32 = countsAsAttempt ? 1 : 0
-            return try await count(
-                """
-                WITH moved AS (
-                    DELETE FROM \(unescaped: schema.deliveries)
-                    WHERE group_name = \(group) AND event_id = \(id) AND lease_owner = \(owner)
-                    RETURNING group_name, event_id, event_name, body, priority, attempts, ordering_key)
-                INSERT INTO \(unescaped: schema.deadLetters)
-                    (group_name, event_id, event_name, body, priority, attempts, reason, ordering_key)
-                SELECT group_name, event_id, event_name, body, priority, attempts + \(added), \(reason), ordering_key
-                FROM moved
-                ON CONFLICT (group_name, event_id) DO UPDATE
-                    SET reason = EXCLUDED.reason, attempts = EXCLUDED.attempts, dead_at = now()
-                RETURNING 1
-                """
-            ) > 0
+            let logger = self.logger
+            return try await client.withTransaction(logger: logger) { connection in
+                let moved = try await Self.count(
+                    """
+                    WITH moved AS (
+                        DELETE FROM \(unescaped: schema.deliveries)
+                        WHERE group_name = \(group) AND event_id = \(id) AND lease_owner = \(owner)
+                        RETURNING group_name, event_id, event_name, body, priority, attempts, ordering_key)
+                    INSERT INTO \(unescaped: schema.deadLetters)
+                        (group_name, event_id, event_name, body, priority, attempts, reason, ordering_key)
+                    SELECT group_name, event_id, event_name, body, priority, attempts + \(added), \(reason), ordering_key
+                    FROM moved
+                    ON CONFLICT (group_name, event_id) DO UPDATE
+                        SET reason = EXCLUDED.reason, attempts = EXCLUDED.attempts, dead_at = now()
+                    RETURNING 1
+                    """,
+                    on: connection,
+                    logger: logger
+                )
+                guard moved > 0 else { return (false, 0) }
+                guard let limit else { return (true, 0) }
+                let trimmed = try await Self.count(
+                    Self.trimStatement(schema: schema, group: group, keeping: limit),
+                    on: connection,
+                    logger: logger
+                )
+                return (true, trimmed)
+            }
         }
 
         /// Renews the leases `owner` holds in `group`.
@@ -227,6 +240,15 @@
         /// Runs a statement and counts the rows it returned.
         func count(_ query: PostgresQuery) async throws -> Int {
             let rows = try await client.query(query, logger: logger)
+            var count = 0
+            for try await _ in rows { count += 1 }
+            return count
+        }
+
+        /// Runs a statement on `connection` (in a transaction) and counts the rows it returned.
+        static func count(_ query: PostgresQuery, on connection: PostgresConnection, logger: Logger) async throws -> Int
+        {
+            let rows = try await connection.query(query, logger: logger)
             var count = 0
             for try await _ in rows { count += 1 }
             return count

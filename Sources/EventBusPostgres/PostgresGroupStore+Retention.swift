@@ -103,19 +103,32 @@
             return snapshot
         }
 
-        /// Deletes the oldest dead letters of `group` beyond the newest `limit`.
-        func trimDeadLetters(group: String, keeping limit: Int) async throws -> Int {
+        /// The statement that deletes the oldest dead letters of `group` beyond the newest `limit`.
+        static func trimStatement(schema: PostgresSchema, group: String, keeping limit: Int) -> PostgresQuery {
+            """
+            DELETE FROM \(unescaped: schema.deadLetters)
+            WHERE group_name = \(group) AND (dead_at, event_id) <= (
+                SELECT dead_at, event_id FROM \(unescaped: schema.deadLetters)
+                WHERE group_name = \(group) ORDER BY dead_at DESC, event_id DESC
+                OFFSET \(Int64(max(0, limit))) LIMIT 1)
+            RETURNING 1
+            """
+        }
+
+        /// The group's events that no claimant but `owners` holds (an expired lease holds nothing).
+        func remaining(group: String, owners: [String]) async throws -> Int {
             let schema = try self.schema()
-            return try await count(
+            let rows = try await client.query(
                 """
-                DELETE FROM \(unescaped: schema.deadLetters)
-                WHERE group_name = \(group) AND (dead_at, event_id) <= (
-                    SELECT dead_at, event_id FROM \(unescaped: schema.deadLetters)
-                    WHERE group_name = \(group) ORDER BY dead_at DESC, event_id DESC
-                    OFFSET \(Int64(max(0, limit))) LIMIT 1)
-                RETURNING 1
-                """
+                SELECT count(*)::bigint FROM \(unescaped: schema.deliveries)
+                WHERE group_name = \(group)
+                    AND (lease_owner IS NULL OR lease_expires_at < now() OR lease_owner = ANY(\(owners)::text[]))
+                """,
+                logger: logger
             )
+            var count = 0
+            for try await value in rows.decode(Int64.self) { count = Int(value) }
+            return count
         }
 
         /// The dead letters of `group` with their bytes, oldest first.

@@ -84,6 +84,14 @@
             return letters
         }
 
+        /// Sets (or, with nil, removes) `group`'s dedup window: how long, or for how many ids, it
+        /// remembers the ids it acknowledged, so that a publish of the same id within it is not
+        /// stored again. A consumer or declaration that names a window sets it too; one that
+        /// names none leaves it as it is.
+        public func setDedup(group: String, window: DedupWindow?) async throws {
+            try await store.setDedup(group: group, window: window)
+        }
+
         /// Moves dead letters of `group` back (all, or those with the given ids), attempts reset.
         /// - Returns: how many.
         @discardableResult

@@ -71,13 +71,14 @@ extension QueueState {
         }
     }
 
-    /// Picks the next lane: the highest non-empty one, unless a lower waiting lane has seen
-    /// `Priority.starvationLimit` deliveries from above in a row.
+    /// Picks the next lane (DeliveryGuarantees.md, "Lanes"): each lower lane counts the
+    /// deliveries made from the lanes above it while it waited; one whose count reached
+    /// `Priority.starvationLimit` is due. The highest due lane is served; with none due, the
+    /// highest non-empty lane. A lane's count restarts when it is served or runs empty.
     mutating func popReady() -> QueueEntry? {
         guard ready > 0 else { return nil }
         var chosen = -1
-        for lane in stride(from: 2, through: 1, by: -1)
-        where !lanes[lane].isEmpty && starvation[lane] >= Priority.starvationLimit {
+        for lane in 1...2 where !lanes[lane].isEmpty && starvation[lane] >= Priority.starvationLimit {
             chosen = lane
             break
         }
@@ -85,7 +86,9 @@ extension QueueState {
             chosen = lanes[0].isEmpty ? (lanes[1].isEmpty ? 2 : 1) : 0
         }
         starvation[chosen] = 0
-        for lane in (chosen + 1)..<3 where !lanes[lane].isEmpty { starvation[lane] += 1 }
+        for lane in (chosen + 1)..<3 {
+            if lanes[lane].isEmpty { starvation[lane] = 0 } else { starvation[lane] += 1 }
+        }
         ready -= 1
         return lanes[chosen].popFirst()?.entry(priority: Priority(rawValue: UInt8(chosen)) ?? .normal)
     }
@@ -95,6 +98,7 @@ extension QueueState {
         for lane in stride(from: 2, through: 0, by: -1) where !lanes[lane].isEmpty {
             _ = lanes[lane].popFirst()
             ready -= 1
+            if lanes[lane].isEmpty { starvation[lane] = 0 }
             return true
         }
         return false

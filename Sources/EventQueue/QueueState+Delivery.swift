@@ -2,18 +2,27 @@ import EventLog
 
 // Delivery: taking, acknowledging, failing and burying events.
 extension QueueState {
-    mutating func take(max: Int, now: Tick, effects: inout QueueEffects) -> [Lease<any BoxedElement>] {
+    /// Takes up to `max` ready events; `consumer`: the taking consumer's own settings (nil: the
+    /// queue's), which settle these deliveries.
+    mutating func take(
+        max: Int,
+        now: Tick,
+        consumer: ConsumerSettings? = nil,
+        effects: inout QueueEffects
+    ) -> [Lease<any BoxedElement>] {
         var batch: [Lease<any BoxedElement>] = []
         batch.reserveCapacity(Swift.min(max, ready))
+        let timeout = consumer == nil ? visibilityTimeout : consumer?.visibilityTimeout
         while batch.count < max, var entry = popReady() {
             entry.attempts += 1
             delivered += 1
             if tracked {
                 nextTag += 1
                 inFlight[nextTag] = entry
-                if let visibilityTimeout {
-                    visibility.append((now + visibilityTimeout, nextTag))
+                if let timeout {
+                    visibility.insert(nextTag, key: now + timeout)
                 }
+                if let consumer { settings[nextTag] = consumer }
                 batch.append(
                     Lease(
                         element: entry.element,
@@ -38,7 +47,7 @@ extension QueueState {
         }
         if trackCompletion { outstanding += batch.count }
         if tracked {
-            if visibilityTimeout != nil { rearm(&effects) }
+            if timeout != nil { rearm(&effects) }
         } else if !batch.isEmpty {
             // In flight until the consumer reports them handled (``settleUntracked(_:now:)``):
             // a consumer's fetched-ahead events are neither ready nor done.
@@ -64,6 +73,7 @@ extension QueueState {
         effects: inout QueueEffects
     ) -> QueueEntry? {
         guard let removed = inFlight.removeValue(forKey: tag) else { return nil }
+        if !settings.isEmpty { settings.removeValue(forKey: tag) }
         acked += 1
         consumption.record(1, now: now)
         latency.record(nanoseconds: UInt64(clamping: now - removed.enqueuedAt))
@@ -82,10 +92,12 @@ extension QueueState {
         -> FailureOutcome?
     {
         guard let removed = inFlight.removeValue(forKey: tag) else { return nil }
+        let consumer = settings.isEmpty ? nil : settings.removeValue(forKey: tag)
+        let retry = consumer?.retry ?? self.retry
         nacked += 1
         let entry = removed
         if entry.attempts >= retry.maxAttempts {
-            bury(entry, reason: reason, now: now, effects: &effects)
+            bury(entry, reason: reason, policy: consumer?.deadLetter, now: now, effects: &effects)
             return .deadLettered(entry.id, reason: reason)
         }
         retried += 1
@@ -102,9 +114,11 @@ extension QueueState {
         return .retry(entry.id, at: nil)
     }
 
+    /// Moves `entry` to the dead letters under `policy` (nil: the queue's).
     mutating func bury(
         _ entry: QueueEntry,
         reason: String,
+        policy: DeadLetterPolicy? = nil,
         now: Tick,
         effects: inout QueueEffects
     ) {
@@ -113,7 +127,7 @@ extension QueueState {
             effects.deadLetterObserver = deadLetterObserver
             effects.buried.append(DeadLetterNote(id: entry.id, attempts: entry.attempts, reason: reason))
         }
-        switch deadLetterPolicy {
+        switch policy ?? deadLetterPolicy {
         case .discard:
             deadLettersDiscarded += 1
         case .keep(let keepLimit):

@@ -17,9 +17,10 @@ extension QueueState {
         wakeConsumers(woken, &effects)
         checkDrained(&effects)
         var outcomes: [FailureOutcome] = []
-        while let first = visibility.first, first.deadline <= now {
-            _ = visibility.popFirst()
-            if let outcome = fail(tag: first.tag, reason: "visibility timeout expired", now: now, effects: &effects) {
+        while let first = visibility.min, first.key <= now {
+            _ = visibility.popMin()
+            if let outcome = fail(tag: first.element, reason: "visibility timeout expired", now: now, effects: &effects)
+            {
                 outcomes.append(outcome)
             }
         }
@@ -29,8 +30,8 @@ extension QueueState {
 
     mutating func rearm(_ effects: inout QueueEffects) {
         guard !terminated else { return }
-        while let first = visibility.first, inFlight[first.tag] == nil { _ = visibility.popFirst() }
-        let candidates = [delayed.minKey, visibility.first?.deadline].compactMap { $0 }
+        while let first = visibility.min, inFlight[first.element] == nil { _ = visibility.popMin() }
+        let candidates = [delayed.minKey, visibility.minKey].compactMap { $0 }
         guard let earliest = candidates.min() else { return }
         if let armed, armed <= earliest { return }
         armed = earliest

@@ -60,7 +60,12 @@ struct QueueState {
     var ready = 0
     var delayed = MinHeap<QueueEntry>()
     var inFlight: [UInt64: QueueEntry] = [:]
-    var visibility = RingBuffer<(deadline: Tick, tag: UInt64)>()
+    /// The visibility deadline of each delivery that has one, earliest first (consumers of a
+    /// shared queue may ask for different timeouts, so deadlines do not arrive in order).
+    var visibility = MinHeap<UInt64>()
+    /// The settings of the consumer that took each in-flight delivery, when it brought its own
+    /// (``ConsumerSettings``); empty for a queue whose consumers use its configuration.
+    var settings: [UInt64: ConsumerSettings] = [:]
     var reserved = 0
     var nextTag: UInt64 = 0
     var deadLetters = RingBuffer<DeadLetter<any BoxedElement>>()

@@ -15,9 +15,13 @@ extension WorkQueue {
     ///
     /// Returns nil when the queue is closed and drained, when it was terminated, or when the
     /// calling task is cancelled. With storage, the attempt numbers are stored before the
-    /// leases are returned.
-    package func next(maxCount: Int = WorkQueue.batchSize) async throws -> [Lease<Element>]? {
-        try await nextBoxed(maxCount: maxCount)?.map(Self.typed)
+    /// leases are returned. `consumer`: the taking consumer's own visibility timeout, retry and
+    /// dead-letter policy, which settle these deliveries (nil: the queue's configuration).
+    package func next(
+        maxCount: Int = WorkQueue.batchSize,
+        consumer: ConsumerSettings? = nil
+    ) async throws -> [Lease<Element>]? {
+        try await nextBoxed(maxCount: maxCount, consumer: consumer)?.map(Self.typed)
     }
 
     /// ``next(maxCount:)`` with the elements still boxed, each holding an `Element`: a typed
@@ -25,7 +29,10 @@ extension WorkQueue {
     ///
     /// Returns an empty batch when ``interruptConsumers()`` was called while it waited.
     @usableFromInline
-    package func nextBoxed(maxCount: Int = WorkQueue.batchSize) async throws -> [Lease<any BoxedElement>]? {
+    package func nextBoxed(
+        maxCount: Int = WorkQueue.batchSize,
+        consumer: ConsumerSettings? = nil
+    ) async throws -> [Lease<any BoxedElement>]? {
         var interruptions: UInt64?
         while true {
             let now = Tick(clock.now)
@@ -35,7 +42,9 @@ extension WorkQueue {
             var seen: UInt64 = 0
             let result: [Lease<any BoxedElement>]? = state.withLock { state in
                 if state.terminated { return nil }
-                if state.ready > 0 { return state.take(max: maxCount, now: now, effects: &effects) }
+                if state.ready > 0 {
+                    return state.take(max: maxCount, now: now, consumer: consumer, effects: &effects)
+                }
                 if state.closed && state.isDrained { return nil }
                 seen = state.interruptions
                 return []

@@ -156,6 +156,7 @@ extension WorkQueue {
             entries += state.delayed.removeAll()
             entries += state.inFlight.sorted { $0.key < $1.key }.map(\.value)
             state.inFlight.removeAll()
+            state.settings.removeAll()
             state.closed = true
             state.terminated = true
             effects.cancelTimer = state.timerTask

@@ -4,6 +4,7 @@
     import EventBusPostgres
     import EventLog
     import Foundation
+    import PostgresFixtures
     import PostgresNIO
     import Testing
 

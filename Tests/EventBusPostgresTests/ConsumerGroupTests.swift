@@ -1,6 +1,7 @@
 #if PostgresSupport
     import EventBus
     import EventLog
+    import PostgresFixtures
     import PostgresNIO
     import Testing
 

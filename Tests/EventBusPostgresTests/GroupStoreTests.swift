@@ -1,6 +1,7 @@
 #if PostgresSupport
     import EventBus
     import EventLog
+    import PostgresFixtures
     import PostgresNIO
     import Testing
 
@@ -82,8 +83,9 @@
                         id: "a",
                         owner: "one",
                         reason: "r",
-                        countsAsAttempt: true
-                    )
+                        countsAsAttempt: true,
+                        keeping: nil
+                    ).settled
                 )
                 try await store.store([record("a")])
                 #expect(try await groups.pending(group: "billing") == 1)
@@ -119,9 +121,9 @@
                         id: "a",
                         owner: "paused",
                         reason: "x",
-                        countsAsAttempt: true
-                    )
-                        == false
+                        countsAsAttempt: true,
+                        keeping: nil
+                    ).settled == false
                 )
                 #expect(try await store.acknowledge(group: "billing", id: "a", owner: "other"))
                 #expect(try await PostgresGroups(client, schema: schema).pending(group: "billing") == 0)

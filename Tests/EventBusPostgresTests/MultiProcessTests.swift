@@ -1,6 +1,7 @@
 #if PostgresSupport
     import EventBus
     import Foundation
+    import PostgresFixtures
     import PostgresNIO
     import Testing
 

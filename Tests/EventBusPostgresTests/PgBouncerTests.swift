@@ -1,5 +1,6 @@
 #if PostgresSupport
     import EventBus
+    import PostgresFixtures
     import PostgresNIO
     import Testing
 

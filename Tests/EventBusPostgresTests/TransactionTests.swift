@@ -2,6 +2,7 @@
     import EventBus
     import EventLog
     import Foundation
+    import PostgresFixtures
     import PostgresNIO
     import Testing
 

@@ -32,18 +32,25 @@ private struct ReferenceQueue {
         return .enqueued
     }
 
+    /// The lane rule as DeliveryGuarantees.md states it ("Lanes"), not as the queue codes it:
+    /// a lower lane counts the deliveries from the lanes above it while it has events waiting;
+    /// at `Priority.starvationLimit` it is due; the highest due lane goes next, else the highest
+    /// lane with events; a lane's count restarts when it is served or runs empty.
     mutating func take(_ max: Int, now: Int, timeout: Int) -> [(value: Int, attempt: Int)] {
         var result: [(Int, Int)] = []
         while result.count < max, lanes.contains(where: { !$0.isEmpty }) {
-            var chosen = -1
-            for lane in [2, 1] where !lanes[lane].isEmpty && starvation[lane] >= Priority.starvationLimit {
-                chosen = lane
-                break
+            let waiting = (0..<3).filter { !lanes[$0].isEmpty }
+            let due = waiting.filter { $0 > 0 && starvation[$0] >= Priority.starvationLimit }
+            let chosen = due.first ?? waiting[0]
+            for lane in 0..<3 {
+                if lane == chosen || lanes[lane].isEmpty {
+                    starvation[lane] = 0
+                } else if lane > chosen {
+                    starvation[lane] += 1
+                }
             }
-            if chosen < 0 { chosen = lanes.firstIndex { !$0.isEmpty }! }
-            starvation[chosen] = 0
-            for lane in (chosen + 1)..<3 where !lanes[lane].isEmpty { starvation[lane] += 1 }
             var item = lanes[chosen].removeFirst()
+            if lanes[chosen].isEmpty { starvation[chosen] = 0 }
             item.attempts += 1
             inFlight[item.value] = (item, now + timeout)
             result.append((item.value, item.attempts))

@@ -46,6 +46,47 @@ import Testing
         #expect(first.filter { $0.priority == .high }.count > first.filter { $0.priority == .normal }.count)
     }
 
+    /// The guide's rule for three lanes: due lanes take turns, highest first; a waiting lane is
+    /// served at least once every 10 deliveries with three lanes waiting, every 9 with two.
+    @Test func threeWaitingLanesTakeTurnsWithinTheirBounds() async throws {
+        let queue = makeQueue()
+        for value in 0..<40 {
+            try await queue.enqueue(value, id: id(UInt64(value)), priority: .high)
+            try await queue.enqueue(100 + value, id: id(UInt64(100 + value)), priority: .normal)
+            try await queue.enqueue(200 + value, id: id(UInt64(200 + value)), priority: .low)
+        }
+        let taken = try await queue.takeReady()
+        let lanes = taken.map(\.priority)
+        let cycle: [Priority] = Array(repeating: .high, count: 8) + [.normal, .low]
+        #expect(Array(lanes.prefix(30)) == cycle + cycle + cycle)
+        // While all three wait (the first 40 high deliveries and what they let through), no
+        // lower lane waits more than 10 deliveries.
+        let whileHighWaits = try #require(taken.firstIndex { $0.element == 39 })
+        for lane in [Priority.normal, .low] {
+            let served = lanes.indices.filter { lanes[$0] == lane && $0 <= whileHighWaits }
+            let gaps = zip([-1] + served, served).map { $1 - $0 }
+            #expect(gaps.allSatisfy { $0 <= 10 }, "\(lane): \(gaps)")
+        }
+        // Each lane stays FIFO.
+        for lane in Priority.allCases {
+            let values = taken.filter { $0.priority == lane }.map(\.element)
+            #expect(values == values.sorted())
+        }
+    }
+
+    /// With two lanes waiting (high and low, normal empty), low is served every 9 deliveries.
+    @Test func twoWaitingLanesServeTheLowerOneEveryNineDeliveries() async throws {
+        let queue = makeQueue()
+        for value in 0..<40 {
+            try await queue.enqueue(value, id: id(UInt64(value)), priority: .high)
+            try await queue.enqueue(200 + value, id: id(UInt64(200 + value)), priority: .low)
+        }
+        let taken = try await queue.takeReady()
+        let lanes = taken.map(\.priority)
+        let cycle: [Priority] = Array(repeating: .high, count: 8) + [.low]
+        #expect(Array(lanes.prefix(36)) == cycle + cycle + cycle + cycle)
+    }
+
     @Test func batchesAreLimitedByMaxCount() async throws {
         let queue = makeQueue()
         for value in 1...10 { try await queue.enqueue(value, id: id(UInt64(value))) }

@@ -135,3 +135,16 @@ public enum Acknowledgement: Sendable, Hashable {
     /// within `visibilityTimeout` (nil: never) is redelivered per the retry policy.
     case manual(visibilityTimeout: Duration?)
 }
+
+extension ConsumerSettings {
+    /// The settings a subscriber of a shared durable queue asked for: its acknowledgement's
+    /// visibility timeout, its retry and its dead-letter policy.
+    init(_ acknowledgement: Acknowledgement, retry: RetryPolicy, deadLetter: DeadLetterPolicy) {
+        let timeout: Duration? =
+            switch acknowledgement {
+            case .manual(let timeout): timeout
+            case .automatic: nil
+            }
+        self.init(visibilityTimeout: timeout, retry: retry, deadLetter: deadLetter)
+    }
+}

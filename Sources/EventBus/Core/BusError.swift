@@ -51,6 +51,12 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
     case noDurableStore(mailbox: String)
     /// Protocol (pattern) subscriptions cannot be durable: a stored record must name one event type.
     case patternNotDurable(mailbox: String)
+    /// A durable mailbox already declared in this process was attached to with a different
+    /// mailbox-wide setting (its dedup window): `declared` is the mailbox's, `requested` what this
+    /// call asked for. A mailbox-wide setting is given where the mailbox is first declared
+    /// (`declareMailbox(_:for:dedup:codec:)`, or the first `subscribe`/`consume`); a subscriber's
+    /// own settings (acknowledgement, retry, dead-letter policy) may differ per subscriber.
+    case conflictingDeclaration(mailbox: String, setting: String, declared: String, requested: String)
 
     /// A sentence for people.
     public var description: String {
@@ -88,6 +94,9 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
             "durable mailbox \(name) names no store, and the bus has no default (BusConfiguration.durableStore)"
         case .patternNotDurable(let name):
             "mailbox \(name): a protocol subscription cannot be durable; subscribe to a concrete event type"
+        case .conflictingDeclaration(let name, let setting, let declared, let requested):
+            "durable mailbox \(name) is declared with \(setting) \(declared), not \(requested): give a mailbox-wide "
+                + "setting where the mailbox is first declared"
         }
     }
 

@@ -7,7 +7,9 @@ public struct ShutdownReport: Sendable, Hashable {
     /// Every queue drained and every consumer finished before the deadline.
     public var drained: Bool
     /// Events still queued (ready, delayed or in flight) when the deadline passed; in-memory
-    /// ones are gone, durable ones stay on disk.
+    /// ones are gone, durable ones stay on disk. For a consumer group this process consumed,
+    /// counted in its store at the end: the group's events that are visible, delayed, or were
+    /// held by this process (those other instances hold are theirs).
     public var abandoned: Int
 }
 
@@ -17,8 +19,11 @@ extension Bus {
     /// At once: `publish`, `send`, `request` and new subscriptions throw ``BusError/shutDown``;
     /// every queue stops accepting events. Then mailboxes, callbacks and point-to-point consumers
     /// keep handling what they hold until it is drained or `deadline` has passed on the bus's
-    /// clock; after that every queue is terminated and every consumer task ends. Calling it
-    /// again returns the first report.
+    /// clock; after that every queue is terminated and every consumer task ends. A consumer group
+    /// (a durable mailbox in a shared store) drains the same way: this process's consumers go
+    /// on claiming and handling until the group has nothing visible or delayed, then stop; at
+    /// the deadline they stop and give back what they hold. Calling it again returns the first
+    /// report.
     @discardableResult
     public func shutdown(draining deadline: Duration = .seconds(5)) async -> ShutdownReport {
         let first = registrations.state.withLock { state -> Bool in
@@ -58,7 +63,12 @@ extension Bus {
             )
         }
         var abandoned = 0
+        var groups: [(GroupMailbox, [Task<Void, Never>])] = []
         for entry in registered {
+            if let group = entry.queue as? GroupMailbox {
+                groups.append((group, entry.consumers))
+                continue
+            }
             let metrics = entry.queue.metrics()
             // What a handler the bus runs is working on is in flight too (or was acknowledged
             // and not yet reported finished): the larger of the two, never their sum.
@@ -66,6 +76,13 @@ extension Bus {
             entry.queue.terminate(releasingInFlight: true)
             for consumer in entry.consumers { consumer.cancel() }
         }
+        // A consumer group's events are in its store: stop its consumers, then count what this
+        // process leaves there (within a bound, so that an unreachable store cannot hold shutdown).
+        for (group, consumers) in groups {
+            group.terminate(releasingInFlight: true)
+            for consumer in consumers { consumer.cancel() }
+        }
+        for (group, _) in groups { abandoned += await group.remaining(within: .seconds(2)) }
         for record in records { record.onCancel?() }
         let report = ShutdownReport(drained: drained && abandoned == 0, abandoned: abandoned)
         registrations.state.withLock { $0.shutdown = report }

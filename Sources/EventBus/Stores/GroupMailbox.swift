@@ -7,7 +7,14 @@ import EventQueue
 /// at shutdown. It is the `queue` of the group's ``DeclaredMailbox`` and is in the bus's registry.
 final class GroupMailbox: ManagedQueue {
     private struct State {
-        var closed = false
+        /// Shutdown began: consumers drain what they can claim, then stop.
+        var draining = false
+        /// Stopped at once (the drain's deadline passed, or the mailbox was removed).
+        var terminated = false
+        /// The lease owners of this process's running consumer loops, and of those that ran when
+        /// the drain began (whose events the shutdown report counts).
+        var owners: Set<String> = []
+        var drainingOwners: [String] = []
         var metrics: QueueMetrics
         /// Consumer loops running, and how many of them are claiming or handling.
         var running = 0
@@ -33,8 +40,13 @@ final class GroupMailbox: ManagedQueue {
         self.state = Locked(State(metrics: QueueMetrics(name: name)))
     }
 
-    /// Whether the bus closed it (shutdown, removal): its consumers stop.
-    var isClosed: Bool { state.withLock { $0.closed } }
+    /// Whether shutdown began: consumers go on claiming until the group has nothing visible or
+    /// waiting for them, then stop.
+    var isDraining: Bool { state.withLock { $0.draining } }
+
+    /// Whether the group was stopped at once (the drain's deadline passed, or it was removed):
+    /// consumers stop and give back what they hold.
+    var isTerminated: Bool { state.withLock { $0.terminated } }
 
     /// Counters of this process (deliveries, acknowledgements, retries, dead letters by its
     /// consumers; `handling` and `waitingConsumers` from its loops), and the group-wide `depth`,
@@ -66,28 +78,65 @@ final class GroupMailbox: ManagedQueue {
         state.withLock { update(&$0.metrics) }
     }
 
+    /// The drain of a shutdown: consumers stop once nothing is left for them to claim.
     func close() {
-        state.withLock { $0.closed = true }
+        state.withLock { state in
+            state.draining = true
+            state.drainingOwners = state.owners.sorted()
+        }
         store.wake(group: name)
     }
 
+    /// Stops every consumer at once; each gives back what it holds (not counted as an attempt).
     func terminate(releasingInFlight: Bool) {
-        close()
+        state.withLock { state in
+            state.draining = true
+            state.terminated = true
+        }
+        store.wake(group: name)
+    }
+
+    /// What this process leaves in the group, counted in the store when its shutdown ends: the
+    /// group's events that are visible, delayed, or leased by a consumer of this process (events
+    /// leased by other instances are theirs). Zero when no consumer of this process ran when the
+    /// drain began (a process that only publishes leaves the group's events to their consumers);
+    /// the consumers' own counts when the store cannot be read within `bound`.
+    func remaining(within bound: Duration) async -> Int {
+        let (owners, fallback) = state.withLock { state in
+            (state.drainingOwners, state.snapshot.map { $0.visible + $0.delayed + $0.leased } ?? 0)
+        }
+        guard !owners.isEmpty else { return 0 }
+        let store = self.store
+        let name = self.name
+        let race = Race<Int?>()
+        let counted = await withCheckedContinuation { (continuation: CheckedContinuation<Int?, Never>) in
+            race.start(continuation)
+            race.add(Task { race.finish(.success(try? await store.remaining(group: name, owners: owners))) })
+            race.add(
+                Task {
+                    try? await Task.sleep(for: bound)
+                    race.finish(.success(nil))
+                }
+            )
+        }
+        return counted ?? fallback
     }
 
     var recoveryReport: RecoveryReport? { nil }
 
-    /// A consumer loop starts.
-    func loopStarted() {
+    /// A consumer loop starts, claiming as `owner`.
+    func loopStarted(owner: String) {
         state.withLock { state in
             state.running += 1
             state.busy += 1
+            state.owners.insert(owner)
         }
     }
 
     /// A consumer loop ended (it released what it held).
-    func loopEnded() {
+    func loopEnded(owner: String) {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.owners.remove(owner)
             state.running -= 1
             state.busy -= 1
             var waiters: [CheckedContinuation<Void, Never>] = []

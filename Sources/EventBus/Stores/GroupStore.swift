@@ -30,20 +30,25 @@ package protocol GroupStore: Sendable {
     /// Counts a failed attempt and makes the event visible again after `delay`.
     func retry(group: String, id: String, owner: String, after delay: Duration, reason: String) async throws -> Bool
     /// Counts a failed attempt (unless `countsAsAttempt` is false) and moves the event to the
-    /// group's dead letters with `reason`.
+    /// group's dead letters with `reason`; with `limit`, deletes the oldest dead letters beyond
+    /// the newest `limit` in the same transaction, so that the limit holds as soon as the move is
+    /// seen. `settled` is false (and nothing changed) when `owner` no longer holds the lease;
+    /// `trimmed` says how many dead letters the limit deleted.
     func deadLetter(
         group: String,
         id: String,
         owner: String,
         reason: String,
-        countsAsAttempt: Bool
-    ) async throws
-        -> Bool
+        countsAsAttempt: Bool,
+        keeping limit: Int?
+    ) async throws -> (settled: Bool, trimmed: Int)
     /// How many events of `group` are visible now, delayed (or backing off), leased (by any
     /// instance), and dead-lettered: the group-wide numbers of its metrics.
     func snapshot(group: String) async throws -> GroupSnapshot
-    /// Deletes the oldest dead letters of `group` beyond the newest `limit`; how many.
-    func trimDeadLetters(group: String, keeping limit: Int) async throws -> Int
+    /// How many events of `group` no claimant but `owners` holds: visible, delayed (or backing
+    /// off), or leased by one of `owners` — what a process whose consumers claimed as `owners`
+    /// leaves in the group when it stops.
+    func remaining(group: String, owners: [String]) async throws -> Int
     /// The dead letters of `group`, oldest first (at most `limit`, nil: all).
     func deadLetters(group: String, limit: Int?) async throws -> [GroupDeadLetter]
     /// Renews every lease `owner` holds in `group` for another lease period (a heartbeat while a

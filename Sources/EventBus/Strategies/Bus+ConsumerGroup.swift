@@ -12,8 +12,13 @@ extension Bus {
     ///
     /// For a PostgreSQL consumer group (`.durable(name:store: .postgres(…))`), a publish stores
     /// one row for every group declared in the database for `E` — also groups this process
-    /// never declared, and groups with no instance running. A local mailbox declared this way
-    /// has the default retry and dead-letter policies.
+    /// never declared, and groups with no instance running.
+    ///
+    /// `dedup` is the mailbox's window (a mailbox-wide setting: a later `subscribe` or `consume`
+    /// of a local mailbox that asks for a different one is refused with
+    /// ``BusError/conflictingDeclaration(mailbox:setting:declared:requested:)``; for a consumer
+    /// group it becomes the group's window in the store, and nil leaves the group's as it is).
+    /// Each subscriber brings its own acknowledgement, retry and dead-letter policy.
     ///
     /// ```swift
     /// try await bus.declareMailbox(.durable(name: "billing", store: .postgres(client, schema: "shop")),
@@ -26,12 +31,19 @@ extension Bus {
     public func declareMailbox<E: Event>(
         _ mailbox: Mailbox,
         for type: E.Type,
+        dedup: DedupWindow? = nil,
         codec: (any EventCodec<E>)? = nil
     ) async throws {
         guard case .durable = mailbox else { return }
         let (_, store, _) = try resolve(mailbox)
         if store.backend.groups != nil {
-            _ = try await declaredGroup(E.self, mailbox: mailbox, codec: codec)
+            let (group, _, _) = try await declaredGroup(E.self, mailbox: mailbox, codec: codec)
+            guard let dedup else { return }
+            do {
+                try await group.store.setDedup(group: group.name, window: dedup)
+            } catch {
+                throw BusError.mailboxUnavailable(name: group.name, reason: StoreFailure(group.store.failure(error)))
+            }
         } else {
             _ = try await declaredDurableQueue(
                 E.self,
@@ -39,7 +51,7 @@ extension Bus {
                 routed: true,
                 retry: .none,
                 deadLetter: .keep,
-                dedup: nil,
+                dedup: dedup,
                 codec: codec
             )
         }
@@ -153,8 +165,9 @@ extension Bus {
         do {
             routeID = try router.add(target: .exact(ObjectIdentifier(E.self)), strategy: .mailbox, factory: factory) {
                 [weak self] in
-                // Removed or shut down: what is not acknowledged stays in the store.
-                group.close()
+                // Removed or shut down: its consumers stop at once; what is not acknowledged stays in
+                // the store (a shutdown drained it first).
+                group.terminate(releasingInFlight: true)
                 self?.registry.remove(key)
                 _ = self?.registrations.state.withLock { $0.mailboxes.removeValue(forKey: path) }
             }

@@ -59,7 +59,13 @@ extension Bus {
             dedup: dedup,
             codec: codec
         )
-        return try consumer(of: queue, key: key, acknowledgement: acknowledgement, strategy: .mailbox)
+        return try consumer(
+            of: queue,
+            key: key,
+            settings: ConsumerSettings(acknowledgement, retry: retry, deadLetter: deadLetter),
+            automatic: acknowledgement == .automatic,
+            strategy: .mailbox
+        )
     }
 
     /// The queue of the durable mailbox `mailbox`, declared now when this process has not
@@ -83,6 +89,16 @@ extension Bus {
             guard let typed = declared.queue as? WorkQueue<Envelope<E>> else {
                 throw BusError.queueTypeMismatch(queue: name, expected: declared.eventName, actual: E.eventName)
             }
+            // The dedup window is the mailbox's (it decides what is stored): one that differs from
+            // the declaration's is refused, never quietly ignored. Nil asks for nothing.
+            if let dedup, dedup != typed.configuration.dedup {
+                throw BusError.conflictingDeclaration(
+                    mailbox: name,
+                    setting: "dedup window",
+                    declared: typed.configuration.dedup.map { "\($0)" } ?? "none",
+                    requested: "\(dedup)"
+                )
+            }
             return (typed, declared.registryKey)
         }
         return try await declareDurable(
@@ -101,11 +117,12 @@ extension Bus {
     }
 
     /// A consumer of a durable queue: its own record, whose cancel wakes the consumer while the
-    /// queue goes on, and a sequence over the shared queue.
+    /// queue goes on, and a sequence over the shared queue whose deliveries `settings` settle.
     func consumer<E: Event>(
         of queue: WorkQueue<Envelope<E>>,
         key: UInt64,
-        acknowledgement: Acknowledgement,
+        settings: ConsumerSettings,
+        automatic: Bool,
         strategy: Strategy
     ) throws -> Deliveries<E> {
         // Point-to-point consumers count as subscriptions, as in memory; a mailbox counts once.
@@ -116,8 +133,9 @@ extension Bus {
         return Deliveries(
             queue: queue,
             lifetime: SubscriptionLifetime(Subscription(ids: [consumerID], router: router, strategy: strategy)),
-            automatic: acknowledgement == .automatic,
-            registryKey: key
+            automatic: automatic,
+            registryKey: key,
+            consumer: settings
         )
     }
 

@@ -6,7 +6,8 @@ extension Bus {
     /// loop that claims batches from the store, hands each event to `handler` (as every handler
     /// the bus runs is started, ``run(_:_:metadata:strategy:subscriptionID:middlewares:)``), and
     /// settles it in the store, fenced by the loop's lease. `dedup` becomes the group's window in
-    /// the store (every process's publishes honour it; the latest consumer to start sets it).
+    /// the store (every process's publishes honour it; the latest consumer or declaration that
+    /// names one sets it; nil leaves it as it is).
     /// With `acknowledgesInHandler`, `handler` acknowledges the event itself (in its own
     /// transaction, reading ``GroupClaim/current``): the loop settles only failures.
     package func consumeGroup<E: Event>(
@@ -20,10 +21,12 @@ extension Bus {
         handler: @escaping @Sendable (E) async throws -> Void
     ) async throws -> Consumer<E> {
         let (group, envelopes, key) = try await declaredGroup(E.self, mailbox: mailbox, codec: codec)
-        do {
-            try await group.store.setDedup(group: group.name, window: dedup)
-        } catch {
-            throw BusError.mailboxUnavailable(name: group.name, reason: StoreFailure(group.store.failure(error)))
+        if let dedup {
+            do {
+                try await group.store.setDedup(group: group.name, window: dedup)
+            } catch {
+                throw BusError.mailboxUnavailable(name: group.name, reason: StoreFailure(group.store.failure(error)))
+            }
         }
         let stop = Locked(false)
         let store = group.store
@@ -44,7 +47,7 @@ extension Bus {
             acknowledgesInHandler: acknowledgesInHandler
         )
         let middlewares = self.middlewares
-        group.loopStarted()
+        group.loopStarted(owner: loop.owner)
         let report: @Sendable (HandlerFailure) async -> Void = { [weak self] failure in
             await self?.reportFailure(failure, while: E.self)
         }
@@ -73,7 +76,7 @@ struct GroupLoop<E: Event>: Sendable {
     /// The handler acknowledges in its own transaction (``GroupClaim``).
     let acknowledgesInHandler: Bool
 
-    private var stopping: Bool { stop.withLock { $0 } || group.isClosed || Task.isCancelled }
+    private var stopping: Bool { stop.withLock { $0 } || group.isTerminated || Task.isCancelled }
 
     /// Runs until the consumer is cancelled or the group closed, then gives back what it holds.
     func run(
@@ -111,6 +114,13 @@ struct GroupLoop<E: Event>: Sendable {
             if claimed.isEmpty {
                 // Expired leases of crashed instances come back here too (the claim takes them).
                 if let reaped = try? await store.reapExpiredLeases(), reaped > 0 { continue }
+                // A shutdown's drain ends here when nothing is left that this loop could claim (as a
+                // local mailbox drains: ready, then delayed events); until then it waits as usual,
+                // and the deadline stops it.
+                if group.isDraining, let left = try? await store.snapshot(group: group.name) {
+                    group.record(left)
+                    if left.visible == 0 && left.delayed == 0 { break }
+                }
                 group.setBusy(false)
                 busy = false
                 await store.waitForWork(group: group.name, timeout: poll, since: generation)
@@ -137,7 +147,7 @@ struct GroupLoop<E: Event>: Sendable {
         let owner = self.owner
         await Task { try? await group.store.release(group: group.name, owner: owner) }.value
         if !busy { group.setBusy(true) }
-        group.loopEnded()
+        group.loopEnded(owner: owner)
     }
 
     /// Handles one claimed event and settles it.
@@ -211,6 +221,10 @@ struct GroupLoop<E: Event>: Sendable {
             }
             return
         }
+        // Cut off by a stop (the drain's deadline, a removal, the consumer's cancel): given back
+        // by the release, not a failed attempt — as a local mailbox gives back what a shutdown
+        // interrupted.
+        if stopping { return }
         group.count { $0.nacked += 1 }
         let last = attempt >= retry.maxAttempts
         if last {
@@ -239,24 +253,31 @@ struct GroupLoop<E: Event>: Sendable {
     /// in ``QueueMetrics/deadLettersDiscarded``.
     private func bury(_ record: ClaimedRecord, reason: String, countsAsAttempt: Bool = false) async {
         let store = group.store
-        let settled: Bool?
         if case .discard = deadLetter {
-            settled = try? await store.acknowledge(group: group.name, id: record.id, owner: owner)
-        } else {
-            settled = try? await store.deadLetter(
+            guard (try? await store.acknowledge(group: group.name, id: record.id, owner: owner)) == true else { return }
+            group.count {
+                $0.deadLettered += 1
+                $0.deadLettersDiscarded += 1
+            }
+            return
+        }
+        var limit: Int?
+        if case .keep(let keep) = deadLetter { limit = keep }
+        // The move and the limit's trim are one transaction: when the count says the event is
+        // dead-lettered, the limit holds.
+        guard
+            let (settled, trimmed) = try? await store.deadLetter(
                 group: group.name,
                 id: record.id,
                 owner: owner,
                 reason: reason,
-                countsAsAttempt: countsAsAttempt
-            )
-        }
-        guard settled == true else { return }
-        group.count { $0.deadLettered += 1 }
-        if case .keep(let limit) = deadLetter,
-            let trimmed = try? await store.trimDeadLetters(group: group.name, keeping: limit), trimmed > 0
-        {
-            group.count { $0.deadLettersDiscarded += UInt64(trimmed) }
+                countsAsAttempt: countsAsAttempt,
+                keeping: limit
+            ), settled
+        else { return }
+        group.count {
+            $0.deadLettered += 1
+            $0.deadLettersDiscarded += UInt64(trimmed)
         }
     }
 }

@@ -81,7 +81,10 @@ extension Bus {
     ///
     /// For a consumer group (a durable mailbox in a PostgreSQL store), `dedup` is the group's
     /// window in the store: an id the group acknowledged within it is not stored again by any
-    /// instance's publish (the latest consumer to start sets the window; nil clears it).
+    /// instance's publish (the latest consumer or declaration that names a window sets it; nil
+    /// leaves the group's as it is: `PostgresGroups.setDedup(group:window:)` removes one). For a
+    /// local durable mailbox the window is the mailbox's, given where it is first declared: a
+    /// different one here is refused (``BusError/conflictingDeclaration(mailbox:setting:declared:requested:)``).
     ///
     /// - Returns: the ``Consumer``: the bus iterates the mailbox; cancel the consumer to stop it
     ///   (a durable mailbox goes on storing, for the next consumer).
@@ -156,7 +159,7 @@ extension Bus {
                             error: error,
                             attempt: delivery.metadata.attempt,
                             deadLettered: deliveries.queue.isTracked
-                                && delivery.metadata.attempt >= deliveries.queue.configuration.retry.maxAttempts,
+                                && delivery.metadata.attempt >= deliveries.retryPolicy.maxAttempts,
                             mailbox: mailbox
                         ),
                         while: T.self

@@ -99,11 +99,24 @@ extension Bus {
             if try await channel.makeDurable(durable, key: key) == false, channel.durableQueue?.queue !== durable {
                 throw BusError.queueTypeMismatch(queue: queue, expected: "another durable queue", actual: E.eventName)
             }
-            return try consumer(of: durable, key: key, acknowledgement: acknowledgement, strategy: .pointToPoint)
+            return try consumer(
+                of: durable,
+                key: key,
+                settings: ConsumerSettings(acknowledgement, retry: retry, deadLetter: deadLetter),
+                automatic: acknowledgement == .automatic,
+                strategy: .pointToPoint
+            )
         }
         if let (durable, key) = channel.durableQueue {
-            // Every consumer of a durable queue competes for the one stored queue.
-            return try consumer(of: durable, key: key, acknowledgement: acknowledgement, strategy: .pointToPoint)
+            // Every consumer of a durable queue competes for the one stored queue, each with its
+            // own acknowledgement, retry and dead-letter settings.
+            return try consumer(
+                of: durable,
+                key: key,
+                settings: ConsumerSettings(acknowledgement, retry: retry, deadLetter: deadLetter),
+                automatic: acknowledgement == .automatic,
+                strategy: .pointToPoint
+            )
         }
         let consumerQueue = WorkQueue<Envelope<E>>(
             name: registry.claimName("queue \(queue)"),

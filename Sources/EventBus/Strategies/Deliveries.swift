@@ -22,6 +22,12 @@ public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
     @usableFromInline let lifetime: SubscriptionLifetime
     @usableFromInline let automatic: Bool
     let registryKey: UInt64
+    /// This subscriber's own visibility timeout, retry and dead-letter policy, for a queue it
+    /// shares with other consumers (a durable mailbox or queue); nil: the queue's configuration.
+    @usableFromInline var consumer: ConsumerSettings? = nil
+
+    /// The retry policy that settles this subscriber's deliveries.
+    var retryPolicy: RetryPolicy { consumer?.retry ?? queue.configuration.retry }
 
     /// The subscription, to cancel it or check that it is active.
     public var subscription: Subscription { lifetime.subscription }
@@ -59,7 +65,7 @@ public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
 
     /// Creates the iterator.
     public func makeAsyncIterator() -> Iterator {
-        Iterator(queue: queue, lifetime: lifetime, automatic: automatic)
+        Iterator(queue: queue, lifetime: lifetime, automatic: automatic, consumer: consumer)
     }
 
     /// Iterates the mailbox.
@@ -67,16 +73,23 @@ public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
         @usableFromInline let queue: WorkQueue<Envelope<E>>
         @usableFromInline let lifetime: SubscriptionLifetime
         @usableFromInline let automatic: Bool
+        @usableFromInline let consumer: ConsumerSettings?
         @usableFromInline var buffer: [Lease<any BoxedElement>] = []
         @usableFromInline var index = 0
         /// The tag of the delivery handed out last, acknowledged on the next call (automatic mode).
         @usableFromInline var previous: UInt64?
 
         @usableFromInline
-        init(queue: WorkQueue<Envelope<E>>, lifetime: SubscriptionLifetime, automatic: Bool) {
+        init(
+            queue: WorkQueue<Envelope<E>>,
+            lifetime: SubscriptionLifetime,
+            automatic: Bool,
+            consumer: ConsumerSettings?
+        ) {
             self.queue = queue
             self.lifetime = lifetime
             self.automatic = automatic
+            self.consumer = consumer
         }
 
         /// The next delivery, or nil when the subscription has ended. A durable mailbox that cannot
@@ -99,7 +112,8 @@ public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
                 // count as attempted, and its visibility timeout would run, before it is handled.
                 guard
                     let batch = try await queue.nextBoxed(
-                        maxCount: queue.isTracked ? 1 : WorkQueue<Envelope<E>>.batchSize
+                        maxCount: queue.isTracked ? 1 : WorkQueue<Envelope<E>>.batchSize,
+                        consumer: consumer
                     )
                 else {
                     lifetime.subscription.cancel()
