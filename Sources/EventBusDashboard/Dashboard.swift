@@ -4,7 +4,7 @@ import Foundation
 /// of its last minutes and its forecast, its dead letters and recovery; requeue, purge and
 /// remove for those the application allows.
 ///
-/// This is the framework-free core: ``respond(to:)`` answers a ``DashboardRequest`` with a
+/// This is the framework-free core: ``respond(to:granted:)`` answers a ``DashboardRequest`` with a
 /// ``DashboardResponse``. With the trait `DashboardSupport`, `routes()` mounts it in a
 /// Hummingbird application; another server framework needs only a few lines that convert its
 /// request and response the same way.

@@ -1,5 +1,5 @@
 /// A request to the dashboard, whatever the server framework: what an adapter hands to
-/// ``Dashboard/respond(to:)``.
+/// ``Dashboard/respond(to:granted:)``.
 public struct DashboardRequest: Sendable {
     /// `GET`, `POST`, … (upper case).
     public var method: String

@@ -1,6 +1,6 @@
 import EventLog
 
-/// What a durable mailbox found and repaired when it opened (``EventLog/RecoveryReport`` of the
+/// What a durable mailbox found and repaired when it opened (`RecoveryReport` of the
 /// bus), or, read from the files of a mailbox, what its next opening will find.
 public struct RecoverySnapshot: Sendable, Hashable, Codable {
     /// Records read.

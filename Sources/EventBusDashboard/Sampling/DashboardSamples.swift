@@ -1,6 +1,6 @@
 import Synchronization
 
-/// The charts' memory: a ``SampleRing`` per mailbox for at most `mailboxes` mailboxes, so that
+/// The charts' memory: a `SampleRing` per mailbox for at most `mailboxes` mailboxes, so that
 /// the dashboard costs the same after a week as after a minute (`mailboxes × samples × 20`
 /// bytes at most: 100 × 180 × 20 = 360 kB with the defaults).
 final class DashboardSamples: Sendable {

@@ -2,13 +2,13 @@ import EventBus
 import EventLog
 import EventQueue
 
-/// A running bus as its dashboard shows it: every queue of ``EventBus/Bus/metrics()`` with its
+/// A running bus as its dashboard shows it: every queue of `Bus.metrics()` with its
 /// kind, rates, latency and forecast; dead letters by mailbox name; and the bus's own operations
 /// for the actions.
 ///
 /// | kind | actions |
 /// |---|---|
-/// | durable mailbox | requeue, purge (``EventBus/Bus/purgeMailbox(named:)``), remove (``EventBus/Bus/removeMailbox(named:)``) |
+/// | durable mailbox | requeue, purge (`Bus.purgeMailbox(named:)`), remove (`Bus.removeMailbox(named:)`) |
 /// | consumer group | requeue, purge (removing a group is `eventbus remove --postgres`: stop its consumers first) |
 /// | in-memory mailbox, point-to-point queue | requeue |
 /// | callback, scheduler | none |
