@@ -17,7 +17,11 @@ enum DashboardTool {
         summary: "serve the dashboard of the durable mailboxes under DIR… (and/or --postgres consumer groups)",
         positionals: ["DIR..."],
         options: [
-            OptionSpec("--hostname", value: "HOST", help: "address to listen on (default 127.0.0.1: this machine only)"),
+            OptionSpec(
+                "--hostname",
+                value: "HOST",
+                help: "address to listen on (default 127.0.0.1: this machine only)"
+            ),
             OptionSpec("--port", value: "PORT", help: "port to listen on, 0 for any free port (default 8081)"),
             OptionSpec(
                 "--token",
@@ -102,7 +106,11 @@ enum DashboardTool {
             #else
                 if settings.postgres != nil { throw PostgresToolError.builtWithoutTrait }
             #endif
-            try await serve(StoredDashboardSource(directories: settings.directories), settings: settings, output: output)
+            try await serve(
+                StoredDashboardSource(directories: settings.directories),
+                settings: settings,
+                output: output
+            )
             return 0
         #else
             throw DashboardToolError.builtWithoutTrait

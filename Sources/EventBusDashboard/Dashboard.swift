@@ -295,7 +295,11 @@ public final class Dashboard: Sendable {
             <body><p id="status">\(HTML.escape(text))</p><p><a href="\(HTML.escape(request.mount))/">back to the dashboard</a></p></body></html>
 
             """
-        return DashboardResponse(status: status, headers: ["Content-Type": "text/html; charset=utf-8"], body: Array(html.utf8))
+        return DashboardResponse(
+            status: status,
+            headers: ["Content-Type": "text/html; charset=utf-8"],
+            body: Array(html.utf8)
+        )
     }
 }
 

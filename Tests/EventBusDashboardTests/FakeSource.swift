@@ -106,7 +106,14 @@ enum Known {
         audit.arrivalRate = 55
         audit.consumeRate = 50
         audit.forecast = ForecastSnapshot(.fills(inSeconds: 180))
-        var mailer = MailboxSnapshot(name: "mailer", kind: .callback, depth: 10, inFlight: 1, delayed: 0, deadLetters: 0)
+        var mailer = MailboxSnapshot(
+            name: "mailer",
+            kind: .callback,
+            depth: 10,
+            inFlight: 1,
+            delayed: 0,
+            deadLetters: 0
+        )
         mailer.arrivalRate = 2.5
         mailer.consumeRate = 1
         mailer.forecast = ForecastSnapshot(.grows(perSecond: 1.5))

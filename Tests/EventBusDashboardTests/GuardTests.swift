@@ -12,7 +12,9 @@ import Testing
         origin: String? = "http://127.0.0.1:8080",
         headers: [String: String] = [:]
     ) -> DashboardRequest {
-        var all = ["Host": "127.0.0.1:8080", "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"]
+        var all = [
+            "Host": "127.0.0.1:8080", "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json",
+        ]
         if let origin { all["Origin"] = origin }
         all.merge(headers) { _, new in new }
         return DashboardRequest(
@@ -110,7 +112,9 @@ import Testing
         let source = FakeSource(mailboxes: Known.mailboxes(), letters: Known.letters())
         // No authorization check: read-only, so the page has no token and a POST is refused.
         let readOnly = Dashboard(source: source)
-        let page = await readOnly.respond(to: DashboardRequest(method: "GET", path: "", mount: "", peerIsLoopback: true))
+        let page = await readOnly.respond(
+            to: DashboardRequest(method: "GET", path: "", mount: "", peerIsLoopback: true)
+        )
         #expect(page.status == 200)
         #expect(try Self.csrf(in: page.text).isEmpty)
         let refused = await readOnly.respond(to: Self.post("purge", form: "csrf=&mailbox=billing"))
@@ -129,10 +133,17 @@ import Testing
         #expect(token.count == 64)
         let operatorHeader = ["X-Operator": "ada"]
         // Wrong token, another origin, no permission: refused, nothing done.
-        let badToken = await dashboard.respond(to: Self.post("purge", form: "csrf=x&mailbox=billing", headers: operatorHeader))
+        let badToken = await dashboard.respond(
+            to: Self.post("purge", form: "csrf=x&mailbox=billing", headers: operatorHeader)
+        )
         #expect(badToken.status == 403)
         let foreign = await dashboard.respond(
-            to: Self.post("purge", form: "csrf=\(token)&mailbox=billing", origin: "http://evil.example", headers: operatorHeader)
+            to: Self.post(
+                "purge",
+                form: "csrf=\(token)&mailbox=billing",
+                origin: "http://evil.example",
+                headers: operatorHeader
+            )
         )
         #expect(foreign.status == 403)
         let reader = await dashboard.respond(to: Self.post("purge", form: "csrf=\(token)&mailbox=billing"))
@@ -140,18 +151,26 @@ import Testing
         #expect(source.performed.isEmpty)
         // Right: done through the source, answered in JSON to a script.
         let requeued = await dashboard.respond(
-            to: Self.post("requeue", form: "csrf=\(token)&mailbox=billing&id=0000000000000000000000000000000a", headers: operatorHeader)
+            to: Self.post(
+                "requeue",
+                form: "csrf=\(token)&mailbox=billing&id=0000000000000000000000000000000a",
+                headers: operatorHeader
+            )
         )
         #expect(requeued.status == 200)
         #expect(requeued.text == #"{"message":"requeued 1 dead letters of billing","ok":true}"#)
-        let purged = await dashboard.respond(to: Self.post("purge", form: "csrf=\(token)&mailbox=billing", headers: operatorHeader))
+        let purged = await dashboard.respond(
+            to: Self.post("purge", form: "csrf=\(token)&mailbox=billing", headers: operatorHeader)
+        )
         #expect(purged.status == 200)
         #expect(
             source.performed == [
                 .requeue(mailbox: "billing", ids: ["0000000000000000000000000000000a"]), .purge(mailbox: "billing"),
             ]
         )
-        let unknown = await dashboard.respond(to: Self.post("remove", form: "csrf=\(token)&mailbox=nope", headers: operatorHeader))
+        let unknown = await dashboard.respond(
+            to: Self.post("remove", form: "csrf=\(token)&mailbox=nope", headers: operatorHeader)
+        )
         #expect(unknown.status == 409)
         #expect(unknown.text.contains("no mailbox nope"))
     }
@@ -165,16 +184,22 @@ import Testing
         #expect(answer.status == 403)
         #expect(!answer.text.contains("billing"))
         // The script and stylesheet are the same for everybody.
-        #expect(await dashboard.respond(to: DashboardRequest(method: "GET", path: "dashboard.js", mount: "")).status == 200)
+        #expect(
+            await dashboard.respond(to: DashboardRequest(method: "GET", path: "dashboard.js", mount: "")).status == 200
+        )
     }
 
     @Test func anAccessTokenLogsInWithACookieAndEveryAnswerCarriesTheSecurityHeaders() async throws {
         var options = DashboardOptions()
         options.accessToken = "0123456789abcdef0123"
         let dashboard = Dashboard(source: FakeSource(mailboxes: Known.mailboxes()), options: options)
-        let anonymous = await dashboard.respond(to: DashboardRequest(method: "GET", path: "", mount: "/ops", peerIsLoopback: true))
+        let anonymous = await dashboard.respond(
+            to: DashboardRequest(method: "GET", path: "", mount: "/ops", peerIsLoopback: true)
+        )
         #expect(anonymous.status == 403)
-        let wrong = await dashboard.respond(to: DashboardRequest(method: "GET", path: "login", mount: "/ops", query: "token=nope"))
+        let wrong = await dashboard.respond(
+            to: DashboardRequest(method: "GET", path: "login", mount: "/ops", query: "token=nope")
+        )
         #expect(wrong.status == 403)
         let login = await dashboard.respond(
             to: DashboardRequest(method: "GET", path: "login", mount: "/ops", query: "token=0123456789abcdef0123")
@@ -185,7 +210,9 @@ import Testing
         #expect(cookie.hasSuffix("; Path=/ops; HttpOnly; SameSite=Strict"))
         let session = String(cookie.prefix { $0 != ";" })
         #expect(!session.contains("0123456789abcdef0123"))
-        let page = await dashboard.respond(to: DashboardRequest(method: "GET", path: "", mount: "/ops", headers: ["Cookie": session]))
+        let page = await dashboard.respond(
+            to: DashboardRequest(method: "GET", path: "", mount: "/ops", headers: ["Cookie": session])
+        )
         #expect(page.status == 200)
         #expect(page.text.contains("billing"))
         let bearer = await dashboard.respond(
@@ -198,7 +225,9 @@ import Testing
         )
         #expect(bearer.status == 200)
         for answer in [anonymous, login, page, bearer] {
-            #expect(answer.headers["Content-Security-Policy"]?.contains("default-src 'none'; script-src 'self'") == true)
+            #expect(
+                answer.headers["Content-Security-Policy"]?.contains("default-src 'none'; script-src 'self'") == true
+            )
             #expect(answer.headers["X-Content-Type-Options"] == "nosniff")
             #expect(answer.headers["Cache-Control"] == "no-store")
         }

@@ -63,7 +63,9 @@
                 let form = "csrf=\(token)&mailbox=billing&id=0000000000000000000000000000000a"
                 // Refused: nobody, a viewer, a wrong token, another origin, a GET.
                 #expect(try await client.post(requeue, form: form).status == .forbidden)
-                #expect(try await client.post(requeue, form: form, [.authorization: "Bearer viewer"]).status == .forbidden)
+                #expect(
+                    try await client.post(requeue, form: form, [.authorization: "Bearer viewer"]).status == .forbidden
+                )
                 let wrong = try await client.post(requeue, form: "csrf=0&mailbox=billing", operatorFields)
                 #expect(wrong.status == .forbidden)
                 #expect(wrong.text.contains("token"))
@@ -75,7 +77,11 @@
                 let done = try await client.post(requeue, form: form, operatorFields)
                 #expect(done.status == .ok)
                 #expect(done.text.contains("requeued 1 dead letters of billing"))
-                let purged = try await client.post("/ops/eventbus/actions/purge", form: "csrf=\(token)&mailbox=billing", operatorFields)
+                let purged = try await client.post(
+                    "/ops/eventbus/actions/purge",
+                    form: "csrf=\(token)&mailbox=billing",
+                    operatorFields
+                )
                 #expect(purged.status == .ok)
                 #expect(
                     source.performed == [

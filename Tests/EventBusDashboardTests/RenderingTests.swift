@@ -39,7 +39,11 @@ import Testing
         #expect(billing.cells["p50"] == "12 ms")
         #expect(billing.cells["p99"] == "1.3 s")
         #expect(billing.cells["forecast"] == "drains in 40 s")
-        #expect(billing.deadLetterList.map(\.id) == ["0000000000000000000000000000000a", "0000000000000000000000000000000b"])
+        #expect(
+            billing.deadLetterList.map(\.id) == [
+                "0000000000000000000000000000000a", "0000000000000000000000000000000b",
+            ]
+        )
         #expect(billing.deadLetterList.map(\.reason.label) == ["handler failed", "undecryptable"])
         // Bodies are personal data: not in the snapshot unless the application enables them.
         #expect(billing.deadLetterList.allSatisfy { $0.body == nil })
@@ -63,7 +67,10 @@ import Testing
     @Test func thePageShowsTheNumbersAndEscapesEveryName() async throws {
         var options = DashboardOptions()
         options.title = "Shop <ops>"
-        let dashboard = Dashboard(source: FakeSource(mailboxes: Known.mailboxes(), letters: Known.letters()), options: options)
+        let dashboard = Dashboard(
+            source: FakeSource(mailboxes: Known.mailboxes(), letters: Known.letters()),
+            options: options
+        )
         let html = DashboardPage.render(
             try await dashboard.snapshot(canAct: true),
             title: options.title,
@@ -114,7 +121,10 @@ import Testing
     @Test func bodiesAreShownOnlyWhenTheApplicationEnablesThem() async throws {
         var options = DashboardOptions()
         options.showBodies = true
-        let dashboard = Dashboard(source: FakeSource(mailboxes: Known.mailboxes(), letters: Known.letters()), options: options)
+        let dashboard = Dashboard(
+            source: FakeSource(mailboxes: Known.mailboxes(), letters: Known.letters()),
+            options: options
+        )
         let snapshot = try await dashboard.snapshot()
         #expect(snapshot.bodiesShown)
         #expect(snapshot.mailboxes[0].deadLetterList[0].body == #"{"customer":"ada@example.com"}"#)
@@ -125,7 +135,11 @@ import Testing
     }
 
     @Test func aStoredSourceSaysWhereTheLiveNumbersAreAndDrawsNoChart() async throws {
-        let source = FakeSource(kind: .stored, notice: "live rates come from the mounted dashboard", mailboxes: Known.mailboxes())
+        let source = FakeSource(
+            kind: .stored,
+            notice: "live rates come from the mounted dashboard",
+            mailboxes: Known.mailboxes()
+        )
         let dashboard = Dashboard(source: source)
         try await dashboard.sample()
         let snapshot = try await dashboard.snapshot()

@@ -74,18 +74,27 @@ struct Order: Event, Codable {
     }
 
     @Test func itsSettingsListenOnLoopbackAndNeedADirectoryOrADatabase() throws {
-        let settings = try DashboardTool.settings(["/data", "/more"], environment: ["EVENTBUS_DASHBOARD_TOKEN": "s3cret-s3cret-s3cret"])
+        let settings = try DashboardTool.settings(
+            ["/data", "/more"],
+            environment: ["EVENTBUS_DASHBOARD_TOKEN": "s3cret-s3cret-s3cret"]
+        )
         #expect(settings.hostname == "127.0.0.1")
         #expect(settings.directories == ["/data", "/more"])
         #expect(settings.token == "s3cret-s3cret-s3cret")
         #expect(settings.options.accessToken == "s3cret-s3cret-s3cret")
         #expect(!settings.options.showBodies)
-        #expect(DashboardTool.banner(settings, port: 9000).hasPrefix("eventbus dashboard: open http://127.0.0.1:9000/login?token=s3cret"))
+        #expect(
+            DashboardTool.banner(settings, port: 9000).hasPrefix(
+                "eventbus dashboard: open http://127.0.0.1:9000/login?token=s3cret"
+            )
+        )
         #expect(try DashboardTool.settings(["/data"], environment: [:]).token.count == 64)
         #expect(throws: ArgumentError.missingArgument("DIR (or --postgres URL)", command: "eventbus dashboard")) {
             try DashboardTool.settings([], environment: [:])
         }
-        #expect(throws: ArgumentError.self) { try DashboardTool.settings(["/data", "--token", "short"], environment: [:]) }
+        #expect(throws: ArgumentError.self) {
+            try DashboardTool.settings(["/data", "--token", "short"], environment: [:])
+        }
         let source = StoredDashboardSource(directories: ["/data", "/more"])
         #expect(source.displayName("billing", in: "/more") == "/more/billing")
         #expect(source.locate("/more/billing")?.directory == "/more")
@@ -103,7 +112,9 @@ struct Order: Event, Codable {
                 [directory, "--port", "0", "--token", "0123456789abcdef0123"],
                 environment: [:]
             )
-            let app = DashboardTool.application(StoredDashboardSource(directories: [directory]), settings: settings) { _ in }
+            let app = DashboardTool.application(StoredDashboardSource(directories: [directory]), settings: settings) {
+                _ in
+            }
             try await app.test(.live) { client in
                 #expect(try await client.get("/").status == .forbidden)
                 #expect(try await client.get("/login?token=wrong").status == .forbidden)
@@ -113,7 +124,9 @@ struct Order: Event, Codable {
                 let session: HTTPFields = [.cookie: cookie]
                 let page = try await client.get("/", session)
                 #expect(page.status == .ok)
-                #expect(page.text.contains("live rates, latencies, forecasts and charts come from the dashboard mounted"))
+                #expect(
+                    page.text.contains("live rates, latencies, forecasts and charts come from the dashboard mounted")
+                )
                 #expect(page.text.contains("held by a running process"))
                 #expect(page.text.contains("card declined"))
                 let token = try page.csrf()
@@ -121,7 +134,10 @@ struct Order: Event, Codable {
                 let requeue = "csrf=\(token)&mailbox=billing&id=\(dead[0])"
                 // Without the session, or with a wrong form token: refused.
                 #expect(try await client.post("/actions/requeue", form: requeue).status == .forbidden)
-                #expect(try await client.post("/actions/requeue", form: "csrf=x&mailbox=billing", session).status == .forbidden)
+                #expect(
+                    try await client.post("/actions/requeue", form: "csrf=x&mailbox=billing", session).status
+                        == .forbidden
+                )
                 #expect(try LogInspector().inspect(directory + "/billing", name: "billing").dead.count == 2)
                 // With both: done through the CLI's own verbs.
                 let requeued = try await client.post("/actions/requeue", form: requeue, session)

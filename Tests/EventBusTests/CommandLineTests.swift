@@ -261,7 +261,9 @@ extension CommandLineTests {
         #else
             let migrate = await exit(["migrate"])
             #expect(
-                migrate.message.hasSuffix("built without the PostgresSupport trait: swift build --traits PostgresSupport")
+                migrate.message.hasSuffix(
+                    "built without the PostgresSupport trait: swift build --traits PostgresSupport"
+                )
             )
         #endif
     }

@@ -95,6 +95,9 @@ import Testing
         // Its files stay; nothing is left in them.
         let inspected = try LogInspector().inspect(directory + "/billing", name: "billing")
         #expect(inspected.pending.isEmpty && inspected.dead.isEmpty)
-        #expect(try await MailboxTools.purge(directory: directory, name: "absent") == PurgeReport(pending: 0, deadLetters: 0))
+        #expect(
+            try await MailboxTools.purge(directory: directory, name: "absent")
+                == PurgeReport(pending: 0, deadLetters: 0)
+        )
     }
 }

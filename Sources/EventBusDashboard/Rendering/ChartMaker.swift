@@ -86,7 +86,8 @@ enum ChartMaker {
     static func path(_ points: [(Double, Double)]) -> String {
         var text = ""
         for (index, point) in points.enumerated() {
-            text += (index == 0 ? "M" : " L") + formatDecimal(point.0, places: 1) + "," + formatDecimal(point.1, places: 1)
+            text +=
+                (index == 0 ? "M" : " L") + formatDecimal(point.0, places: 1) + "," + formatDecimal(point.1, places: 1)
         }
         return text
     }

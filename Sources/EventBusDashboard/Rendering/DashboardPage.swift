@@ -71,7 +71,8 @@ public enum DashboardPage: Sendable {
             let cells = mailbox.cells.isEmpty ? Self.cells(mailbox) : mailbox.cells
             for column in columns {
                 let forecastClass = column.field == "forecast" ? " class=\"\(mailbox.forecast?.kind ?? "none")\"" : ""
-                html += "<td data-field=\"\(column.field)\"\(forecastClass)>\(HTML.escape(cells[column.field] ?? ""))</td>"
+                html +=
+                    "<td data-field=\"\(column.field)\"\(forecastClass)>\(HTML.escape(cells[column.field] ?? ""))</td>"
             }
             html += "</tr>\n"
         }
@@ -132,13 +133,16 @@ public enum DashboardPage: Sendable {
         for letter in mailbox.deadLetterList {
             html += "<tr data-id=\"\(HTML.escape(letter.id))\"><td><code>\(HTML.escape(letter.id))</code></td>"
             html += "<td>\(HTML.escape(letter.eventName ?? "—"))</td>"
-            html += "<td><span class=\"reason \(HTML.escape(letter.reason.kind))\">\(HTML.escape(letter.reason.label))</span> "
+            html +=
+                "<td><span class=\"reason \(HTML.escape(letter.reason.kind))\">\(HTML.escape(letter.reason.label))</span> "
             html += "\(HTML.escape(letter.reason.text))</td>"
             html += "<td>\(letter.attempts)</td><td>\(letter.crashes)</td>"
             html += "<td>\(HTML.escape(letter.deadLetteredAt ?? "—"))</td>"
             if snapshot.bodiesShown { html += "<td><code>\(HTML.escape(letter.body ?? ""))</code></td>" }
             if requeue, let csrf {
-                html += "<td>" + form(.requeue, mailbox: mailbox.name, ids: [letter.id], label: "requeue", base: base, csrf: csrf)
+                html +=
+                    "<td>"
+                    + form(.requeue, mailbox: mailbox.name, ids: [letter.id], label: "requeue", base: base, csrf: csrf)
                 html += "</td>"
             }
             html += "</tr>\n"
@@ -161,7 +165,8 @@ public enum DashboardPage: Sendable {
         base: String,
         csrf: String
     ) -> String {
-        var html = "<form method=\"post\" action=\"\(base)/actions/\(kind.rawValue)\" class=\"action \(kind.rawValue)\">"
+        var html =
+            "<form method=\"post\" action=\"\(base)/actions/\(kind.rawValue)\" class=\"action \(kind.rawValue)\">"
         html += "<input type=\"hidden\" name=\"csrf\" value=\"\(HTML.escape(csrf))\">"
         html += "<input type=\"hidden\" name=\"mailbox\" value=\"\(HTML.escape(mailbox))\">"
         for id in ids { html += "<input type=\"hidden\" name=\"id\" value=\"\(HTML.escape(id))\">" }
@@ -190,12 +195,15 @@ public enum DashboardPage: Sendable {
         html += "<text class=\"scale\" x=\"4\" y=\"\(rateTop)\" data-scale=\"rate\">R, C ≤ \(rateScale)/s</text>"
         html += "<text class=\"scale now-label\" x=\"\(nowX)\" y=\"12\">now</text>"
         if window > 0 {
-            html += "<text class=\"scale\" x=\"4\" y=\"\(height)\" dy=\"-3\">\(DashboardFormat.duration(window)) ago</text>"
+            html +=
+                "<text class=\"scale\" x=\"4\" y=\"\(height)\" dy=\"-3\">\(DashboardFormat.duration(window)) ago</text>"
             html += "<text class=\"scale\" x=\"\(width)\" dx=\"-4\" y=\"\(height)\" dy=\"-3\" text-anchor=\"end\">"
             html += "forecast +\(DashboardFormat.duration(window / 3))</text>"
         }
-        html += "</svg>\n<p class=\"legend\"><span class=\"key depth\">depth</span> <span class=\"key forecast\">forecast</span> "
-        html += "<span class=\"key arrival\">R (arrivals/s)</span> <span class=\"key consume\">C (consumed/s)</span></p>\n"
+        html +=
+            "</svg>\n<p class=\"legend\"><span class=\"key depth\">depth</span> <span class=\"key forecast\">forecast</span> "
+        html +=
+            "<span class=\"key arrival\">R (arrivals/s)</span> <span class=\"key consume\">C (consumed/s)</span></p>\n"
         return html
     }
 
