@@ -15,6 +15,11 @@ public struct DeadLetterSnapshot: Sendable, Hashable, Codable, Identifiable {
     /// The stored body as text (or hex when it is not UTF-8), only when the application enabled
     /// bodies (``DashboardOptions/showBodies``): they carry personal data.
     public var body: String?
+    /// The schema version it was stored with, when the store knows it.
+    public var schemaVersion: Int?
+    /// The id of the codec that wrote its body (`json`, `data`, `text`, an encrypting codec's),
+    /// when the store knows it.
+    public var codecID: String?
 
     /// A dead letter.
     public init(

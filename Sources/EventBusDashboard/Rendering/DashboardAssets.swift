@@ -51,7 +51,8 @@ public enum DashboardAssets: Sendable {
               id.append(element("code", letter.id));
               const reason = element("td");
               reason.append(element("span", letter.reason.label, "reason " + letter.reason.kind), " " + letter.reason.text);
-              row.append(id, element("td", letter.eventName ?? "—"), reason, element("td", String(letter.attempts)),
+              const event = (letter.eventName ?? "—") + (letter.schemaVersion ? " v" + letter.schemaVersion : "");
+              row.append(id, element("td", event), reason, element("td", String(letter.attempts)),
                 element("td", String(letter.crashes)), element("td", letter.deadLetteredAt ?? "—"));
               if (snapshot.bodiesShown) {
                 const cell = element("td");

@@ -132,7 +132,7 @@ public enum DashboardPage: Sendable {
         html += "</tr></thead>\n<tbody>\n"
         for letter in mailbox.deadLetterList {
             html += "<tr data-id=\"\(HTML.escape(letter.id))\"><td><code>\(HTML.escape(letter.id))</code></td>"
-            html += "<td>\(HTML.escape(letter.eventName ?? "—"))</td>"
+            html += "<td>\(HTML.escape(eventCell(letter)))</td>"
             html +=
                 "<td><span class=\"reason \(HTML.escape(letter.reason.kind))\">\(HTML.escape(letter.reason.label))</span> "
             html += "\(HTML.escape(letter.reason.text))</td>"
@@ -154,6 +154,11 @@ public enum DashboardPage: Sendable {
             html += "</div>\n"
         }
         return html + "</section>\n"
+    }
+
+    /// A dead letter's event: its name, and its schema version when known (`OrderPlaced v2`).
+    public static func eventCell(_ letter: DeadLetterSnapshot) -> String {
+        (letter.eventName ?? "—") + (letter.schemaVersion.map { " v\($0)" } ?? "")
     }
 
     /// A form that POSTs one action, with the CSRF token.

@@ -43,7 +43,7 @@ import Testing
                 uri: "/eventbus/snapshot.json",
                 method: .get,
                 headers: [.cookie: cookie]
-            ) { try JSONDecoder().decode(DashboardSnapshot.self, from: Data(buffer: $0.body)) }
+            ) { try JSONDecoder().decode(DashboardSnapshot.self, from: Data(String(buffer: $0.body).utf8)) }
             let billing = try #require(snapshot.mailboxes.first { $0.name == "billing" })
             let letter = try #require(billing.deadLetterList.first)
             #expect(letter.attempts == Shop.billingAttempts)
