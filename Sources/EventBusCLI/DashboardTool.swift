@@ -54,6 +54,8 @@ enum DashboardTool {
             options.title = "EventBus — eventbus dashboard"
             options.accessToken = token
             options.showBodies = showBodies
+            // The page reads the files again this often (as `eventbus inspect` does, each time).
+            options.sampleInterval = .seconds(10)
             return options
         }
     }
