@@ -70,6 +70,59 @@
             }
         }
 
+        /// Sends `event` to a point-to-point queue stored in PostgreSQL **inside your transaction**:
+        /// its row is written on `connection`, so it exists exactly when your own writes commit;
+        /// one consumer of the queue, on any instance, handles it after the commit.
+        ///
+        /// ```swift
+        /// import EventBusPostgres
+        /// import PostgresNIO
+        ///
+        /// func order(_ job: ResizeImage, bus: Bus, client: PostgresClient, logger: Logger) async throws {
+        ///     try await client.withTransaction(logger: logger) { connection in
+        ///         try await connection.query("INSERT INTO uploads (id) VALUES (\(job.id))", logger: logger)
+        ///         try await bus.send(job, to: "thumbnails", in: connection)
+        ///     }
+        /// }
+        /// ```
+        ///
+        /// The queue must be declared stored in this process first
+        /// (`Bus/declareQueue(_:for:dispatch:capacity:mailbox:)`, or a `receive`, with
+        /// `.durable(name:store: .postgres(…))`).
+        ///
+        /// - Returns: the event's id.
+        /// - Throws: ``PostgresStoreError/notPostgres(_:)`` when `queue` is not stored in a
+        ///   PostgreSQL store here; `BusError/shutDown`; `BusError/queueTypeMismatch(queue:expected:actual:)`;
+        ///   the codec's and postgres-nio's errors (your transaction then rolls back).
+        @discardableResult
+        public func send<E: Event>(
+            _ event: E,
+            to queue: String,
+            in connection: PostgresConnection,
+            orderingKey: String? = nil,
+            priority: Priority = .normal,
+            headers: [String: String] = [:],
+            id: EventID? = nil
+        ) async throws -> EventID {
+            guard
+                let (store, group, record) = try storedQueueRecord(
+                    event,
+                    to: queue,
+                    orderingKey: orderingKey,
+                    priority: priority,
+                    headers: headers,
+                    id: id
+                ),
+                let postgres = store as? PostgresGroupStore
+            else {
+                throw PostgresStoreError.notPostgres(
+                    "queue \(queue) (declare it with declareQueue(_:for:mailbox:) first)"
+                )
+            }
+            try await postgres.enqueue(queue: group, records: [record], on: connection)
+            return EventID(record.id) ?? EventID(high: 0, low: 0)
+        }
+
         /// Consumes a consumer group of a PostgreSQL store with a handler that runs **inside a
         /// transaction**, and acknowledges the event in that same transaction: your writes and the
         /// acknowledgement commit together, or neither does. An event whose writes committed is

@@ -14,11 +14,12 @@
                 """
                 WITH next AS (
                     SELECT c.group_name, c.event_id FROM \(unescaped: schema.deliveries) AS c
-                    WHERE c.group_name = \(group) AND c.visible_at <= now()
+                    WHERE c.group_name = \(group) AND c.visible_at <= now() AND c.acked_at IS NULL
                         AND (c.lease_owner IS NULL OR c.lease_expires_at < now())
                         AND (c.ordering_key IS NULL OR NOT EXISTS (
                             SELECT 1 FROM \(unescaped: schema.deliveries) AS e
-                            WHERE e.group_name = c.group_name AND e.ordering_key = c.ordering_key AND e.seq < c.seq))
+                            WHERE e.group_name = c.group_name AND e.ordering_key = c.ordering_key AND e.seq < c.seq
+                                AND e.acked_at IS NULL))
                     ORDER BY c.priority, c.seq
                     LIMIT \(limit)
                     FOR UPDATE SKIP LOCKED)
@@ -72,22 +73,38 @@
             return acknowledged
         }
 
-        /// The statement of an acknowledgement.
+        /// The statement of an acknowledgement: the row is deleted — or, in a group with a dedup
+        /// window, becomes a tombstone for a minute (`acked_at`, never visible) and its id is
+        /// remembered in `acknowledged`. The tombstone closes a race: a publish of the same id
+        /// whose insert waited for this transaction finds a row (not a deleted one) and is not
+        /// stored, where its check of `acknowledged` ran before this committed.
         private func acknowledgement(group: String, id: String, owner: String) throws -> PostgresQuery {
             let schema = try self.schema()
             return """
-                WITH done AS (
-                    DELETE FROM \(unescaped: schema.deliveries)
-                    WHERE group_name = \(group) AND event_id = \(id) AND lease_owner = \(owner)
-                    RETURNING group_name, event_id, event_name),
+                WITH target AS (
+                    SELECT d.group_name, d.event_id, EXISTS (
+                        SELECT 1 FROM \(unescaped: schema.groups) g
+                        WHERE g.group_name = d.group_name AND g.event_name = d.event_name
+                            AND (g.dedup_seconds IS NOT NULL OR g.dedup_count IS NOT NULL)) AS windowed
+                    FROM \(unescaped: schema.deliveries) d
+                    WHERE d.group_name = \(group) AND d.event_id = \(id) AND d.lease_owner = \(owner)),
+                done AS (
+                    DELETE FROM \(unescaped: schema.deliveries) d USING target t
+                    WHERE d.group_name = t.group_name AND d.event_id = t.event_id AND NOT t.windowed
+                        AND d.lease_owner = \(owner)
+                    RETURNING 1),
+                marked AS (
+                    UPDATE \(unescaped: schema.deliveries) d
+                    SET acked_at = now(), lease_owner = NULL, lease_expires_at = NULL, visible_at = 'infinity'
+                    FROM target t
+                    WHERE d.group_name = t.group_name AND d.event_id = t.event_id AND t.windowed
+                        AND d.lease_owner = \(owner)
+                    RETURNING 1),
                 kept AS (
                     INSERT INTO \(unescaped: schema.acknowledged) (group_name, event_id)
-                    SELECT done.group_name, done.event_id FROM done
-                    WHERE EXISTS (SELECT 1 FROM \(unescaped: schema.groups) g
-                        WHERE g.group_name = done.group_name AND g.event_name = done.event_name
-                            AND (g.dedup_seconds IS NOT NULL OR g.dedup_count IS NOT NULL))
+                    SELECT group_name, event_id FROM target WHERE windowed
                     ON CONFLICT (group_name, event_id) DO UPDATE SET acked_at = now())
-                SELECT 1 FROM done
+                SELECT 1 FROM done UNION ALL SELECT 1 FROM marked
                 """
         }
 

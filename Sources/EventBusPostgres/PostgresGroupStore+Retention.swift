@@ -32,6 +32,15 @@
         /// newest `count` of them; all of them when the group has no window any more.
         func pruneAcknowledged(group: String) async throws -> Int {
             let schema = try self.schema()
+            // Tombstones of acknowledged events outlive any publish that raced their
+            // acknowledgement (that publish waited for the commit, then found them).
+            _ = try await self.count(
+                """
+                DELETE FROM \(unescaped: schema.deliveries)
+                WHERE group_name = \(group) AND acked_at < now() - interval '1 minute'
+                RETURNING 1
+                """
+            )
             let rows = try await client.query(
                 """
                 SELECT max(dedup_seconds), max(dedup_count) FROM \(unescaped: schema.groups)
@@ -83,7 +92,7 @@
                 SELECT
                     count(*) FILTER (WHERE visible_at <= now()
                         AND (lease_owner IS NULL OR lease_expires_at < now())),
-                    count(*) FILTER (WHERE visible_at > now()
+                    count(*) FILTER (WHERE visible_at > now() AND acked_at IS NULL
                         AND (lease_owner IS NULL OR lease_expires_at < now())),
                     count(*) FILTER (WHERE lease_owner IS NOT NULL AND lease_expires_at >= now()),
                     (SELECT count(*) FROM \(unescaped: schema.deadLetters) WHERE group_name = \(group))
@@ -121,7 +130,7 @@
             let rows = try await client.query(
                 """
                 SELECT count(*)::bigint FROM \(unescaped: schema.deliveries)
-                WHERE group_name = \(group)
+                WHERE group_name = \(group) AND acked_at IS NULL
                     AND (lease_owner IS NULL OR lease_expires_at < now() OR lease_owner = ANY(\(owners)::text[]))
                 """,
                 logger: logger

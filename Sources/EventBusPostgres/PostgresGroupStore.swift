@@ -215,7 +215,7 @@
             let rows = try await client.query(
                 """
                 SELECT extract(epoch FROM least(
-                    min(visible_at) FILTER (WHERE lease_owner IS NULL AND visible_at > now()),
+                    min(visible_at) FILTER (WHERE lease_owner IS NULL AND visible_at > now() AND acked_at IS NULL),
                     min(lease_expires_at) FILTER (WHERE lease_owner IS NOT NULL)) - now())::float8
                 FROM \(unescaped: schema.deliveries) WHERE group_name = \(group)
                 """,

@@ -55,7 +55,10 @@
         public func pending(group: String) async throws -> Int {
             let schema = try await store.prepare()
             return try await scalar(
-                "SELECT count(*)::bigint FROM \(unescaped: schema.deliveries) WHERE group_name = \(group)"
+                """
+                SELECT count(*)::bigint FROM \(unescaped: schema.deliveries)
+                WHERE group_name = \(group) AND acked_at IS NULL
+                """
             )
         }
 

@@ -44,6 +44,15 @@
         var acknowledged: String { "\(quoted).acknowledged" }
         /// The migrations applied.
         var migrations: String { "\(quoted).migrations" }
+        /// Stored point-to-point queues: (queue, event name). Their rows are in `deliveries`
+        /// under the group name `queue:<name>`.
+        var queues: String { "\(quoted).queues" }
+        /// Responders of request types, by instance, with their heartbeat.
+        var responders: String { "\(quoted).responders" }
+        /// Notification payloads past NOTIFY's limit, read by reference and pruned.
+        var messages: String { "\(quoted).messages" }
+        /// The NOTIFY channel of broadcasts of this schema.
+        var broadcastChannel: String { "eventbus_\(name)_b" }
         /// The NOTIFY channel of the schema's groups (the payload names the group).
         var channel: String { "eventbus_\(name)" }
 
@@ -127,6 +136,34 @@
                         autovacuum_vacuum_threshold = 500, autovacuum_analyze_scale_factor = 0.05)
                     """,
                     "CREATE INDEX dead_letters_by_age ON \(deadLetters) (group_name, dead_at, event_id)",
+                ],
+                // 4: the bus across instances — stored point-to-point queues, responders of
+                // request types with their heartbeat, and payloads past NOTIFY's limit.
+                [
+                    """
+                    CREATE TABLE \(queues) (
+                        queue_name text PRIMARY KEY,
+                        event_name text NOT NULL,
+                        declared_at timestamptz NOT NULL DEFAULT now())
+                    """,
+                    """
+                    CREATE TABLE \(responders) (
+                        request_name text NOT NULL,
+                        instance_id text NOT NULL,
+                        heartbeat_at timestamptz NOT NULL DEFAULT now(),
+                        PRIMARY KEY (request_name, instance_id))
+                    """,
+                    """
+                    CREATE TABLE \(messages) (
+                        id bigserial PRIMARY KEY,
+                        payload bytea NOT NULL,
+                        created_at timestamptz NOT NULL DEFAULT now())
+                    """,
+                    "CREATE INDEX messages_by_age ON \(messages) (created_at)",
+                    // An acknowledged event of a group with a dedup window stays a minute as a
+                    // tombstone (`acked_at`, never visible): a publish of the same id that raced
+                    // the acknowledgement finds it, instead of a deleted row, and is not stored.
+                    "ALTER TABLE \(deliveries) ADD COLUMN acked_at timestamptz",
                 ],
             ]
         }

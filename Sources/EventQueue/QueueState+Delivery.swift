@@ -97,11 +97,19 @@ extension QueueState {
         nacked += 1
         let entry = removed
         if entry.attempts >= retry.maxAttempts {
-            bury(entry, reason: reason, policy: consumer?.deadLetter, now: now, effects: &effects)
-            return .deadLettered(entry.id, reason: reason)
+            let policy = consumer?.deadLetter ?? deadLetterPolicy
+            bury(entry, reason: reason, policy: policy, now: now, effects: &effects)
+            return .deadLettered(entry.id, reason: reason, policy: policy)
         }
         retried += 1
         let delay = retry.delay(afterAttempt: entry.attempts, unit: random.nextUnit())
+        if shared {
+            // Back to the store, visible again after the backoff, for whichever instance claims
+            // it next: nothing of it stays here.
+            grantProducers(&effects)
+            checkDrained(&effects)
+            return .retry(entry.id, at: delay > .zero ? now + delay : nil)
+        }
         if delay > .zero {
             let due = now + delay
             delayed.insert(entry, key: due)

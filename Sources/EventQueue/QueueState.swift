@@ -37,7 +37,7 @@ enum Admission {
 /// What a failed delivery turned into, for the storage call that follows.
 enum FailureOutcome {
     case retry(EventID, at: Tick?)
-    case deadLettered(EventID, reason: String)
+    case deadLettered(EventID, reason: String, policy: DeadLetterPolicy)
 }
 
 struct ProducerWaiter {
@@ -86,6 +86,11 @@ struct QueueState {
     var closed = false
     var terminated = false
     var armed: Tick?
+    /// Storage shared with other processes (``QueueStorage/isShared``): a failed delivery goes
+    /// back to the store instead of back into a lane.
+    var shared = false
+    /// ``WorkQueue/waitForDemand()``: resumed when a consumer waits on a queue with nothing ready.
+    var demandWaiters: [CheckedContinuation<Void, Never>] = []
     var timerTask: Task<Void, Never>?
     var random: SplitMix64
 

@@ -89,13 +89,17 @@ extension WorkQueue {
         }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state -> Bool in
+                let (resumeNow, demand) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
                     if state.ready > 0 || state.terminated || (state.closed && state.isDrained) || Task.isCancelled {
-                        return true
+                        return (true, [])
                     }
                     state.consumers.append((waiterID, continuation))
-                    return false
+                    // A pump waits for a consumer to wait (``waitForDemand()``): here is one.
+                    guard !state.demandWaiters.isEmpty else { return (false, []) }
+                    defer { state.demandWaiters = [] }
+                    return (false, state.demandWaiters)
                 }
+                for waiter in demand { waiter.resume() }
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
@@ -158,8 +162,8 @@ extension WorkQueue {
                 switch outcome {
                 case .retry(let id, let due):
                     try await storage.reschedule(id, notBefore: wallClock(from: due))
-                case .deadLettered(let id, let reason):
-                    try await storage.deadLetter(id, reason: reason)
+                case .deadLettered(let id, let reason, let policy):
+                    try await storage.deadLetter(id, reason: reason, policy: policy)
                 }
             }
         } catch {

@@ -26,6 +26,7 @@ extension WorkQueue {
     /// - Returns: how many were requeued.
     @discardableResult
     package func requeueDeadLetters(ids: Set<EventID>? = nil) async throws -> Int {
+        if let storage, storage.isShared { return try await requeueShared(ids: ids, in: storage) }
         let now = Tick(clock.now)
         var effects = QueueEffects()
         let requeued: [EventID] = state.withLock { state in

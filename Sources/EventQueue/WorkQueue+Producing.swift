@@ -22,6 +22,9 @@ extension WorkQueue {
         priority: Priority = .normal,
         notBefore: ContinuousClock.Instant? = nil
     ) async throws -> EnqueueOutcome {
+        if let storage, storage.isShared {
+            return try await enqueueShared(element, id: id, priority: priority, notBefore: notBefore, in: storage)
+        }
         let boxed = Self.box(element)
         let admission = admitNow(boxed, id: id, priority: priority, notBefore: notBefore, mayWait: true)
         switch admission {

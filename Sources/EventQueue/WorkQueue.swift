@@ -36,7 +36,9 @@ package final class WorkQueue<Element: Sendable>: Sendable {
         self.configuration = configuration
         self.storage = storage
         self.clock = configuration.clock
-        self.state = Locked(QueueState(configuration: configuration, now: Tick(configuration.clock.now)))
+        var state = QueueState(configuration: configuration, now: Tick(configuration.clock.now))
+        state.shared = storage.isShared
+        self.state = Locked(state)
     }
 
     // MARK: Type erasure

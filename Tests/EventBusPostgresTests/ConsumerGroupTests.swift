@@ -241,17 +241,6 @@
             }
         }
 
-        @Test func aConsumerGroupIsConsumedNotIterated() async throws {
-            try await PostgresTestSupport.withClient { (client, schema) async throws in
-                let shared = DurableStore.postgres(client, schema: schema, options: Self.options)
-                let bus = Bus()
-                await #expect(throws: BusError.self) {
-                    _ = try await bus.subscribe(OrderPlaced.self, mailbox: .durable(name: "g", store: shared))
-                }
-                await bus.shutdown()
-            }
-        }
-
         @Test func consumersPollWhenListenDeliversNothing() async throws {
             try await PostgresTestSupport.withClient { (client, schema) async throws in
                 // LISTEN on a channel nobody notifies: what a pooler in transaction mode amounts to.

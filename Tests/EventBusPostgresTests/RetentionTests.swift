@@ -47,10 +47,15 @@
                 try await publisher.declareMailbox(.durable(name: "billing", store: shared), for: OrderPlaced.self)
                 try await publisher.publish(OrderPlaced(id: 1), id: id)
                 #expect(try await groups.pending(group: "billing") == 0)
-                // Once the id is older than the window it is stored, and handled, again.
+                // Once the id is older than the window it is stored, and handled, again (time moved
+                // for the remembered id, and for the acknowledged row's minute-long tombstone).
                 try await client.query(
                     "UPDATE \(unescaped: "\"\(schema)\".acknowledged") SET acked_at = now() - interval '2 hours'"
                 )
+                try await client.query(
+                    "UPDATE \(unescaped: "\"\(schema)\".deliveries") SET acked_at = now() - interval '2 hours'"
+                )
+                _ = try await groups.store.pruneAcknowledged(group: "billing")
                 try await publisher.publish(OrderPlaced(id: 2), id: id)
                 try await PostgresTestSupport.eventually { await recorder.count == 2 }
                 #expect(await recorder.ids == [1, 2])
@@ -101,6 +106,10 @@
                     // One at a time, so that the acknowledgements are in publish order.
                     try await PostgresTestSupport.eventually { consumer.metrics().acked == UInt64(number + 1) }
                 }
+                // The acknowledged rows' tombstones last a minute: time moves past it.
+                try await client.query(
+                    "UPDATE \(unescaped: "\"\(schema)\".deliveries") SET acked_at = now() - interval '2 minutes'"
+                )
                 _ = try await groups.store.pruneAcknowledged(group: "billing")
                 #expect(try await Self.rows(client, "\"\(schema)\".acknowledged", group: "billing") == 2)
                 // The newest is still remembered; the oldest is not, and is handled again.

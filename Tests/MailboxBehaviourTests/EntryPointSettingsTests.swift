@@ -46,11 +46,6 @@ struct EntryPointSettingsTests {
             let bus = fixture.makeBus()
             let mailbox = fixture.mailbox("billing")
             try await bus.declareMailbox(mailbox, for: Order.self)
-            guard kind != .postgres else {
-                await #expect(throws: BusError.self) { try await bus.subscribe(Order.self, mailbox: mailbox) }
-                await bus.shutdown()
-                return
-            }
             let orders = try await bus.subscribe(
                 Order.self,
                 mailbox: mailbox,
@@ -104,27 +99,19 @@ struct EntryPointSettingsTests {
 
     /// `receive` (point-to-point): the consumer's acknowledgement, visibility timeout, retry and
     /// dead-letter policy reach its queue — its own in memory, the shared stored queue when
-    /// durable. A PostgreSQL mailbox refuses `receive` with a typed error (Scale-out).
+    /// durable — on PostgreSQL, the stored queue every instance competes for.
     @Test(arguments: StoreKind.all)
     func receiveSettlesByItsOwnSettings(kind: StoreKind) async throws {
         try await StoreFixture.with(kind) { fixture in
             let bus = fixture.makeBus()
-            let receiving = {
-                try await bus.receive(
-                    Order.self,
-                    from: "jobs",
-                    mailbox: fixture.mailbox("jobs"),
-                    acknowledgement: .manual(visibilityTimeout: .seconds(30)),
-                    retry: .immediate(maxAttempts: 2),
-                    deadLetter: .keep
-                )
-            }
-            if kind == .postgres {
-                await #expect(throws: BusError.self) { try await receiving() }
-                await bus.shutdown()
-                return
-            }
-            let jobs = try await receiving()
+            let jobs = try await bus.receive(
+                Order.self,
+                from: "jobs",
+                mailbox: fixture.mailbox("jobs"),
+                acknowledgement: .manual(visibilityTimeout: .seconds(30)),
+                retry: .immediate(maxAttempts: 2),
+                deadLetter: .keep
+            )
             try await bus.send(Order(id: 1), to: "jobs")
             var iterator = jobs.makeAsyncIterator()
             try await #require(try await iterator.next()).nack(Declined(id: 1))
@@ -145,24 +132,16 @@ struct EntryPointSettingsTests {
         try await StoreFixture.with(kind) { fixture in
             let bus = fixture.makeBus()
             let seen = Seen()
-            let consuming = {
-                try await bus.consume(
-                    Order.self,
-                    from: "jobs",
-                    mailbox: fixture.mailbox("jobs"),
-                    retry: .immediate(maxAttempts: 3),
-                    deadLetter: .discard
-                ) { order in
-                    seen.record(order)
-                    throw Declined(id: order.id)
-                }
+            let consumer = try await bus.consume(
+                Order.self,
+                from: "jobs",
+                mailbox: fixture.mailbox("jobs"),
+                retry: .immediate(maxAttempts: 3),
+                deadLetter: .discard
+            ) { order in
+                seen.record(order)
+                throw Declined(id: order.id)
             }
-            if kind == .postgres {
-                await #expect(throws: BusError.self) { try await consuming() }
-                await bus.shutdown()
-                return
-            }
-            let consumer = try await consuming()
             try await bus.send(Order(id: 1), to: "jobs")
             try await fixture.eventually { consumer.metrics().deadLettered == 1 }
             #expect(seen.attempts == [1, 2, 3])

@@ -72,28 +72,19 @@ struct SettlementBehaviourTests {
 
     /// `subscribe` with manual acknowledgement and a visibility timeout: a delivery nobody settles
     /// counts as a failed attempt when the timeout runs out and is redelivered; a late ack is
-    /// refused; after the last attempt the event is dead-lettered. A PostgreSQL group refuses
-    /// `subscribe` with a typed error (Scale-out: `consume` only, until the bus is shared across
-    /// instances).
+    /// refused; after the last attempt the event is dead-lettered. On a PostgreSQL group the
+    /// timeout hands the event back to the store, and the next attempt is claimed from there.
     @Test(arguments: StoreKind.all)
     func anUnsettledDeliveryTimesOutIsRetriedAndDeadLettered(kind: StoreKind) async throws {
         try await StoreFixture.with(kind) { fixture in
             let bus = fixture.makeBus()
-            let subscribing = {
-                try await bus.subscribe(
-                    Order.self,
-                    mailbox: fixture.mailbox("billing"),
-                    acknowledgement: .manual(visibilityTimeout: .seconds(30)),
-                    retry: .immediate(maxAttempts: 2),
-                    deadLetter: .keep
-                )
-            }
-            if kind == .postgres {
-                await #expect(throws: BusError.self) { try await subscribing() }
-                await bus.shutdown()
-                return
-            }
-            let orders = try await subscribing()
+            let orders = try await bus.subscribe(
+                Order.self,
+                mailbox: fixture.mailbox("billing"),
+                acknowledgement: .manual(visibilityTimeout: .seconds(30)),
+                retry: .immediate(maxAttempts: 2),
+                deadLetter: .keep
+            )
             try await bus.publish(Order(id: 1))
             var iterator = orders.makeAsyncIterator()
             let first = try #require(try await iterator.next())
@@ -125,11 +116,6 @@ struct SettlementBehaviourTests {
     @Test(arguments: StoreKind.all)
     func anAcknowledgedDeliveryIsGoneAndANackedOneComesBack(kind: StoreKind) async throws {
         try await StoreFixture.with(kind) { fixture in
-            guard kind != .postgres else {
-                // `subscribe` is refused on a group (see the visibility test); `consume` settles
-                // by the handler's outcome, which the retry test covers.
-                return
-            }
             let bus = fixture.makeBus()
             let orders = try await bus.subscribe(
                 Order.self,
@@ -164,17 +150,6 @@ struct SettlementBehaviourTests {
         try await StoreFixture.with(kind) { fixture in
             let bus = fixture.makeBus()
             let mailbox = fixture.mailbox("billing")
-            if kind == .postgres {
-                await #expect(throws: BusError.self) {
-                    try await bus.subscribe(
-                        Order.self,
-                        mailbox: mailbox,
-                        acknowledgement: .manual(visibilityTimeout: nil)
-                    )
-                }
-                await bus.shutdown()
-                return
-            }
             let patient = try await bus.subscribe(
                 Order.self,
                 mailbox: mailbox,

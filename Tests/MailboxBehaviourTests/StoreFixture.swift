@@ -124,7 +124,8 @@ final class StoreFixture: Sendable {
 
     /// Moves time forward by `duration` for everything that waits: the manual clock of the buses
     /// (delays, backoff, visibility timeouts, the drain's deadline), and for PostgreSQL the
-    /// visibility and lease times of every row of the fixture's schema (then a wake-up).
+    /// visibility times of every row of the fixture's schema (then a wake-up). Leases do not
+    /// move: a live process renews its own.
     func advance(by duration: Duration) async throws {
         clock.advance(by: duration)
         #if PostgresSupport
@@ -133,8 +134,8 @@ final class StoreFixture: Sendable {
                 try await client.query(
                     """
                     UPDATE "\(unescaped: schema)".deliveries
-                    SET visible_at = visible_at - \(seconds) * interval '1 second',
-                        lease_expires_at = lease_expires_at - \(seconds) * interval '1 second'
+                    SET visible_at = visible_at - \(seconds) * interval '1 second'
+                    WHERE visible_at <> 'infinity'
                     """
                 )
                 let groups = PostgresGroups(client, schema: schema)
@@ -154,7 +155,7 @@ final class StoreFixture: Sendable {
                 let rows = try await client.query(
                     """
                     SELECT count(*)::bigint FROM "\(unescaped: schema)".deliveries
-                    WHERE group_name = \(name) AND visible_at > now() AND lease_owner IS NULL
+                    WHERE group_name = \(name) AND visible_at > now() AND lease_owner IS NULL AND acked_at IS NULL
                     """
                 )
                 var count = 0

@@ -122,6 +122,8 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
     init(settling error: any Error, mailbox: String) {
         switch error as? QueueError {
         case .unknownLease?: self = .alreadySettled(mailbox: mailbox)
+        // A shared store's lease ran out and another claimant has the event.
+        case .storage(.other(let cause))? where cause is GroupClaimLost: self = .alreadySettled(mailbox: mailbox)
         default: self = .notRecorded(mailbox: mailbox, cause: StoreFailure(storageError: error))
         }
     }

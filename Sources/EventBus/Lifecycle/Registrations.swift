@@ -10,6 +10,9 @@ final class Registrations: Sendable {
         /// Durable mailboxes declared in this process, by store and name.
         var mailboxes: [String: DeclaredMailbox] = [:]
         var responders: [ObjectIdentifier: Responder] = [:]
+        /// Point-to-point queues stored in a shared store, by queue name: where a `send` inside
+        /// the caller's transaction writes.
+        var storedQueues: [String: StoredQueueTarget] = [:]
         var nextResponderID: UInt64 = 0
         var scheduler: WorkQueue<ScheduledPublication>?
         var shutdown: ShutdownReport?
@@ -39,6 +42,17 @@ final class Registrations: Sendable {
         }
         for waiter in waiters { waiter.resume() }
     }
+}
+
+/// Where a point-to-point queue's events are stored in a shared store.
+struct StoredQueueTarget: Sendable {
+    let store: any GroupStore
+    /// `queue:<mailbox name>`.
+    let group: String
+    /// The event type's name.
+    let eventName: String
+    /// Its `EnvelopeCodec<E>`.
+    let codec: any Sendable
 }
 
 /// A publication waiting for its time.

@@ -23,6 +23,9 @@ final class GroupMailbox: ManagedQueue {
         /// The store's counts, as a consumer loop last read them.
         var snapshot: GroupSnapshot?
         var drainWaiters: [CheckedContinuation<Void, Never>] = []
+        /// The shared queue of this process's `subscribe` and `receive` consumers, fed by a
+        /// ``GroupPump`` (made at the first of them).
+        var shared: (any ManagedQueue)?
     }
 
     /// The group's name (the mailbox's).
@@ -58,6 +61,16 @@ final class GroupMailbox: ManagedQueue {
             metrics.capacity = nil
             metrics.handling = state.busy
             metrics.waitingConsumers = state.running - state.busy
+            if let shared = state.shared?.metrics() {
+                // What this process's subscribers did, beside its `consume` loops.
+                metrics.delivered += shared.delivered
+                metrics.acked += shared.acked
+                metrics.nacked += shared.nacked
+                metrics.retried += shared.retried
+                metrics.deadLettered += shared.deadLettered
+                metrics.handling += shared.handling
+                metrics.waitingConsumers += shared.waitingConsumers
+            }
             if let snapshot = state.snapshot {
                 metrics.depth = snapshot.visible
                 metrics.delayed = snapshot.delayed
@@ -89,11 +102,59 @@ final class GroupMailbox: ManagedQueue {
 
     /// Stops every consumer at once; each gives back what it holds (not counted as an attempt).
     func terminate(releasingInFlight: Bool) {
-        state.withLock { state in
+        let shared = state.withLock { state in
             state.draining = true
             state.terminated = true
+            return state.shared
         }
+        shared?.terminate(releasingInFlight: true)
         store.wake(group: name)
+    }
+
+    /// The shared queue of this process's `subscribe`/`receive` consumers of the group, made (with
+    /// its pump) at the first call: events claimed from the store wait there for them.
+    func sharedQueue<E: Event>(
+        of type: E.Type,
+        codec: EnvelopeCodec<E>,
+        clock: any QueueClock
+    ) async throws -> WorkQueue<Envelope<E>> {
+        if let existing = state.withLock({ $0.shared }) {
+            guard let typed = existing as? WorkQueue<Envelope<E>> else {
+                throw BusError.queueTypeMismatch(queue: name, expected: eventName, actual: E.eventName)
+            }
+            return typed
+        }
+        if isTerminated { throw BusError.shutDown }
+        let owner = EventID.random().description
+        let storage = GroupQueueStorage<E>(store: store, group: name, owner: owner, codec: codec) {
+            [weak self] trimmed in
+            self?.count { $0.deadLettersDiscarded += UInt64(trimmed) }
+        }
+        let queue = try await WorkQueue<Envelope<E>>.open(
+            name: name,
+            configuration: QueueConfiguration(
+                capacity: .unbounded,
+                acknowledgement: .explicit(visibilityTimeout: nil),
+                clock: clock
+            ),
+            storage: storage
+        )
+        let winner = state.withLock { state -> (any ManagedQueue)? in
+            if let existing = state.shared { return existing }
+            state.shared = queue
+            return nil
+        }
+        if let winner {
+            queue.terminate(releasingInFlight: true)
+            guard let typed = winner as? WorkQueue<Envelope<E>> else {
+                throw BusError.queueTypeMismatch(queue: name, expected: eventName, actual: E.eventName)
+            }
+            return typed
+        }
+        loopStarted(owner: owner)
+        let pump = GroupPump(queue: queue, group: self, codec: codec, owner: owner)
+        Task { await pump.run() }
+        return queue
     }
 
     /// What this process leaves in the group, counted in the store when its shutdown ends: the

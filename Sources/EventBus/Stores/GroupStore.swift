@@ -21,6 +21,13 @@ package protocol GroupStore: Sendable {
     func pruneAcknowledged(group: String) async throws -> Int
     /// Stores each record once for every group declared for its event name, all or none.
     func store(_ records: [GroupRecord]) async throws
+    /// Records that the stored queue `queue` (`queue:<name>`: a group no publish reaches)
+    /// carries events named `eventName`, unless it is declared already; returns the event name
+    /// it carries (a different one: the caller refuses the clash).
+    func declare(queue: String, eventName: String) async throws -> String
+    /// Sends records to the stored queue `queue`, all or none (an id it holds already is not
+    /// stored again), and wakes its consumers.
+    func enqueue(queue: String, records: [GroupRecord]) async throws
     /// Leases up to `limit` visible events of `group` to `owner` (an expired lease counts as
     /// free), in lane then publish order, and of the events with one ordering key only the
     /// oldest, and only when no other claimant holds it. Each claim counts as a delivery.

@@ -82,8 +82,11 @@ extension Bus {
     ) async throws -> (WorkQueue<Envelope<E>>, UInt64) {
         let (name, store, path) = try resolve(mailbox)
         if store.backend.groups != nil {
-            // A consumer group is consumed by the bus (`consume`), never iterated or sent to.
-            throw BusError.mailboxUnavailable(name: name, reason: .other(ConsumerGroupOnly(mailbox: name)))
+            // A shared store: a `subscribe` attaches to the group's shared queue, a `receive` to
+            // the stored queue (Architecture.md, "The bus across instances").
+            return routed
+                ? try await groupQueue(E.self, mailbox: mailbox, dedup: dedup, codec: codec)
+                : try await storedQueue(E.self, mailbox: mailbox, codec: codec)
         }
         if let declared = registrations.state.withLock({ $0.mailboxes[path] }) {
             guard let typed = declared.queue as? WorkQueue<Envelope<E>> else {
@@ -251,9 +254,11 @@ extension Bus {
     ///   another process has it open, or the store's error.
     public func removeMailbox(_ mailbox: Mailbox) throws {
         let (name, store, key) = try resolve(mailbox)
-        if let declared = registrations.state.withLock({ $0.mailboxes.removeValue(forKey: key) }) {
-            // Its record's cancel terminates the queue, which closes the store (and its lock).
-            router.remove([declared.routeID])
+        for declaredKey in [key, key + "\u{0}queue"] {
+            if let declared = registrations.state.withLock({ $0.mailboxes.removeValue(forKey: declaredKey) }) {
+                // Its record's cancel terminates the queue, which closes the store (and its lock).
+                router.remove([declared.routeID])
+            }
         }
         do {
             try store.backend.removeMailbox(named: name, context: storeContext)

@@ -28,6 +28,44 @@ extension Bus {
         _ = try channel(name, for: E.self, dispatch: dispatch, capacity: capacity)
     }
 
+    /// Declares a durable point-to-point queue: every event sent to it is stored in `mailbox`
+    /// before `send` returns, and every consumer of the queue — in this process, or, for a
+    /// PostgreSQL mailbox (`.durable(name:store: .postgres(…))`), in any instance — competes for
+    /// the stored events. A process that only sends declares its queues this way at start-up.
+    ///
+    /// ```swift
+    /// try await bus.declareQueue("thumbnails", for: ResizeImage.self,
+    ///                            mailbox: .durable(name: "thumbnails", directory: "/var/lib/shop"))
+    /// try await bus.send(ResizeImage(id: 7), to: "thumbnails")    // stored, then returns
+    /// ```
+    ///
+    /// - Throws: ``BusError/invalidName(_:)``; ``BusError/queueTypeMismatch(queue:expected:actual:)``
+    ///   (also when another instance declared the stored queue for another type);
+    ///   ``BusError/mailboxUnavailable(name:reason:)``; ``BusError/codec(_:)``; ``BusError/shutDown``.
+    public func declareQueue<E: Event>(
+        _ name: String,
+        for type: E.Type,
+        dispatch: DispatchPolicy = .roundRobin,
+        capacity: Capacity = .default,
+        mailbox: Mailbox
+    ) async throws {
+        let channel = try channel(name, for: E.self, dispatch: dispatch, capacity: capacity)
+        guard case .durable = mailbox else { return }
+        let (durable, key) = try await declaredDurableQueue(
+            E.self,
+            mailbox: mailbox,
+            routed: false,
+            retry: .none,
+            deadLetter: .keep,
+            dedup: nil,
+            codec: nil
+        )
+        if try await channel.makeDurable(durable, key: key) == false, channel.durableQueue?.queue !== durable {
+            throw BusError.queueTypeMismatch(queue: name, expected: "another durable queue", actual: E.eventName)
+        }
+        try recordStoredQueue(name, for: E.self, mailbox: mailbox, codec: nil)
+    }
+
     /// Sends an event to exactly one consumer of the named queue (point-to-point).
     ///
     /// Returns once a consumer's queue (or the backlog) accepted it; waits while it is full.
@@ -67,7 +105,9 @@ extension Bus {
     /// stored before `send` returns, and every consumer of the queue competes for the stored
     /// events (at-least-once, redelivered after a crash or a shutdown until acknowledged, as a
     /// durable mailbox). Declare it at start-up, before anything is sent to it; events already
-    /// waiting for a consumer are stored then.
+    /// waiting for a consumer are stored then. With a PostgreSQL mailbox the queue is stored in
+    /// the database: consumers on every instance compete for it, and a `send` on any instance
+    /// that declared it (``declareQueue(_:for:dispatch:capacity:mailbox:)``) stores into it.
     ///
     /// - Parameters:
     ///   - type: the event type the queue carries.
@@ -99,6 +139,7 @@ extension Bus {
             if try await channel.makeDurable(durable, key: key) == false, channel.durableQueue?.queue !== durable {
                 throw BusError.queueTypeMismatch(queue: queue, expected: "another durable queue", actual: E.eventName)
             }
+            try recordStoredQueue(queue, for: E.self, mailbox: mailbox, codec: nil)
             return try consumer(
                 of: durable,
                 key: key,

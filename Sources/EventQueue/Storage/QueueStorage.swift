@@ -50,6 +50,16 @@ package protocol QueueStorage<Element>: Sendable {
     func close(releasing inFlight: [EventID])
     /// What opening the store found and repaired (nil: it has nothing to say).
     var recoveryReport: RecoveryReport? { get }
+    /// A store shared with other processes (a consumer group, a stored queue): the queue holds
+    /// only what this process claimed from it. An enqueue stores the event and keeps no local
+    /// copy; a failed delivery goes back to the store (``reschedule(_:notBefore:)`` or
+    /// ``deadLetter(_:reason:policy:)``) and is forgotten locally; a requeue happens in the store.
+    var isShared: Bool { get }
+    /// Records that the event exhausted its attempts, under the policy of the consumer whose
+    /// delivery failed last (a shared store applies `keep(limit:)` and `discard` itself).
+    func deadLetter(_ id: EventID, reason: String, policy: DeadLetterPolicy) async throws
+    /// Moves every dead letter back to pending (a shared store's requeue of "all"); how many.
+    func requeueAll() async throws -> Int
 }
 
 extension QueueStorage {
@@ -76,4 +86,15 @@ extension QueueStorage {
 
     /// Nothing to report.
     package var recoveryReport: RecoveryReport? { nil }
+
+    /// Not shared: the queue keeps its events.
+    package var isShared: Bool { false }
+
+    /// Records the dead letter; the queue applied the policy itself.
+    package func deadLetter(_ id: EventID, reason: String, policy: DeadLetterPolicy) async throws {
+        try await deadLetter(id, reason: reason)
+    }
+
+    /// Only a shared store is asked for it (an unshared queue requeues from its own dead letters).
+    package func requeueAll() async throws -> Int { 0 }
 }

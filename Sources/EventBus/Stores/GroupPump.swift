@@ -1,0 +1,136 @@
+import EventLog
+import EventQueue
+
+/// Feeds a shared queue (``GroupQueueStorage``) from its ``GroupStore``: when a consumer of the
+/// queue waits with nothing ready, claims about as many events as consumers wait (at most the
+/// store's batch) and admits them; renews the leases it holds while they are held (a heartbeat);
+/// buries what no consumer of this process can take (another type, undecodable, crashed too often)
+/// in the store. Runs until the group is terminated, or — in a shutdown's drain — until the group
+/// has nothing visible or delayed left and the queue's consumers have finished.
+struct GroupPump<E: Event>: Sendable {
+    let queue: WorkQueue<Envelope<E>>
+    let group: GroupMailbox
+    let codec: EnvelopeCodec<E>
+    /// The lease owner of every claim and settlement (the queue's storage uses it too).
+    let owner: String
+
+    private var stopping: Bool { group.isTerminated || Task.isCancelled }
+
+    func run() async {
+        let store = group.store
+        let name = group.name
+        let (batch, lease, poll) = store.claiming
+        let heartbeat = Task { [queue, owner] in
+            while (try? await Task.sleep(for: lease / 3)) != nil {
+                let metrics = queue.metrics()
+                if metrics.depth + metrics.inFlight > 0 {
+                    _ = try? await store.extendLeases(group: name, owner: owner)
+                }
+            }
+        }
+        // Idle (for `waitUntilIdle`) while it waits for a consumer or for events; busy while it
+        // claims and admits.
+        var busy = true
+        func idle() {
+            if busy { group.setBusy(false) }
+            busy = false
+        }
+        func working() {
+            if !busy { group.setBusy(true) }
+            busy = true
+        }
+        while !stopping {
+            if group.isDraining, let left = try? await store.snapshot(group: name) {
+                // A shutdown's drain ends when the group has nothing left for this process (what
+                // its consumers hold in flight, they finish below).
+                group.record(left)
+                if left.visible == 0 && left.delayed == 0 { break }
+            }
+            idle()
+            // At most a poll: a drain that began meanwhile is noticed.
+            await waitForDemand(atMost: poll)
+            if stopping { break }
+            guard queue.waitingConsumers > 0 else { continue }
+            working()
+            let generation = store.wakeGeneration(of: name)
+            let wanted = min(batch, max(1, queue.waitingConsumers))
+            let claimed: [ClaimedRecord]
+            do {
+                claimed = try await store.claim(group: name, owner: owner, limit: wanted)
+            } catch {
+                idle()
+                await store.waitForWork(group: name, timeout: poll, since: generation)
+                continue
+            }
+            if claimed.isEmpty {
+                if let reaped = try? await store.reapExpiredLeases(), reaped > 0 { continue }
+                if group.isDraining { continue }
+                idle()
+                await store.waitForWork(group: name, timeout: poll, since: generation)
+                continue
+            }
+            for record in claimed { await admit(record) }
+        }
+        working()
+        if !group.isTerminated {
+            // Drained: the consumers finish what they were handed, then their iteration ends.
+            queue.close()
+            await queue.waitUntilDrained()
+        }
+        heartbeat.cancel()
+        group.loopEnded(owner: owner)
+    }
+
+    /// ``WorkQueue/waitForDemand()``, or `limit` at most (a drain re-checks the store meanwhile).
+    private func waitForDemand(atMost limit: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await queue.waitForDemand() }
+            group.addTask { try? await Task.sleep(for: limit) }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Admits a claimed event, or buries it in the store when no consumer here can take it.
+    private func admit(_ record: ClaimedRecord) async {
+        let maxCrashes = queue.configuration.retry.maxCrashes
+        if record.eventName != E.eventName {
+            await bury(
+                record,
+                reason: "unknown event type \"\(record.eventName)\": \(group.name) carries \(E.eventName)"
+            )
+            return
+        }
+        if record.crashes >= maxCrashes {
+            await bury(
+                record,
+                reason: "its delivery was cut off \(record.crashes) times (maxCrashes \(maxCrashes)): "
+                    + "the handler never finished"
+            )
+            return
+        }
+        let envelope: Envelope<E>
+        do {
+            envelope = try codec.decode(record.body)
+        } catch {
+            await bury(record, reason: "undecodable: \(error)")
+            return
+        }
+        let id = EventID(record.id) ?? envelope.metadata.id
+        if !queue.admitClaimed(envelope, id: id, priority: record.priority, attempts: record.attempts) {
+            try? await group.store.release(group: group.name, owner: owner)
+        }
+    }
+
+    private func bury(_ record: ClaimedRecord, reason: String) async {
+        let buried = try? await group.store.deadLetter(
+            group: group.name,
+            id: record.id,
+            owner: owner,
+            reason: reason,
+            countsAsAttempt: false,
+            keeping: nil
+        )
+        if buried?.settled == true { group.count { $0.deadLettered += 1 } }
+    }
+}
