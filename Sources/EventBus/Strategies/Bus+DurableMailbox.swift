@@ -6,8 +6,9 @@ import EventQueue
 struct DeclaredMailbox: Sendable {
     /// The mailbox's name (its queue's: `billing`, or `billing #2` beside another store's).
     let name: String
-    /// The mailbox as it was declared (its name in its store, and the store).
-    let mailbox: Mailbox
+    /// The mailbox as it was declared (its name in its store, and the store); nil for a shared
+    /// store's point-to-point queue.
+    let mailbox: Mailbox?
     /// Its event type's name (for the error when it is declared again with another type).
     let eventName: String
     /// The `WorkQueue<Envelope<E>>` behind it.

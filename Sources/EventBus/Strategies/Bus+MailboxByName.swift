@@ -4,7 +4,9 @@ extension Bus {
     /// The durable mailbox or consumer group this process declared whose name is `name` — the
     /// name its metrics show (``QueueMetrics/name``) — as it was declared.
     package func declaredMailbox(named name: String) -> Mailbox? {
-        registrations.state.withLock { state in state.mailboxes.values.first { $0.name == name }?.mailbox }
+        registrations.state.withLock { state in
+            state.mailboxes.values.first { $0.name == name && $0.mailbox != nil }?.mailbox
+        }
     }
 
     /// Purges the durable mailbox or consumer group of this bus named `name` (the name its
