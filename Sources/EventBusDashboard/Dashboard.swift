@@ -120,7 +120,7 @@ public final class Dashboard: Sendable {
             canAct: canAct,
             bodiesShown: options.showBodies,
             sampleInterval: interval,
-            chartWindow: interval * Double(samples.samples),
+            chartWindow: source.kind == .live ? interval * Double(samples.samples) : 0,
             mailboxes: mailboxes
         )
     }

@@ -112,7 +112,9 @@ public enum DashboardPage: Sendable {
         if snapshot.source == .live {
             html += chart(mailbox, window: snapshot.chartWindow)
         }
-        if let recovery = mailbox.recovery { html += self.recovery(recovery) }
+        if let recovery = mailbox.recovery {
+            html += self.recovery(recovery, label: snapshot.source == .live ? "Recovery" : "Files")
+        }
         if let csrf {
             var forms = ""
             for kind in [DashboardActionKind.purge, .remove] where mailbox.actions.contains(kind) {
@@ -122,8 +124,11 @@ public enum DashboardPage: Sendable {
         }
         let cells = mailbox.cells.isEmpty ? Self.cells(mailbox) : mailbox.cells
         html += "<h3>Dead letters: <span data-field=\"deadLetters\">\(HTML.escape(cells["deadLetters"] ?? ""))</span>"
-        html += " <small>(dead-lettered since opened: <span data-field=\"deadLettered\">"
-        html += "\(HTML.escape(cells["deadLettered"] ?? "—"))</span>)</small></h3>\n"
+        if mailbox.deadLettered != nil {
+            html += " <small>(dead-lettered since opened: <span data-field=\"deadLettered\">"
+            html += "\(HTML.escape(cells["deadLettered"] ?? "—"))</span>)</small>"
+        }
+        html += "</h3>\n"
         let requeue = csrf != nil && mailbox.actions.contains(.requeue)
         html += "<table class=\"dead\"><thead><tr><th>id</th><th>event</th><th>reason</th><th>attempts</th>"
         html += "<th>crashes</th><th>dead since</th>"
@@ -212,17 +217,20 @@ public enum DashboardPage: Sendable {
         return html
     }
 
-    /// The recovery report as a line, and its warnings.
-    static func recovery(_ report: RecoverySnapshot) -> String {
+    /// The recovery report (or, read from files, what they hold) as a line, and its warnings.
+    static func recovery(_ report: RecoverySnapshot, label: String) -> String {
+        func counted(_ count: Int, _ noun: String) -> String {
+            DashboardFormat.count(count) + " " + noun + (count == 1 ? "" : "s")
+        }
         var parts = [
-            "\(report.records) records in \(report.segments) segments", "\(report.pending) pending",
-            "\(report.deadLetters) dead letters",
+            counted(report.records, "record") + " in " + counted(report.segments, "segment"),
+            "\(DashboardFormat.count(report.pending)) pending", counted(report.deadLetters, "dead letter"),
         ]
         if report.interrupted > 0 { parts.append("\(report.interrupted) deliveries cut off by a crash") }
         if report.truncatedBytes > 0 { parts.append("\(report.truncatedBytes) torn bytes cut") }
         if report.quarantinedRanges > 0 { parts.append("\(report.quarantinedRanges) corrupt ranges quarantined") }
         if report.undecodable > 0 { parts.append("\(report.undecodable) undecodable") }
-        var html = "<p class=\"recovery\(report.foundProblems ? " problems" : "")\">Recovery: "
+        var html = "<p class=\"recovery\(report.foundProblems ? " problems" : "")\">\(label): "
         html += HTML.escape(parts.joined(separator: ", ")) + "</p>\n"
         for warning in report.warnings { html += "<p class=\"warning\">\(HTML.escape(warning))</p>\n" }
         return html
