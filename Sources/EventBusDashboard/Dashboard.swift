@@ -10,9 +10,14 @@ import Foundation
 /// request and response the same way.
 ///
 /// ```swift
-/// let dashboard = Dashboard(bus: bus, options: options)
-/// router.addRoutes(dashboard.routes(), atPath: "/eventbus")   // DashboardSupport
-/// app.addServices(dashboard, bus)                                // it samples while it runs
+/// func application(bus: Bus, options: DashboardOptions) -> some ApplicationProtocol {
+///     let dashboard = Dashboard(bus: bus, options: options)
+///     let router = Router()
+///     router.addRoutes(dashboard.routes(), atPath: "/eventbus")   // DashboardSupport
+///     var app = Application(router: router)
+///     app.addServices(bus, dashboard)   // it samples while it runs; stopped before the bus
+///     return app
+/// }
 /// ```
 ///
 /// Its routes, below where it is mounted: `GET /` the page, `GET /snapshot.json` the
@@ -150,7 +155,9 @@ public final class Dashboard: Sendable {
     // MARK: Answering
 
     /// Answers a request to the dashboard (see the type's documentation for the routes).
-    /// - Parameter granted: what an adapter's own authorization check granted (nil: it has none).
+    /// - Parameters:
+    ///   - request: the request, as the adapter read it.
+    ///   - granted: what an adapter's own authorization check granted (nil: it has none).
     public func respond(to request: DashboardRequest, granted: DashboardAccess? = nil) async -> DashboardResponse {
         var response: DashboardResponse
         switch (request.method, request.path) {

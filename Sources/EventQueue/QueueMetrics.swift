@@ -192,9 +192,13 @@ public enum Forecast: Sendable, Hashable, CustomStringConvertible {
 
     /// Applies the queue model.
     ///
-    /// - Parameter room: how many more events a bounded queue takes before it is full; nil for an
-    ///   unbounded queue. With room, a growing backlog is ``fills(inSeconds:)`` (`room / (R − C)`),
-    ///   not ``grows(perSecond:)``.
+    /// - Parameters:
+    ///   - depth: the backlog: events ready and delayed.
+    ///   - arrivalRate: R, events accepted a second.
+    ///   - consumeRate: C, events settled a second.
+    ///   - room: how many more events a bounded queue takes before it is full; nil for an
+    ///     unbounded queue. With room, a growing backlog is ``fills(inSeconds:)`` (`room / (R − C)`),
+    ///     not ``grows(perSecond:)``.
     public init(depth: Int, arrivalRate: Double, consumeRate: Double, room: Int? = nil) {
         let net = arrivalRate - consumeRate
         let tolerance = max(0.01, 0.01 * max(arrivalRate, consumeRate))

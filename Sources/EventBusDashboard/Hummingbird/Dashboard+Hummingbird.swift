@@ -12,7 +12,9 @@
         /// another, nobody may read).
         ///
         /// ```swift
-        /// router.addRoutes(dashboard.routes(), atPath: "/eventbus")
+        /// func mount(_ dashboard: Dashboard, on router: Router<BasicRequestContext>) {
+        ///     router.addRoutes(dashboard.routes(), atPath: "/eventbus")
+        /// }
         /// ```
         public func routes<Context: RequestContext>(
             context: Context.Type = BasicRequestContext.self
@@ -25,12 +27,14 @@
         /// ``DashboardOptions/authorize`` and the access token: whichever allows most.
         ///
         /// ```swift
-        /// router.addRoutes(
-        ///     dashboard.routes { request, context in
-        ///         request.headers[.authorization] == "Bearer \(operatorToken)" ? .act : .none
-        ///     },
-        ///     atPath: "/eventbus"
-        /// )
+        /// func mount(_ dashboard: Dashboard, on router: Router<BasicRequestContext>, operatorToken: String) {
+        ///     router.addRoutes(
+        ///         dashboard.routes { request, _ in
+        ///             request.headers[.authorization] == "Bearer \(operatorToken)" ? DashboardAccess.act : .none
+        ///         },
+        ///         atPath: "/eventbus"
+        ///     )
+        /// }
         /// ```
         public func routes<Context: RequestContext>(
             authorize: @escaping @Sendable (Request, Context) async -> DashboardAccess

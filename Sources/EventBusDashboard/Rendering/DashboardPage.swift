@@ -15,6 +15,8 @@ public enum DashboardPage: Sendable {
     /// The page.
     ///
     /// - Parameters:
+    ///   - snapshot: what to show.
+    ///   - title: the page's title and heading.
     ///   - mount: where the dashboard is mounted (`/eventbus`, `""` at the root).
     ///   - csrfToken: the token every form carries; nil when the requester may not act (then
     ///     the page has no forms).
