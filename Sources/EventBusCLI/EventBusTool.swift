@@ -30,7 +30,7 @@ enum EventBusTool {
     )
 
     /// Runs the verb `command` (as typed: an alias is resolved) with the arguments after it.
-    /// Lines of the PostgreSQL verbs go to `output`; the others print.
+    /// Lines of the PostgreSQL verbs, `dump` and `requeue` go to `output`; the others print.
     /// - Returns: the exit status.
     /// - Throws: what the verb throws (``ArgumentError`` for a refused argument).
     static func run(
@@ -46,8 +46,8 @@ enum EventBusTool {
         switch verb {
         case "inspect": return try MailboxTools.inspect(arguments)
         case "verify": return try MailboxTools.verify(arguments)
-        case "dump": return try MailboxTools.dump(arguments)
-        case "requeue": return try await MailboxTools.requeueDead(arguments)
+        case "dump": return try MailboxTools.dump(arguments, output: output)
+        case "requeue": return try await MailboxTools.requeueDead(arguments, output: output)
         case "remove": return try MailboxTools.remove(arguments)
         case "purge": return try await MailboxTools.purge(arguments)
         case "dashboard":

@@ -38,7 +38,11 @@ enum MailboxTools {
         name: "eventbus requeue",
         summary: "move a mailbox's dead letters back to pending (alias: requeue-dead)",
         positionals: ["DIR"],
-        options: [OptionSpec("--mailbox", value: "NAME", help: "the mailbox (required)"), postgresOption]
+        options: [
+            OptionSpec("--mailbox", value: "NAME", help: "the mailbox (required)"),
+            OptionSpec("--ids", value: "ID,ID,…", help: "only these dead letters (default: all of them)"),
+            postgresOption,
+        ]
     )
     static let purgeSpec = CommandSpec(
         name: "eventbus purge",
@@ -99,35 +103,68 @@ enum MailboxTools {
         return corrupt ? 1 : 0
     }
 
-    static func dump(_ arguments: [String]) throws -> Int32 {
+    /// Pending events and dead letters, read without the mailbox's lock. Each row has the event's
+    /// name, schema version and codec; a dead letter its reason; an encrypted body is shown as
+    /// such.
+    static func dump(_ arguments: [String], output: (String) -> Void) throws -> Int32 {
         let parsed = try dumpSpec.parse(arguments)
         let name = try mailbox(parsed)
         try StoreFailure.validate(name: name)
         let directory = parsed.positionals[0]
         let report = try LogInspector().inspect(directory + "/" + name, name: name)
-        var rows: [[String]] = [["state", "id", "seq", "attempts", "lane", "event", "body"]]
+        var rows: [[String]] = [["state", "id", "seq", "attempts", "lane", "event", "version", "codec", "body"]]
         for event in report.pending + report.dead {
-            let peek = peekEnvelope(event.body)
+            let stored = try? StoredEnvelope(parsing: event.body)
+            let codec = stored.map { $0.codecID ?? "json" }
             rows.append([
-                event.deadReason.map { "dead: \($0)" } ?? (event.isInFlight ? "in-flight" : "pending"),
+                event.deadReason.map { "dead: \(DeadLetterRows.clipped(DeadLetterReason(storedText: $0).description))" }
+                    ?? (event.isInFlight ? "in-flight" : "pending"),
                 event.id.description, String(event.sequence), String(event.attempts), "\(event.priority)",
-                peek?.name ?? "?", preview(peek?.body ?? event.body),
+                PostgresTools.cell(stored?.eventName ?? "?"), stored.map { String($0.schemaVersion) } ?? "?",
+                PostgresTools.cell(codec ?? "?"),
+                PostgresTools.cell(
+                    DeadLetterRows.preview(
+                        body: stored.map { Array(event.body[$0.bodyOffset...]) } ?? event.body,
+                        codecID: codec
+                    )
+                ),
             ])
         }
-        print(TextTable.render(rows))
-        print("\(report.pending.count) pending, \(report.dead.count) dead")
+        output(TextTable.render(rows))
+        output("\(report.pending.count) pending, \(report.dead.count) dead")
         return 0
     }
 
-    static func requeueDead(_ arguments: [String]) async throws -> Int32 {
+    /// Opens the mailbox (refused while a process has it open) and moves its dead letters — all,
+    /// or those of `--ids` — back to pending. Ids that are not dead letters of the mailbox are
+    /// refused, and then nothing is requeued.
+    static func requeueDead(_ arguments: [String], output: (String) -> Void) async throws -> Int32 {
         let parsed = try requeueSpec.parse(arguments)
         let name = try mailbox(parsed)
+        var wanted: Set<EventID>?
+        if let list = PostgresTools.ids(parsed.value("--ids")) {
+            var ids: Set<EventID> = []
+            for text in list {
+                guard let id = EventID(text) else {
+                    throw ArgumentError.invalidValue("--ids", value: text, expected: "event ids of 32 hex digits")
+                }
+                ids.insert(id)
+            }
+            wanted = ids
+        }
         let log = try FileLog(directory: parsed.positionals[0], name: name, sync: .always, codec: RawRecordCodec())
         defer { log.close() }
         let recovered = try log.recover()
-        let ids = recovered.deadLetters.map(\.event.id)
+        let dead = recovered.deadLetters.map(\.event.id)
+        if let wanted {
+            let missing = wanted.subtracting(dead)
+            guard missing.isEmpty else {
+                throw MailboxToolError.notDeadLetters(mailbox: name, ids: missing.map(\.description).sorted())
+            }
+        }
+        let ids = dead.filter { wanted?.contains($0) ?? true }
         if !ids.isEmpty { try await log.requeue(ids) }
-        print("requeued \(ids.count) dead letters in \(name)")
+        output("requeued \(ids.count) dead letters in \(name)")
         return 0
     }
 

@@ -319,17 +319,10 @@ enum PostgresToolError: Error, Equatable, CustomStringConvertible {
         }
 
         func dump(_ group: String, _ output: (String) -> Void) async throws -> Int32 {
-            let letters = try await groups.deadLetters(group: group)
+            let letters = try await groups.storedDeadLetters(group: group)
             let pending = try await groups.pending(group: group)
             if !letters.isEmpty {
-                var rows = [["id", "event", "attempts", "reason"]]
-                for letter in letters {
-                    rows.append([
-                        PostgresTools.cell(letter.eventID), PostgresTools.cell(letter.eventName),
-                        String(letter.attempts), PostgresTools.cell(letter.reason),
-                    ])
-                }
-                output(TextTable.render(rows))
+                output(TextTable.render(DeadLetterRows.rows(letters, open: { _ in nil })))
             }
             output("\(PostgresTools.cell(group)): \(pending) pending, \(letters.count) dead letters")
             return 0

@@ -116,20 +116,10 @@ struct StoredDashboardSource: DashboardSource {
     }
 
     func deadLetters(of mailbox: String, limit: Int, bodies: Bool) async throws -> [DeadLetterSnapshot] {
-        if let (directory, name) = locate(mailbox), directory.isEmpty == false,
-            try LogInspector().mailboxes(in: directory).contains(name)
-        {
-            let report = try LogInspector().inspect(directory + "/" + name, name: name)
-            return report.dead.prefix(limit).map { state in
-                let peek = peekEnvelope(state.body)
-                return DeadLetterSnapshot(
-                    id: state.id.description,
-                    eventName: peek?.name,
-                    reason: DeadLetterReasonSnapshot(storedText: state.deadReason ?? ""),
-                    attempts: Int(state.attempts),
-                    crashes: Int(state.crashes),
-                    body: bodies ? DashboardFormat.body(peek?.body ?? state.body) : nil
-                )
+        if let (directory, name) = locate(mailbox), try LogInspector().mailboxes(in: directory).contains(name) {
+            // The dead-letter API reads an undeclared local mailbox without its lock.
+            return try await Bus().deadLetters(of: .durable(name: name, directory: directory), limit: limit).map {
+                DeadLetterSnapshot($0, showingBody: bodies)
             }
         }
         #if PostgresSupport
@@ -157,7 +147,22 @@ struct StoredDashboardSource: DashboardSource {
             }
             switch action {
             case .requeue(let shown, let ids):
-                let count = try await Self.requeue(directory: directory, name: name, shown: shown, ids: ids)
+                var wanted: Set<EventID>?
+                if let ids {
+                    let parsed = ids.compactMap(EventID.init)
+                    guard parsed.count == ids.count else {
+                        throw DashboardActionError.notDeadLetters(
+                            mailbox: shown,
+                            ids: ids.filter { EventID($0) == nil }.sorted()
+                        )
+                    }
+                    wanted = Set(parsed)
+                }
+                // The dead-letter API opens the mailbox (refused while a process holds it).
+                let count = try await Bus().requeueDeadLetters(
+                    of: .durable(name: name, directory: directory),
+                    ids: wanted
+                )
                 return "requeued \(count) dead letter\(count == 1 ? "" : "s") of \(action.mailbox)"
             case .purge:
                 let report = try await MailboxTools.purge(directory: directory, name: name)
@@ -193,22 +198,5 @@ struct StoredDashboardSource: DashboardSource {
             }
         #endif
         throw DashboardActionError.unknownMailbox(action.mailbox)
-    }
-
-    /// Opens the mailbox (refused while a process has it open) and moves its dead letters with
-    /// these ids (each must be one), or all, back to pending.
-    static func requeue(directory: String, name: String, shown: String, ids: Set<String>?) async throws -> Int {
-        let log = try FileLog(directory: directory, name: name, sync: .always, codec: RawRecordCodec())
-        defer { log.close() }
-        let dead = try log.recover().deadLetters.map(\.event.id)
-        var chosen = dead
-        if let ids {
-            let known = Set(dead.map(\.description))
-            let missing = ids.filter { !known.contains($0.lowercased()) }.sorted()
-            guard missing.isEmpty else { throw DashboardActionError.notDeadLetters(mailbox: shown, ids: missing) }
-            chosen = dead.filter { ids.contains($0.description) }
-        }
-        if !chosen.isEmpty { try await log.requeue(chosen) }
-        return chosen.count
     }
 }

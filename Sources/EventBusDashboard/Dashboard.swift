@@ -102,11 +102,17 @@ public final class Dashboard: Sendable {
         for index in mailboxes.indices {
             let name = mailboxes[index].name
             if mailboxes[index].deadLetters > 0 {
-                mailboxes[index].deadLetterList = try await source.deadLetters(
-                    of: name,
-                    limit: options.deadLettersShown,
-                    bodies: options.showBodies
-                )
+                // One mailbox whose dead letters cannot be read does not take the page down.
+                do {
+                    mailboxes[index].deadLetterList = try await source.deadLetters(
+                        of: name,
+                        limit: options.deadLettersShown,
+                        bodies: options.showBodies
+                    )
+                } catch {
+                    let note = "its dead letters cannot be read: \(error)"
+                    mailboxes[index].note = mailboxes[index].note.map { $0 + "; " + note } ?? note
+                }
             }
             if source.kind == .live {
                 mailboxes[index].chart = ChartMaker.chart(

@@ -9,7 +9,10 @@
         public var eventName: String
         /// Failed attempts.
         public var attempts: Int
-        /// Why: the handler's last error, "unknown event type …", "undecodable: …", or crashes.
+        /// Why, for people: the handler's last error, "undecodable: unknown event type …",
+        /// "unknown version: …", "undecryptable (key …): …", or crashes
+        /// (``DeadLetterReason/description``; ``PostgresGroups/storedDeadLetters(group:limit:)``
+        /// has the reason as a value).
         public var reason: String
     }
 #endif

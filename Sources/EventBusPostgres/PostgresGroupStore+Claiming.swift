@@ -6,16 +6,28 @@
     extension PostgresGroupStore {
         /// Leases up to `limit` visible events of `group` to `owner`: `FOR UPDATE SKIP LOCKED`, so
         /// that concurrent claimants never wait for each other nor take the same row; a row whose
-        /// lease expired counts as free (its claim was cut off). In lane, then publish order.
-        func claimBatch(group: String, owner: String, limit: Int) async throws -> [ClaimedRecord] {
+        /// lease expired counts as free (its claim was cut off). In lane, then publish order. Only
+        /// rows of schema version `readableVersion` or older, and newer ones that waited longer than
+        /// ``PostgresStoreOptions/newerVersionTimeout`` (the consumer dead-letters those). A newer
+        /// row still blocks the younger rows of its ordering key: they wait behind it.
+        func claimBatch(
+            group: String,
+            owner: String,
+            limit: Int,
+            readableVersion: Int
+        ) async throws -> [ClaimedRecord] {
             let schema = try self.schema()
             let lease = Self.seconds(options.lease)
+            let readable = Int32(clamping: readableVersion)
+            let patience = Self.seconds(options.newerVersionTimeout)
             let rows = try await client.query(
                 """
                 WITH next AS (
                     SELECT c.group_name, c.event_id FROM \(unescaped: schema.deliveries) AS c
                     WHERE c.group_name = \(group) AND c.visible_at <= now() AND c.acked_at IS NULL
                         AND (c.lease_owner IS NULL OR c.lease_expires_at < now())
+                        AND (c.schema_version <= \(readable)
+                            OR c.enqueued_at < now() - \(patience) * interval '1 second')
                         AND (c.ordering_key IS NULL OR NOT EXISTS (
                             SELECT 1 FROM \(unescaped: schema.deliveries) AS e
                             WHERE e.group_name = c.group_name AND e.ordering_key = c.ordering_key AND e.seq < c.seq
@@ -151,10 +163,13 @@
                     WITH moved AS (
                         DELETE FROM \(unescaped: schema.deliveries)
                         WHERE group_name = \(group) AND event_id = \(id) AND lease_owner = \(owner)
-                        RETURNING group_name, event_id, event_name, body, priority, attempts, ordering_key)
+                        RETURNING group_name, event_id, event_name, body, priority, attempts, ordering_key,
+                            schema_version)
                     INSERT INTO \(unescaped: schema.deadLetters)
-                        (group_name, event_id, event_name, body, priority, attempts, reason, ordering_key)
-                    SELECT group_name, event_id, event_name, body, priority, attempts + \(added), \(reason), ordering_key
+                        (group_name, event_id, event_name, body, priority, attempts, reason, ordering_key,
+                            schema_version)
+                    SELECT group_name, event_id, event_name, body, priority, attempts + \(added), \(reason),
+                        ordering_key, schema_version
                     FROM moved
                     ON CONFLICT (group_name, event_id) DO UPDATE
                         SET reason = EXCLUDED.reason, attempts = EXCLUDED.attempts, dead_at = now()
@@ -236,9 +251,11 @@
                     "DELETE FROM \(unescaped: schema.deadLetters) WHERE group_name = \(group)"
                 }
             let sql =
-                "WITH moved AS (\(filter.sql) RETURNING group_name, event_id, event_name, body, priority, ordering_key) "
-                + "INSERT INTO \(schema.deliveries) (group_name, event_id, event_name, body, priority, ordering_key) "
-                + "SELECT group_name, event_id, event_name, body, priority, ordering_key FROM moved "
+                "WITH moved AS (\(filter.sql) RETURNING group_name, event_id, event_name, body, priority, ordering_key, "
+                + "schema_version) "
+                + "INSERT INTO \(schema.deliveries) "
+                + "(group_name, event_id, event_name, body, priority, ordering_key, schema_version) "
+                + "SELECT group_name, event_id, event_name, body, priority, ordering_key, schema_version FROM moved "
                 + "ON CONFLICT (group_name, event_id) DO NOTHING RETURNING 1"
             let moved = try await count(PostgresQuery(unsafeSQL: sql, binds: filter.binds))
             if moved > 0 { try await notify([group]) }

@@ -40,10 +40,10 @@
                 let rows = try await connection.query(
                     """
                     INSERT INTO \(unescaped: schema.deliveries)
-                        (group_name, event_id, event_name, body, priority, visible_at, ordering_key)
+                        (group_name, event_id, event_name, body, priority, visible_at, ordering_key, schema_version)
                     SELECT g.group_name, \(record.id), g.event_name, \(ByteBuffer(bytes: record.body)),
                         \(Int16(record.priority.rawValue)), now() + \(delay) * interval '1 second',
-                        \(record.orderingKey)
+                        \(record.orderingKey), \(Int32(clamping: record.schemaVersion))
                     FROM \(unescaped: schema.groups) g
                     WHERE g.event_name = \(record.eventName)
                         AND NOT EXISTS (SELECT 1 FROM \(unescaped: schema.deadLetters) d

@@ -58,9 +58,10 @@
                 try await connection.query(
                     """
                     INSERT INTO \(unescaped: schema.deliveries)
-                        (group_name, event_id, event_name, body, priority, visible_at, ordering_key)
+                        (group_name, event_id, event_name, body, priority, visible_at, ordering_key, schema_version)
                     VALUES (\(queue), \(record.id), \(record.eventName), \(ByteBuffer(bytes: record.body)),
-                        \(Int16(record.priority.rawValue)), now() + \(delay) * interval '1 second', \(record.orderingKey))
+                        \(Int16(record.priority.rawValue)), now() + \(delay) * interval '1 second', \(record.orderingKey),
+                        \(Int32(clamping: record.schemaVersion)))
                     ON CONFLICT (group_name, event_id) DO NOTHING
                     """,
                     logger: logger

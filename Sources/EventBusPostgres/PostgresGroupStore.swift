@@ -74,9 +74,14 @@
         /// ``claimBatch(group:owner:limit:)``, saying on the store's logger when claims start
         /// failing (consumers keep polling) and when they work again: a consumer loop has nobody
         /// else to tell.
-        func claim(group: String, owner: String, limit: Int) async throws -> [ClaimedRecord] {
+        func claim(group: String, owner: String, limit: Int, readableVersion: Int) async throws -> [ClaimedRecord] {
             do {
-                let claimed = try await claimBatch(group: group, owner: owner, limit: limit)
+                let claimed = try await claimBatch(
+                    group: group,
+                    owner: owner,
+                    limit: limit,
+                    readableVersion: readableVersion
+                )
                 if state.withLock({ $0.claimsFailing }) {
                     let recovered = state.withLock { state -> Bool in
                         defer { state.claimsFailing = false }

@@ -80,7 +80,7 @@
                         eventID: id,
                         eventName: eventName,
                         attempts: Int(attempts),
-                        reason: reason
+                        reason: DeadLetterReason(storedText: reason).description
                     )
                 )
             }
@@ -93,6 +93,13 @@
         /// names none leaves it as it is.
         public func setDedup(group: String, window: DedupWindow?) async throws {
             try await store.setDedup(group: group, window: window)
+        }
+
+        /// The dead letters of `group` as the bus lists them (``Bus/deadLetters(of:limit:)``):
+        /// name, schema version, codec, headers, reason and the body as stored (an encrypted
+        /// body stays encrypted); oldest first, at most `limit`.
+        public func storedDeadLetters(group: String, limit: Int? = nil) async throws -> [StoredDeadLetter] {
+            try await store.storedDeadLetters(group: group, limit: limit)
         }
 
         /// Moves dead letters of `group` back (all, or those with the given ids), attempts reset.

@@ -165,6 +165,13 @@
                     // the acknowledgement finds it, instead of a deleted row, and is not stored.
                     "ALTER TABLE \(deliveries) ADD COLUMN acked_at timestamptz",
                 ],
+                // 5: the schema version of each event (a consumer claims only the versions its type
+                // reads). Rows from before are version 1; a constant default adds the column
+                // without rewriting the table.
+                [
+                    "ALTER TABLE \(deliveries) ADD COLUMN schema_version integer NOT NULL DEFAULT 1",
+                    "ALTER TABLE \(deadLetters) ADD COLUMN schema_version integer NOT NULL DEFAULT 1",
+                ],
             ]
         }
 

@@ -24,6 +24,11 @@
         /// Where the store says, once, that it fell back to polling (nil: nowhere). Never given
         /// credentials.
         public var logger: Logger?
+        /// How long an event stored with a newer schema version than a consumer's type waits for
+        /// an instance that reads it (a rolling deploy) before a consumer that cannot read it
+        /// claims it and dead-letters it with the reason "unknown version" — to requeue once the
+        /// newer build runs. Default 15 minutes.
+        public var newerVersionTimeout: Duration
 
         /// The defaults.
         public init(
@@ -32,7 +37,8 @@
             pollInterval: Duration = .seconds(1),
             notifyOnPublish: Bool = true,
             listen: Bool = true,
-            logger: Logger? = nil
+            logger: Logger? = nil,
+            newerVersionTimeout: Duration = .seconds(900)
         ) {
             self.batchSize = max(1, batchSize)
             self.lease = lease
@@ -40,6 +46,7 @@
             self.notifyOnPublish = notifyOnPublish
             self.listen = listen
             self.logger = logger
+            self.newerVersionTimeout = newerVersionTimeout
         }
     }
 #endif

@@ -17,6 +17,8 @@ package struct DeliveryProgress: Sendable, Hashable {
     private var open = false
     /// The dead letter's reason, if the event is dead.
     package private(set) var deadReason: String?
+    /// When it became a dead letter (nanoseconds since the epoch), if the log recorded it.
+    package private(set) var deadAt: Int64?
     /// When the next attempt may start (nanoseconds since the epoch).
     package private(set) var notBefore: Int64?
 
@@ -37,9 +39,10 @@ package struct DeliveryProgress: Sendable, Hashable {
         case .reschedule(_, let due):
             settleOpenAttempt()
             notBefore = due
-        case .dead(_, let reason):
+        case .dead(_, let reason, let at):
             settleOpenAttempt()
             deadReason = reason
+            deadAt = at
         case .release:
             // Given back unfinished: the attempt in progress does not count.
             open = false
@@ -50,6 +53,7 @@ package struct DeliveryProgress: Sendable, Hashable {
             started = 0
             crashes = 0
             deadReason = nil
+            deadAt = nil
             notBefore = nil
         case .append, .ack, .seen:
             break

@@ -96,11 +96,12 @@ extension FileLog {
         }
     }
 
-    /// Records a dead letter.
+    /// Records a dead letter, with the time.
     package func deadLetter(_ id: EventID, reason: String) async throws {
-        let size = LogFormat.ackRecordSize + LogRecord.storedReason(reason).utf8.count
+        let size = LogFormat.ackRecordSize + 8 + LogRecord.storedReason(reason).utf8.count
+        let now = WallClockInstant.now().nanosecondsSinceEpoch
         try await write(durable: false, bytes: size) { state in
-            LogRecord.dead(id: id, reason: reason).encode(into: &state.buffer)
+            LogRecord.dead(id: id, reason: reason, at: now).encode(into: &state.buffer)
         }
     }
 

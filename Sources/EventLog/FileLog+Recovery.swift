@@ -16,6 +16,7 @@ extension FileLog {
         var lastSize = LogFormat.headerSize
         var lastReserved = LogFormat.headerSize
         var damagedLast = false
+        var olderLast = false
         for (position, name) in names.enumerated() {
             let index = LogFormat.segmentIndex(name)!
             let file = path + "/" + name
@@ -37,6 +38,10 @@ extension FileLog {
                 report.quarantinedRanges += 1
                 try quarantine(bytes.prefix(LogFormat.headerSize), from: name, offset: 0)
                 if isLast { damagedLast = true }
+            } else if isLast && scan.version < LogFormat.version {
+                // Written by an earlier format: read as it is, never appended to (records of the
+                // current format go into a segment whose header says so).
+                olderLast = true
             }
             for range in scan.corrupt {
                 report.quarantinedRanges += 1
@@ -70,7 +75,8 @@ extension FileLog {
                     recent.append(id)
                 case .ack(let id): pending[id] = nil
                 case .seen(let id): recent.append(id)
-                case .attempt(let id, _), .reschedule(let id, _), .dead(let id, _), .requeue(let id), .release(let id):
+                case .attempt(let id, _), .reschedule(let id, _), .dead(let id, _, _), .requeue(let id),
+                    .release(let id):
                     pending[id]?.progress.apply(record)
                 }
             }
@@ -81,16 +87,32 @@ extension FileLog {
             lastReserved = scan.size
         }
         var events: [StoredEvent<Element>] = []
-        var letters: [StoredDeadLetter<Element>] = []
+        var letters: [RecoveredDeadLetter<Element>] = []
         var undecodable: [(EventID, String)] = []
+        var unreadable: [UnreadableRecord] = []
+        let now = WallClockInstant.now()
         for (id, entry) in pending.sorted(by: { $0.value.sequence < $1.value.sequence }) {
             let progress = entry.progress.afterStop
             let element: Element
             do {
-                element = try codec.decode(entry.body)
+                element = try codec.decode(entry.body, id: id)
             } catch {
-                if progress.deadReason == nil { undecodable.append((id, "undecodable record: \(error)")) }
+                let reason = progress.deadReason ?? codec.deadLetterReason(for: error)
+                if progress.deadReason == nil { undecodable.append((id, reason)) }
                 report.undecodable.append(id)
+                unreadable.append(
+                    UnreadableRecord(
+                        id: id,
+                        priority: entry.priority,
+                        body: entry.body,
+                        attempts: Int(progress.attempts),
+                        crashes: Int(progress.crashes),
+                        reason: reason,
+                        deadAt: progress.deadReason == nil
+                            ? now : progress.deadAt.map(WallClockInstant.init(nanosecondsSinceEpoch:)),
+                        isNew: progress.deadReason == nil
+                    )
+                )
                 continue
             }
             let stored = StoredEvent(
@@ -102,7 +124,13 @@ extension FileLog {
                 crashes: Int(progress.crashes)
             )
             if let reason = progress.deadReason {
-                letters.append(StoredDeadLetter(event: stored, reason: reason))
+                letters.append(
+                    RecoveredDeadLetter(
+                        event: stored,
+                        reason: reason,
+                        deadAt: progress.deadAt.map(WallClockInstant.init(nanosecondsSinceEpoch:))
+                    )
+                )
             } else {
                 events.append(stored)
             }
@@ -112,7 +140,7 @@ extension FileLog {
             if report.quarantinedRanges > 0 { report.quarantineDirectory = path + "/quarantine" }
             report.pending = events.count
             report.interrupted = events.count { $0.crashes > 0 }
-            report.deadLetters = letters.count
+            report.deadLetters = letters.count + unreadable.count
             state.report = report
             for id in recent.suffix(10_000) { state.recent.append(id) }
             state.unsettled = pending.count
@@ -122,7 +150,7 @@ extension FileLog {
             }
             if names.isEmpty || lastSegment == 0 {
                 try openSegment(&state, index: max(1, (names.compactMap(LogFormat.segmentIndex).max() ?? 0) + 1))
-            } else if damagedLast {
+            } else if damagedLast || olderLast {
                 try openSegment(&state, index: lastSegment + 1)
             } else {
                 let file = path + "/" + LogFormat.segmentName(lastSegment)
@@ -140,14 +168,21 @@ extension FileLog {
         if !undecodable.isEmpty {
             try state.withLock { state throws(StoreFailure) in
                 var bytes: [UInt8] = []
-                for (id, reason) in undecodable { LogRecord.dead(id: id, reason: reason).encode(into: &bytes) }
+                for (id, reason) in undecodable {
+                    LogRecord.dead(id: id, reason: reason, at: now.nanosecondsSinceEpoch).encode(into: &bytes)
+                }
                 try fileSystem.write(state.fd, bytes, at: state.segmentBytes, path: state.segmentPath)
                 try fileSystem.sync(state.fd, path: state.segmentPath)
                 state.segmentBytes += bytes.count
                 state.segmentReserved = max(state.segmentReserved, state.segmentBytes)
             }
         }
-        return RecoveredState(pending: events, deadLetters: letters, recentIDs: recent.suffix(10_000))
+        return RecoveredState(
+            pending: events,
+            deadLetters: letters,
+            recentIDs: recent.suffix(10_000),
+            unreadable: unreadable
+        )
     }
 
     func quarantine(_ bytes: ArraySlice<UInt8>, from segment: String, offset: Int) throws(StoreFailure) {

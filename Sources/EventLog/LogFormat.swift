@@ -4,9 +4,17 @@
 /// format version and four reserved bytes — followed by records. A record is
 /// `length: UInt32 LE | crc32c(payload): UInt32 LE | payload[length]`. The payload's first byte
 /// is its kind, followed by the 16-byte event id and the kind's fields.
+///
+/// Version 2 adds one record kind (9, a dead letter with the time it died). A build reads every
+/// version up to its own (``readableVersions``): segments written before stay as they are and
+/// are read as they were; new records go only into segments of the current version (recovery
+/// starts a new segment rather than append to an older one).
 package enum LogFormat {
     package static let magic: [UInt8] = Array("EVBUSLOG".utf8)
-    package static let version: UInt32 = 1
+    /// The version of the segments this build writes.
+    package static let version: UInt32 = 2
+    /// The versions this build reads: every one so far.
+    package static let readableVersions: ClosedRange<UInt32> = 1...version
     package static let headerSize = 16
     /// A segment file grows in steps of this many bytes, ahead of the records written into it;
     /// zeros after the last record are that reserved space (see ``SegmentScan/reservedBytes``).
@@ -45,8 +53,9 @@ package enum LogRecord: Equatable, Sendable {
     case attempt(id: EventID, attempt: UInt32)
     /// The next attempt waits until `notBefore` (nanoseconds since the epoch).
     case reschedule(id: EventID, notBefore: Int64?)
-    /// The event exhausted its attempts.
-    case dead(id: EventID, reason: String)
+    /// The event became a dead letter, at `at` (nanoseconds since the epoch; nil in a record of
+    /// format 1, kind 5, which did not store the time; with a time it is kind 9).
+    case dead(id: EventID, reason: String, at: Int64? = nil)
     /// A dead letter was put back.
     case requeue(id: EventID)
     /// An id kept for dedup after its segment was deleted.
@@ -58,7 +67,7 @@ package enum LogRecord: Equatable, Sendable {
     package var id: EventID {
         switch self {
         case .append(let id, _, _, _, _, _), .ack(let id), .attempt(let id, _), .reschedule(let id, _),
-            .dead(let id, _), .requeue(let id), .seen(let id), .release(let id):
+            .dead(let id, _, _), .requeue(let id), .seen(let id), .release(let id):
             id
         }
     }
@@ -115,8 +124,13 @@ package enum LogRecord: Equatable, Sendable {
         case .reschedule(let id, let notBefore):
             put(4, id)
             bytes.appendLittleEndian(UInt64(bitPattern: notBefore ?? Int64.min))
-        case .dead(let id, let reason):
-            put(5, id)
+        case .dead(let id, let reason, let at):
+            if let at {
+                put(9, id)
+                bytes.appendLittleEndian(at)
+            } else {
+                put(5, id)
+            }
             bytes += Self.storedReason(reason).utf8
         case .requeue(let id): put(6, id)
         case .seen(let id): put(7, id)
@@ -246,6 +260,9 @@ package enum LogRecord: Equatable, Sendable {
         case 6: return reader.isAtEnd ? .requeue(id: id) : nil
         case 7: return reader.isAtEnd ? .seen(id: id) : nil
         case 8: return reader.isAtEnd ? .release(id: id) : nil
+        case 9:
+            guard let at: Int64 = reader.integer() else { return nil }
+            return .dead(id: id, reason: storedReason(String(decoding: reader.rest, as: UTF8.self)), at: at)
         default: return nil
         }
     }
@@ -261,8 +278,10 @@ package struct SegmentScan: Sendable {
     package var validEnd: Int = LogFormat.headerSize
     /// The file's size.
     package var size: Int = 0
-    /// The header was missing or wrong.
+    /// The header was missing or wrong (or of a version this build does not read).
     package var badHeader = false
+    /// The format version its header states (0 when the header is bad).
+    package var version: UInt32 = 0
 
     /// Zeros from the last valid record to the end of the file: space the writer reserved
     /// ahead and had not used yet, not damage.
@@ -284,10 +303,13 @@ extension LogFormat {
             scan.validEnd = 0
             return scan
         }
-        if Array(bytes[0..<8]) != magic || readUInt32(bytes, at: 8) != version {
+        let stated = readUInt32(bytes, at: 8)
+        if Array(bytes[0..<8]) != magic || !readableVersions.contains(stated) {
             // A damaged header: still look for valid records after it (each one is checked by
             // its own CRC), so that one bad sector does not cost the whole segment.
             scan.badHeader = true
+        } else {
+            scan.version = stated
         }
         var offset = headerSize
         var badStart: Int?

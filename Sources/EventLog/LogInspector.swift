@@ -15,6 +15,8 @@ package struct LogInspector {
         package var crashes: UInt32 { progress.afterStop.crashes }
         /// The dead letter's reason, if the event is dead.
         package var deadReason: String? { progress.deadReason }
+        /// When it became a dead letter, if the log recorded it (format 2).
+        package var deadAt: WallClockInstant? { progress.deadAt.map(WallClockInstant.init(nanosecondsSinceEpoch:)) }
         /// Handed to a handler and not settled when the log ends.
         package var isInFlight: Bool { progress.isInFlight }
     }
@@ -95,7 +97,8 @@ package struct LogInspector {
                     )
                 case .ack(let id): states[id] = nil
                 case .seen: break
-                case .attempt(let id, _), .reschedule(let id, _), .dead(let id, _), .requeue(let id), .release(let id):
+                case .attempt(let id, _), .reschedule(let id, _), .dead(let id, _, _), .requeue(let id),
+                    .release(let id):
                     states[id]?.progress.apply(record)
                 }
             }

@@ -15,12 +15,28 @@ package protocol RecordCodec<Element>: Sendable {
     func batchEncoder() -> (Element, inout [UInt8]) throws -> Void
     /// The element of some bytes; throws when they do not decode.
     func decode(_ bytes: [UInt8]) throws -> Element
+    /// The element of the record `id`'s bytes (a codec that binds the id to the bytes, such as
+    /// an authenticating one, checks it). The default calls ``decode(_:)``.
+    func decode(_ bytes: [UInt8], id: EventID) throws -> Element
+    /// The dead-letter reason a log stores for a record that `error`, thrown by
+    /// ``decode(_:id:)``, kept from being read. The default: "undecodable record: …".
+    func deadLetterReason(for error: any Error) -> String
 }
 
 extension RecordCodec {
     /// Appends ``encode(_:)``'s bytes.
     package func encode(_ element: Element, into bytes: inout [UInt8]) throws {
         bytes += try encode(element)
+    }
+
+    /// Calls ``decode(_:)``.
+    package func decode(_ bytes: [UInt8], id: EventID) throws -> Element {
+        try decode(bytes)
+    }
+
+    /// "undecodable record: " and the error.
+    package func deadLetterReason(for error: any Error) -> String {
+        "undecodable record: \(error)"
     }
 
     /// Calls ``encode(_:into:)``.

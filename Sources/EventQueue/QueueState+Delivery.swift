@@ -122,12 +122,14 @@ extension QueueState {
         return .retry(entry.id, at: nil)
     }
 
-    /// Moves `entry` to the dead letters under `policy` (nil: the queue's).
+    /// Moves `entry` to the dead letters under `policy` (nil: the queue's), dead-lettered at `at`
+    /// (nil: `now`).
     mutating func bury(
         _ entry: QueueEntry,
         reason: String,
         policy: DeadLetterPolicy? = nil,
         now: Tick,
+        at: Tick? = nil,
         effects: inout QueueEffects
     ) {
         deadLettered += 1
@@ -146,7 +148,7 @@ extension QueueState {
                     priority: entry.priority,
                     attempts: entry.attempts,
                     reason: reason,
-                    deadLetteredAt: now.instant
+                    deadLetteredAt: (at ?? now).instant
                 )
             )
             while deadLetters.count > Swift.max(0, keepLimit) {

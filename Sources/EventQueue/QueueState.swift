@@ -69,6 +69,9 @@ struct QueueState {
     var reserved = 0
     var nextTag: UInt64 = 0
     var deadLetters = RingBuffer<DeadLetter<any BoxedElement>>()
+    /// Stored records the storage could not turn into elements (another type, a newer version, a
+    /// missing key): dead letters kept as bytes, never delivered, counted with the others.
+    var unreadable: [UnreadableRecord] = []
     var dedup: DedupFilter?
     var consumers = RingBuffer<(id: UInt64, continuation: CheckedContinuation<Void, Never>)>()
     var producers = RingBuffer<ProducerWaiter>()

@@ -21,6 +21,13 @@ extension WorkQueue {
         }
     }
 
+    /// The stored records that storage could not turn into elements when the queue opened (see
+    /// ``RecoveredState/unreadable``): dead letters, kept as bytes, oldest first. A requeue does
+    /// not move them (no element can be made of them in this process); the store's own tools do.
+    package func unreadableDeadLetters() -> [UnreadableRecord] {
+        state.withLock { $0.unreadable }
+    }
+
     /// Puts dead letters back in their lanes with a fresh attempt count (all of them, or those
     /// whose id is in `ids`). Requeued events may exceed the capacity: an operator asked for them.
     /// - Returns: how many were requeued.
@@ -248,7 +255,7 @@ extension WorkQueue {
                 dropped: state.dropped,
                 deduplicated: state.deduplicated,
                 deadLettered: state.deadLettered,
-                deadLetters: state.deadLetters.count,
+                deadLetters: state.deadLetters.count + state.unreadable.count,
                 deadLettersDiscarded: state.deadLettersDiscarded,
                 purged: state.purged,
                 attemptsNotRecorded: state.attemptsNotRecorded,

@@ -21,6 +21,11 @@ extension WorkQueue {
             throw QueueError.storage(StoreFailure(error))
         }
         let now = Tick(queue.clock.now)
+        let wallNow = WallClockInstant.now()
+        /// The queue's tick of a stored wall-clock time (nil: now).
+        func tick(_ instant: WallClockInstant?) -> Tick? {
+            instant.map { now + .nanoseconds($0.nanosecondsSinceEpoch - wallNow.nanosecondsSinceEpoch) }
+        }
         let maxCrashes = configuration.retry.maxCrashes
         var report = storage.recoveryReport ?? RecoveryReport()
         var buried: [(EventID, String)] = []
@@ -35,9 +40,16 @@ extension WorkQueue {
                     attempts: letter.event.attempts,
                     enqueuedAt: now
                 )
-                state.bury(entry, reason: letter.reason, now: now, effects: &effects)
+                state.bury(entry, reason: letter.reason, now: now, at: tick(letter.deadAt), effects: &effects)
                 state.deadLettered -= 1
             }
+            // Records no element could be made of are dead letters too: counted (those this
+            // recovery dead-lettered as newly dead-lettered), listed as bytes, never delivered.
+            state.unreadable = recovered.unreadable
+            // (A recovered event counts as accepted, as the pending ones below do.)
+            let newlyDead = UInt64(recovered.unreadable.count { $0.isNew })
+            state.deadLettered += newlyDead
+            state.enqueued += newlyDead
             for event in recovered.pending {
                 let entry = QueueEntry(
                     element: Self.box(event.element),
@@ -59,7 +71,7 @@ extension WorkQueue {
             }
             report.pending = recovered.pending.count - buried.count
             report.interrupted = recovered.pending.count { $0.crashes > 0 && $0.crashes < maxCrashes }
-            report.deadLetters = state.deadLetters.count
+            report.deadLetters = state.deadLetters.count + state.unreadable.count
             report.deadLetteredAfterCrashes = buried.map(\.0)
             state.recovery = report
         }

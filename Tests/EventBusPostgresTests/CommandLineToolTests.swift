@@ -107,10 +107,15 @@
                 for letter in letters {
                     let row = dumped.split(separator: "\n").first { $0.hasPrefix(letter.eventID) }
                     let cells = try #require(row).split(separator: " ", omittingEmptySubsequences: true)
-                    #expect(cells.count >= 4)
+                    // id, event, version, codec, attempts, reason, body
+                    #expect(cells.count >= 7)
                     #expect(cells.dropFirst().first.map(String.init) == OrderPlaced.eventName)
                     #expect(cells.dropFirst(2).first == "1")
-                    #expect(row?.hasSuffix(letter.reason) == true)
+                    #expect(cells.dropFirst(3).first == "json")
+                    #expect(cells.dropFirst(4).first == "1")
+                    #expect(row?.contains(letter.reason) == true)
+                    let number = letter.reason.split(separator: " ").last.map(String.init) ?? ""
+                    #expect(row?.hasSuffix("{\"id\":\(number)}") == true)
                 }
                 #expect(Set(letters.map(\.reason)) == ["declined 1", "declined 3"])
                 #expect(dumped.hasSuffix("billing: 0 pending, 2 dead letters"))

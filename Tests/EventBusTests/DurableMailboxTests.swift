@@ -257,8 +257,22 @@ struct NotCodable: Event {
             OrderPlaced.self,
             mailbox: .durable(name: "shared", directory: directory)
         )
+        // Never decoded, never delivered: a dead letter, counted as one (it was one in the
+        // guides before it was in the metrics).
         #expect(orders.metrics().depth == 0)
-        #expect(orders.metrics().deadLetters == 0)
+        #expect(orders.metrics().deadLetters == 1)
+        #expect(orders.metrics().deadLettered == 1)
+        #expect(orders.deadLetters().isEmpty)
+        let letter = try #require(try await bus.deadLetters(of: .durable(name: "shared", directory: directory)).first)
+        #expect(
+            letter.eventName == Line.eventName && letter.codecID == "text" && letter.body == Array("not an order".utf8)
+        )
+        #expect(
+            letter.reason
+                == .undecodable(
+                    CodecError.unknownEventName(found: Line.eventName, expected: OrderPlaced.eventName).description
+                )
+        )
         await bus.shutdown()
     }
 

@@ -58,7 +58,7 @@ final class DictionaryStorage<Element: Sendable>: QueueStorage, PurgeableStorage
     func recover() async throws -> RecoveredState<Element> {
         kept.withLock { kept in
             var pending: [StoredEvent<Element>] = []
-            var dead: [StoredDeadLetter<Element>] = []
+            var dead: [RecoveredDeadLetter<Element>] = []
             for id in kept.order {
                 guard let entry = kept.events[id] else { continue }
                 let progress = entry.progress.afterStop
@@ -66,7 +66,7 @@ final class DictionaryStorage<Element: Sendable>: QueueStorage, PurgeableStorage
                 event.attempts = Int(progress.attempts)
                 event.crashes = Int(progress.crashes)
                 if let reason = progress.deadReason {
-                    dead.append(StoredDeadLetter(event: event, reason: reason))
+                    dead.append(RecoveredDeadLetter(event: event, reason: reason))
                 } else {
                     pending.append(event)
                 }

@@ -277,7 +277,7 @@ final class GatedFileSystem: ForwardingFileSystem {
         payloads.append([5] + Array(repeating: 0, count: 16) + Array("short".utf8))
         for payload in payloads {
             let record = LogRecord.decode(payload[...])
-            guard case .dead(_, let reason)? = record else {
+            guard case .dead(_, let reason, _)? = record else {
                 Issue.record("not a dead record")
                 continue
             }
@@ -285,7 +285,7 @@ final class GatedFileSystem: ForwardingFileSystem {
             #expect(LogRecord.decode(record!.encodePayload()[...]) == record)
         }
         let long = LogRecord.dead(id: id, reason: String(repeating: "€", count: 2_000))
-        guard case .dead(_, let kept)? = LogRecord.decode(long.encodePayload()[...]) else {
+        guard case .dead(_, let kept, _)? = LogRecord.decode(long.encodePayload()[...]) else {
             Issue.record("not a dead record")
             return
         }

@@ -6,9 +6,18 @@ import Foundation
 ///
 /// Built in: ``JSONEventCodec`` (the default for `Codable` events), ``DataEventCodec`` for events
 /// that are raw bytes, and ``TextEventCodec`` for UTF-8 text.
+///
+/// Every stored record carries the event's name, its ``Event/schemaVersion`` and the codec's
+/// ``codecID`` in clear beside the body (``StoredEventInfo``). A record of a newer version than
+/// the type's is never given to the codec; one of an older version is, with its version in
+/// ``decode(_:info:)``.
 public protocol EventCodec<Value>: Sendable {
     /// The event type.
     associatedtype Value: Event
+    /// Names the format of the bodies it writes, stored with each record: "json", "data",
+    /// "text", or an encrypting codec's id. A record written by another codec is not decoded
+    /// (``CodecError/codecMismatch(eventName:stored:expected:)``). The default is "custom".
+    var codecID: String { get }
     /// The body bytes of an event.
     func encode(_ event: Value) throws -> [UInt8]
     /// Appends the body bytes of an event to `bytes` (a durable mailbox encodes the body straight
@@ -22,9 +31,50 @@ public protocol EventCodec<Value>: Sendable {
     /// The event of some body bytes.
     /// - Throws: ``CodecError`` (or the underlying decoder's error) when the bytes do not decode.
     func decode(_ bytes: [UInt8]) throws -> Value
+    /// The event of a stored body, told what the record keeps beside it: the schema version it
+    /// was written with (never newer than `Value`'s), the codec that wrote it, the id and
+    /// metadata. The default refuses a body of another codec, then calls ``decode(_:)``;
+    /// ``JSONEventCodec`` brings an older version's JSON up to date first.
+    /// - Throws: ``CodecError``, or the underlying decoder's error.
+    func decode(_ bytes: [UInt8], info: StoredEventInfo) throws -> Value
+    /// Whether encoding needs each record's ``StoredEventInfo`` (an authenticating codec binds
+    /// it to the body): then a durable mailbox encodes through ``recordEncoder()``, otherwise
+    /// through ``encode(_:into:)`` and ``batchEncoder()``. The default is false.
+    var needsRecordInfo: Bool { get }
+    /// An encoder for one batch of events, like ``batchEncoder()``, that is also given each
+    /// record's ``StoredEventInfo``. Used when ``needsRecordInfo`` is true; the default calls
+    /// ``batchEncoder()``'s encoder.
+    func recordEncoder() -> (Value, StoredEventInfo, inout [UInt8]) throws -> Void
 }
 
 extension EventCodec {
+    /// "custom".
+    public var codecID: String { "custom" }
+
+    /// False: the body does not depend on the record's information.
+    public var needsRecordInfo: Bool { false }
+
+    /// ``batchEncoder()``'s encoder, without the information.
+    public func recordEncoder() -> (Value, StoredEventInfo, inout [UInt8]) throws -> Void {
+        let encode = batchEncoder()
+        return { event, _, bytes in try encode(event, &bytes) }
+    }
+
+    /// Refuses a body another codec wrote (a record from before codec ids were stored is read),
+    /// then calls ``decode(_:)``.
+    public func decode(_ bytes: [UInt8], info: StoredEventInfo) throws -> Value {
+        try checkCodec(of: info)
+        return try decode(bytes)
+    }
+
+    /// Throws ``CodecError/codecMismatch(eventName:stored:expected:)`` when the record names a
+    /// codec other than this one (nil, a record from before codec ids were stored, passes).
+    public func checkCodec(of info: StoredEventInfo) throws(CodecError) {
+        if let stored = info.codecID, stored != codecID {
+            throw .codecMismatch(eventName: info.eventName, stored: stored, expected: codecID)
+        }
+    }
+
     /// Appends ``encode(_:)``'s bytes.
     public func encode(_ event: Value, into bytes: inout [UInt8]) throws {
         bytes += try encode(event)
@@ -46,6 +96,15 @@ public enum CodecError: Error, Sendable, Hashable, CustomStringConvertible {
     case undecodableBody(eventName: String, reason: String)
     /// The event type cannot be stored: it is not `Codable` and no codec was given.
     case noCodec(eventName: String)
+    /// The record was stored by a newer build, with a schema version this build's type does not
+    /// know: it is never decoded with the wrong shape.
+    case unknownVersion(eventName: String, stored: Int, known: Int)
+    /// The body was written by another codec than the mailbox's.
+    case codecMismatch(eventName: String, stored: String, expected: String)
+    /// An encrypted body that cannot be opened: its key is not in the key ring (rotated out, or
+    /// deleted on purpose), or the body, its tag, its key id or the record's information was
+    /// changed (authentication failed). `keyID` is the key the record names, when it names one.
+    case undecryptable(keyID: String?, reason: String)
 
     /// A sentence for people.
     public var description: String {
@@ -55,6 +114,12 @@ public enum CodecError: Error, Sendable, Hashable, CustomStringConvertible {
         case .malformedEnvelope: "the stored envelope is malformed"
         case .undecodableBody(let name, let reason): "the body of \(name) does not decode: \(reason)"
         case .noCodec(let name): "\(name) is not Codable: give the durable mailbox a codec"
+        case .unknownVersion(let name, let stored, let known):
+            "\(name) was stored with schema version \(stored); this build knows versions up to \(known)"
+        case .codecMismatch(let name, let stored, let expected):
+            "the body of \(name) was written by codec \"\(stored)\", not this mailbox's \"\(expected)\""
+        case .undecryptable(let keyID, let reason):
+            "the body cannot be decrypted" + (keyID.map { " (key \"\($0)\")" } ?? "") + ": \(reason)"
         }
     }
 }
@@ -72,6 +137,9 @@ public struct JSONEventCodec<Value: Event & Codable>: EventCodec {
     private let decoder: JSONDecoder
     /// Whether the streaming writer may encode (only with default settings).
     private let streams: Bool
+
+    /// "json".
+    public var codecID: String { "json" }
 
     /// Creates the codec with default JSON settings.
     public init() {
@@ -134,6 +202,9 @@ public struct DataEventCodec<Value: DataEvent>: EventCodec {
     /// Creates the codec.
     public init() {}
 
+    /// "data".
+    public var codecID: String { "data" }
+
     /// The bytes themselves.
     public func encode(_ event: Value) throws -> [UInt8] { Array(event.data) }
 
@@ -153,6 +224,9 @@ public protocol TextEvent: Event {
 public struct TextEventCodec<Value: TextEvent>: EventCodec {
     /// Creates the codec.
     public init() {}
+
+    /// "text".
+    public var codecID: String { "text" }
 
     /// UTF-8 bytes.
     public func encode(_ event: Value) throws -> [UInt8] { Array(event.text.utf8) }

@@ -57,6 +57,9 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
     /// (`declareMailbox(_:for:dedup:codec:)`, or the first `subscribe`/`consume`); a subscriber's
     /// own settings (acknowledgement, retry, dead-letter policy) may differ per subscriber.
     case conflictingDeclaration(mailbox: String, setting: String, declared: String, requested: String)
+    /// No mailbox of this bus has that name (``Bus/deadLetters(ofMailboxNamed:limit:)``), or the
+    /// mailbox named has no dead letters to show (a callback's queue, the scheduler).
+    case noSuchMailbox(String)
 
     /// A sentence for people.
     public var description: String {
@@ -97,6 +100,8 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
         case .conflictingDeclaration(let name, let setting, let declared, let requested):
             "durable mailbox \(name) is declared with \(setting) \(declared), not \(requested): give a mailbox-wide "
                 + "setting where the mailbox is first declared"
+        case .noSuchMailbox(let name):
+            "this bus has no mailbox named \"\(name)\" that keeps dead letters"
         }
     }
 

@@ -16,9 +16,17 @@ import EventQueue
 public protocol Event: Sendable {
     /// A stable name for the event type.
     static var eventName: String { get }
+    /// The version of the type's stored shape, stored with every durable record (default 1).
+    /// Raise it when the shape changes in a way old records do not decode into; a build reads
+    /// records of its version and older ones, and never decodes a newer one. See
+    /// Documentation/DurableMailboxes.md, "Versions".
+    static var schemaVersion: Int { get }
 }
 
 extension Event {
     /// The fully qualified type name, e.g. `MyApp.OrderPlaced`.
     public static var eventName: String { String(reflecting: Self.self) }
+
+    /// 1.
+    public static var schemaVersion: Int { 1 }
 }

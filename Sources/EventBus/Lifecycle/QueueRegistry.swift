@@ -25,6 +25,8 @@ final class QueueRegistry: Sendable {
         let queue: any ManagedQueue
         /// What the queue is (for the dashboard).
         let kind: QueueKind
+        /// Its dead letters, whatever its type (nil: it keeps none to show — callbacks, the scheduler).
+        var deadLetters: DeadLetterAccess?
         /// The tasks the bus runs over the queue (several consumers may share a durable mailbox).
         var consumers: [Task<Void, Never>] = []
     }
@@ -56,12 +58,22 @@ final class QueueRegistry: Sendable {
     }
 
     @discardableResult
-    func add(_ queue: any ManagedQueue, kind: QueueKind) -> UInt64 {
+    func add(_ queue: any ManagedQueue, kind: QueueKind, deadLetters: DeadLetterAccess? = nil) -> UInt64 {
         state.withLock { state in
             state.next += 1
-            state.queues[state.next] = Registered(queue: queue, kind: kind)
+            state.queues[state.next] = Registered(queue: queue, kind: kind, deadLetters: deadLetters)
             return state.next
         }
+    }
+
+    /// The dead letters of the queue registered under `key`.
+    func deadLetters(key: UInt64) -> DeadLetterAccess? {
+        state.withLock { $0.queues[key]?.deadLetters }
+    }
+
+    /// The dead letters of the live queue named `name` (the name its metrics show).
+    func deadLetters(named name: String) -> DeadLetterAccess? {
+        state.withLock { state in state.queues.values.first { $0.queue.name == name }?.deadLetters }
     }
 
     func setConsumer(_ task: Task<Void, Never>, for key: UInt64) {

@@ -69,4 +69,15 @@ package protocol MailboxStore: Sendable {
     func purgeMailbox(named name: String, context: StoreContext) async throws -> PurgeReport
     /// A shared store whose mailboxes are consumer groups (``GroupStore``); nil for the others.
     var groups: (any GroupStore)? { get }
+    /// The dead letters of mailbox `name`, read from the store without opening the mailbox in
+    /// this process (it may be open in another), whatever their type; oldest first, at most
+    /// `limit`. A consumer group's default reads them from its ``GroupStore``.
+    /// - Throws: ``StoreFailure`` (or the store's error) when they cannot be read.
+    func deadLetters(ofMailbox name: String, limit: Int?, context: StoreContext) async throws -> [StoredDeadLetter]
+    /// Moves dead letters of mailbox `name` back to pending (all, or those with the given ids;
+    /// other ids are ignored), attempts reset, when no process of this bus has it open; how
+    /// many. A consumer group's default moves them in its ``GroupStore``.
+    /// - Throws: ``StoreFailure`` (``StoreFailure/locked(path:)`` while another process has a
+    ///   local mailbox open), or the store's error.
+    func requeueDeadLetters(ofMailbox name: String, ids: Set<EventID>?, context: StoreContext) async throws -> Int
 }

@@ -56,7 +56,12 @@ struct GroupPump<E: Event>: Sendable {
             let wanted = min(batch, max(1, queue.waitingConsumers))
             let claimed: [ClaimedRecord]
             do {
-                claimed = try await store.claim(group: name, owner: owner, limit: wanted)
+                claimed = try await store.claim(
+                    group: name,
+                    owner: owner,
+                    limit: wanted,
+                    readableVersion: E.schemaVersion
+                )
             } catch {
                 idle()
                 await store.waitForWork(group: name, timeout: poll, since: generation)

@@ -50,7 +50,8 @@ final class GroupQueueStorage<E: Event>: QueueStorage {
             body: try codec.encode(event.element),
             priority: event.priority,
             delay: delay,
-            orderingKey: event.element.metadata.orderingKey
+            orderingKey: event.element.metadata.orderingKey,
+            schemaVersion: E.schemaVersion
         )
         do {
             try await store.enqueue(queue: group, records: [record])

@@ -14,6 +14,8 @@ package struct GroupRecord: Sendable {
     package var delay: Duration?
     /// Events of a group with the same key are handled one at a time, in publish order.
     package var orderingKey: String?
+    /// `E.schemaVersion`: a consumer claims only the versions its type reads.
+    package var schemaVersion: Int
 
     /// Creates a record.
     package init(
@@ -22,7 +24,8 @@ package struct GroupRecord: Sendable {
         body: [UInt8],
         priority: Priority,
         delay: Duration?,
-        orderingKey: String? = nil
+        orderingKey: String? = nil,
+        schemaVersion: Int = 1
     ) {
         self.eventName = eventName
         self.id = id
@@ -30,5 +33,6 @@ package struct GroupRecord: Sendable {
         self.priority = priority
         self.delay = delay
         self.orderingKey = orderingKey
+        self.schemaVersion = schemaVersion
     }
 }

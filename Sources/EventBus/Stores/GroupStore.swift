@@ -30,8 +30,11 @@ package protocol GroupStore: Sendable {
     func enqueue(queue: String, records: [GroupRecord]) async throws
     /// Leases up to `limit` visible events of `group` to `owner` (an expired lease counts as
     /// free), in lane then publish order, and of the events with one ordering key only the
-    /// oldest, and only when no other claimant holds it. Each claim counts as a delivery.
-    func claim(group: String, owner: String, limit: Int) async throws -> [ClaimedRecord]
+    /// oldest, and only when no other claimant holds it. Each claim counts as a delivery. Only
+    /// events of schema version `readableVersion` or older — unless a newer one waited longer
+    /// than the store's bound for an instance that reads it (then it is claimed, and the consumer
+    /// dead-letters it as an unknown version).
+    func claim(group: String, owner: String, limit: Int, readableVersion: Int) async throws -> [ClaimedRecord]
     /// Deletes a handled event. False when `owner` no longer holds its lease.
     func acknowledge(group: String, id: String, owner: String) async throws -> Bool
     /// Counts a failed attempt and makes the event visible again after `delay`.
@@ -84,9 +87,58 @@ package protocol GroupStore: Sendable {
     var claiming: (batch: Int, lease: Duration, poll: Duration) { get }
 }
 
+extension GroupStore {
+    /// ``claim(group:owner:limit:readableVersion:)`` of every version.
+    package func claim(group: String, owner: String, limit: Int) async throws -> [ClaimedRecord] {
+        try await claim(group: group, owner: owner, limit: limit, readableVersion: Int.max)
+    }
+}
+
 extension MailboxStore {
     /// Not a shared store.
     package var groups: (any GroupStore)? { nil }
+
+    /// A consumer group's dead letters, from its ``GroupStore``; a store without groups has none
+    /// to show unless it implements this.
+    package func deadLetters(
+        ofMailbox name: String,
+        limit: Int?,
+        context: StoreContext
+    ) async throws -> [StoredDeadLetter] {
+        guard let groups else { throw StoreFailure.other(UnsupportedByStore(operation: "listing dead letters")) }
+        return try await groups.storedDeadLetters(group: name, limit: limit)
+    }
+
+    /// A consumer group's requeue, in its ``GroupStore``, with a wake-up for its consumers.
+    package func requeueDeadLetters(
+        ofMailbox name: String,
+        ids: Set<EventID>?,
+        context: StoreContext
+    ) async throws -> Int {
+        guard let groups else { throw StoreFailure.other(UnsupportedByStore(operation: "requeueing dead letters")) }
+        let count = try await groups.requeueDeadLetters(group: name, ids: ids?.map(\.description))
+        if count > 0 { groups.wake(group: name) }
+        return count
+    }
+}
+
+extension GroupStore {
+    /// The dead letters of `group` as the bus shows them, oldest first (at most `limit`).
+    package func storedDeadLetters(group: String, limit: Int?) async throws -> [StoredDeadLetter] {
+        try await deadLetters(group: group, limit: limit).map { letter in
+            StoredDeadLetter(
+                id: EventID(letter.id) ?? EventID(high: 0, low: 0),
+                mailbox: group,
+                envelope: letter.body,
+                fallbackName: letter.eventName,
+                priority: letter.priority,
+                reason: DeadLetterReason(storedText: letter.reason),
+                attempts: letter.attempts,
+                crashes: 0,
+                deadLetteredAt: letter.deadAt
+            )
+        }
+    }
 }
 
 /// A group's events by state, as the store counts them.

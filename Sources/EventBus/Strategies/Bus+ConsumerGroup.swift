@@ -160,7 +160,7 @@ extension Bus {
                 }
             )
         )
-        let key = registry.add(group, kind: .group)
+        let key = registry.add(group, kind: .group, deadLetters: .group(group))
         let routeID: UInt64
         do {
             routeID = try router.add(target: .exact(ObjectIdentifier(E.self)), strategy: .mailbox, factory: factory) {
@@ -207,7 +207,8 @@ extension Bus {
                         body: try codec.encode(envelope),
                         priority: envelope.metadata.priority,
                         delay: delay,
-                        orderingKey: envelope.metadata.orderingKey
+                        orderingKey: envelope.metadata.orderingKey,
+                        schemaVersion: E.schemaVersion
                     )
                 )
             }

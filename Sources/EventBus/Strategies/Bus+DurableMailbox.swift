@@ -211,7 +211,7 @@ extension Bus {
             },
             durable: hooks
         )
-        let key = registry.add(queue, kind: .durable)
+        let key = registry.add(queue, kind: .durable, deadLetters: .durable(queue, codec: eventCodec))
         let routeID: UInt64
         do {
             // A point-to-point queue is not routed by type: only `send` reaches it.

@@ -56,7 +56,7 @@ extension Bus {
         return Consumer(
             group: group,
             subscription: subscription,
-            decode: { bytes in try envelopes.decode(bytes) },
+            decode: { bytes, id in try envelopes.decode(bytes, id: id) },
             task: task
         )
     }
@@ -104,7 +104,12 @@ struct GroupLoop<E: Event>: Sendable {
             let generation = store.wakeGeneration(of: group.name)
             let claimed: [ClaimedRecord]
             do {
-                claimed = try await store.claim(group: group.name, owner: owner, limit: batch)
+                claimed = try await store.claim(
+                    group: group.name,
+                    owner: owner,
+                    limit: batch,
+                    readableVersion: E.schemaVersion
+                )
             } catch {
                 group.setBusy(false)
                 busy = false
@@ -163,7 +168,9 @@ struct GroupLoop<E: Event>: Sendable {
         if record.eventName != E.eventName {
             await bury(
                 record,
-                reason: "unknown event type \"\(record.eventName)\": group \(name) consumes \(E.eventName)"
+                reason: DeadLetterReason.undecodable(
+                    "unknown event type \"\(record.eventName)\": group \(name) consumes \(E.eventName)"
+                ).storedText
             )
             return
         }
@@ -175,14 +182,16 @@ struct GroupLoop<E: Event>: Sendable {
             )
             return
         }
+        let id = EventID(record.id) ?? EventID(high: 0, low: 0)
         let envelope: Envelope<E>
         do {
-            envelope = try codec.decode(record.body)
+            envelope = try codec.decode(record.body, id: id)
         } catch {
-            await bury(record, reason: "undecodable: \(error)")
+            // Another codec, a newer version (claimed after it waited for an instance that reads
+            // it longer than the store's bound), a missing key, a damaged body: never decoded.
+            await bury(record, reason: DeadLetterReason(decodingError: error).storedText)
             return
         }
-        let id = EventID(record.id) ?? EventID(high: 0, low: 0)
         let stored = envelope.metadata
         let attempt = record.attempts + 1
         let metadata = EventMetadata(

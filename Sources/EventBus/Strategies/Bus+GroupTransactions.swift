@@ -79,7 +79,8 @@ extension Bus {
                     body: bytes,
                     priority: stored.priority,
                     delay: nil,
-                    orderingKey: stored.orderingKey
+                    orderingKey: stored.orderingKey,
+                    schemaVersion: E.schemaVersion
                 )
             )
             result = .success(PublishReport(eventID: stored.id))

@@ -216,7 +216,7 @@ extension Bus {
             Bus.offerBoxed(queue, envelope, metadata: metadata, overflow: overflow)
         }
         let factory = makeFactory(deliver, deliverNow, deliverBoxed)
-        let key = registry.add(queue, kind: .memory)
+        let key = registry.add(queue, kind: .memory, deadLetters: .memory(queue))
         let id: UInt64
         do {
             id = try router.add(target: target, strategy: .mailbox, factory: factory) { [weak self] in

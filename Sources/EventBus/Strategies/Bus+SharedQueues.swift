@@ -131,7 +131,8 @@ extension Bus {
             body: try codec.encode(Envelope(event: event, metadata: metadata)),
             priority: priority,
             delay: nil,
-            orderingKey: orderingKey
+            orderingKey: orderingKey,
+            schemaVersion: E.schemaVersion
         )
         return (target.store, target.group, record)
     }

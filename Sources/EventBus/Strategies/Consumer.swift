@@ -12,7 +12,7 @@ public struct Consumer<E: Sendable>: Sendable {
     /// What it consumes: a mailbox or queue of this process, or a consumer group in a shared store.
     enum Source: Sendable {
         case queue(Deliveries<E>)
-        case group(GroupMailbox, Subscription, decode: @Sendable ([UInt8]) throws -> Envelope<E>)
+        case group(GroupMailbox, Subscription, decode: @Sendable ([UInt8], EventID) throws -> Envelope<E>)
     }
 
     let source: Source
@@ -26,7 +26,7 @@ public struct Consumer<E: Sendable>: Sendable {
     init(
         group: GroupMailbox,
         subscription: Subscription,
-        decode: @escaping @Sendable ([UInt8]) throws -> Envelope<E>,
+        decode: @escaping @Sendable ([UInt8], EventID) throws -> Envelope<E>,
         task: Task<Void, Never>
     ) {
         self.source = .group(group, subscription, decode: decode)
@@ -70,9 +70,9 @@ public struct Consumer<E: Sendable>: Sendable {
     }
 
     /// Events that exhausted their attempts, oldest first. A consumer group's are read from its
-    /// store: those of its event type that decode (a row of another type or one that does not
-    /// decode is dead-lettered with that reason; the store's tools, such as
-    /// `PostgresGroups.deadLetters(group:)`, list every row).
+    /// store: those of its event type that decode. Every dead letter, whatever its type — a
+    /// record of another type, a newer version, a missing key — is in
+    /// ``Bus/deadLetters(of:limit:)``.
     /// - Throws: ``BusError/mailboxUnavailable(name:reason:)`` when a consumer group's store
     ///   cannot be read.
     public func deadLetters() async throws -> [DeadLetter<Envelope<E>>] {
@@ -88,12 +88,13 @@ public struct Consumer<E: Sendable>: Sendable {
             }
             let now = (wall: Date(), clock: ContinuousClock.now)
             return stored.compactMap { letter -> DeadLetter<Envelope<E>>? in
-                guard letter.eventName == group.eventName, let envelope = try? decode(letter.body) else {
+                let id = EventID(letter.id) ?? EventID(high: 0, low: 0)
+                guard letter.eventName == group.eventName, let envelope = try? decode(letter.body, id) else {
                     return nil
                 }
                 return DeadLetter(
                     element: envelope,
-                    id: EventID(letter.id) ?? envelope.metadata.id,
+                    id: id,
                     priority: letter.priority,
                     attempts: letter.attempts,
                     reason: letter.reason,

@@ -42,7 +42,10 @@ public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
         queue.metrics()
     }
 
-    /// Events that exhausted their attempts.
+    /// Events that exhausted their attempts (and, for a durable mailbox, records that decoded).
+    /// Records this process could not read — another type, a newer version, a missing key —
+    /// are dead letters too, counted in ``metrics()``; ``Bus/deadLetters(of:limit:)`` lists
+    /// them all.
     public func deadLetters() -> [DeadLetter<Envelope<E>>] {
         queue.deadLetters()
     }

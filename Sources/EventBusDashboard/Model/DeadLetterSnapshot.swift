@@ -65,21 +65,4 @@ public struct DeadLetterReasonSnapshot: Sendable, Hashable, Codable {
             default: "failed"
             }
     }
-
-    /// A reason a store keeps only as text, its kind read from how it starts: `undecodable…`,
-    /// `unknown version…`, `undecryptable…`; anything else is `other`.
-    public init(storedText text: String) {
-        let lowered = text.lowercased()
-        let kind =
-            if lowered.hasPrefix("undecodable") {
-                "undecodable"
-            } else if lowered.hasPrefix("unknown version") {
-                "unknownVersion"
-            } else if lowered.hasPrefix("undecryptable") {
-                "undecryptable"
-            } else {
-                "other"
-            }
-        self.init(kind: kind, text: text)
-    }
 }

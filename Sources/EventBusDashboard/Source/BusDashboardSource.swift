@@ -83,16 +83,35 @@ public struct BusDashboardSource: DashboardSource {
         return Double(parts.seconds) + Double(parts.attoseconds) / 1e18
     }
 
-    /// The dead letters of the mailbox named `mailbox`.
+    /// The dead letters of the mailbox named `mailbox`, through the bus's dead-letter API by
+    /// name (`Bus.deadLetters(ofMailboxNamed:limit:)`); none for a queue that keeps none to show.
     public func deadLetters(of mailbox: String, limit: Int, bodies: Bool) async throws -> [DeadLetterSnapshot] {
-        []
+        do {
+            return try await bus.deadLetters(ofMailboxNamed: mailbox, limit: limit).map {
+                DeadLetterSnapshot($0, showingBody: bodies)
+            }
+        } catch BusError.noSuchMailbox {
+            return []
+        }
     }
 
-    /// Requeues, purges or removes through the bus.
+    /// Requeues (`Bus.requeueDeadLetters(ofMailboxNamed:ids:)`), purges or removes through the bus.
     public func perform(_ action: DashboardAction) async throws -> String {
         switch action {
-        case .requeue(let name, _):
-            throw DashboardActionError.unsupported(.requeue, mailbox: name, reason: "not yet")
+        case .requeue(let name, let ids):
+            var wanted: Set<EventID>?
+            if let ids {
+                let parsed = ids.compactMap(EventID.init)
+                guard parsed.count == ids.count else {
+                    throw DashboardActionError.notDeadLetters(
+                        mailbox: name,
+                        ids: ids.filter { EventID($0) == nil }.sorted()
+                    )
+                }
+                wanted = Set(parsed)
+            }
+            let count = try await bus.requeueDeadLetters(ofMailboxNamed: name, ids: wanted)
+            return "requeued \(count) dead letter\(count == 1 ? "" : "s") of \(name)"
         case .purge(let name):
             return "purged \(name): deleted \(try await bus.purgeMailbox(named: name))"
         case .remove(let name):

@@ -10,7 +10,7 @@ package final class MemoryStorage<Element: Sendable>: QueueStorage, Sendable {
     private struct State {
         var sequence: UInt64 = 0
         var pending: [EventID: (sequence: UInt64, event: StoredEvent<Element>, progress: DeliveryProgress)] = [:]
-        var dead: [EventID: (sequence: UInt64, letter: StoredDeadLetter<Element>)] = [:]
+        var dead: [EventID: (sequence: UInt64, letter: RecoveredDeadLetter<Element>)] = [:]
         var recent: [EventID] = []
         var failNext: (any Error)?
     }
@@ -85,7 +85,7 @@ package final class MemoryStorage<Element: Sendable>: QueueStorage, Sendable {
             guard var entry = state.pending.removeValue(forKey: id) else { return }
             entry.progress.apply(.dead(id: id, reason: reason))
             entry.event.attempts = Int(entry.progress.attempts)
-            state.dead[id] = (entry.sequence, StoredDeadLetter(event: entry.event, reason: reason))
+            state.dead[id] = (entry.sequence, RecoveredDeadLetter(event: entry.event, reason: reason, deadAt: .now()))
         }
     }
 
