@@ -27,7 +27,10 @@ enum ChartMaker {
             (min(horizon, max(-window, secondsFromNow)) + window) / span * width
         }
         let start = Double(mailbox.depth + mailbox.delayed)
-        let slope = (mailbox.arrivalRate ?? 0) - (mailbox.consumeRate ?? 0)
+        // The line follows the forecast's verdict: flat when it says idle or steady (R and C
+        // within 1 % of each other), R − C otherwise.
+        let flat = mailbox.forecast.map { $0.kind == "idle" || $0.kind == "steady" } ?? false
+        let slope = flat ? 0 : (mailbox.arrivalRate ?? 0) - (mailbox.consumeRate ?? 0)
         let ceiling = mailbox.capacity.map(Double.init) ?? .infinity
         var forecastSeconds: [Double] = []
         var forecastDepth: [Double] = []

@@ -150,8 +150,12 @@ public enum DashboardAssets: Sendable {
         td.drains { color: var(--consume); }
         td.steady { color: #b45309; }
         code { font: 12px ui-monospace, monospace; word-break: break-all; }
+        table.dead code { font-size: 11px; white-space: nowrap; }
+        table.dead td:nth-child(2), table.dead td:nth-child(6) { white-space: nowrap; }
+        table.dead td:nth-child(3) { min-width: 18em; max-width: 36em; }
         section.mailbox { border-top: 1px solid #e5e7eb; }
-        svg.chart { width: 100%; max-width: 720px; height: auto; background: #fafafa; border: 1px solid #e5e7eb; }
+        svg.chart { width: 100%; max-width: 720px; height: auto; background: #f3f4f6; }
+        svg.chart rect.panel { fill: #fff; stroke: #e5e7eb; }
         svg.chart path { fill: none; stroke-width: 1.5; }
         svg.chart path.depth { stroke: var(--depth); }
         svg.chart path.forecast { stroke: var(--depth); stroke-dasharray: 5 4; opacity: .7; }

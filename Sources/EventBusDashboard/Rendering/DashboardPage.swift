@@ -191,9 +191,15 @@ public enum DashboardPage: Sendable {
         let width = formatDecimal(ChartMaker.width, places: 0)
         let height = formatDecimal(ChartMaker.height, places: 0)
         let nowX = formatDecimal(drawing?.nowX ?? ChartMaker.width * 0.75, places: 1)
-        let rateTop = formatDecimal(ChartMaker.depthHeight + ChartMaker.gap + 10, places: 0)
+        let rateTop = formatDecimal(ChartMaker.depthHeight + ChartMaker.gap + 11, places: 0)
         var html = "<svg class=\"chart\" viewBox=\"0 0 \(width) \(height)\" role=\"img\" "
         html += "aria-label=\"depth, arrival and consume rates of \(HTML.escape(mailbox.name)), and the forecast\">"
+        // The two panels: the backlog above, the rates below.
+        let depthHeight = formatDecimal(ChartMaker.depthHeight, places: 0)
+        let rateY = formatDecimal(ChartMaker.depthHeight + ChartMaker.gap, places: 0)
+        let rateHeight = formatDecimal(ChartMaker.rateHeight, places: 0)
+        html += "<rect class=\"panel\" x=\"0\" y=\"0\" width=\"\(width)\" height=\"\(depthHeight)\"></rect>"
+        html += "<rect class=\"panel\" x=\"0\" y=\"\(rateY)\" width=\"\(width)\" height=\"\(rateHeight)\"></rect>"
         html += "<line class=\"now\" x1=\"\(nowX)\" y1=\"0\" x2=\"\(nowX)\" y2=\"\(height)\"></line>"
         for (field, value) in [
             ("capacity", drawing?.capacity), ("depth", drawing?.depth), ("forecast", drawing?.forecast),
