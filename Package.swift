@@ -183,12 +183,13 @@ let package = Package(
             path: "Examples/GracefulShutdown",
             swiftSettings: strict
         ),
-        // One server instance for the multi-process test of EventBusPostgresTests (a consumer of a
-        // PostgreSQL group, killed with SIGKILL by the test); prints a line without the trait.
+        // One server instance for the multi-process tests of EventBusPostgresTests (a consumer of a
+        // group or a stored queue, a responder, a broadcast listener; killed with SIGKILL by the
+        // tests); prints a line without the trait.
         .executableTarget(
             name: "PostgresInstance",
             dependencies: [
-                "EventBus", "EventBusPostgres",
+                "EventBus", "EventBusPostgres", "CommandLineSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
             ],
             path: "Tests/PostgresInstance",

@@ -36,6 +36,16 @@ func everyGuideType(_ bus: Bus) async throws {
     let _: Mailbox = .durable(name: "billing", directory: "/var/lib/shop")
     let _: DispatchPolicy = .roundRobin
     let subscription: Subscription = try bus.on(OrderPlaced.self) { _ in }
+    let _: Subscription = try bus.on(OrderPlaced.self, inline: true) { order in
+        let _: PublishReport = try bus.emit(Line(text: "\(order.id)"))
+    }
+    let _: [PublishReport] = try await bus.publish(
+        contentsOf: [OrderPlaced(id: 1)],
+        orderingKey: { "k\($0.id)" },
+        id: { _ in nil }
+    )
+    let _: Int = Bus.inlineDepthLimit
+    let _: Strategy = .inlineCallback
     subscription.cancel()
     let deliveries: Deliveries<OrderPlaced> = try await bus.subscribe(OrderPlaced.self)
     let consumer: Consumer<OrderPlaced> = try await bus.consume(OrderPlaced.self) { _ in }

@@ -31,6 +31,8 @@ public final class Bus: Sendable {
     let inlineSyncs: InlineSyncLimit
     /// Request timeouts.
     let deadlines: Deadlines
+    /// The bus's side of its transport (nil without one).
+    let link: TransportLink?
 
     /// Creates a bus; the default configuration keeps everything in memory.
     public init(configuration: BusConfiguration = BusConfiguration()) {
@@ -38,7 +40,11 @@ public final class Bus: Sendable {
         self.ids = configuration.idNonce.map(EventIDGenerator.init(nonce:)) ?? EventIDGenerator()
         self.registrations = Registrations()
         self.inlineSyncs = InlineSyncLimit(threads: configuration.inlineSyncThreads)
-        self.deadlines = Deadlines(clock: configuration.clock)
+        let deadlines = Deadlines(clock: configuration.clock)
+        self.deadlines = deadlines
+        self.link = configuration.transport.map {
+            TransportLink(backend: $0.backend, deadlines: deadlines, clock: configuration.clock)
+        }
         #if LoggingSupport
             installLogging()
         #endif
@@ -151,8 +157,9 @@ public final class Bus: Sendable {
         if route.hasDurable && !skippingDurable {
             return try await storeThenDeliver(event, metadata: metadata, route: route)
         }
-        if !route.hasObservers {
-            // Mailboxes and callbacks only: enqueue without suspending while every queue lets us.
+        if !route.hasObservers && !(route.hasInline && middlewares.isActive) {
+            // Mailboxes, callbacks and inline callbacks only: enqueue (and call) without
+            // suspending while every queue lets us. With middleware, inline calls go through it.
             var tally = Tally(eventID: metadata.id)
             var index = 0
             // Durable entries are stored by `storeThenDeliver` or skipped: only queues in memory here.
@@ -186,7 +193,7 @@ public final class Bus: Sendable {
             )
         }
         // Observers run in this task: bind the event being handled once for all of them.
-        return try await EventContext.$current.withValue(EventContext.Current(metadata: metadata)) {
+        return try await EventContext.binding.withValue(EventContext.Current(metadata: metadata)) {
             try await deliver(
                 event,
                 metadata: metadata,
@@ -227,7 +234,7 @@ public final class Bus: Sendable {
         guard route.hasObservers else {
             return try await deliver(event, metadata: metadata, route: route, from: 0, tally: tally, true)
         }
-        return try await EventContext.$current.withValue(EventContext.Current(metadata: metadata)) {
+        return try await EventContext.binding.withValue(EventContext.Current(metadata: metadata)) {
             try await deliver(event, metadata: metadata, route: route, from: 0, tally: tally, true)
         }
     }
@@ -253,6 +260,8 @@ public final class Bus: Sendable {
             let result: DeliveryResult
             if wrapped && entry.strategy == .observer {
                 result = await invokeObserver(entry, event, metadata, route.eventName)
+            } else if wrapped && entry.strategy == .inlineCallback {
+                result = await invokeInline(entry, event, metadata, route.eventName)
             } else if let now = entry.deliverNow, let immediate = now(event, metadata) {
                 result = immediate
             } else {
@@ -272,13 +281,7 @@ public final class Bus: Sendable {
         for failure in tally.report.failures { await reportFailure(failure, while: E.self) }
         // The caller's own cancellation passes through as itself (the others got the event).
         if tally.cancelled { throw CancellationError() }
-        if !tally.report.rejectedBy.isEmpty {
-            throw BusError.rejected(
-                eventName: route.eventName,
-                mailboxes: tally.report.rejectedBy,
-                report: tally.report
-            )
-        }
+        if let refusal = tally.refusal(eventName: route.eventName) { throw refusal }
         return tally.report
     }
 
@@ -298,6 +301,12 @@ public final class Bus: Sendable {
     @usableFromInline
     nonisolated(nonsending) func reportFailure<E>(_ failure: HandlerFailure, while handling: E.Type) async {
         counters.handlerFailures.add(1, ordering: .relaxed)
+        await publishFailure(failure, while: handling)
+    }
+
+    /// Logs a failure already counted and publishes it as a ``HandlerFailure``.
+    @usableFromInline
+    nonisolated(nonsending) func publishFailure<E>(_ failure: HandlerFailure, while handling: E.Type) async {
         #if LoggingSupport
             logFailure(failure)
         #endif
@@ -335,6 +344,13 @@ struct Tally: Sendable {
         report = PublishReport(eventID: eventID)
     }
 
+    /// ``BusError/rejected(eventName:mailboxes:report:)`` when full mailboxes refused the event.
+    @inlinable
+    func refusal(eventName: String) -> BusError? {
+        guard !report.rejectedBy.isEmpty else { return nil }
+        return .rejected(eventName: eventName, mailboxes: report.rejectedBy, report: report)
+    }
+
     /// Nothing to settle after the loop: no failure, no ended subscription, no rejection.
     @inlinable
     var isClean: Bool { report.failures.isEmpty && gone.isEmpty && report.rejectedBy.isEmpty && !cancelled }
@@ -344,6 +360,8 @@ struct Tally: Sendable {
         switch result {
         case .observed:
             report.observed += 1
+        case .handledInline:
+            report.handledInline += 1
         case .enqueued(let outcome):
             switch outcome {
             case .enqueued: report.enqueued += 1
@@ -372,6 +390,62 @@ struct Tally: Sendable {
             cancelled = true
         case .gone:
             gone.append(entry.subscriptionID)
+        }
+    }
+}
+
+/// What a batch publish did so far: one report per event, and what the batch must settle.
+@usableFromInline
+struct BatchTally: Sendable {
+    @usableFromInline var reports: [PublishReport]
+    /// Subscriptions found ended (each once).
+    @usableFromInline var gone: [UInt64] = []
+    @usableFromInline var cancelled = false
+    @usableFromInline var rejected = false
+    @usableFromInline var failed = false
+
+    @inlinable
+    init(_ items: [PendingItem]) {
+        reports = []
+        reports.reserveCapacity(items.count)
+        for item in items { reports.append(PublishReport(eventID: item.id)) }
+    }
+
+    /// Counts what delivering event `index` to `entry` did, as ``Tally/add(_:from:eventName:eventID:)`` does.
+    @inlinable
+    mutating func add<E>(_ result: DeliveryResult, at index: Int, from entry: RouteEntry<E>, eventName: String) {
+        switch result {
+        case .observed: reports[index].observed += 1
+        case .handledInline: reports[index].handledInline += 1
+        case .enqueued(.enqueued): reports[index].enqueued += 1
+        case .gone:
+            if gone.last != entry.subscriptionID { gone.append(entry.subscriptionID) }
+        case .cancelled: cancelled = true
+        case .rejected(let name):
+            reports[index].rejectedBy.append(name)
+            rejected = true
+        case .failed(let error):
+            failed = true
+            reports[index].failures.append(
+                HandlerFailure(
+                    subscriptionID: entry.subscriptionID,
+                    strategy: entry.strategy,
+                    eventName: eventName,
+                    eventID: reports[index].eventID,
+                    error: error
+                )
+            )
+        case .enqueued(let outcome):
+            switch outcome {
+            case .enqueued: reports[index].enqueued += 1
+            case .droppedOldest:
+                reports[index].enqueued += 1
+                reports[index].dropped += 1
+            case .droppedNewest: reports[index].dropped += 1
+            case .duplicate: reports[index].duplicates += 1
+            }
+        case .notStored:
+            break
         }
     }
 }

@@ -30,6 +30,18 @@
             /// Claims fail (the database is unreachable or refuses them); logged when it starts
             /// and when it ends.
             var claimsFailing = false
+            /// The transport of a bus (`Transport.postgres`): its instance, where arrivals go, and
+            /// who hears of the LISTEN connection's health.
+            var transport: TransportReceiver?
+            /// Why the LISTEN connection does not carry the transport's channels now (nil: it does).
+            var transportFailure: TransportFailure?
+        }
+
+        /// What the LISTEN connection hands a transport.
+        struct TransportReceiver {
+            let instance: String
+            let inbox: @Sendable (TransportMessage) -> Void
+            let health: @Sendable (TransportFailure?) -> Void
         }
 
         let client: PostgresClient

@@ -29,6 +29,9 @@
         /// claims it and dead-letters it with the reason "unknown version" — to requeue once the
         /// newer build runs. Default 15 minutes.
         public var newerVersionTimeout: Duration
+        /// How often a transport's responders renew their registration (`Transport.postgres`);
+        /// one not renewed for three of these is dead, and gets no requests. Default 5 seconds.
+        public var responderHeartbeat: Duration
 
         /// The defaults.
         public init(
@@ -38,8 +41,10 @@
             notifyOnPublish: Bool = true,
             listen: Bool = true,
             logger: Logger? = nil,
-            newerVersionTimeout: Duration = .seconds(900)
+            newerVersionTimeout: Duration = .seconds(900),
+            responderHeartbeat: Duration = .seconds(5)
         ) {
+            self.responderHeartbeat = responderHeartbeat
             self.batchSize = max(1, batchSize)
             self.lease = lease
             self.pollInterval = pollInterval

@@ -12,6 +12,20 @@ extension QueueState {
     ) -> [Lease<any BoxedElement>] {
         var batch: [Lease<any BoxedElement>] = []
         batch.reserveCapacity(Swift.min(max, ready))
+        take(max: max, now: now, consumer: consumer, into: &batch, effects: &effects)
+        return batch
+    }
+
+    /// Appends up to `max` ready events to `batch` (a consumer's buffer, reused from take to take).
+    mutating func take(
+        max: Int,
+        now: Tick,
+        consumer: ConsumerSettings? = nil,
+        into batch: inout [Lease<any BoxedElement>],
+        effects: inout QueueEffects
+    ) {
+        let start = batch.count
+        let max = start + max
         let timeout = consumer == nil ? visibilityTimeout : consumer?.visibilityTimeout
         while batch.count < max, var entry = popReady() {
             entry.attempts += 1
@@ -45,17 +59,17 @@ extension QueueState {
                 )
             }
         }
-        if trackCompletion { outstanding += batch.count }
+        let taken = batch.count - start
+        if trackCompletion { outstanding += taken }
         if tracked {
             if timeout != nil { rearm(&effects) }
-        } else if !batch.isEmpty {
+        } else if taken > 0 {
             // In flight until the consumer reports them handled (``settleUntracked(_:now:)``):
             // a consumer's fetched-ahead events are neither ready nor done.
-            handedOut += batch.count
+            handedOut += taken
             grantProducers(&effects)
             checkDrained(&effects)
         }
-        return batch
     }
 
     /// Counts `count` untracked events handed out earlier as handled (acknowledged).

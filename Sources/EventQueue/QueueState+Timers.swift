@@ -45,7 +45,7 @@ extension QueueState {
     mutating func wakeConsumers(_ count: Int, _ effects: inout QueueEffects) {
         var remaining = count
         while remaining > 0, let waiter = consumers.popFirst() {
-            effects.consumers.append(waiter.continuation)
+            effects.wake(waiter.continuation)
             remaining -= 1
         }
     }

@@ -2,7 +2,10 @@ import EventLog
 
 /// Continuations and timer work gathered under the lock and performed after it is released.
 struct QueueEffects {
-    var consumers: [CheckedContinuation<Void, Never>] = []
+    /// The first consumer to wake: most wake-ups wake one, and an array of one costs a malloc.
+    var consumer: UnsafeContinuation<Void, Never>?
+    /// Consumers to wake after the first.
+    var consumers: [UnsafeContinuation<Void, Never>] = []
     var producers: [(CheckedContinuation<Bool, any Error>, Result<Bool, QueueError>)] = []
     var drained: [CheckedContinuation<Void, Never>] = []
     var startTimer: Tick?
@@ -11,8 +14,18 @@ struct QueueEffects {
     var buried: [DeadLetterNote] = []
     var deadLetterObserver: (@Sendable (DeadLetterNote) -> Void)?
 
+    /// Adds a consumer to wake.
+    mutating func wake(_ continuation: UnsafeContinuation<Void, Never>) {
+        if consumer == nil {
+            consumer = continuation
+        } else {
+            consumers.append(continuation)
+        }
+    }
+
     var isEmpty: Bool {
-        consumers.isEmpty && producers.isEmpty && drained.isEmpty && startTimer == nil && cancelTimer == nil
+        consumer == nil && consumers.isEmpty && producers.isEmpty && drained.isEmpty && startTimer == nil
+            && cancelTimer == nil
             && buried.isEmpty
     }
 }
@@ -73,7 +86,9 @@ struct QueueState {
     /// missing key): dead letters kept as bytes, never delivered, counted with the others.
     var unreadable: [UnreadableRecord] = []
     var dedup: DedupFilter?
-    var consumers = RingBuffer<(id: UInt64, continuation: CheckedContinuation<Void, Never>)>()
+    /// Waiting consumers. Unsafe continuations: a checked one allocates a canary per wait, and
+    /// each is resumed exactly once, by whoever removes it from here under the lock.
+    var consumers = RingBuffer<(id: UInt64, continuation: UnsafeContinuation<Void, Never>)>()
     var producers = RingBuffer<ProducerWaiter>()
     var drainWaiters: [(id: UInt64, includeDelayed: Bool, continuation: CheckedContinuation<Void, Never>)] = []
     /// Events handed out by ``WorkQueue/next(maxCount:)`` whose handling has not been reported

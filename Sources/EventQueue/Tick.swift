@@ -1,5 +1,11 @@
 import EventLog
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// A point on a queue's clock: whole nanoseconds from a fixed origin.
 ///
 /// The queue's state keeps every time as a `Tick` rather than a `ContinuousClock.Instant`.
@@ -11,8 +17,33 @@ package struct Tick: Hashable, Comparable, Sendable {
     /// Nanoseconds from ``origin``.
     var nanoseconds: Int64
 
-    /// The fixed instant ticks count from (an immutable constant).
-    private static let origin = ContinuousClock.Instant.now
+    /// The fixed instant ticks count from (an immutable constant), and the system clock's reading
+    /// at that instant (read back to back), for ``systemNow()``.
+    private static let base: (origin: ContinuousClock.Instant, raw: Int64) = (ContinuousClock.now, rawContinuous())
+
+    /// The fixed instant ticks count from.
+    private static var origin: ContinuousClock.Instant { base.origin }
+
+    /// The clock `ContinuousClock` reads, in nanoseconds: `CLOCK_BOOTTIME` on Linux (the Swift
+    /// runtime's continuous clock), `CLOCK_MONOTONIC_RAW` on Darwin. The two readings of `base`
+    /// are taken back to back, so ticks from here and from an `Instant` agree to within
+    /// nanoseconds (were the runtime ever to read another clock, they would still agree on a
+    /// machine that does not suspend).
+    private static func rawContinuous() -> Int64 {
+        var time = timespec()
+        #if os(Linux)
+            clock_gettime(CLOCK_BOOTTIME, &time)
+        #else
+            clock_gettime(CLOCK_MONOTONIC_RAW, &time)
+        #endif
+        return Int64(time.tv_sec) &* 1_000_000_000 &+ Int64(time.tv_nsec)
+    }
+
+    /// `Tick(ContinuousClock.now)` without the `Instant` and `Duration` arithmetic (128-bit
+    /// attoseconds, a division per reading): a fifth of a mailbox's clock reads' cost.
+    static func systemNow() -> Tick {
+        Tick(nanoseconds: rawContinuous() &- base.raw)
+    }
 
     init(nanoseconds: Int64) {
         self.nanoseconds = nanoseconds

@@ -7,7 +7,7 @@ extension WorkQueue {
     /// Small on purpose: a take works per event under the lock (lane choice, counters, a latency
     /// sample, a lease), and a producer that finds the lock held spins briefly, then sleeps in
     /// the kernel. At 64, a busy single-subscriber mailbox made 2–10 × more context switches
-    /// than at 8 and was 10–15 % slower (Documentation/Performance.md, step 23); the lock
+    /// than at 8 and was 10–15 % slower (Documentation/PerformanceHistory.md, step 23); the lock
     /// round trips that smaller takes add cost far less than the per-event work.
     @usableFromInline package static var batchSize: Int { 8 }
 
@@ -33,41 +33,60 @@ extension WorkQueue {
         maxCount: Int = WorkQueue.batchSize,
         consumer: ConsumerSettings? = nil
     ) async throws -> [Lease<any BoxedElement>]? {
+        var batch: [Lease<any BoxedElement>] = []
+        guard try await nextBoxed(maxCount: maxCount, consumer: consumer, into: &batch) else { return nil }
+        return batch
+    }
+
+    /// ``nextBoxed(maxCount:consumer:)`` into a consumer's own buffer, emptied first and reused
+    /// from take to take (a new array per take cost a malloc and a free). False where that
+    /// returns nil.
+    @usableFromInline
+    package func nextBoxed(
+        maxCount: Int = WorkQueue.batchSize,
+        consumer: ConsumerSettings? = nil,
+        into batch: inout [Lease<any BoxedElement>]
+    )
+        async throws -> Bool
+    {
+        batch.removeAll(keepingCapacity: true)
         var interruptions: UInt64?
         while true {
-            let now = Tick(clock.now)
+            let now = self.now()
             var effects = QueueEffects()
             // Read under the same hold as the take: with several consumers of one queue, a second
             // hold per empty pass made them contend for the lock (p2p-4-consumers, +14 %).
             var seen: UInt64 = 0
-            let result: [Lease<any BoxedElement>]? = state.withLock { state in
-                if state.terminated { return nil }
+            let open: Bool = state.withLock { state in
+                if state.terminated { return false }
                 if state.ready > 0 {
-                    return state.take(max: maxCount, now: now, consumer: consumer, effects: &effects)
+                    state.take(max: maxCount, now: now, consumer: consumer, into: &batch, effects: &effects)
+                    return true
                 }
-                if state.closed && state.isDrained { return nil }
+                if state.closed && state.isDrained { return false }
                 seen = state.interruptions
-                return []
+                return true
             }
             if !effects.isEmpty { perform(effects) }
-            guard let result else { return nil }
-            if !result.isEmpty {
+            guard open else { return false }
+            if !batch.isEmpty {
                 if let storage, state.withLock({ $0.tracked }) {
                     do {
-                        try await storage.recordAttempts(result.map { ($0.id, $0.attempt) })
+                        try await storage.recordAttempts(batch.map { ($0.id, $0.attempt) })
                     } catch {
                         // Delivered all the same, without the attempt counted on disk (a full
                         // disk must not stop consumption: acknowledging is what frees space).
-                        state.withLock { $0.attemptsNotRecorded += UInt64(result.count) }
+                        let count = batch.count
+                        state.withLock { $0.attemptsNotRecorded += UInt64(count) }
                     }
                 }
-                return result
+                return true
             }
-            if Task.isCancelled { return nil }
-            if let interruptions, interruptions != seen { return [] }
+            if Task.isCancelled { return false }
+            if let interruptions, interruptions != seen { return true }
             interruptions = seen
             await waitForWork()
-            if Task.isCancelled { return nil }
+            if Task.isCancelled { return false }
         }
     }
 
@@ -88,7 +107,7 @@ extension WorkQueue {
             return state.nextWaiterID
         }
         await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
                 let (resumeNow, demand) = state.withLock { state -> (Bool, [CheckedContinuation<Void, Never>]) in
                     if state.ready > 0 || state.terminated || (state.closed && state.isDrained) || Task.isCancelled {
                         return (true, [])
@@ -122,7 +141,7 @@ extension WorkQueue {
     @usableFromInline
     package func ack(tag: UInt64) async throws {
         guard tag != 0 else { return }
-        let now = Tick(clock.now)
+        let now = self.now()
         var effects = QueueEffects()
         let entry = state.withLock { $0.acknowledge(tag: tag, now: now, effects: &effects) }
         perform(effects)
@@ -146,7 +165,7 @@ extension WorkQueue {
     /// (the bus's own consumers do, as a `HandlerFailure`), so the dead-letter observer is not told.
     package func nack(tag: UInt64, reason: String, reported: Bool = false) async throws {
         guard tag != 0 else { return }
-        let now = Tick(clock.now)
+        let now = self.now()
         var effects = QueueEffects()
         let outcome = state.withLock { $0.fail(tag: tag, reason: reason, now: now, effects: &effects) }
         if reported { effects.buried.removeAll() }

@@ -34,7 +34,7 @@ extension WorkQueue {
     @discardableResult
     package func requeueDeadLetters(ids: Set<EventID>? = nil) async throws -> Int {
         if let storage, storage.isShared { return try await requeueShared(ids: ids, in: storage) }
-        let now = Tick(clock.now)
+        let now = self.now()
         var effects = QueueEffects()
         let requeued: [EventID] = state.withLock { state in
             let letters = state.deadLetters.removeAll { ids?.contains($0.id) ?? true }
@@ -189,7 +189,7 @@ extension WorkQueue {
     @usableFromInline
     package func complete(_ count: Int) {
         guard count > 0 else { return }
-        let now = Tick(clock.now)
+        let now = self.now()
         var effects = QueueEffects()
         state.withLock { state in
             if !state.tracked { state.settleUntracked(count, now: now) }
@@ -202,7 +202,7 @@ extension WorkQueue {
 
     /// Inserts an event regardless of capacity and without storage (hand-over between queues).
     package func forceEnqueue(_ element: Element, id: EventID, priority: Priority, attempts: Int) -> Bool {
-        let now = Tick(clock.now)
+        let now = self.now()
         var effects = QueueEffects()
         let accepted = state.withLock { state -> Bool in
             guard !state.closed else { return false }
@@ -238,7 +238,7 @@ extension WorkQueue {
 
     /// A snapshot of depth, counters, rates, latency and the forecast.
     package func metrics() -> QueueMetrics {
-        let now = Tick(clock.now)
+        let now = self.now()
         return state.withLock { state in
             QueueMetrics(
                 name: name,

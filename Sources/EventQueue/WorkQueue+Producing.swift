@@ -84,7 +84,7 @@ extension WorkQueue {
         notBefore: ContinuousClock.Instant?,
         mayWait: Bool
     ) -> Admission {
-        let now = Tick(clock.now)
+        let now = self.now()
         let notBefore = notBefore.map(Tick.init)
         let overflow = configuration.capacity.overflow
         let reserve = storage != nil
@@ -170,7 +170,7 @@ extension WorkQueue {
                 return .storage(StoreFailure(error))
             }
         }
-        let now = Tick(clock.now)
+        let now = self.now()
         let due = notBefore.map(Tick.init)
         var effects = QueueEffects()
         state.withLock { state in
@@ -208,7 +208,7 @@ extension WorkQueue {
     /// Admits events in order under one hold of the lock, stopping after the first that must
     /// wait for room, and performs the resulting wake-ups.
     func admitRun(_ items: ArraySlice<PendingItem>) -> [Admission] {
-        let now = Tick(clock.now)
+        let now = self.now()
         let overflow = configuration.capacity.overflow
         let reserve = storage != nil
         var effects = QueueEffects()

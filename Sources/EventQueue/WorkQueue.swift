@@ -20,6 +20,8 @@ package final class WorkQueue<Element: Sendable>: Sendable {
     @usableFromInline package let configuration: QueueConfiguration
     let storage: (any QueueStorage<Element>)?
     let clock: any QueueClock
+    /// Whether `clock` is the system clock, read directly as a ``Tick`` (``now()``).
+    let systemClock: Bool
     let state: Locked<QueueState>
 
     /// Creates an in-memory queue.
@@ -28,6 +30,7 @@ package final class WorkQueue<Element: Sendable>: Sendable {
         self.configuration = configuration
         self.storage = nil
         self.clock = configuration.clock
+        self.systemClock = configuration.clock is SystemQueueClock
         self.state = Locked(QueueState(configuration: configuration, now: Tick(configuration.clock.now)))
     }
 
@@ -36,6 +39,7 @@ package final class WorkQueue<Element: Sendable>: Sendable {
         self.configuration = configuration
         self.storage = storage
         self.clock = configuration.clock
+        self.systemClock = configuration.clock is SystemQueueClock
         var state = QueueState(configuration: configuration, now: Tick(configuration.clock.now))
         state.shared = storage.isShared
         self.state = Locked(state)
@@ -67,9 +71,16 @@ package final class WorkQueue<Element: Sendable>: Sendable {
         )
     }
 
+    /// The queue clock's reading now.
+    @inline(__always)
+    func now() -> Tick {
+        systemClock ? Tick.systemNow() : Tick(clock.now)
+    }
+
     // MARK: Effects and timers
 
     func perform(_ effects: QueueEffects) {
+        effects.consumer?.resume()
         for continuation in effects.consumers { continuation.resume() }
         for (continuation, result) in effects.producers {
             continuation.resume(with: result.mapError { $0 as any Error })
@@ -108,7 +119,7 @@ package final class WorkQueue<Element: Sendable>: Sendable {
     /// Handles due delays and expired visibility timeouts now (the timer calls this; tests
     /// driving a manual clock may call it too).
     package func fireTimers() async {
-        let now = Tick(clock.now)
+        let now = self.now()
         var effects = QueueEffects()
         let outcomes = state.withLock { state -> [FailureOutcome] in
             guard !state.terminated else { return [] }
@@ -121,7 +132,7 @@ package final class WorkQueue<Element: Sendable>: Sendable {
     func tick(from wall: WallClockInstant?) -> Tick? {
         guard let wall else { return nil }
         let offset = wall.nanosecondsSinceEpoch - WallClockInstant.now().nanosecondsSinceEpoch
-        return Tick(clock.now) + .nanoseconds(offset)
+        return self.now() + .nanoseconds(offset)
     }
 
     func wallClock(from instant: ContinuousClock.Instant?) -> WallClockInstant? {
@@ -130,7 +141,7 @@ package final class WorkQueue<Element: Sendable>: Sendable {
 
     func wallClock(from tick: Tick?) -> WallClockInstant? {
         guard let tick else { return nil }
-        let offset = tick - Tick(clock.now)
+        let offset = tick - self.now()
         return WallClockInstant(nanosecondsSinceEpoch: WallClockInstant.now().nanosecondsSinceEpoch + offset)
     }
 }

@@ -147,11 +147,19 @@ struct Suite {
     let directory: String
     /// The server of the `pg-` rows; nil: they are not listed.
     var postgres: PostgresBench?
+    /// With `--allocations`: counts what each timed section allocates.
+    var allocations: AllocationCounter?
+    /// The CPU time of each timed section.
+    let cpu = CPUTimer()
 
     func nanoseconds(_ events: Int, _ body: () async throws -> Void) async rethrows -> Double {
+        allocations?.start()
+        cpu.start()
         let start = ContinuousClock.now
         try await body()
         let elapsed = ContinuousClock.now - start
+        cpu.stop(events: events)
+        allocations?.stop(events: events)
         let seconds = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
         return seconds / Double(events)
     }
@@ -183,6 +191,8 @@ struct Suite {
             ("observer-10", 10, { try await observers(n / 4, count: 10) }),
             ("observer-1-middleware", 1, { try await observers(n, count: 1, middleware: true) }),
             ("callback-1", 1, { try await callbacks(n, count: 1) }),
+            ("callback-inline-1", 1, { try await inlineCallbacks(n, count: 1) }),
+            ("callback-inline-10", 10, { try await inlineCallbacks(n / 4, count: 10) }),
             ("callback-10", 10, { try await callbacks(n / 4, count: 10) }),
             ("mailbox-1", 1, { try await mailboxes(n, count: 1) }),
             ("mailbox-10", 10, { try await mailboxes(n / 4, count: 10) }),
@@ -190,6 +200,13 @@ struct Suite {
             ("p2p-4-consumers", 1, { try await pointToPoint(n / 2) }),
             ("request-reply", 1, { try await requestReply(n / 4) }),
             ("publish-10000-types", 1, { try await manyTypes(n) }),
+            ("batch-observer-1", 1, { try await batchObservers(n) }),
+            ("batch-callback-1", 1, { try await batchCallbacks(n) }),
+            ("batch-mailbox-1", 1, { try await batchMailboxes(n) }),
+            ("latency-observer", 1, { try await latency(.observer) }),
+            ("latency-callback", 1, { try await latency(.callback) }),
+            ("latency-mailbox", 1, { try await latency(.mailbox) }),
+            ("latency-asyncstream", 1, { try await latency(.asyncStream) }),
             ("raw-fsync", 1, { try rawFsync(200 * scale) }),
             ("raw-append-batched", 1, { try rawBatched(100_000 * scale) }),
             (
@@ -296,9 +313,13 @@ struct Suite {
                 if (note.object as? BenchEvent)?.value == -1 { counter.add() }
             }
         }
+        allocations?.start()
+        cpu.start()
         let start = ContinuousClock.now
         for value in 0..<n { center.post(name: name, object: BenchEvent(value: value)) }
         let elapsed = ContinuousClock.now - start
+        cpu.stop(events: n)
+        allocations?.stop(events: n)
         for token in tokens { center.removeObserver(token) }
         return row(
             "",

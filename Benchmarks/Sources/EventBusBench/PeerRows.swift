@@ -36,9 +36,13 @@ extension Suite {
         let cancellables = (0..<count).map { _ in
             subject.sink { event in if event.value == -1 { counter.add() } }
         }
+        allocations?.start()
+        cpu.start()
         let start = ContinuousClock.now
         for value in 0..<n { subject.send(BenchEvent(value: value)) }
         let elapsed = ContinuousClock.now - start
+        cpu.stop(events: n)
+        allocations?.stop(events: n)
         for cancellable in cancellables { cancellable.cancel() }
         return row("", perEvent(elapsed, n), deliveries: count)
     }

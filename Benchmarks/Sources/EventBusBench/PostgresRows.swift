@@ -334,7 +334,7 @@ struct PostgresBench: Sendable {
             let late = sorted.filter { $0 > 1_000_000_000 }.count
             if late > 0 { row.note += "; \(late) event\(late == 1 ? "" : "s") later than 1 s" }
             if !drained { row.note += "; TIMED OUT after \(completion.count - warmUp) events" }
-            row.latency = (p50: percentile(0.5), p99: percentile(0.99))
+            row.latency = Bench.Latency(p50: percentile(0.5), p99: percentile(0.99), p999: percentile(0.999))
             return row
         }
     }

@@ -29,6 +29,10 @@ public struct BusConfiguration: Sendable {
     /// cooperative pool per bus. 0 keeps every write and fsync off the publishers' threads, at
     /// the cost of two thread hand-offs per commit.
     public var inlineSyncThreads: Int
+    /// How the bus reaches the other instances of the application: broadcasts of declared types
+    /// (``Bus/declareBroadcast(_:codec:)``) and requests answered by responders on other
+    /// instances. nil (the default): in-process only. See Documentation/ScaleOut.md.
+    public var transport: Transport?
     /// The file system durable mailboxes use: the real one, or a test double that injects faults.
     package var fileSystem: any FileSystem = PosixFileSystem()
     #if LoggingSupport
@@ -53,8 +57,10 @@ public struct BusConfiguration: Sendable {
         idNonce: UInt64? = nil,
         durableOptions: DurableMailboxOptions = DurableMailboxOptions(),
         durableStore: DurableStore? = nil,
-        inlineSyncThreads: Int = 1
+        inlineSyncThreads: Int = 1,
+        transport: Transport? = nil
     ) {
+        self.transport = transport
         self.durableStore = durableStore
         self.durableOptions = durableOptions
         self.inlineSyncThreads = inlineSyncThreads

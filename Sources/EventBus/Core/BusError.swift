@@ -12,7 +12,7 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
     /// received the event; `report` says what happened (its ``PublishReport/rejectedBy`` names
     /// the mailboxes or queue that refused it). The one error for "full".
     case rejected(eventName: String, mailboxes: [String], report: PublishReport)
-    /// ``Bus/publish(contentsOf:priority:headers:correlationID:)`` published every event, but
+    /// ``Bus/publish(contentsOf:priority:headers:correlationID:orderingKey:id:)`` published every event, but
     /// full mailboxes with overflow policy ``OverflowPolicy/fail`` refused some: `reports` has one
     /// report per event, in order, and ``PublishReport/rejectedBy`` names who refused each.
     case rejectedInBatch(eventName: String, reports: [PublishReport])
@@ -51,12 +51,30 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
     case noDurableStore(mailbox: String)
     /// Protocol (pattern) subscriptions cannot be durable: a stored record must name one event type.
     case patternNotDurable(mailbox: String)
+    /// ``Bus/emit(_:priority:headers:correlationID:id:)`` was asked to publish an event whose
+    /// type has observers or durable mailboxes, which cannot be reached without `await`: nobody
+    /// received it. Publish it with ``Bus/publish(_:priority:headers:correlationID:id:)``.
+    case notInline(eventName: String)
+    /// An ``Bus/emit(_:priority:headers:correlationID:id:)`` nested inside inline callbacks
+    /// deeper than ``Bus/inlineDepthLimit`` (an inline callback that emits what makes it emit
+    /// again, say): nobody received the event.
+    case inlineDepthExceeded(eventName: String, limit: Int)
     /// A durable mailbox already declared in this process was attached to with a different
     /// mailbox-wide setting (its dedup window): `declared` is the mailbox's, `requested` what this
     /// call asked for. A mailbox-wide setting is given where the mailbox is first declared
     /// (`declareMailbox(_:for:dedup:codec:)`, or the first `subscribe`/`consume`); a subscriber's
     /// own settings (acknowledgement, retry, dead-letter policy) may differ per subscriber.
     case conflictingDeclaration(mailbox: String, setting: String, declared: String, requested: String)
+    /// The transport cannot carry requests and broadcasts now (its connection is down, or it
+    /// cannot receive at all — a pooler that breaks LISTEN): a request or broadcast fails at once
+    /// with this, never hangs; requests waiting for a reply when the connection dropped fail with
+    /// it too. The transport reconnects by itself.
+    case transportUnavailable(TransportFailure)
+    /// The responder on another instance threw: `description` is its error as text (the error's
+    /// type does not cross processes).
+    case remoteFailure(requestName: String, instance: String, description: String)
+    /// A broadcast was declared on a bus without a transport (``BusConfiguration/transport``).
+    case noTransport(eventName: String)
     /// No mailbox of this bus has that name (``Bus/deadLetters(ofMailboxNamed:limit:)``), or the
     /// mailbox named has no dead letters to show (a callback's queue, the scheduler).
     case noSuchMailbox(String)
@@ -97,9 +115,19 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
             "durable mailbox \(name) names no store, and the bus has no default (BusConfiguration.durableStore)"
         case .patternNotDurable(let name):
             "mailbox \(name): a protocol subscription cannot be durable; subscribe to a concrete event type"
+        case .notInline(let name):
+            "\(name) has observers or durable mailboxes, which emit cannot reach without waiting; use await publish"
+        case .inlineDepthExceeded(let name, let limit):
+            "emitting \(name) would nest inline callbacks deeper than \(limit) emits; nobody received it"
         case .conflictingDeclaration(let name, let setting, let declared, let requested):
             "durable mailbox \(name) is declared with \(setting) \(declared), not \(requested): give a mailbox-wide "
                 + "setting where the mailbox is first declared"
+        case .transportUnavailable(let failure):
+            "the transport to the other instances is unavailable: \(failure)"
+        case .remoteFailure(let name, let instance, let description):
+            "the responder of \(name) on instance \(instance) failed: \(description)"
+        case .noTransport(let name):
+            "\(name) cannot be broadcast: the bus has no transport (BusConfiguration.transport)"
         case .noSuchMailbox(let name):
             "this bus has no mailbox named \"\(name)\" that keeps dead letters"
         }

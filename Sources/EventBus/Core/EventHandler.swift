@@ -45,7 +45,11 @@ public struct EventHandlers<Handler: EventHandler> {
     ) {
         declared.append(
             Declared(target: .exact(ObjectIdentifier(E.self))) { weak in
-                ExactFactory<E>(strategy: .observer, deliver: observerCall(weak, body))
+                ExactFactory<E>(
+                    strategy: .observer,
+                    deliver: observerCall(weak, body),
+                    deliverBatch: observerBatchCall(weak, body)
+                )
             }
         )
     }
@@ -82,7 +86,7 @@ final class WeakHandler<Handler: AnyObject & Sendable>: Sendable {
 private func observerCall<Handler: EventHandler, T: Sendable>(
     _ weak: WeakHandler<Handler>,
     _ body: @escaping @Sendable (isolated Handler, T) async throws -> Void
-) -> @Sendable (T, EventMetadata) async -> DeliveryResult {
+) -> nonisolated(nonsending) @Sendable (T, EventMetadata) async -> DeliveryResult {
     { event, metadata in
         guard let handler = weak.handler else { return .gone }
         do {
@@ -93,4 +97,38 @@ private func observerCall<Handler: EventHandler, T: Sendable>(
             return .failed(error)
         }
     }
+}
+
+/// An observer's call for a whole batch (`publish(contentsOf:)`): one hop to the actor, then each
+/// event in turn, each with its own `EventContext`. One result per event.
+private func observerBatchCall<Handler: EventHandler, E: Event>(
+    _ weak: WeakHandler<Handler>,
+    _ body: @escaping @Sendable (isolated Handler, E) async throws -> Void
+) -> @Sendable ([PendingItem]) async -> [DeliveryResult] {
+    { items in
+        guard let handler = weak.handler else { return Array(repeating: .gone, count: items.count) }
+        return await observe(items, on: handler, body)
+    }
+}
+
+/// Runs `body` over a batch on the observer actor (`items` hold `Envelope<E>`s).
+private func observe<Handler: EventHandler, E: Event>(
+    _ items: [PendingItem],
+    on handler: isolated Handler,
+    _ body: @Sendable (isolated Handler, E) async throws -> Void
+) async -> [DeliveryResult] {
+    var results: [DeliveryResult] = []
+    results.reserveCapacity(items.count)
+    for item in items {
+        let envelope = WorkQueue<Envelope<E>>.typed(item.element)
+        do {
+            try await EventContext.binding.withValue(EventContext.Current(metadata: envelope.metadata)) {
+                try await body(handler, envelope.event)
+            }
+            results.append(.observed)
+        } catch {
+            results.append(.failed(error))
+        }
+    }
+    return results
 }

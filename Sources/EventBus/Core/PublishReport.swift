@@ -7,6 +7,8 @@ public struct PublishReport: Sendable {
     public let eventID: EventID
     /// Observers that handled the event without throwing.
     public var observed: Int = 0
+    /// Inline callbacks (``Bus/on(_:name:inline:handler:)``) that handled the event without throwing.
+    public var handledInline: Int = 0
     /// Mailboxes and callback queues the event was enqueued to.
     public var enqueued: Int = 0
     /// Mailboxes whose overflow policy dropped an event (this one or an older one).
@@ -105,12 +107,18 @@ public enum Strategy: String, Sendable, Hashable, CustomStringConvertible {
     case observer
     /// A closure run from its own queue, isolated to the actor it was registered from.
     case callback
+    /// A synchronous closure run by the publisher, after the observers, before `publish` returns
+    /// (``Bus/on(_:name:inline:handler:)``).
+    case inlineCallback
     /// A mailbox the subscriber iterates at its own pace.
     case mailbox
     /// One of the competing consumers of a named queue.
     case pointToPoint
     /// The responder of a request type.
     case requestReply
+    /// The other instances of the bus, for an event type declared for broadcast
+    /// (``Bus/declareBroadcast(_:codec:)``).
+    case broadcast
 
     /// The raw name.
     public var description: String { rawValue }

@@ -84,6 +84,7 @@ extension Bus {
         }
         for (group, _) in groups { abandoned += await group.remaining(within: .seconds(2)) }
         for record in records { record.onCancel?() }
+        await link?.stop()
         let report = ShutdownReport(drained: drained && abandoned == 0, abandoned: abandoned)
         registrations.state.withLock { $0.shutdown = report }
         registrations.markFinished()

@@ -128,11 +128,12 @@ public struct HandlerTimeoutMiddleware: Middleware {
         self.clock = clock
     }
 
-    /// Fails callbacks that returned after the limit (the other strategies are cut off by the bus).
+    /// Fails callbacks and inline callbacks that returned after the limit (the other strategies are
+    /// cut off by the bus).
     public func invoke(_ invocation: HandlerInvocation, next: () async throws -> Void) async throws {
         let start = clock.now
         try await next()
-        if invocation.strategy == .callback, clock.now - start > limit {
+        if invocation.strategy == .callback || invocation.strategy == .inlineCallback, clock.now - start > limit {
             throw HandlerTimedOut(eventName: invocation.eventName, limit: limit)
         }
     }

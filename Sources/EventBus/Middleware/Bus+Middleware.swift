@@ -56,4 +56,32 @@ extension Bus {
             return .failed(error)
         }
     }
+
+    /// Calls an inline callback entry inside the middleware chain, on the publisher (no child
+    /// task: a time limit fails the call when it returns late, as for a queued callback).
+    @inlinable
+    @inline(never)
+    nonisolated(nonsending) func invokeInline<E: Event>(
+        _ entry: RouteEntry<E>,
+        _ event: E,
+        _ metadata: EventMetadata,
+        _ eventName: String
+    ) async -> DeliveryResult {
+        let invocation = HandlerInvocation(
+            eventName: eventName,
+            metadata: metadata,
+            strategy: .inlineCallback,
+            subscriptionID: entry.subscriptionID
+        )
+        var outcome = DeliveryResult.gone
+        do {
+            try await middlewares.invokeInline(invocation, eventType: E.self) {
+                outcome = entry.deliverNow?(event, metadata) ?? .gone
+                if case .failed(let error) = outcome { throw error }
+            }
+            return outcome
+        } catch {
+            return .failed(error)
+        }
+    }
 }

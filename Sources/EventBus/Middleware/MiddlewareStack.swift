@@ -86,6 +86,19 @@ final class MiddlewareStack: Sendable {
         try await invoke(invocation, chain: chain(for: eventType).middlewares, body)
     }
 
+    /// ``invoke(_:eventType:_:)`` for an inline callback: the body is synchronous and runs on
+    /// the caller, inside every applicable middleware's `invoke`.
+    @usableFromInline
+    func invokeInline(
+        _ invocation: HandlerInvocation,
+        eventType: Any.Type,
+        _ body: () throws -> Void
+    ) async throws {
+        try await withoutActuallyEscaping(body) { body in
+            try await invoke(invocation, chain: chain(for: eventType).middlewares) { try body() }
+        }
+    }
+
     /// ``invoke(_:eventType:_:)`` with the chain already looked up.
     func invoke(
         _ invocation: HandlerInvocation,

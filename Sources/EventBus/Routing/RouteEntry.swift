@@ -5,6 +5,8 @@ import EventQueue
 @usableFromInline
 enum DeliveryResult: Sendable {
     case observed
+    /// An inline callback ran without throwing.
+    case handledInline
     case enqueued(EnqueueOutcome)
     case failed(any Error)
     case rejected(String)
@@ -37,7 +39,9 @@ extension DeliveryResult {
 final class RouteEntry<E: Event>: Sendable {
     @usableFromInline let subscriptionID: UInt64
     @usableFromInline let strategy: Strategy
-    @usableFromInline let deliver: @Sendable (E, EventMetadata) async -> DeliveryResult
+    /// Runs on the publisher's executor (`nonisolated(nonsending)`): an observer's call hops to
+    /// its actor and straight back, with no stop on the generic executor either way.
+    @usableFromInline let deliver: nonisolated(nonsending) @Sendable (E, EventMetadata) async -> DeliveryResult
     /// For in-memory queues: enqueues without suspending, or returns nil when only `deliver`
     /// can (the queue is full and the publisher must wait). Saves two async frames per publish.
     @usableFromInline let deliverNow: (@Sendable (E, EventMetadata) -> DeliveryResult?)?
@@ -46,14 +50,22 @@ final class RouteEntry<E: Event>: Sendable {
     @usableFromInline let deliverBoxed: (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)?
     /// For durable mailboxes: storing delayed events and batches without the one-event path.
     @usableFromInline let durable: DurableHooks<E>?
+    /// A whole batch at once (`publish(contentsOf:)`), each item's element an `Envelope<E>` boxed
+    /// once per batch: an in-memory queue admits the run under one hold of its lock and wakes its
+    /// consumer once; an observer takes the batch in one hop to its actor. One result per item.
+    @usableFromInline let deliverBatch: (@Sendable ([PendingItem]) async -> [DeliveryResult])?
+    /// The queue's name for a mailbox or callback queue (reports of a refusal name it).
+    @usableFromInline let queueName: String?
 
     init(
         subscriptionID: UInt64,
         strategy: Strategy,
-        deliver: @escaping @Sendable (E, EventMetadata) async -> DeliveryResult,
+        deliver: nonisolated(nonsending) @escaping @Sendable (E, EventMetadata) async -> DeliveryResult,
         deliverNow: (@Sendable (E, EventMetadata) -> DeliveryResult?)? = nil,
         deliverBoxed: (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)? = nil,
-        durable: DurableHooks<E>? = nil
+        durable: DurableHooks<E>? = nil,
+        deliverBatch: (@Sendable ([PendingItem]) async -> [DeliveryResult])? = nil,
+        queueName: String? = nil
     ) {
         self.subscriptionID = subscriptionID
         self.strategy = strategy
@@ -61,6 +73,8 @@ final class RouteEntry<E: Event>: Sendable {
         self.deliverNow = deliverNow
         self.deliverBoxed = deliverBoxed
         self.durable = durable
+        self.deliverBatch = deliverBatch
+        self.queueName = queueName
     }
 }
 
@@ -91,13 +105,24 @@ final class Route<E: Event>: AnyRoute, @unchecked Sendable {
     @usableFromInline let hasDurable: Bool
     /// How many entries are durable mailboxes.
     @usableFromInline let durableCount: Int
+    /// Whether any entry is an inline callback (with middleware, they are called through it).
+    @usableFromInline let hasInline: Bool
+    /// Whether every entry takes the event without suspending the publisher: no observer, no
+    /// durable mailbox, every queue with a synchronous path (what ``Bus/emit(_:priority:headers:correlationID:id:)`` can reach).
+    @usableFromInline let isSynchronous: Bool
 
+    /// Inline callbacks run after every other entry (after the observers, once the event is
+    /// in every queue); otherwise the entries keep their order.
     init(entries: [RouteEntry<E>]) {
-        self.entries = entries
+        let inline = entries.filter { $0.strategy == .inlineCallback }
+        self.entries = inline.isEmpty ? entries : entries.filter { $0.strategy != .inlineCallback } + inline
         self.eventName = E.eventName
         self.hasObservers = entries.contains { $0.strategy == .observer }
         self.durableCount = entries.count { $0.durable != nil }
         self.hasDurable = durableCount > 0
+        self.hasInline = !inline.isEmpty
+        self.isSynchronous =
+            !hasObservers && !hasDurable && entries.allSatisfy { $0.deliverNow != nil || $0.deliverBoxed != nil }
     }
 }
 
@@ -141,10 +166,12 @@ struct SubscriptionRecord: Sendable {
 /// Delivers to a subscription of exactly type `T`.
 struct ExactFactory<T: Event>: EntryFactory {
     let strategy: Strategy
-    let deliver: @Sendable (T, EventMetadata) async -> DeliveryResult
+    let deliver: nonisolated(nonsending) @Sendable (T, EventMetadata) async -> DeliveryResult
     var deliverNow: (@Sendable (T, EventMetadata) -> DeliveryResult?)? = nil
     var deliverBoxed: (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)? = nil
     var durable: DurableHooks<T>? = nil
+    var deliverBatch: (@Sendable ([PendingItem]) async -> [DeliveryResult])? = nil
+    var queueName: String? = nil
 
     func entry<E: Event>(for sample: E, subscriptionID: UInt64) -> RouteEntry<E>? {
         guard T.self == E.self else { return nil }
@@ -160,7 +187,9 @@ struct ExactFactory<T: Event>: EntryFactory {
             deliverNow: deliverNow,
             // Only reached when `E` is `T`: the boxed envelope is an `Envelope<T>`.
             deliverBoxed: deliverBoxed,
-            durable: durable
+            durable: durable,
+            deliverBatch: deliverBatch,
+            queueName: queueName
         )
         return unsafeDowncast(entry as AnyObject, to: RouteEntry<E>.self)
     }
@@ -169,8 +198,9 @@ struct ExactFactory<T: Event>: EntryFactory {
 /// Delivers to a subscription of a protocol or other pattern `P` (e.g. `any OrderEvent`).
 struct PatternFactory<P: Sendable>: EntryFactory {
     let strategy: Strategy
-    let deliver: @Sendable (P, EventMetadata) async -> DeliveryResult
+    let deliver: nonisolated(nonsending) @Sendable (P, EventMetadata) async -> DeliveryResult
     var deliverNow: (@Sendable (P, EventMetadata) -> DeliveryResult?)? = nil
+    var queueName: String? = nil
 
     func entry<E: Event>(for sample: E, subscriptionID: UInt64) -> RouteEntry<E>? {
         guard sample is P else { return nil }
@@ -184,7 +214,8 @@ struct PatternFactory<P: Sendable>: EntryFactory {
             subscriptionID: subscriptionID,
             strategy: strategy,
             deliver: { event, metadata in await deliver(event as! P, metadata) },
-            deliverNow: typedNow
+            deliverNow: typedNow,
+            queueName: queueName
         )
     }
 }

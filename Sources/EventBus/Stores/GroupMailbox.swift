@@ -107,7 +107,7 @@ final class GroupMailbox: ManagedQueue {
             state.terminated = true
             return state.shared
         }
-        shared?.terminate(releasingInFlight: true)
+        shared?.terminate(releasingInFlight: releasingInFlight)
         store.wake(group: name)
     }
 

@@ -30,7 +30,7 @@ extension Bus {
             target: .exact(ObjectIdentifier(E.self)),
             once: false,
             isolation: isolation,
-            makeFactory: { ExactFactory<E>(strategy: .callback, deliver: $0, deliverNow: $1, deliverBoxed: $2) },
+            makeFactory: Self.exactCallbackFactory(E.self),
             handler: handler
         )
     }
@@ -51,8 +51,8 @@ extension Bus {
             target: .pattern,
             once: false,
             isolation: isolation,
-            makeFactory: { deliver, deliverNow, _ in
-                PatternFactory<P>(strategy: .callback, deliver: deliver, deliverNow: deliverNow)
+            makeFactory: { deliver, deliverNow, _, _, name in
+                PatternFactory<P>(strategy: .callback, deliver: deliver, deliverNow: deliverNow, queueName: name)
             },
             handler: handler
         )
@@ -73,9 +73,31 @@ extension Bus {
             target: .exact(ObjectIdentifier(E.self)),
             once: true,
             isolation: isolation,
-            makeFactory: { ExactFactory<E>(strategy: .callback, deliver: $0, deliverNow: $1, deliverBoxed: $2) },
+            makeFactory: Self.exactCallbackFactory(E.self),
             handler: handler
         )
+    }
+
+    /// Makes the route entry factory of a callback of exactly `E`.
+    private static func exactCallbackFactory<E: Event>(
+        _ type: E.Type
+    ) -> (
+        @escaping @Sendable (E, EventMetadata) async -> DeliveryResult,
+        (@Sendable (E, EventMetadata) -> DeliveryResult?)?,
+        (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)?,
+        (@Sendable ([PendingItem]) async -> [DeliveryResult])?,
+        String
+    ) -> any EntryFactory {
+        { deliver, deliverNow, deliverBoxed, deliverBatch, name in
+            ExactFactory<E>(
+                strategy: .callback,
+                deliver: deliver,
+                deliverNow: deliverNow,
+                deliverBoxed: deliverBoxed,
+                deliverBatch: deliverBatch,
+                queueName: name
+            )
+        }
     }
 
     private func addCallback<T: Sendable>(
@@ -87,7 +109,9 @@ extension Bus {
         makeFactory: (
             @escaping @Sendable (T, EventMetadata) async -> DeliveryResult,
             (@Sendable (T, EventMetadata) -> DeliveryResult?)?,
-            (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)?
+            (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)?,
+            (@Sendable ([PendingItem]) async -> [DeliveryResult])?,
+            String
         ) -> any EntryFactory,
         handler: @escaping (T) async throws -> Void
     ) throws -> Subscription {
@@ -105,7 +129,9 @@ extension Bus {
         // `once` decides in `deliver` alone: a second decision on the fast path could fire it twice.
         var deliverNow: (@Sendable (T, EventMetadata) -> DeliveryResult?)?
         var deliverBoxed: (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)?
+        var deliverBatch: (@Sendable ([PendingItem]) async -> [DeliveryResult])?
         if !once {
+            deliverBatch = { @Sendable items in await Bus.store(queue, items) }
             deliverNow = { @Sendable event, metadata in
                 Bus.offerNow(queue, Envelope(event: event, metadata: metadata), overflow: overflow)
             }
@@ -113,7 +139,7 @@ extension Bus {
                 Bus.offerBoxed(queue, envelope, metadata: metadata, overflow: overflow)
             }
         }
-        let factory = makeFactory(deliver, deliverNow, deliverBoxed)
+        let factory = makeFactory(deliver, deliverNow, deliverBoxed, deliverBatch, queue.name)
         let registryKey = registry.add(queue, kind: .callback)
         let id: UInt64
         do {
@@ -128,7 +154,9 @@ extension Bus {
         let mailbox = queue.name
         let task = Task { [weak self] in
             _ = isolation
-            while let batch = try? await queue.nextBoxed() {
+            // One buffer, reused from take to take.
+            var batch: [Lease<any BoxedElement>] = []
+            while (try? await queue.nextBoxed(into: &batch)) == true {
                 for lease in batch {
                     let envelope = WorkQueue<Envelope<T>>.typed(lease.element)
                     if let error = await Bus.run(

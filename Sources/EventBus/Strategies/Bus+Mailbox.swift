@@ -44,8 +44,15 @@ extension Bus {
             retry: retry,
             deadLetter: deadLetter,
             dedup: dedup
-        ) { deliver, deliverNow, deliverBoxed in
-            ExactFactory<E>(strategy: .mailbox, deliver: deliver, deliverNow: deliverNow, deliverBoxed: deliverBoxed)
+        ) { deliver, deliverNow, deliverBoxed, deliverBatch, name in
+            ExactFactory<E>(
+                strategy: .mailbox,
+                deliver: deliver,
+                deliverNow: deliverNow,
+                deliverBoxed: deliverBoxed,
+                deliverBatch: deliverBatch,
+                queueName: name
+            )
         }
     }
 
@@ -70,8 +77,8 @@ extension Bus {
             retry: retry,
             deadLetter: deadLetter,
             dedup: dedup
-        ) { deliver, deliverNow, _ in
-            PatternFactory<P>(strategy: .mailbox, deliver: deliver, deliverNow: deliverNow)
+        ) { deliver, deliverNow, _, _, name in
+            PatternFactory<P>(strategy: .mailbox, deliver: deliver, deliverNow: deliverNow, queueName: name)
         }
     }
 
@@ -185,7 +192,9 @@ extension Bus {
         makeFactory: (
             @escaping @Sendable (T, EventMetadata) async -> DeliveryResult,
             (@Sendable (T, EventMetadata) -> DeliveryResult?)?,
-            (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)?
+            (@Sendable (any BoxedElement, EventMetadata) -> DeliveryResult?)?,
+            (@Sendable ([PendingItem]) async -> [DeliveryResult])?,
+            String
         ) -> any EntryFactory
     ) async throws -> Deliveries<T> {
         let capacity = (mailbox ?? configuration.defaultMailbox).capacity
@@ -215,7 +224,10 @@ extension Bus {
         let deliverBoxed: @Sendable (any BoxedElement, EventMetadata) -> DeliveryResult? = { envelope, metadata in
             Bus.offerBoxed(queue, envelope, metadata: metadata, overflow: overflow)
         }
-        let factory = makeFactory(deliver, deliverNow, deliverBoxed)
+        let deliverBatch: @Sendable ([PendingItem]) async -> [DeliveryResult] = { items in
+            await Bus.store(queue, items)
+        }
+        let factory = makeFactory(deliver, deliverNow, deliverBoxed, deliverBatch, queue.name)
         let key = registry.add(queue, kind: .memory, deadLetters: .memory(queue))
         let id: UInt64
         do {

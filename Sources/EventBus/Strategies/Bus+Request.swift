@@ -16,7 +16,12 @@ public protocol Request: Event {
 }
 
 extension Bus {
-    /// Registers the one responder for request type `R`.
+    /// Registers the one responder for request type `R` on this bus.
+    ///
+    /// With a transport (``BusConfiguration/transport``) and a `Codable` request and response, it
+    /// also answers requests from other instances: it is registered for them, with a heartbeat,
+    /// once the transport receives (each request goes to one responder, here or on another
+    /// instance). A request past its deadline, or cancelled by its requester, is not run.
     /// - Throws: ``BusError/responderAlreadyRegistered(requestName:)``, ``BusError/shutDown``.
     @discardableResult
     public func respond<R: Request>(
@@ -40,10 +45,19 @@ extension Bus {
             }
             return state.nextResponderID
         }
+        let link = self.link
+        if let link, let responder = registrations.state.withLock({ $0.responders[key] }),
+            let answer = remoteAnswer(R.self, responder: responder)
+        {
+            link.addResponder(requestName, answer: answer)
+        }
         let unregister: @Sendable () -> Void = {
-            registrations.state.withLock { state in
-                if state.responders[key]?.id == responderID { state.responders[key] = nil }
+            let removed = registrations.state.withLock { state -> Bool in
+                guard state.responders[key]?.id == responderID else { return false }
+                state.responders[key] = nil
+                return true
             }
+            if removed { link?.removeResponder(requestName) }
         }
         do {
             let id = try router.add(
@@ -66,7 +80,12 @@ extension Bus {
     /// `request` waits, and the round trip costs no thread hand-off. A responder that computes
     /// without suspending delays the caller by as long, timeout or not.
     ///
-    /// - Throws: ``BusError/noResponder(requestName:)`` at once when none is registered;
+    /// With a transport (``BusConfiguration/transport``), a request with no responder on this bus
+    /// goes to one on another instance (request and response `Codable`); the reply comes back to
+    /// this instance only.
+    ///
+    /// - Throws: ``BusError/noResponder(requestName:)`` at once when none is registered (here or,
+    ///   with a transport, on any live instance);
     ///   ``BusError/timeout(requestName:after:)`` when no answer comes within `timeout` (the
     ///   responder's task is cancelled); the responder's own error; `CancellationError` when the
     ///   calling task is cancelled (the responder's task is cancelled too).
@@ -79,6 +98,7 @@ extension Bus {
         if router.isShutDown { throw BusError.shutDown }
         let key = ObjectIdentifier(R.self)
         guard let responder = registrations.state.withLock({ $0.responders[key] }) else {
+            if let link { return try await remoteRequest(request, timeout: timeout, link: link) }
             throw BusError.noResponder(requestName: R.eventName)
         }
         let metadata = EventMetadata(
@@ -94,7 +114,7 @@ extension Bus {
     /// Races the responder against the timeout and the caller's cancellation. Nothing here is
     /// generic: generic code over the request's types looked up their run-time metadata on every
     /// request (a third of a round trip).
-    private nonisolated(nonsending) func run(
+    nonisolated(nonsending) func run(
         _ responder: Responder,
         _ request: any Sendable,
         metadata: EventMetadata,
@@ -109,7 +129,7 @@ extension Bus {
         defer { deadlines.cancel(timer) }
         let runResponder: @Sendable () async -> Void = {
             do {
-                let response = try await EventContext.$current.withValue(EventContext.Current(metadata: metadata)) {
+                let response = try await EventContext.binding.withValue(EventContext.Current(metadata: metadata)) {
                     guard stack.isActive else { return try await responder.respond(request) }
                     let answer = Locked<(any Sendable)?>(nil)
                     let invocation = HandlerInvocation(
@@ -143,6 +163,69 @@ extension Bus {
             }
         } onCancel: {
             race.finish(.failure(CancellationError()))
+        }
+    }
+}
+
+extension Bus {
+    /// A request to a responder on another instance, through the transport: the request framed
+    /// as an envelope (JSON body), the response decoded from JSON.
+    private nonisolated(nonsending) func remoteRequest<R: Request>(
+        _ request: R,
+        timeout: Duration,
+        link: TransportLink
+    ) async throws -> R.Response {
+        guard let codec = openedJSONCodec(for: R.self) else {
+            throw BusError.codec(.noCodec(eventName: R.eventName))
+        }
+        guard let decodable = R.Response.self as? any Decodable.Type else {
+            throw BusError.codec(.noCodec(eventName: "\(R.eventName)'s response"))
+        }
+        let metadata = EventMetadata(
+            id: ids.next(),
+            publishedAt: Date(),
+            correlationID: EventContext.inheritedCorrelationID
+        )
+        let body: [UInt8]
+        do {
+            body = try EnvelopeCodec(codec: codec).encode(Envelope(event: request, metadata: metadata))
+        } catch {
+            throw BusError.codec(.undecodableBody(eventName: R.eventName, reason: "\(error)"))
+        }
+        let reply = try await link.request(name: R.eventName, id: metadata.id.description, body: body, timeout: timeout)
+        let decoded: any Decodable
+        do {
+            decoded = try JSONDecoder().decode(decodable, from: Data(reply))
+        } catch {
+            throw BusError.codec(.undecodableBody(eventName: "\(R.eventName)'s response", reason: "\(error)"))
+        }
+        guard let response = decoded as? R.Response else {
+            throw BusError.codec(
+                .undecodableBody(eventName: "\(R.eventName)'s response", reason: "not a \(R.Response.self)")
+            )
+        }
+        return response
+    }
+
+    /// How this bus answers a request of type `R` from another instance with `responder`: nil when
+    /// the request or its response is not `Codable` (it then answers in process only).
+    func remoteAnswer<R: Request>(_ type: R.Type, responder: Responder) -> TransportLink.Answer? {
+        guard let codec = openedJSONCodec(for: R.self), R.Response.self is any Encodable.Type else { return nil }
+        let envelopes = EnvelopeCodec(codec: codec)
+        return { [weak self] message in
+            guard let self else { throw BusError.shutDown }
+            let envelope = try envelopes.decode(message.body)
+            var timeout = Duration.seconds(3600)
+            if let deadline = message.deadline {
+                let left = deadline - Int64(Date().timeIntervalSince1970 * 1000)
+                guard left > 0 else { throw CancellationError() }
+                timeout = .milliseconds(left)
+            }
+            let response = try await self.run(responder, envelope.event, metadata: envelope.metadata, timeout: timeout)
+            guard let encodable = response as? any Encodable else {
+                throw BusError.codec(.noCodec(eventName: "\(R.eventName)'s response"))
+            }
+            return Array(try JSONEncoder().encode(encodable))
         }
     }
 }

@@ -109,23 +109,24 @@ public struct Deliveries<E: Sendable>: AsyncSequence, Sendable {
             }
             while index == buffer.count {
                 queue.complete(buffer.count)
-                buffer = []
                 index = 0
                 // Tracked (and durable) deliveries are taken one at a time: a prefetched delivery would
                 // count as attempted, and its visibility timeout would run, before it is handled.
+                // The buffer is reused from take to take.
                 guard
-                    let batch = try await queue.nextBoxed(
+                    try await queue.nextBoxed(
                         maxCount: queue.isTracked ? 1 : WorkQueue<Envelope<E>>.batchSize,
-                        consumer: consumer
+                        consumer: consumer,
+                        into: &buffer
                     )
                 else {
+                    buffer = []
                     lifetime.subscription.cancel()
                     return nil
                 }
                 // Empty: a consumer of a durable mailbox detached (the mailbox goes on); this one
                 // ends if it was its own handle that detached.
-                if batch.isEmpty && !lifetime.subscription.isActive { return nil }
-                buffer = batch
+                if buffer.isEmpty && !lifetime.subscription.isActive { return nil }
             }
             let lease = buffer[index]
             index += 1

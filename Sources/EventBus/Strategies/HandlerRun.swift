@@ -16,7 +16,7 @@ extension Bus {
     ///
     /// Inlined into each loop: as a call of its own, every event paid for one more async frame
     /// (a task allocation and its release), 10–15 % of a point-to-point delivery with four
-    /// consumers (Performance.md).
+    /// consumers (PerformanceHistory.md).
     @inline(__always)
     nonisolated(nonsending) static func run<T: Sendable>(
         _ body: HandlerBody<T>,
@@ -28,7 +28,7 @@ extension Bus {
         middlewares: MiddlewareStack
     ) async -> (any Error)? {
         do {
-            try await EventContext.$current.withValue(EventContext.Current(metadata: metadata)) {
+            try await EventContext.binding.withValue(EventContext.Current(metadata: metadata)) {
                 guard middlewares.isActive else {
                     switch body {
                     case .isolated(let handler): try await handler(event)
