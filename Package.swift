@@ -204,6 +204,10 @@ let package = Package(
                 "CommandLineSupport",
                 .product(name: "Hummingbird", package: "hummingbird", condition: dashboard),
                 .product(name: "HummingbirdTesting", package: "hummingbird", condition: dashboard),
+                // `eventbus dashboard --postgres`: its source over consumer groups, on a real server.
+                .target(name: "EventBusPostgres", condition: postgres),
+                .target(name: "PostgresFixtures", condition: postgres),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
             ],
             swiftSettings: strict
         ),

@@ -100,7 +100,8 @@ struct StoredDashboardSource: DashboardSource {
                     result.append(
                         MailboxSnapshot(
                             name: group,
-                            kind: .group,
+                            // A stored point-to-point queue is a group named `queue:NAME`.
+                            kind: group.hasPrefix("queue:") ? .queue : .group,
                             depth: try await groups.pending(group: group),
                             inFlight: 0,
                             delayed: 0,
@@ -124,14 +125,8 @@ struct StoredDashboardSource: DashboardSource {
         }
         #if PostgresSupport
             if let groups {
-                return try await groups.deadLetters(group: mailbox).prefix(limit).map { letter in
-                    DeadLetterSnapshot(
-                        id: letter.eventID,
-                        eventName: letter.eventName,
-                        reason: DeadLetterReasonSnapshot(storedText: letter.reason),
-                        attempts: letter.attempts,
-                        crashes: 0
-                    )
+                return try await groups.storedDeadLetters(group: mailbox, limit: limit).map {
+                    DeadLetterSnapshot($0, showingBody: bodies)
                 }
             }
         #endif
