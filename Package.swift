@@ -11,7 +11,7 @@ let strict: [SwiftSetting] = [
 /// Public library modules additionally make a missing `Sendable` annotation an error.
 let publicModule: [SwiftSetting] = strict + [.treatWarning("ExplicitSendable", as: .error)]
 
-let examples = ["OrderService", "HelloQueue", "Emitter", "AsyncPipeline", "Telemetry"]
+let examples = ["OrderService", "HelloQueue", "Emitter", "AsyncPipeline", "Telemetry", "RollingDeploy"]
 
 // Server integrations: each behind a trait that is off by default, so a default build fetches no
 // package. `swift build --traits ServerIntegrations` turns on all four.
@@ -21,6 +21,7 @@ let tracing = TargetDependencyCondition.when(traits: ["TracingSupport"])
 let lifecycle = TargetDependencyCondition.when(traits: ["ServiceLifecycleSupport"])
 let loggingOrLifecycle = TargetDependencyCondition.when(traits: ["LoggingSupport", "ServiceLifecycleSupport"])
 let postgres = TargetDependencyCondition.when(traits: ["PostgresSupport"])
+let encryption = TargetDependencyCondition.when(traits: ["EncryptionSupport"])
 let dashboard = TargetDependencyCondition.when(traits: ["DashboardSupport"])
 
 let package = Package(
@@ -34,6 +35,8 @@ let package = Package(
         .library(name: "CommandLineSupport", targets: ["CommandLineSupport"]),
         // Consumer groups on PostgreSQL: empty unless the trait PostgresSupport is on.
         .library(name: "EventBusPostgres", targets: ["EventBusPostgres"]),
+        // The encrypting codec and its key ring: empty unless the trait EncryptionSupport is on.
+        .library(name: "EventBusEncryption", targets: ["EventBusEncryption"]),
         // The operator's dashboard: its framework-free core always; the Hummingbird adapter with
         // the trait DashboardSupport.
         .library(name: "EventBusDashboard", targets: ["EventBusDashboard"]),
@@ -54,6 +57,11 @@ let package = Package(
             description: "Durable mailboxes as consumer groups on PostgreSQL (module EventBusPostgres, postgres-nio)"
         ),
         .trait(
+            name: "EncryptionSupport",
+            description:
+                "AES-GCM encryption of stored event bodies with a key ring (module EventBusEncryption, swift-crypto)"
+        ),
+        .trait(
             name: "DashboardSupport",
             description: "The dashboard in a browser, mounted in a Hummingbird application and `eventbus dashboard`"
         ),
@@ -65,6 +73,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // The version postgres-nio 1.33.2 resolves, so that a build with both traits builds it once.
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.5.2"..<"5.0.0"),
         // The version and traits the ShopServer example uses (no swift-configuration).
         .package(
             url: "https://github.com/hummingbird-project/hummingbird.git",
@@ -111,6 +121,16 @@ let package = Package(
             ],
             swiftSettings: publicModule
         ),
+        // Encrypted stored bodies; every file is inside `#if EncryptionSupport`.
+        .target(
+            name: "EventBusEncryption",
+            dependencies: [
+                "EventBus", "EventLog",
+                .product(name: "Crypto", package: "swift-crypto", condition: encryption),
+            ],
+            swiftSettings: publicModule
+        ),
+        // `eventbus`; with the trait PostgresSupport its verbs also take `--postgres URL`.
         // The dashboard: the snapshot model, the sampler, the page, the JSON and the actions as plain
         // functions (no server framework); with the trait DashboardSupport, the Hummingbird adapter.
         .target(
@@ -133,6 +153,8 @@ let package = Package(
                 "EventBusDashboard",
                 .target(name: "EventBusPostgres", condition: postgres),
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
+                // `dump --keys FILE` opens encrypted bodies.
+                .target(name: "EventBusEncryption", condition: encryption),
                 .product(name: "Hummingbird", package: "hummingbird", condition: dashboard),
                 .product(name: "Logging", package: "swift-log", condition: dashboard),
             ],
@@ -149,6 +171,17 @@ let package = Package(
                 "EventBus", "EventQueue", "EventLog", "EventBusTestSupport", "EventBusTesting", "CommandLineSupport",
                 // `@testable import EventBusCLI`: the tool's verbs, run in-process.
                 "EventBusCLI",
+            ],
+            swiftSettings: strict
+        ),
+        // The encrypting codec's tests: every file is `#if EncryptionSupport`, so with the trait off
+        // the target compiles to nothing.
+        .testTarget(
+            name: "EventBusEncryptionTests",
+            dependencies: [
+                "EventBus", "EventLog", "EventBusTestSupport", "CommandLineSupport", "EventBusCLI",
+                .target(name: "EventBusEncryption", condition: encryption),
+                .product(name: "Crypto", package: "swift-crypto", condition: encryption),
             ],
             swiftSettings: strict
         ),
@@ -222,6 +255,19 @@ let package = Package(
             path: "Tests/PostgresFixtures",
             swiftSettings: strict
         ),
+        // The bus across instances on PostgreSQL: `bash Examples/Cluster/run` (trait PostgresSupport;
+        // without it, it says so and exits).
+        .executableTarget(
+            name: "Cluster",
+            dependencies: [
+                "EventBus", "CommandLineSupport",
+                .target(name: "EventBusPostgres", condition: postgres),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
+            ],
+            path: "Examples/Cluster",
+            exclude: ["run"],
+            swiftSettings: strict
+        ),
         // Against a real server: skipped, with the reason, unless EVENTBUS_POSTGRES_URL is set (and
         // the trait is on). `.ci/postgres start` starts one.
         .testTarget(
@@ -244,6 +290,9 @@ let package = Package(
                 .target(name: "EventBusPostgres", condition: postgres),
                 .target(name: "PostgresFixtures", condition: postgres),
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
+                // With EncryptionSupport too: encrypted rows.
+                .target(name: "EventBusEncryption", condition: encryption),
+                .product(name: "Crypto", package: "swift-crypto", condition: encryption),
             ],
             swiftSettings: strict
         ),
@@ -251,7 +300,11 @@ let package = Package(
         + examples.map {
             .executableTarget(
                 name: $0,
-                dependencies: ["EventBus", "CommandLineSupport"],
+                dependencies: [
+                    "EventBus", "CommandLineSupport",
+                    // RollingDeploy's encrypted part, with the trait.
+                    .target(name: "EventBusEncryption", condition: encryption),
+                ],
                 path: "Examples/\($0)",
                 swiftSettings: strict
             )

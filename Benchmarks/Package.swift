@@ -5,7 +5,8 @@ import PackageDescription
 /// they are measured against (swift-async-algorithms, OpenCombine), which the root package must
 /// not. They see EventBus as a user does: its public API only. The root package is used with its
 /// trait PostgresSupport (the `pg-` rows: consumer groups on PostgreSQL, and the same SQL written
-/// directly against postgres-nio); those rows run only when EVENTBUS_POSTGRES_URL is set.
+/// directly against postgres-nio; those rows run only when EVENTBUS_POSTGRES_URL is set) and its
+/// trait EncryptionSupport (the `codec-aes-gcm` rows).
 ///
 ///     swift run -c release --package-path Benchmarks eventbus-bench [--quick] [--json] [--filter TEXT] [--dir PATH]
 ///
@@ -27,7 +28,7 @@ let package = Package(
     ],
     dependencies: [
         // The checkout this package sits in, whatever its folder is called.
-        .package(name: "EventBus", path: "..", traits: ["PostgresSupport"]),
+        .package(name: "EventBus", path: "..", traits: ["PostgresSupport", "EncryptionSupport"]),
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
         .package(url: "https://github.com/OpenCombine/OpenCombine", from: "0.14.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
@@ -41,6 +42,7 @@ let package = Package(
                 .product(name: "EventBus", package: "EventBus"),
                 .product(name: "CommandLineSupport", package: "EventBus"),
                 .product(name: "EventBusPostgres", package: "EventBus"),
+                .product(name: "EventBusEncryption", package: "EventBus"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "OpenCombine", package: "OpenCombine"),

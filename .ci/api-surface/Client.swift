@@ -65,6 +65,14 @@ func everyGuideType(_ bus: Bus) async throws {
     let _: (any EventCodec<Line>)? = TextEventCodec()
     let _: (any EventCodec<OrderPlaced>)? = JSONEventCodec()
     let _: CodecError? = nil
+    let letters: [StoredDeadLetter] = try await bus.deadLetters(
+        of: .durable(name: "billing", directory: "/var/lib/shop")
+    )
+    let _: DeadLetterReason? = letters.first?.reason
+    let _: StoredEventInfo? = letters.first?.info
+    let _: Int = try await bus.requeueDeadLetters(ofMailboxNamed: "billing", ids: nil)
+    let _: JSONUpcaster = JSONUpcaster(from: 1) { object in object.rename("a", to: "b") }
+    let _: JSONValue = ["a": [1, "two", nil, true]]
     let _: StoreReport? = nil
     let _: StoreFailure = .diskFull(path: "/")
     let _: BusError = .shutDown

@@ -162,3 +162,30 @@ public func handle<Order: Sendable>(_ order: Order) {}
 public func audit(_ orderID: Int) {}
 /// A stand-in the snippets use (record).
 public func record(_ event: any Event) {}
+
+/// A point-to-point job of the guides (the thumbnails queue).
+public struct ResizeImage: Event, Codable, Equatable {
+    /// A stand-in the snippets use (id).
+    public let id: Int
+    /// A stand-in the snippets use (this).
+    public init(id: Int) { self.id = id }
+}
+
+/// A broadcast of the guides.
+public struct PriceChanged: Event, Codable, Equatable {
+    /// A stand-in the snippets use (sku).
+    public let sku: String
+    /// A stand-in the snippets use (this).
+    public init(sku: String) { self.sku = sku }
+}
+
+/// The guides' in-memory cache.
+public final class PriceCache: Sendable {
+    /// A stand-in the snippets use (this).
+    public init() {}
+    /// A stand-in the snippets use (invalidate).
+    public func invalidate(_ key: String) {}
+}
+
+/// A stand-in the snippets use (cache).
+public let cache = PriceCache()

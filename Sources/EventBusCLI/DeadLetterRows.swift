@@ -13,14 +13,16 @@ enum DeadLetterRows {
     }
 
     /// The rows of dead letters: id, event, version, codec, attempts, reason, body.
-    static func rows(_ letters: [StoredDeadLetter], open: (StoredDeadLetter) -> String?) -> [[String]] {
+    static func rows(_ letters: [StoredDeadLetter], open: BodyOpener.Open?) -> [[String]] {
         var rows = [["id", "event", "version", "codec", "attempts", "reason", "body"]]
         for letter in letters {
             rows.append([
                 letter.id.description, PostgresTools.cell(letter.eventName), String(letter.schemaVersion),
                 PostgresTools.cell(letter.codecID), String(letter.attempts),
                 PostgresTools.cell(clipped(letter.reason.description)),
-                PostgresTools.cell(open(letter) ?? preview(body: letter.body, codecID: letter.codecID)),
+                PostgresTools.cell(
+                    open?(letter.body, letter.info) ?? preview(body: letter.body, codecID: letter.codecID)
+                ),
             ])
         }
         return rows

@@ -32,7 +32,9 @@ enum MailboxTools {
         name: "eventbus dump",
         summary: "print a mailbox's pending events and dead letters",
         positionals: ["DIR"],
-        options: [OptionSpec("--mailbox", value: "NAME", help: "the mailbox (required)"), postgresOption]
+        options: [
+            OptionSpec("--mailbox", value: "NAME", help: "the mailbox (required)"), BodyOpener.option, postgresOption,
+        ]
     )
     static let requeueSpec = CommandSpec(
         name: "eventbus requeue",
@@ -111,6 +113,7 @@ enum MailboxTools {
         let name = try mailbox(parsed)
         try StoreFailure.validate(name: name)
         let directory = parsed.positionals[0]
+        let open = try BodyOpener.make(path: parsed.value("--keys"))
         let report = try LogInspector().inspect(directory + "/" + name, name: name)
         var rows: [[String]] = [["state", "id", "seq", "attempts", "lane", "event", "version", "codec", "body"]]
         for event in report.pending + report.dead {
@@ -123,10 +126,11 @@ enum MailboxTools {
                 PostgresTools.cell(stored?.eventName ?? "?"), stored.map { String($0.schemaVersion) } ?? "?",
                 PostgresTools.cell(codec ?? "?"),
                 PostgresTools.cell(
-                    DeadLetterRows.preview(
-                        body: stored.map { Array(event.body[$0.bodyOffset...]) } ?? event.body,
-                        codecID: codec
-                    )
+                    stored.flatMap { open?(Array(event.body[$0.bodyOffset...]), $0.info(id: event.id)) }
+                        ?? DeadLetterRows.preview(
+                            body: stored.map { Array(event.body[$0.bodyOffset...]) } ?? event.body,
+                            codecID: codec
+                        )
                 ),
             ])
         }

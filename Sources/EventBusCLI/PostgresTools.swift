@@ -44,8 +44,9 @@ enum PostgresTools {
         ),
         "dump": CommandSpec(
             name: "eventbus dump --postgres",
-            summary: "print a consumer group's dead letters (id, event, attempts, reason) and its pending count",
-            options: connection + [group]
+            summary: "print a consumer group's dead letters (id, event, version, codec, attempts, reason, body) "
+                + "and its pending count",
+            options: connection + [group, BodyOpener.option]
         ),
         "requeue": CommandSpec(
             name: "eventbus requeue --postgres",
@@ -103,7 +104,8 @@ enum PostgresTools {
                 guard let name else { return try await session.inspect(output) }
                 try await session.requireGroup(name)
                 switch verb {
-                case "dump": return try await session.dump(name, output)
+                case "dump":
+                    return try await session.dump(name, open: try BodyOpener.make(path: parsed.value("--keys")), output)
                 case "requeue": return try await session.requeue(name, ids: ids(parsed.value("--ids")), output)
                 case "purge": return try await session.purge(name, output)
                 default: return try await session.remove(name, output)
@@ -318,11 +320,11 @@ enum PostgresToolError: Error, Equatable, CustomStringConvertible {
             return 0
         }
 
-        func dump(_ group: String, _ output: (String) -> Void) async throws -> Int32 {
+        func dump(_ group: String, open: BodyOpener.Open?, _ output: (String) -> Void) async throws -> Int32 {
             let letters = try await groups.storedDeadLetters(group: group)
             let pending = try await groups.pending(group: group)
             if !letters.isEmpty {
-                output(TextTable.render(DeadLetterRows.rows(letters, open: { _ in nil })))
+                output(TextTable.render(DeadLetterRows.rows(letters, open: open)))
             }
             output("\(PostgresTools.cell(group)): \(pending) pending, \(letters.count) dead letters")
             return 0

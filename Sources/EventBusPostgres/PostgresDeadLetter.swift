@@ -11,7 +11,7 @@
         public var attempts: Int
         /// Why, for people: the handler's last error, "undecodable: unknown event type …",
         /// "unknown version: …", "undecryptable (key …): …", or crashes
-        /// (``DeadLetterReason/description``; ``PostgresGroups/storedDeadLetters(group:limit:)``
+        /// (`DeadLetterReason/description`; ``PostgresGroups/storedDeadLetters(group:limit:)``
         /// has the reason as a value).
         public var reason: String
     }

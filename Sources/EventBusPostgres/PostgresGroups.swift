@@ -95,7 +95,7 @@
             try await store.setDedup(group: group, window: window)
         }
 
-        /// The dead letters of `group` as the bus lists them (``Bus/deadLetters(of:limit:)``):
+        /// The dead letters of `group` as the bus lists them (`Bus/deadLetters(of:limit:)`):
         /// name, schema version, codec, headers, reason and the body as stored (an encrypted
         /// body stays encrypted); oldest first, at most `limit`.
         public func storedDeadLetters(group: String, limit: Int? = nil) async throws -> [StoredDeadLetter] {

@@ -10,8 +10,9 @@
         /// `bus.removeMailbox(_:)` cannot delete a consumer group's rows (it is synchronous):
         /// use ``PostgresGroups/remove(group:)``.
         case removeWithPostgresGroups(group: String)
-        /// A consumer group is consumed by the bus (`bus.consume(_:mailbox:…)`): `subscribe`,
-        /// `receive` and `send` do not reach it.
+        /// A PostgreSQL mailbox was asked for the storage of a local queue: its events live in the
+        /// database, shared by every instance (the bus reaches them as a consumer group or a stored
+        /// queue, never so; only a custom use of the store would).
         case consumeOnly(group: String)
         /// A transactional publish or consumer was given a store (or mailbox) that is not a
         /// PostgreSQL store: only `DurableStore.postgres(…)` takes part in your transaction.
@@ -35,7 +36,7 @@
                 "\(what) is not in a PostgreSQL store (DurableStore.postgres): only its consumer groups "
                     + "take part in a PostgreSQL transaction"
             case .consumeOnly(let group):
-                "\(group) is a PostgreSQL consumer group: consume it with bus.consume(_:mailbox:…)"
+                "\(group) is a PostgreSQL mailbox: its events live in the database, not in a local queue"
             }
         }
     }

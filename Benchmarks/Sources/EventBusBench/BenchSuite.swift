@@ -258,7 +258,7 @@ struct Suite {
             // depend on how full the last doubling is (200,000 events fill 76 % of it, 1,000,000 95 %).
             ("bytes-per-queued-event", 1, { try await bytesPerEvent(1_000_000) }),
             ("soak", 1, { try await soak(1_000_000) }),
-        ] + (postgres?.cases ?? [])
+        ] + codecCases + (postgres?.cases ?? [])
     }
 
     // MARK: Baselines

@@ -73,13 +73,14 @@ final class Latencies: Sendable {
 /// the end.
 struct PostgresBench: Sendable {
     /// The names of the rows, in the table's order.
-    static let rowNames = [
-        "pg-publish-batched", "pg-raw-insert-batched",
-        "pg-group-1-instance", "pg-group-4-instances",
-        "pg-raw-claim-ack-1", "pg-raw-claim-ack-4",
-        "pg-raw-claim-batch-ack-1", "pg-raw-claim-batch-ack-4",
-        "pg-latency",
-    ]
+    static let rowNames =
+        [
+            "pg-publish-batched", "pg-raw-insert-batched",
+            "pg-group-1-instance", "pg-group-4-instances",
+            "pg-raw-claim-ack-1", "pg-raw-claim-ack-4",
+            "pg-raw-claim-batch-ack-1", "pg-raw-claim-batch-ack-4",
+            "pg-latency",
+        ] + transportRowNames
 
     /// The group every row uses.
     static let group = "bench"
@@ -148,7 +149,7 @@ struct PostgresBench: Sendable {
             ("pg-raw-claim-batch-ack-1", 1, { try await rawClaimRow(workers: 1, batchAck: true) }),
             ("pg-raw-claim-batch-ack-4", 1, { try await rawClaimRow(workers: 4, batchAck: true) }),
             ("pg-latency", 1, { try await latencyRow() }),
-        ]
+        ] + transportCases
     }
 
     // MARK: Rows

@@ -179,6 +179,22 @@ public struct JSONEventCodec<Value: Event & Codable>: EventCodec {
         }
     }
 
+    /// Decodes a stored body: one of an older ``Event/schemaVersion`` first goes through the
+    /// type's ``Event/upcasters``, from its version to the current one.
+    public func decode(_ bytes: [UInt8], info: StoredEventInfo) throws -> Value {
+        try checkCodec(of: info)
+        guard info.schemaVersion < Value.schemaVersion else { return try decode(bytes) }
+        return try decode(
+            JSONUpcaster.upcast(
+                bytes,
+                from: info.schemaVersion,
+                to: Value.schemaVersion,
+                with: Value.upcasters,
+                eventName: Value.eventName
+            )
+        )
+    }
+
     /// Decodes JSON.
     public func decode(_ bytes: [UInt8]) throws -> Value {
         do {

@@ -3,7 +3,8 @@ import EventLog
 /// What a store keeps in clear beside an event's body, and tells its codec: the event's id, its
 /// name, the schema version and codec it was stored with, and the metadata that routes it.
 ///
-/// A codec reads ``schemaVersion`` to bring an older body up to date; an authenticating codec binds all of it to the body, so that a
+/// A codec reads ``schemaVersion`` to bring an older body up to date (``JSONEventCodec`` runs
+/// the type's ``Event/upcasters``); an authenticating codec binds all of it to the body, so that a
 /// body moved to another record, or a record whose headers were changed, does not open.
 public struct StoredEventInfo: Sendable, Hashable {
     /// The event's id.

@@ -21,6 +21,9 @@ public protocol Event: Sendable {
     /// records of its version and older ones, and never decodes a newer one. See
     /// Documentation/DurableMailboxes.md, "Versions".
     static var schemaVersion: Int { get }
+    /// How ``JSONEventCodec`` brings the stored JSON of older versions up to ``schemaVersion``:
+    /// one ``JSONUpcaster`` per version that changed shape (default: none).
+    static var upcasters: [JSONUpcaster] { get }
 }
 
 extension Event {
@@ -29,4 +32,7 @@ extension Event {
 
     /// 1.
     public static var schemaVersion: Int { 1 }
+
+    /// None.
+    public static var upcasters: [JSONUpcaster] { [] }
 }

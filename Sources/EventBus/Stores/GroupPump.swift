@@ -102,7 +102,9 @@ struct GroupPump<E: Event>: Sendable {
         if record.eventName != E.eventName {
             await bury(
                 record,
-                reason: "unknown event type \"\(record.eventName)\": \(group.name) carries \(E.eventName)"
+                reason: DeadLetterReason.undecodable(
+                    "unknown event type \"\(record.eventName)\": \(group.name) carries \(E.eventName)"
+                ).storedText
             )
             return
         }
@@ -114,14 +116,15 @@ struct GroupPump<E: Event>: Sendable {
             )
             return
         }
+        let id = EventID(record.id) ?? EventID(high: 0, low: 0)
         let envelope: Envelope<E>
         do {
-            envelope = try codec.decode(record.body)
+            envelope = try codec.decode(record.body, id: id)
         } catch {
-            await bury(record, reason: "undecodable: \(error)")
+            // Another codec, a newer version past the store's bound, a missing key, a damaged body.
+            await bury(record, reason: DeadLetterReason(decodingError: error).storedText)
             return
         }
-        let id = EventID(record.id) ?? envelope.metadata.id
         if !queue.admitClaimed(envelope, id: id, priority: record.priority, attempts: record.attempts) {
             try? await group.store.release(group: group.name, owner: owner)
         }

@@ -28,7 +28,9 @@ extension Bus {
     /// broadcast that cannot be sent is a failure in the publish's report
     /// (``HandlerFailure`` with ``BusError/transportUnavailable(_:)``), after the local delivery.
     ///
-    /// - Parameter codec: how the event travels (default: JSON for `Codable` events).
+    /// - Parameters:
+    ///   - type: the event type to broadcast.
+    ///   - codec: how the event travels (default: JSON for `Codable` events).
     /// - Throws: ``BusError/noTransport(eventName:)``; ``BusError/codec(_:)`` when `E` has no codec;
     ///   ``BusError/transportUnavailable(_:)`` when the transport cannot receive (a pooler that
     ///   breaks LISTEN); ``BusError/shutDown``.
@@ -38,13 +40,15 @@ extension Bus {
         let envelopes = EnvelopeCodec(codec: try storedCodec(codec, for: E.self))
         try await link.ensureStarted()
         let receiving = link.addBroadcast(E.eventName) { [weak self] message in
-            guard let self, let envelope = try? envelopes.decode(message.body) else { return }
+            // Decoded with the message's id: an authenticating codec bound the body to it.
+            let id = EventID(message.id) ?? EventID(high: 0, low: 0)
+            guard let self, let envelope = try? envelopes.decode(message.body, id: id) else { return }
             let stored = envelope.metadata
             var headers = stored.headers
             headers[Bus.broadcastOriginHeader] = message.from
             let metadata = EventMetadata(
                 // The envelope leaves the id to its carrier: the message has it.
-                id: EventID(message.id) ?? stored.id,
+                id: id,
                 publishedAt: stored.publishedAt,
                 priority: stored.priority,
                 headers: headers,

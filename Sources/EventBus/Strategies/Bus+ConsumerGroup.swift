@@ -199,12 +199,17 @@ extension Bus {
         var records: [GroupRecord] = []
         records.reserveCapacity(envelopes.count)
         do {
+            // One batch encoder for the batch: state worth keeping from one event to the next
+            // (the JSON writer, an encrypting codec's derived key) is kept.
+            let encode = codec.batchEncoder()
             for envelope in envelopes {
+                var body: [UInt8] = []
+                try encode(envelope, &body)
                 records.append(
                     GroupRecord(
                         eventName: E.eventName,
                         id: envelope.metadata.id.description,
-                        body: try codec.encode(envelope),
+                        body: body,
                         priority: envelope.metadata.priority,
                         delay: delay,
                         orderingKey: envelope.metadata.orderingKey,

@@ -55,7 +55,7 @@ extension Bus {
             throw BusError.queueTypeMismatch(queue: name, expected: carried, actual: E.eventName)
         }
         let group = GroupMailbox(name: stored, eventName: E.eventName, store: groups)
-        let registryKey = registry.add(group, kind: .pointToPoint)
+        let registryKey = registry.add(group, kind: .pointToPoint, deadLetters: .group(group))
         let routeID: UInt64
         do {
             // Not routed by type (only `send` reaches it): kept for removal and shutdown.
