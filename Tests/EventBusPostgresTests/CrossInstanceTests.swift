@@ -103,6 +103,41 @@
             }
         }
 
+        /// Ordering keys on a stored queue, as in a group: the events of one key are handled one at
+        /// a time, in send order, whichever instance holds the key.
+        @Test func aStoredQueueKeepsEachOrderingKeysSendOrderAcrossInstances() async throws {
+            try await PostgresTestSupport.withClient { _, schema in
+                try await Self.withInstances(2, schema: schema) { instances in
+                    let seen = Locked<[String: [Int]]>([:])
+                    for instance in instances {
+                        try await instance.bus.consume(
+                            OrderPlaced.self,
+                            from: "jobs",
+                            mailbox: .durable(name: "jobs", store: instance.store)
+                        ) { order in
+                            let key = "customer-\(order.id % 3)"
+                            seen.withLock { $0[key, default: []].append(order.id) }
+                            try await Task.sleep(for: .milliseconds(1))
+                        }
+                    }
+                    for id in 0..<60 {
+                        try await instances[0].bus.send(
+                            OrderPlaced(id: id),
+                            to: "jobs",
+                            orderingKey: "customer-\(id % 3)"
+                        )
+                    }
+                    try await PostgresTestSupport.eventually {
+                        seen.withLock { $0.values.map(\.count).reduce(0, +) } >= 60
+                    }
+                    let all = seen.withLock { $0 }
+                    for key in 0..<3 {
+                        #expect(all["customer-\(key)"] == Array(stride(from: key, to: 60, by: 3)), "customer-\(key)")
+                    }
+                }
+            }
+        }
+
         /// A stored queue is declared for one event type across instances: another type is refused.
         @Test func aStoredQueueOfAnotherTypeIsRefused() async throws {
             try await PostgresTestSupport.withClient { _, schema in

@@ -98,31 +98,14 @@ struct GroupPump<E: Event>: Sendable {
 
     /// Admits a claimed event, or buries it in the store when no consumer here can take it.
     private func admit(_ record: ClaimedRecord) async {
-        let maxCrashes = queue.configuration.retry.maxCrashes
-        if record.eventName != E.eventName {
-            await bury(
-                record,
-                reason: DeadLetterReason.undecodable(
-                    "unknown event type \"\(record.eventName)\": \(group.name) carries \(E.eventName)"
-                ).storedText
-            )
-            return
-        }
-        if record.crashes >= maxCrashes {
-            await bury(
-                record,
-                reason: "its delivery was cut off \(record.crashes) times (maxCrashes \(maxCrashes)): "
-                    + "the handler never finished"
-            )
-            return
-        }
-        let id = EventID(record.id) ?? EventID(high: 0, low: 0)
-        let envelope: Envelope<E>
-        do {
-            envelope = try codec.decode(record.body, id: id)
-        } catch {
-            // Another codec, a newer version past the store's bound, a missing key, a damaged body.
-            await bury(record, reason: DeadLetterReason(decodingError: error).storedText)
+        let decoded = record.decoded(
+            as: E.self,
+            codec: codec,
+            maxCrashes: queue.configuration.retry.maxCrashes,
+            group: group.name
+        )
+        guard case .success(let (id, envelope)) = decoded else {
+            if case .failure(let problem) = decoded { await bury(record, reason: problem.reason) }
             return
         }
         if !queue.admitClaimed(envelope, id: id, priority: record.priority, attempts: record.attempts) {

@@ -38,12 +38,7 @@ extension Bus {
         let (_, store, _) = try resolve(mailbox)
         if store.backend.groups != nil {
             let (group, _, _) = try await declaredGroup(E.self, mailbox: mailbox, codec: codec)
-            guard let dedup else { return }
-            do {
-                try await group.store.setDedup(group: group.name, window: dedup)
-            } catch {
-                throw BusError.mailboxUnavailable(name: group.name, reason: StoreFailure(group.store.failure(error)))
-            }
+            try await setDedup(dedup, of: group)
         } else {
             _ = try await declaredDurableQueue(
                 E.self,

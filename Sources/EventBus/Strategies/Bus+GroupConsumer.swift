@@ -21,13 +21,7 @@ extension Bus {
         handler: @escaping @Sendable (E) async throws -> Void
     ) async throws -> Consumer<E> {
         let (group, envelopes, key) = try await declaredGroup(E.self, mailbox: mailbox, codec: codec)
-        if let dedup {
-            do {
-                try await group.store.setDedup(group: group.name, window: dedup)
-            } catch {
-                throw BusError.mailboxUnavailable(name: group.name, reason: StoreFailure(group.store.failure(error)))
-            }
-        }
+        try await setDedup(dedup, of: group)
         let stop = Locked(false)
         let store = group.store
         let name = group.name
@@ -164,32 +158,9 @@ struct GroupLoop<E: Event>: Sendable {
     ) async {
         let store = group.store
         let name = group.name
-        // Never decoded: another type's event, or one whose deliveries crashes cut off too often.
-        if record.eventName != E.eventName {
-            await bury(
-                record,
-                reason: DeadLetterReason.undecodable(
-                    "unknown event type \"\(record.eventName)\": group \(name) consumes \(E.eventName)"
-                ).storedText
-            )
-            return
-        }
-        if record.crashes >= retry.maxCrashes {
-            await bury(
-                record,
-                reason: "its delivery was cut off \(record.crashes) times (maxCrashes \(retry.maxCrashes)): "
-                    + "the handler never finished"
-            )
-            return
-        }
-        let id = EventID(record.id) ?? EventID(high: 0, low: 0)
-        let envelope: Envelope<E>
-        do {
-            envelope = try codec.decode(record.body, id: id)
-        } catch {
-            // Another codec, a newer version (claimed after it waited for an instance that reads
-            // it longer than the store's bound), a missing key, a damaged body: never decoded.
-            await bury(record, reason: DeadLetterReason(decodingError: error).storedText)
+        let decoded = record.decoded(as: E.self, codec: codec, maxCrashes: retry.maxCrashes, group: "group \(name)")
+        guard case .success(let (id, envelope)) = decoded else {
+            if case .failure(let problem) = decoded { await bury(record, reason: problem.reason) }
             return
         }
         let stored = envelope.metadata

@@ -126,6 +126,17 @@ extension Bus {
         deadLetter: DeadLetterPolicy = .keep
     ) async throws -> Deliveries<E> {
         let channel = try channel(queue, for: E.self, dispatch: .roundRobin, capacity: .default)
+        // Every consumer of a durable queue competes for the one stored queue, each with its own
+        // acknowledgement, retry and dead-letter settings.
+        let attach = { (durable: WorkQueue<Envelope<E>>, key: UInt64) throws -> Deliveries<E> in
+            try self.consumer(
+                of: durable,
+                key: key,
+                settings: ConsumerSettings(acknowledgement, retry: retry, deadLetter: deadLetter),
+                automatic: acknowledgement == .automatic,
+                strategy: .pointToPoint
+            )
+        }
         if case .durable = mailbox {
             let (durable, key) = try await declaredDurableQueue(
                 E.self,
@@ -140,25 +151,9 @@ extension Bus {
                 throw BusError.queueTypeMismatch(queue: queue, expected: "another durable queue", actual: E.eventName)
             }
             try recordStoredQueue(queue, for: E.self, mailbox: mailbox, codec: nil)
-            return try consumer(
-                of: durable,
-                key: key,
-                settings: ConsumerSettings(acknowledgement, retry: retry, deadLetter: deadLetter),
-                automatic: acknowledgement == .automatic,
-                strategy: .pointToPoint
-            )
+            return try attach(durable, key)
         }
-        if let (durable, key) = channel.durableQueue {
-            // Every consumer of a durable queue competes for the one stored queue, each with its
-            // own acknowledgement, retry and dead-letter settings.
-            return try consumer(
-                of: durable,
-                key: key,
-                settings: ConsumerSettings(acknowledgement, retry: retry, deadLetter: deadLetter),
-                automatic: acknowledgement == .automatic,
-                strategy: .pointToPoint
-            )
-        }
+        if let (durable, key) = channel.durableQueue { return try attach(durable, key) }
         let consumerQueue = WorkQueue<Envelope<E>>(
             name: registry.claimName("queue \(queue)"),
             configuration: queueConfiguration(

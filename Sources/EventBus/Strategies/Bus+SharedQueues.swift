@@ -13,13 +13,7 @@ extension Bus {
         codec: (any EventCodec<E>)?
     ) async throws -> (WorkQueue<Envelope<E>>, UInt64) {
         let (group, envelopes, key) = try await declaredGroup(E.self, mailbox: mailbox, codec: codec)
-        if let dedup {
-            do {
-                try await group.store.setDedup(group: group.name, window: dedup)
-            } catch {
-                throw BusError.mailboxUnavailable(name: group.name, reason: StoreFailure(group.store.failure(error)))
-            }
-        }
+        try await setDedup(dedup, of: group)
         return (try await group.sharedQueue(of: E.self, codec: envelopes, clock: clock), key)
     }
 
@@ -81,6 +75,17 @@ extension Bus {
             )
         }
         return (try await group.sharedQueue(of: E.self, codec: envelopes, clock: clock), registryKey)
+    }
+
+    /// Makes `dedup` the group's window in its store (nil: leaves the group's as it is).
+    /// - Throws: ``BusError/mailboxUnavailable(name:reason:)`` when the store cannot be reached.
+    func setDedup(_ dedup: DedupWindow?, of group: GroupMailbox) async throws {
+        guard let dedup else { return }
+        do {
+            try await group.store.setDedup(group: group.name, window: dedup)
+        } catch {
+            throw BusError.mailboxUnavailable(name: group.name, reason: StoreFailure(group.store.failure(error)))
+        }
     }
 
     /// Records that point-to-point queue `queue` is stored in `mailbox`'s shared store, for a
