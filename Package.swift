@@ -130,7 +130,6 @@ let package = Package(
             ],
             swiftSettings: publicModule
         ),
-        // `eventbus`; with the trait PostgresSupport its verbs also take `--postgres URL`.
         // The dashboard: the snapshot model, the sampler, the page, the JSON and the actions as plain
         // functions (no server framework); with the trait DashboardSupport, the Hummingbird adapter.
         .target(

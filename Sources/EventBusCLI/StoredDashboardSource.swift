@@ -142,17 +142,7 @@ struct StoredDashboardSource: DashboardSource {
             }
             switch action {
             case .requeue(let shown, let ids):
-                var wanted: Set<EventID>?
-                if let ids {
-                    let parsed = ids.compactMap(EventID.init)
-                    guard parsed.count == ids.count else {
-                        throw DashboardActionError.notDeadLetters(
-                            mailbox: shown,
-                            ids: ids.filter { EventID($0) == nil }.sorted()
-                        )
-                    }
-                    wanted = Set(parsed)
-                }
+                let wanted = try DashboardAction.eventIDs(ids, of: shown)
                 // The dead-letter API opens the mailbox (refused while a process holds it).
                 let count = try await Bus().requeueDeadLetters(
                     of: .durable(name: name, directory: directory),

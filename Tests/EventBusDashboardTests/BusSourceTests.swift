@@ -74,6 +74,11 @@ import Testing
         let (bus, billing, _) = try await Self.shop(directory)
         let source = BusDashboardSource(bus)
         let id = try #require(billing.deadLetters().first?.id)
+        // An id that is no event id: refused, nothing requeued.
+        await #expect(throws: DashboardActionError.notDeadLetters(mailbox: "billing", ids: ["nope"])) {
+            try await source.perform(.requeue(mailbox: "billing", ids: ["nope", id.description]))
+        }
+        #expect(billing.metrics().deadLetters == 1)
         #expect(
             try await source.perform(.requeue(mailbox: "billing", ids: [id.description]))
                 == "requeued 1 dead letter of billing"

@@ -68,6 +68,11 @@ struct Order: Event, Codable {
         #expect(letters.map(\.attempts) == [1, 1])
         #expect(letters.allSatisfy { $0.body == nil })
         #expect(try await source.deadLetters(of: "billing", limit: 10, bodies: true)[0].body == #"{"id":2}"#)
+        // An id that is no event id: refused, nothing requeued.
+        await #expect(throws: DashboardActionError.notDeadLetters(mailbox: "billing", ids: ["nope"])) {
+            try await source.perform(.requeue(mailbox: "billing", ids: ["nope", dead[0]]))
+        }
+        #expect(try LogInspector().inspect(directory + "/billing", name: "billing").dead.count == 2)
         // The held mailbox: refused, nothing changed.
         await #expect(throws: DashboardActionError.held(mailbox: "held")) {
             try await source.perform(.purge(mailbox: "held"))

@@ -94,8 +94,10 @@ public enum DashboardAssets: Sendable {
                 const now = section.querySelector("line.now");
                 if (now) { now.setAttribute("x1", drawing.nowX); now.setAttribute("x2", drawing.nowX); }
                 const depth = section.querySelector("[data-scale=depth]"), rate = section.querySelector("[data-scale=rate]");
-                if (depth) depth.textContent = "depth ≤ " + drawing.depthScale;
-                if (rate) rate.textContent = "R, C ≤ " + drawing.rateScale + "/s";
+                // As DashboardFormat writes them: whole depths, rates with one decimal below 10.
+                const rateText = drawing.rateScale.toFixed(Math.abs(drawing.rateScale) < 9.95 ? 1 : 0);
+                if (depth) depth.textContent = "depth ≤ " + drawing.depthScale.toFixed(0);
+                if (rate) rate.textContent = "R, C ≤ " + rateText + "/s";
               }
               deadLetters(section, mailbox, snapshot);
             });

@@ -99,17 +99,7 @@ public struct BusDashboardSource: DashboardSource {
     public func perform(_ action: DashboardAction) async throws -> String {
         switch action {
         case .requeue(let name, let ids):
-            var wanted: Set<EventID>?
-            if let ids {
-                let parsed = ids.compactMap(EventID.init)
-                guard parsed.count == ids.count else {
-                    throw DashboardActionError.notDeadLetters(
-                        mailbox: name,
-                        ids: ids.filter { EventID($0) == nil }.sorted()
-                    )
-                }
-                wanted = Set(parsed)
-            }
+            let wanted = try DashboardAction.eventIDs(ids, of: name)
             let count = try await bus.requeueDeadLetters(ofMailboxNamed: name, ids: wanted)
             return "requeued \(count) dead letter\(count == 1 ? "" : "s") of \(name)"
         case .purge(let name):
