@@ -22,6 +22,7 @@ let lifecycle = TargetDependencyCondition.when(traits: ["ServiceLifecycleSupport
 let loggingOrLifecycle = TargetDependencyCondition.when(traits: ["LoggingSupport", "ServiceLifecycleSupport"])
 let postgres = TargetDependencyCondition.when(traits: ["PostgresSupport"])
 let encryption = TargetDependencyCondition.when(traits: ["EncryptionSupport"])
+let dashboard = TargetDependencyCondition.when(traits: ["DashboardSupport"])
 
 let package = Package(
     name: "EventBus",
@@ -36,6 +37,9 @@ let package = Package(
         .library(name: "EventBusPostgres", targets: ["EventBusPostgres"]),
         // The encrypting codec and its key ring: empty unless the trait EncryptionSupport is on.
         .library(name: "EventBusEncryption", targets: ["EventBusEncryption"]),
+        // The operator's dashboard: its framework-free core always; the Hummingbird adapter with
+        // the trait DashboardSupport.
+        .library(name: "EventBusDashboard", targets: ["EventBusDashboard"]),
     ] + examples.map { .executable(name: $0, targets: [$0]) },
     // Off by default: a default build fetches no package (trait-guarded dependencies are pruned).
     traits: [
@@ -57,6 +61,10 @@ let package = Package(
             description:
                 "AES-GCM encryption of stored event bodies with a key ring (module EventBusEncryption, swift-crypto)"
         ),
+        .trait(
+            name: "DashboardSupport",
+            description: "The dashboard in a browser, mounted in a Hummingbird application and `eventbus dashboard`"
+        ),
         .default(enabledTraits: []),
     ],
     dependencies: [
@@ -67,6 +75,15 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // The version postgres-nio 1.33.2 resolves, so that a build with both traits builds it once.
         .package(url: "https://github.com/apple/swift-crypto.git", "4.5.2"..<"5.0.0"),
+        // The version and traits the ShopServer example uses (no swift-configuration).
+        .package(
+            url: "https://github.com/hummingbird-project/hummingbird.git",
+            from: "2.28.1",
+            traits: ["FullFoundation"]
+        ),
+        // What the dashboard's Hummingbird adapter names itself (Hummingbird depends on both).
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // CRC-32C with the CPU's instructions (the log's record checksums); C, from the toolchain.
@@ -113,15 +130,32 @@ let package = Package(
             ],
             swiftSettings: publicModule
         ),
-        // `eventbus`; with the trait PostgresSupport its verbs also take `--postgres URL`.
+        // The dashboard: the snapshot model, the sampler, the page, the JSON and the actions as plain
+        // functions (no server framework); with the trait DashboardSupport, the Hummingbird adapter.
+        .target(
+            name: "EventBusDashboard",
+            dependencies: [
+                "EventBus", "EventQueue", "EventLog",
+                .product(name: "Hummingbird", package: "hummingbird", condition: dashboard),
+                .product(name: "HTTPTypes", package: "swift-http-types", condition: dashboard),
+                .product(name: "NIOCore", package: "swift-nio", condition: dashboard),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: dashboard),
+            ],
+            swiftSettings: publicModule
+        ),
+        // `eventbus`; with the trait PostgresSupport its verbs also take `--postgres URL`; with
+        // DashboardSupport it has `eventbus dashboard`.
         .executableTarget(
             name: "EventBusCLI",
             dependencies: [
                 "EventBus", "EventQueue", "EventLog", "EventBusTestSupport", "CommandLineSupport",
+                "EventBusDashboard",
                 .target(name: "EventBusPostgres", condition: postgres),
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
                 // `dump --keys FILE` opens encrypted bodies.
                 .target(name: "EventBusEncryption", condition: encryption),
+                .product(name: "Hummingbird", package: "hummingbird", condition: dashboard),
+                .product(name: "Logging", package: "swift-log", condition: dashboard),
             ],
             swiftSettings: strict
         ),
@@ -191,6 +225,22 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
             ],
             path: "Tests/PostgresInstance",
+            swiftSettings: strict
+        ),
+        // The dashboard: rendering, sampling and actions always; over live HTTP (mounted in a
+        // Hummingbird application, and `eventbus dashboard`) with the trait DashboardSupport.
+        .testTarget(
+            name: "EventBusDashboardTests",
+            dependencies: [
+                "EventBus", "EventQueue", "EventLog", "EventBusDashboard", "EventBusTestSupport", "EventBusCLI",
+                "CommandLineSupport",
+                .product(name: "Hummingbird", package: "hummingbird", condition: dashboard),
+                .product(name: "HummingbirdTesting", package: "hummingbird", condition: dashboard),
+                // `eventbus dashboard --postgres`: its source over consumer groups, on a real server.
+                .target(name: "EventBusPostgres", condition: postgres),
+                .target(name: "PostgresFixtures", condition: postgres),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
+            ],
             swiftSettings: strict
         ),
         // What the PostgreSQL tests share (the server's URL, a fresh schema per test, waits): a

@@ -1,7 +1,8 @@
 // swift-tools-version: 6.2
 // A small shop on Hummingbird with the event bus beside it: the server example of EventBus.
-// A nested package, so that the root package never fetches Hummingbird: it depends on the root
-// by path with the trait ServerIntegrations (ServiceLifecycle, swift-log, swift-metrics, tracing).
+// A nested package, so that the root package never fetches Hummingbird by default: it depends on
+// the root by path with the traits ServerIntegrations (ServiceLifecycle, swift-log, swift-metrics,
+// tracing) and DashboardSupport (the dashboard at /eventbus, on the same Hummingbird).
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -15,7 +16,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [.executable(name: "ShopServer", targets: ["ShopServer"])],
     dependencies: [
-        .package(name: "EventBus", path: "../..", traits: ["ServerIntegrations"]),
+        .package(name: "EventBus", path: "../..", traits: ["ServerIntegrations", "DashboardSupport"]),
         // swift-configuration is not needed: only Hummingbird's FullFoundation trait.
         .package(
             url: "https://github.com/hummingbird-project/hummingbird.git",
@@ -35,6 +36,7 @@ let package = Package(
             name: "Shop",
             dependencies: [
                 .product(name: "EventBus", package: "EventBus"),
+                .product(name: "EventBusDashboard", package: "EventBus"),
                 .product(name: "CommandLineSupport", package: "EventBus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -52,6 +54,7 @@ let package = Package(
             dependencies: [
                 "Shop",
                 .product(name: "CommandLineSupport", package: "EventBus"),
+                .product(name: "EventBusDashboard", package: "EventBus"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),

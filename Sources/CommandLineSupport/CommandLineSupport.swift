@@ -21,7 +21,8 @@ public struct CommandSpec: Sendable {
     public let name: String
     /// What it does, in one line.
     public let summary: String
-    /// Names of positional arguments, in order (`DIR`).
+    /// Names of positional arguments, in order (`DIR`). A last name ending in `...` (`DIR...`)
+    /// takes any number of arguments, none included.
     public let positionals: [String]
     /// The options it accepts (`--help` is always accepted).
     public let options: [OptionSpec]
@@ -57,6 +58,7 @@ public struct CommandSpec: Sendable {
     /// Parses arguments (without the program and command names).
     /// - Throws: ``ArgumentError``; ``ArgumentError/helpRequested`` for `--help` or `-h`.
     public func parse(_ arguments: [String]) throws(ArgumentError) -> ParsedArguments {
+        let repeats = positionals.last?.hasSuffix("...") == true
         var parsed = ParsedArguments()
         var index = 0
         while index < arguments.count {
@@ -64,7 +66,7 @@ public struct CommandSpec: Sendable {
             index += 1
             if argument == "--help" || argument == "-h" { throw .helpRequested(help) }
             guard argument.hasPrefix("-"), argument != "-" else {
-                guard parsed.positionals.count < positionals.count else {
+                guard parsed.positionals.count < positionals.count || repeats else {
                     throw .unexpectedArgument(argument, command: name)
                 }
                 parsed.positionals.append(argument)
@@ -90,7 +92,7 @@ public struct CommandSpec: Sendable {
                 index += 1
             }
         }
-        guard parsed.positionals.count == positionals.count else {
+        guard parsed.positionals.count >= positionals.count - (repeats ? 1 : 0) else {
             throw .missingArgument(positionals[parsed.positionals.count], command: name)
         }
         return parsed

@@ -14,13 +14,17 @@ enum EventBusTool {
             .init("dump", summary: "print the pending events and dead letters of one mailbox (or consumer group)"),
             .init("requeue", aliases: ["requeue-dead"], summary: "move a mailbox's dead letters back to pending"),
             .init("remove", summary: "delete a durable mailbox and its files (refused while a process has it open)"),
-            .init("purge", summary: "delete a consumer group's pending events and dead letters (--postgres)"),
+            .init("purge", summary: "delete a mailbox's (or consumer group's) pending events and dead letters"),
             .init("migrate", summary: "apply the consumer groups' schema migrations; print its version (--postgres)"),
             .init(
                 "crashtest",
                 summary: "kill a publishing child process again and again; check nothing acknowledged is lost"
             ),
             .init("powerloss", summary: "simulate power losses at seeded crash points on an in-memory file system"),
+            .init(
+                "dashboard",
+                summary: "serve the dashboard of the mailboxes under DIR… (or --postgres groups) on loopback"
+            ),
         ],
         hidden: ["crashtest-child"]
     )
@@ -45,6 +49,12 @@ enum EventBusTool {
         case "dump": return try MailboxTools.dump(arguments, output: output)
         case "requeue": return try await MailboxTools.requeueDead(arguments, output: output)
         case "remove": return try MailboxTools.remove(arguments)
+        case "purge": return try await MailboxTools.purge(arguments)
+        case "dashboard":
+            return try await DashboardTool.run(arguments, environment: environment) { line in
+                // Written at once, not buffered: a supervisor reading a pipe sees it now.
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            }
         case "crashtest": return try await CrashTest.run(arguments)
         case "crashtest-child": return try await CrashTest.child(arguments)
         case "powerloss": return try await PowerLoss.run(arguments)

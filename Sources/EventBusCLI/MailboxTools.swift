@@ -5,8 +5,10 @@ import EventLog
 import EventQueue
 import Foundation
 
-/// `inspect`, `verify`, `dump`, `requeue` (alias `requeue-dead`) and `remove`, on the local
-/// durable mailboxes under a directory. (With `--postgres URL` they are ``PostgresTools``.)
+/// `inspect`, `verify`, `dump`, `requeue` (alias `requeue-dead`), `purge` and `remove`, on the
+/// local durable mailboxes under a directory. (With `--postgres URL` they are ``PostgresTools``.)
+/// The operations that change a mailbox are functions of their own (``purge(directory:name:)``,
+/// ``remove(directory:name:)``) that `eventbus dashboard` calls too.
 enum MailboxTools {
     /// Listed in the help of the verbs that also take it; ``EventBusTool`` hands those arguments
     /// to ``PostgresTools`` before these specs parse them.
@@ -43,6 +45,13 @@ enum MailboxTools {
             OptionSpec("--ids", value: "ID,ID,…", help: "only these dead letters (default: all of them)"),
             postgresOption,
         ]
+    )
+    static let purgeSpec = CommandSpec(
+        name: "eventbus purge",
+        summary: "delete a mailbox's pending events and dead letters; the mailbox stays "
+            + "(refused while a process has it open)",
+        positionals: ["DIR"],
+        options: [OptionSpec("--mailbox", value: "NAME", help: "the mailbox (required)"), postgresOption]
     )
     static let removeSpec = CommandSpec(
         name: "eventbus remove",
@@ -163,12 +172,34 @@ enum MailboxTools {
         return 0
     }
 
+    static func purge(_ arguments: [String]) async throws -> Int32 {
+        let parsed = try purgeSpec.parse(arguments)
+        let name = try mailbox(parsed)
+        let report = try await purge(directory: parsed.positionals[0], name: name)
+        print("purged mailbox \(name): deleted \(report); the mailbox stays (eventbus remove deletes it)")
+        return 0
+    }
+
     static func remove(_ arguments: [String]) throws -> Int32 {
         let parsed = try removeSpec.parse(arguments)
         let name = try mailbox(parsed)
-        try FileLog<[UInt8]>.removeMailbox(directory: parsed.positionals[0], name: name, fileSystem: PosixFileSystem())
+        try remove(directory: parsed.positionals[0], name: name)
         print("removed mailbox \(name) from \(parsed.positionals[0])")
         return 0
+    }
+
+    /// Deletes the pending events and dead letters of the mailbox `name` under `directory`
+    /// through the bus (``Bus/purgeMailbox(_:)``); the mailbox stays.
+    /// - Throws: `BusError.mailboxUnavailable` (locked while a process has it open).
+    static func purge(directory: String, name: String) async throws -> PurgeReport {
+        // A bus of its own that declares nothing (dropped, it releases nothing it does not have).
+        try await Bus().purgeMailbox(.durable(name: name, directory: directory))
+    }
+
+    /// Deletes the mailbox `name` under `directory` and its files.
+    /// - Throws: `StoreFailure` (``StoreFailure/locked(path:)`` while a process has it open).
+    static func remove(directory: String, name: String) throws {
+        try FileLog<[UInt8]>.removeMailbox(directory: directory, name: name, fileSystem: PosixFileSystem())
     }
 
     private static func mailbox(_ parsed: ParsedArguments) throws(ArgumentError) -> String {

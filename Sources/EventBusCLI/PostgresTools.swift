@@ -18,7 +18,7 @@ enum PostgresTools {
 
     /// Whether `verb` exists only for consumer groups (it then goes here with or without
     /// `--postgres`, and says that it needs it).
-    static func only(_ verb: String) -> Bool { verb == "purge" || verb == "migrate" }
+    static func only(_ verb: String) -> Bool { verb == "migrate" }
 
     /// Whether the arguments ask for PostgreSQL: `--postgres URL` or `--postgres=URL`.
     static func isRequested(_ arguments: [String]) -> Bool {

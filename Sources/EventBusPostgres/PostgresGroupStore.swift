@@ -162,6 +162,39 @@
             throw PostgresStoreError.removeWithPostgresGroups(group: name)
         }
 
+        func purgeMailbox(named name: String, context: StoreContext) async throws -> PurgeReport {
+            try await purge(group: name)
+        }
+
+        /// Deletes the group's deliveries (visible, delayed, leased) and dead letters in one
+        /// transaction; it stays declared.
+        func purge(group: String) async throws -> PurgeReport {
+            let schema = try await prepare()
+            let logger = self.logger
+            return try await transaction("purge group \(group)") { connection in
+                func deleted(_ query: PostgresQuery) async throws -> Int {
+                    var count = 0
+                    for try await value in try await connection.query(query, logger: logger).decode(Int64.self) {
+                        count = Int(value)
+                    }
+                    return count
+                }
+                let pending = try await deleted(
+                    """
+                    WITH gone AS (DELETE FROM \(unescaped: schema.deliveries) WHERE group_name = \(group) RETURNING 1)
+                    SELECT count(*)::bigint FROM gone
+                    """
+                )
+                let deadLetters = try await deleted(
+                    """
+                    WITH gone AS (DELETE FROM \(unescaped: schema.deadLetters) WHERE group_name = \(group) RETURNING 1)
+                    SELECT count(*)::bigint FROM gone
+                    """
+                )
+                return PurgeReport(pending: pending, deadLetters: deadLetters)
+            }
+        }
+
         func declare(group: String, eventName: String) async throws {
             let schema = try await prepare()
             try await execute(

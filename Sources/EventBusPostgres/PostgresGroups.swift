@@ -124,30 +124,8 @@
         /// - Returns: how many pending events and dead letters were deleted.
         @discardableResult
         public func purge(group: String) async throws -> (pending: Int, deadLetters: Int) {
-            let schema = try await store.prepare()
-            let logger = store.logger
-            return try await store.transaction("purge group \(group)") { connection in
-                func deleted(_ query: PostgresQuery) async throws -> Int {
-                    var count = 0
-                    for try await value in try await connection.query(query, logger: logger).decode(Int64.self) {
-                        count = Int(value)
-                    }
-                    return count
-                }
-                let pending = try await deleted(
-                    """
-                    WITH gone AS (DELETE FROM \(unescaped: schema.deliveries) WHERE group_name = \(group) RETURNING 1)
-                    SELECT count(*)::bigint FROM gone
-                    """
-                )
-                let deadLetters = try await deleted(
-                    """
-                    WITH gone AS (DELETE FROM \(unescaped: schema.deadLetters) WHERE group_name = \(group) RETURNING 1)
-                    SELECT count(*)::bigint FROM gone
-                    """
-                )
-                return (pending, deadLetters)
-            }
+            let deleted = try await store.purge(group: group)
+            return (deleted.pending, deleted.deadLetters)
         }
 
         /// Removes `group`: it is no longer declared (publishes stop storing for it), and its

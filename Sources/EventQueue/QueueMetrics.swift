@@ -10,8 +10,8 @@ public struct QueueMetrics: Sendable, Hashable {
     public var delayed: Int
     /// Events handed to a consumer and not yet settled. With automatic acknowledgement these are
     /// the events a consumer has taken (its fetched-ahead batch included) and not yet reported
-    /// handled. `depth + delayed + inFlight + acked + deadLettered + dropped` (less those requeued
-    /// from the dead letters) accounts for every accepted event.
+    /// handled. `depth + delayed + inFlight + acked + deadLettered + dropped + purged` (less those
+    /// requeued from the dead letters) accounts for every accepted event.
     public var inFlight: Int
     /// Events handed to a handler the bus runs that has not finished with them yet.
     public var handling: Int
@@ -37,6 +37,8 @@ public struct QueueMetrics: Sendable, Hashable {
     public var deadLetters: Int
     /// Dead letters discarded because the keep limit was reached.
     public var deadLettersDiscarded: UInt64
+    /// Waiting events (ready or delayed) an operator deleted (`Bus.purgeMailbox(_:)`).
+    public var purged: UInt64
     /// Deliveries handed out although a durable mailbox could not record their attempt (its
     /// disk was full): a crash during them is not counted against the event.
     public var attemptsNotRecorded: UInt64
@@ -73,6 +75,7 @@ public struct QueueMetrics: Sendable, Hashable {
         deadLettered = 0
         deadLetters = 0
         deadLettersDiscarded = 0
+        purged = 0
         attemptsNotRecorded = 0
         recovery = nil
         waitingProducers = 0
@@ -99,6 +102,7 @@ public struct QueueMetrics: Sendable, Hashable {
         deadLettered: UInt64,
         deadLetters: Int,
         deadLettersDiscarded: UInt64,
+        purged: UInt64 = 0,
         attemptsNotRecorded: UInt64,
         recovery: RecoveryReport?,
         waitingProducers: Int,
@@ -123,6 +127,7 @@ public struct QueueMetrics: Sendable, Hashable {
         self.deadLettered = deadLettered
         self.deadLetters = deadLetters
         self.deadLettersDiscarded = deadLettersDiscarded
+        self.purged = purged
         self.attemptsNotRecorded = attemptsNotRecorded
         self.recovery = recovery
         self.waitingProducers = waitingProducers
@@ -132,9 +137,15 @@ public struct QueueMetrics: Sendable, Hashable {
         self.latency = latency
     }
 
-    /// What the queue model predicts from depth, R and C.
+    /// What the queue model predicts from depth, R and C: for a bounded queue whose backlog grows,
+    /// when it is full (its bound counts ready, delayed and in-flight events).
     public var forecast: Forecast {
-        Forecast(depth: depth + delayed, arrivalRate: arrivalRate, consumeRate: consumeRate)
+        Forecast(
+            depth: depth + delayed,
+            arrivalRate: arrivalRate,
+            consumeRate: consumeRate,
+            room: capacity.map { $0 - depth - delayed - inFlight }
+        )
     }
 
     /// Adds the counters and depths of `other` (rates add; latency keeps the larger quantiles).
@@ -154,6 +165,7 @@ public struct QueueMetrics: Sendable, Hashable {
         deadLettered += other.deadLettered
         deadLetters += other.deadLetters
         deadLettersDiscarded += other.deadLettersDiscarded
+        purged += other.purged
         attemptsNotRecorded += other.attemptsNotRecorded
         waitingProducers += other.waitingProducers
         waitingConsumers += other.waitingConsumers
@@ -169,19 +181,35 @@ public enum Forecast: Sendable, Hashable, CustomStringConvertible {
     case idle
     /// At the current rates the backlog is gone after this many seconds.
     case drains(inSeconds: Double)
-    /// Arrivals outpace consumption: the backlog grows by this many events per second.
+    /// Arrivals outpace consumption: the backlog grows by this many events per second (an
+    /// unbounded queue, or one whose room is not known).
     case grows(perSecond: Double)
+    /// Arrivals outpace consumption in a bounded queue: at the current rates it is full after this
+    /// many seconds (0: full now), and then its overflow policy applies.
+    case fills(inSeconds: Double)
     /// A backlog that neither grows nor shrinks (R ≈ C, or nothing is consumed and nothing arrives).
     case steady(depth: Int)
 
     /// Applies the queue model.
-    public init(depth: Int, arrivalRate: Double, consumeRate: Double) {
+    ///
+    /// - Parameters:
+    ///   - depth: the backlog: events ready and delayed.
+    ///   - arrivalRate: R, events accepted a second.
+    ///   - consumeRate: C, events settled a second.
+    ///   - room: how many more events a bounded queue takes before it is full; nil for an
+    ///     unbounded queue. With room, a growing backlog is ``fills(inSeconds:)`` (`room / (R − C)`),
+    ///     not ``grows(perSecond:)``.
+    public init(depth: Int, arrivalRate: Double, consumeRate: Double, room: Int? = nil) {
         let net = arrivalRate - consumeRate
         let tolerance = max(0.01, 0.01 * max(arrivalRate, consumeRate))
         if depth == 0 && arrivalRate < 0.01 {
             self = .idle
         } else if net > tolerance {
-            self = .grows(perSecond: net)
+            if let room {
+                self = .fills(inSeconds: Double(max(0, room)) / net)
+            } else {
+                self = .grows(perSecond: net)
+            }
         } else if net < -tolerance {
             self = .drains(inSeconds: Double(depth) / -net)
         } else {
@@ -189,12 +217,13 @@ public enum Forecast: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// "drains in 1.2 s", "grows by 300/s", "idle", "steady at 12".
+    /// "drains in 1.2 s", "grows by 300/s", "full in 180.0 s", "idle", "steady at 12".
     public var description: String {
         switch self {
         case .idle: "idle"
         case .drains(let seconds): "drains in \(formatDecimal(seconds, places: 1)) s"
         case .grows(let rate): "grows by \(formatDecimal(rate, places: 0))/s"
+        case .fills(let seconds): "full in \(formatDecimal(seconds, places: 1)) s"
         case .steady(let depth): "steady at \(depth)"
         }
     }

@@ -121,6 +121,8 @@ struct QueueState {
     var deduplicated: UInt64 = 0
     var deadLettered: UInt64 = 0
     var deadLettersDiscarded: UInt64 = 0
+    /// Waiting events deleted by ``WorkQueue/purge()``.
+    var purged: UInt64 = 0
     /// What the storage found when the queue opened on it.
     var recovery: RecoveryReport?
     /// Deliveries handed out although storage could not record their attempt (a full disk).

@@ -257,6 +257,7 @@ extension WorkQueue {
                 deadLettered: state.deadLettered,
                 deadLetters: state.deadLetters.count + state.unreadable.count,
                 deadLettersDiscarded: state.deadLettersDiscarded,
+                purged: state.purged,
                 attemptsNotRecorded: state.attemptsNotRecorded,
                 recovery: state.recovery,
                 waitingProducers: state.producers.count,

@@ -245,20 +245,35 @@ extension CommandLineTests {
         }
     }
 
-    @Test func theLocalVerbsListPostgresInTheirHelpAndPurgeNeedsIt() async {
+    @Test func theLocalVerbsListPostgresInTheirHelpAndMigrateNeedsIt() async {
         let help = await exit(["inspect", "--help"])
         #expect(help.status == 0)
         #expect(help.message.contains("--postgres URL"))
         #expect(help.message.contains("usage: eventbus inspect DIR"))
+        // purge is local too now: without --postgres it wants a directory.
+        let purge = await exit(["purge", "--mailbox", "billing"])
+        #expect(purge.message == "eventbus purge: missing DIR; see --help")
+        #expect(purge.status == 64)
         #if PostgresSupport
-            let purge = await exit(["purge", "--mailbox", "billing"])
-            #expect(purge.message == "eventbus purge: missing --postgres URL; see --help")
-            #expect(purge.status == 64)
+            let migrate = await exit(["migrate"])
+            #expect(migrate.message == "eventbus migrate: missing --postgres URL; see --help")
+            #expect(migrate.status == 64)
         #else
-            let purge = await exit(["purge", "--mailbox", "billing"])
+            let migrate = await exit(["migrate"])
             #expect(
-                purge.message.hasSuffix("built without the PostgresSupport trait: swift build --traits PostgresSupport")
+                migrate.message.hasSuffix(
+                    "built without the PostgresSupport trait: swift build --traits PostgresSupport"
+                )
             )
         #endif
+    }
+
+    @Test func aLastPositionalEndingInDotsTakesAnyNumber() throws {
+        let dashboard = CommandSpec(name: "eventbus dashboard", summary: "serve", positionals: ["DIR..."])
+        #expect(try dashboard.parse([]).positionals == [])
+        #expect(try dashboard.parse(["/a", "/b", "/c"]).positionals == ["/a", "/b", "/c"])
+        let copy = CommandSpec(name: "copy", summary: "copy", positionals: ["TO", "FROM..."])
+        #expect(throws: ArgumentError.missingArgument("TO", command: "copy")) { try copy.parse([]) }
+        #expect(try copy.parse(["/to"]).positionals == ["/to"])
     }
 }

@@ -30,11 +30,23 @@ final class InMemoryMailboxStore: MailboxStore {
     func removeMailbox(named name: String, context: StoreContext) throws {
         _ = mailboxes.withLock { $0.removeValue(forKey: name) }
     }
+
+    func purgeMailbox(named name: String, context: StoreContext) async throws -> PurgeReport {
+        guard let kept = mailboxes.withLock({ $0[name] }) as? any PurgeableStorage else {
+            return PurgeReport(pending: 0, deadLetters: 0)
+        }
+        return kept.purgeAll()
+    }
+}
+
+/// A ``DictionaryStorage`` of any element type, for ``InMemoryMailboxStore/purgeMailbox(named:context:)``.
+protocol PurgeableStorage {
+    func purgeAll() -> PurgeReport
 }
 
 /// The storage of one mailbox of ``InMemoryMailboxStore``: events by id in acceptance order, each
 /// with the record-by-record delivery progress a log would replay.
-final class DictionaryStorage<Element: Sendable>: QueueStorage {
+final class DictionaryStorage<Element: Sendable>: QueueStorage, PurgeableStorage {
     private struct Kept {
         var event: StoredEvent<Element>
         var progress: DeliveryProgress
@@ -93,6 +105,16 @@ final class DictionaryStorage<Element: Sendable>: QueueStorage {
     func requeue(_ ids: [EventID]) async throws { apply(ids.map { LogRecord.requeue(id: $0) }) }
 
     func close(releasing inFlight: [EventID]) { apply(inFlight.map { LogRecord.release(id: $0) }) }
+
+    /// Deletes every event kept, counting pending events and dead letters.
+    func purgeAll() -> PurgeReport {
+        kept.withLock { kept in
+            let dead = kept.events.values.count { $0.progress.deadReason != nil }
+            let pending = kept.events.count - dead
+            kept = ([], [:])
+            return PurgeReport(pending: pending, deadLetters: dead)
+        }
+    }
 
     private func apply(_ records: [LogRecord]) {
         kept.withLock { kept in

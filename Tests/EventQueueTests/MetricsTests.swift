@@ -13,6 +13,31 @@ import Testing
         #expect(Forecast(depth: 0, arrivalRate: 50, consumeRate: 20).description == "grows by 30/s")
     }
 
+    @Test func aGrowingBoundedQueueForecastsWhenItIsFull() {
+        // 900 more events fit; the backlog grows by 30 a second: full in 30 s.
+        #expect(Forecast(depth: 100, arrivalRate: 50, consumeRate: 20, room: 900) == .fills(inSeconds: 30))
+        #expect(Forecast(depth: 100, arrivalRate: 50, consumeRate: 20, room: 900).description == "full in 30.0 s")
+        // Already full (room used up by in-flight events too): full now, not a negative time.
+        #expect(Forecast(depth: 10, arrivalRate: 5, consumeRate: 1, room: -3) == .fills(inSeconds: 0))
+        // Room changes nothing for a queue that drains or holds steady.
+        #expect(Forecast(depth: 100, arrivalRate: 10, consumeRate: 60, room: 5) == .drains(inSeconds: 2))
+        #expect(Forecast(depth: 5, arrivalRate: 0, consumeRate: 0, room: 5) == .steady(depth: 5))
+    }
+
+    @Test func aQueuesMetricsForecastItsBoundFromDepthDelayedAndInFlight() {
+        var metrics = QueueMetrics(name: "orders")
+        metrics.capacity = 1_000
+        metrics.depth = 300
+        metrics.delayed = 100
+        metrics.inFlight = 200
+        metrics.arrivalRate = 60
+        metrics.consumeRate = 20
+        // 1,000 − 300 − 100 − 200 = 400 more fit; 40 a second more arrive than leave.
+        #expect(metrics.forecast == .fills(inSeconds: 10))
+        metrics.capacity = nil
+        #expect(metrics.forecast == .grows(perSecond: 40))
+    }
+
     @Test func countersFollowEveryTransition() async throws {
         let queue = makeQueue(
             capacity: .bounded(3, overflow: .dropNewest),

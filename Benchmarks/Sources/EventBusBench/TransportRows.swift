@@ -58,10 +58,8 @@ extension PostgresBench {
         try await withTransports { asker, answerer, client, schema in
             try answerer.respond(BenchQuote.self) { request in request.value + 1 }
             // Registered for the other instance once the transport receives.
-            while try await Self.count(
-                client,
-                "SELECT 1 FROM \(unescaped: "\"\(schema)\"").responders"
-            ) == 0 {
+            // (The table exists once the answering instance's transport prepared the schema.)
+            while (try? await Self.count(client, "SELECT 1 FROM \(unescaped: "\"\(schema)\"").responders")) ?? 0 == 0 {
                 try await Task.sleep(for: .milliseconds(20))
             }
             for value in 0..<20 { _ = try await asker.request(BenchQuote(value: value), timeout: .seconds(10)) }

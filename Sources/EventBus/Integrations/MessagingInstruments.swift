@@ -124,7 +124,7 @@
             switch forecast {
             case .idle: 0
             case .drains(let seconds): seconds
-            case .grows, .steady: .infinity
+            case .grows, .fills, .steady: .infinity
             }
         }
 

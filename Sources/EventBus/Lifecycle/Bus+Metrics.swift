@@ -23,6 +23,14 @@ extension Bus {
         BusMetrics(queues: allQueues().map { $0.metrics() }, statistics: statistics())
     }
 
+    /// The metrics of every queue with what it is, in the order of ``metrics()``.
+    package func metricsByKind() -> [(metrics: QueueMetrics, kind: QueueKind)] {
+        registry.all.map { ($0.queue.metrics(), $0.kind) }
+            + registrations.state.withLock { state in state.channels.values.map(\.backlogQueue) }.map {
+                ($0.metrics(), .pointToPoint)
+            }
+    }
+
     /// What each durable mailbox of the bus found and repaired when it opened, by mailbox name:
     /// records recovered, torn bytes cut, corrupt ranges quarantined and where, events to be
     /// delivered again, deliveries a crash cut off. The same report is in each mailbox's

@@ -12,6 +12,8 @@ protocol ManagedQueue: Sendable {
     func waitUntilDrained() async
     func waitUntilIdle() async
     var isIdle: Bool { get }
+    /// Deletes the waiting events and the dead letters (``Bus/purgeMailbox(_:)``).
+    func purge() async throws -> (pending: Int, deadLetters: Int)
 }
 
 extension WorkQueue: ManagedQueue {}
@@ -21,6 +23,8 @@ extension WorkQueue: ManagedQueue {}
 final class QueueRegistry: Sendable {
     struct Registered: Sendable {
         let queue: any ManagedQueue
+        /// What the queue is (for the dashboard).
+        let kind: QueueKind
         /// Its dead letters, whatever its type (nil: it keeps none to show — callbacks, the scheduler).
         var deadLetters: DeadLetterAccess?
         /// The tasks the bus runs over the queue (several consumers may share a durable mailbox).
@@ -54,10 +58,10 @@ final class QueueRegistry: Sendable {
     }
 
     @discardableResult
-    func add(_ queue: any ManagedQueue, deadLetters: DeadLetterAccess? = nil) -> UInt64 {
+    func add(_ queue: any ManagedQueue, kind: QueueKind, deadLetters: DeadLetterAccess? = nil) -> UInt64 {
         state.withLock { state in
             state.next += 1
-            state.queues[state.next] = Registered(queue: queue, deadLetters: deadLetters)
+            state.queues[state.next] = Registered(queue: queue, kind: kind, deadLetters: deadLetters)
             return state.next
         }
     }

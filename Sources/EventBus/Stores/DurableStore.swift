@@ -63,6 +63,10 @@ package protocol MailboxStore: Sendable {
     /// Deletes mailbox `name` and everything it keeps; nothing when there is none.
     /// - Throws: ``StoreFailure`` (``StoreFailure/locked(path:)`` while another process has it open).
     func removeMailbox(named name: String, context: StoreContext) throws
+    /// Deletes the pending events and dead letters of mailbox `name`, which this process has not
+    /// declared; the mailbox stays. Nothing when there is none.
+    /// - Throws: ``StoreFailure`` (``StoreFailure/locked(path:)`` while another process has it open).
+    func purgeMailbox(named name: String, context: StoreContext) async throws -> PurgeReport
     /// A shared store whose mailboxes are consumer groups (``GroupStore``); nil for the others.
     var groups: (any GroupStore)? { get }
     /// The dead letters of mailbox `name`, read from the store without opening the mailbox in

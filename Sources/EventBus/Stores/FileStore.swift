@@ -76,4 +76,14 @@ struct FileStore: MailboxStore {
         if !requeued.isEmpty { try await log.requeue(requeued) }
         return requeued.count
     }
+
+    func purgeMailbox(named name: String, context: StoreContext) async throws -> PurgeReport {
+        let deleted = try await FileLog<[UInt8]>.purgeMailbox(
+            directory: directory,
+            name: name,
+            options: context.options,
+            fileSystem: context.fileSystem
+        )
+        return PurgeReport(pending: deleted.pending, deadLetters: deleted.deadLetters)
+    }
 }

@@ -260,4 +260,18 @@ final class GroupMailbox: ManagedQueue {
     }
 
     var isIdle: Bool { state.withLock { $0.busy == 0 } }
+
+    /// Deletes the group's events and dead letters in the store; the counts its metrics show
+    /// drop to zero until its consumers read the store again.
+    func purge() async throws -> (pending: Int, deadLetters: Int) {
+        let deleted = try await store.purge(group: name)
+        state.withLock { state in
+            state.snapshot?.visible = 0
+            state.snapshot?.delayed = 0
+            state.snapshot?.leased = 0
+            state.snapshot?.deadLetters = 0
+            state.metrics.purged += UInt64(deleted.pending)
+        }
+        return (deleted.pending, deleted.deadLetters)
+    }
 }

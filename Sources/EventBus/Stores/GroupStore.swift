@@ -81,6 +81,9 @@ package protocol GroupStore: Sendable {
     func reapExpiredLeases() async throws -> Int
     /// Moves dead letters of `group` back (all, or those with the given ids), attempts reset.
     func requeueDeadLetters(group: String, ids: [String]?) async throws -> Int
+    /// Deletes the events of `group` (visible, delayed and leased) and its dead letters, in one
+    /// transaction; the group stays declared.
+    func purge(group: String) async throws -> PurgeReport
     /// Returns when `group` may have visible events: a wake-up for it since ``wakeGeneration(of:)``
     /// returned `generation` (at once when one came already), or `timeout` (with jitter).
     func waitForWork(group: String, timeout: Duration, since generation: UInt64) async

@@ -140,7 +140,7 @@ extension Bus {
             }
         }
         let factory = makeFactory(deliver, deliverNow, deliverBoxed, deliverBatch, queue.name)
-        let registryKey = registry.add(queue)
+        let registryKey = registry.add(queue, kind: .callback)
         let id: UInt64
         do {
             id = try router.add(target: target, strategy: .callback, factory: factory) { queue.close() }

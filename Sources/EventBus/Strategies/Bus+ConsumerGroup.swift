@@ -155,7 +155,7 @@ extension Bus {
                 }
             )
         )
-        let key = registry.add(group, deadLetters: .group(group))
+        let key = registry.add(group, kind: .group, deadLetters: .group(group))
         let routeID: UInt64
         do {
             routeID = try router.add(target: .exact(ObjectIdentifier(E.self)), strategy: .mailbox, factory: factory) {
@@ -173,6 +173,7 @@ extension Bus {
         registrations.state.withLock { state in
             state.mailboxes[path] = DeclaredMailbox(
                 name: name,
+                mailbox: mailbox,
                 eventName: E.eventName,
                 queue: group,
                 routeID: routeID,

@@ -4,8 +4,11 @@ import EventQueue
 /// A durable mailbox declared in this process: it stores every event of its type, whether or not
 /// a consumer is attached, until it is removed or the bus shuts down.
 struct DeclaredMailbox: Sendable {
-    /// The mailbox's name.
+    /// The mailbox's name (its queue's: `billing`, or `billing #2` beside another store's).
     let name: String
+    /// The mailbox as it was declared (its name in its store, and the store); nil for a shared
+    /// store's point-to-point queue.
+    let mailbox: Mailbox?
     /// Its event type's name (for the error when it is declared again with another type).
     let eventName: String
     /// The `WorkQueue<Envelope<E>>` behind it.
@@ -104,6 +107,7 @@ extension Bus {
         }
         return try await declareDurable(
             E.self,
+            mailbox: mailbox,
             name: name,
             store: store,
             capacity: mailbox.capacity,
@@ -151,6 +155,7 @@ extension Bus {
     /// Opens a durable mailbox, recovers it, and routes every event of type `E` into it.
     private func declareDurable<E: Event>(
         _ type: E.Type,
+        mailbox: Mailbox,
         name: String,
         store: DurableStore,
         capacity: Capacity,
@@ -206,7 +211,7 @@ extension Bus {
             },
             durable: hooks
         )
-        let key = registry.add(queue, deadLetters: .durable(queue, codec: eventCodec))
+        let key = registry.add(queue, kind: .durable, deadLetters: .durable(queue, codec: eventCodec))
         let routeID: UInt64
         do {
             // A point-to-point queue is not routed by type: only `send` reaches it.
@@ -227,6 +232,7 @@ extension Bus {
         registrations.state.withLock { state in
             state.mailboxes[path] = DeclaredMailbox(
                 name: queue.name,
+                mailbox: mailbox,
                 eventName: E.eventName,
                 queue: queue,
                 routeID: routeID,
@@ -259,6 +265,42 @@ extension Bus {
             try store.backend.removeMailbox(named: name, context: storeContext)
         } catch {
             throw BusError.mailboxUnavailable(name: name, reason: StoreFailure(error))
+        }
+    }
+
+    /// Deletes a durable mailbox's pending events and dead letters, for an operator; the mailbox
+    /// stays (declared, it goes on storing events). Works whether or not this process declared
+    /// it: declared here, the events waiting in its queue and its dead letters go (those in
+    /// flight stay with their consumers and settle as usual); otherwise it is opened from its
+    /// store, purged and closed — refused while another process has it open. A consumer group
+    /// (PostgreSQL) deletes its events, leased ones included, and dead letters in one transaction.
+    ///
+    /// ```swift
+    /// let report = try await bus.purgeMailbox(.durable(name: "billing", directory: "/var/lib/shop"))
+    /// print("deleted \(report)")
+    /// ```
+    ///
+    /// - Returns: how many pending events and dead letters were deleted.
+    /// - Throws: ``BusError/invalidName(_:)``; ``BusError/noDurableStore(mailbox:)``;
+    ///   ``BusError/mailboxUnavailable(name:reason:)`` with ``StoreFailure/locked(path:)`` when
+    ///   another process has it open, the store's error, or for an in-memory mailbox.
+    @discardableResult
+    public func purgeMailbox(_ mailbox: Mailbox) async throws -> PurgeReport {
+        guard case .durable = mailbox else {
+            let name = mailbox.requestedName ?? "an unnamed mailbox"
+            throw BusError.mailboxUnavailable(name: name, reason: .other(DurableOnly(mailbox: name)))
+        }
+        let (name, store, key) = try resolve(mailbox)
+        do {
+            if let declared = registrations.state.withLock({ $0.mailboxes[key] }) {
+                let deleted = try await declared.queue.purge()
+                return PurgeReport(pending: deleted.pending, deadLetters: deleted.deadLetters)
+            }
+            return try await store.backend.purgeMailbox(named: name, context: storeContext)
+        } catch let error as BusError {
+            throw error
+        } catch {
+            throw BusError.mailboxUnavailable(name: name, reason: StoreFailure(storageError: error))
         }
     }
 }

@@ -228,7 +228,7 @@ extension Bus {
             await Bus.store(queue, items)
         }
         let factory = makeFactory(deliver, deliverNow, deliverBoxed, deliverBatch, queue.name)
-        let key = registry.add(queue, deadLetters: .memory(queue))
+        let key = registry.add(queue, kind: .memory, deadLetters: .memory(queue))
         let id: UInt64
         do {
             id = try router.add(target: target, strategy: .mailbox, factory: factory) { [weak self] in

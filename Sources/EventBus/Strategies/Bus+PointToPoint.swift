@@ -168,7 +168,7 @@ extension Bus {
             logDeadLetters(of: consumerQueue, eventName: E.eventName)
         #endif
         let consumerID = channel.attach(consumerQueue)
-        let key = registry.add(consumerQueue, deadLetters: .memory(consumerQueue))
+        let key = registry.add(consumerQueue, kind: .pointToPoint, deadLetters: .memory(consumerQueue))
         let id: UInt64
         do {
             id = try router.add(target: .detached, strategy: .pointToPoint, factory: DetachedFactory()) {

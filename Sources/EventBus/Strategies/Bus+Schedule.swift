@@ -89,7 +89,7 @@ extension Bus {
             return (queue, true)
         }
         if created {
-            let key = registry.add(queue)
+            let key = registry.add(queue, kind: .scheduler)
             let task = Task {
                 while let batch = try? await queue.next() {
                     for lease in batch { await lease.element.publish() }

@@ -49,7 +49,7 @@ extension Bus {
             throw BusError.queueTypeMismatch(queue: name, expected: carried, actual: E.eventName)
         }
         let group = GroupMailbox(name: stored, eventName: E.eventName, store: groups)
-        let registryKey = registry.add(group, deadLetters: .group(group))
+        let registryKey = registry.add(group, kind: .pointToPoint, deadLetters: .group(group))
         let routeID: UInt64
         do {
             // Not routed by type (only `send` reaches it): kept for removal and shutdown.
@@ -66,6 +66,8 @@ extension Bus {
         registrations.state.withLock { state in
             state.mailboxes[key] = DeclaredMailbox(
                 name: stored,
+                // A queue, not a mailbox: not purged or removed by name.
+                mailbox: nil,
                 eventName: E.eventName,
                 queue: group,
                 routeID: routeID,

@@ -56,6 +56,12 @@ final class TransportLink: Sendable {
         }
     }
 
+    deinit {
+        // A bus released without a shutdown: the task that handles arrivals ends too.
+        inbound.terminate()
+        state.withLock { $0.heartbeat }?.cancel()
+    }
+
     // MARK: Starting and health
 
     /// Starts receiving (once; later calls wait for the first).

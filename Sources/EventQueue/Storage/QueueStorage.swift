@@ -40,6 +40,9 @@ package protocol QueueStorage<Element>: Sendable {
     func deadLetter(_ id: EventID, reason: String) async throws
     /// Moves dead letters back to pending with their attempt count reset.
     func requeue(_ ids: [EventID]) async throws
+    /// Records that these events (waiting, or dead letters) were deleted by an operator; returns
+    /// once that is stored. The default acknowledges them one by one.
+    func purge(_ ids: [EventID]) async throws
     /// Writes out what is buffered and releases files and locks; called when the queue terminates.
     func close()
     /// Records that the deliveries of these events were given back unfinished (a clean stop:
@@ -68,6 +71,11 @@ extension QueueStorage {
     /// Stores the batch's events through ``append(contentsOf:)``.
     package func append(_ batch: StoredBatch<Element>) async throws {
         try await append(contentsOf: batch.events)
+    }
+
+    /// Acknowledges each event.
+    package func purge(_ ids: [EventID]) async throws {
+        for id in ids { try await acknowledge(id) }
     }
 
     /// Nothing to release.

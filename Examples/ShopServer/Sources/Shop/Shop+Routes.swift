@@ -1,4 +1,5 @@
 import EventBus
+import EventBusDashboard
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -25,7 +26,8 @@ extension Shop {
     /// it published.
     public static let requestIDHeader = HTTPField.Name("x-request-id")!
 
-    /// The routes: `POST /orders`, `GET /orders/{id}`, `GET /metrics`, `GET /health`.
+    /// The routes: `POST /orders`, `GET /orders/{id}`, `GET /metrics`, `GET /health`, and the
+    /// dashboard under `/eventbus`.
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
         // A span per request: the bus carries its context into every handler of the events the
@@ -90,6 +92,7 @@ extension Shop {
                 billingDeadLetters: billing.deadLetters
             )
         }
+        router.addRoutes(dashboard.routes(), atPath: "/eventbus")
         return router
     }
 
@@ -104,8 +107,9 @@ extension Shop {
         }
     }
 
-    /// The HTTP server with the bus and the metrics reporter beside it, as services of one group:
-    /// on SIGTERM the server stops first, then the bus drains, then the reporter reports once more.
+    /// The HTTP server with the bus, the metrics reporter and the dashboard beside it, as services
+    /// of one group: on SIGTERM the server stops first, then the dashboard, then the bus drains,
+    /// then the reporter reports once more.
     public func application(_ options: ShopOptions, logger: Logger = Logger(label: "shop")) -> some ApplicationProtocol
     {
         var app = Application(
@@ -117,12 +121,17 @@ extension Shop {
                 let port = channel.localAddress?.port ?? options.port
                 // Written at once, not buffered: a supervisor reading a pipe sees it now.
                 FileHandle.standardOutput.write(
-                    Data("ShopServer listening on http://\(options.hostname):\(port)\n".utf8)
+                    Data(
+                        ("ShopServer listening on http://\(options.hostname):\(port)\n"
+                            + "dashboard: http://\(options.hostname):\(port)/eventbus/login?token=\(self.dashboardToken)\n")
+                            .utf8
+                    )
                 )
             },
             logger: logger
         )
-        app.addServices(metricsReporter, bus)
+        // Stopped in reverse order: the dashboard's sampling, then the bus, then the reporter.
+        app.addServices(metricsReporter, bus, dashboard)
         return app
     }
 }

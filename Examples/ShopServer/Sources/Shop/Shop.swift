@@ -1,4 +1,5 @@
 import EventBus
+import EventBusDashboard
 import Foundation
 import Logging
 import Metrics
@@ -27,15 +28,21 @@ public final class Shop: Sendable {
     public let billing: Consumer<OrderPlaced>
     /// Mails sent (a stand-in for a mail server).
     public let mails: Mails
+    /// The operator's dashboard at `/eventbus` (a `Service`: it samples the bus while it runs).
+    public let dashboard: Dashboard
+    /// The secret that opens the dashboard: `GET /eventbus/login?token=…` (or
+    /// `Authorization: Bearer …`) allows reading and acting.
+    public let dashboardToken: String
 
     /// Customers whose card is always declined: their orders show retries and a dead letter.
     public static let declined: Set<String> = ["mallory"]
     /// Attempts billing makes before an order goes to the dead letters.
     public static let billingAttempts = 3
 
-    /// Opens the shop's state under `data` and subscribes its handlers.
+    /// Opens the shop's state under `data` and subscribes its handlers. The dashboard opens with
+    /// `dashboardToken`, or with a random token when none is given.
     /// - Throws: ``LedgerError``, `BusError.mailboxUnavailable` (the mailbox cannot open).
-    public init(data: String, logger: Logger = Logger(label: "shop")) async throws {
+    public init(data: String, logger: Logger = Logger(label: "shop"), dashboardToken: String? = nil) async throws {
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         var configuration = BusConfiguration(durableStore: .directory(data + "/mailboxes", sync: .batched))
         configuration.logger = logger
@@ -51,6 +58,15 @@ public final class Shop: Sendable {
         // Trace context from the HTTP request into every handler (trait TracingSupport).
         bus.use(EventTracingMiddleware())
         metricsReporter = bus.reportMetrics(every: .seconds(1), factory: PrometheusMetricsFactory(registry: registry))
+
+        // The dashboard: read and act only with the token (the shop's authorization check); dead
+        // letters' bodies stay hidden (they carry the customer's name).
+        var dashboardOptions = DashboardOptions()
+        dashboardOptions.title = "ShopServer — EventBus"
+        let token = dashboardToken ?? Dashboard.makeToken()
+        dashboardOptions.accessToken = token
+        self.dashboardToken = token
+        dashboard = Dashboard(bus: bus, options: dashboardOptions)
 
         inventory = Inventory(book: book)
         try bus.register(inventory)

@@ -9,6 +9,8 @@ public struct ShopOptions: Sendable, Equatable {
     public var port = 8080
     /// The folder for the durable mailboxes (`mailboxes/`) and the ledger (`ledger.txt`).
     public var data = "shop-data"
+    /// The dashboard's token (nil: a random one, printed at start).
+    public var dashboardToken: String?
 
     /// The defaults: 127.0.0.1:8080, `./shop-data`.
     public init() {}
@@ -25,6 +27,11 @@ public struct ShopOptions: Sendable, Equatable {
                 value: "DIR",
                 help: "folder for the durable mailboxes and the ledger (default ./shop-data)"
             ),
+            OptionSpec(
+                "--dashboard-token",
+                value: "TOKEN",
+                help: "the secret that opens /eventbus (default: a random one, printed at start)"
+            ),
         ]
     )
 
@@ -35,5 +42,6 @@ public struct ShopOptions: Sendable, Equatable {
         hostname = parsed.value("--hostname") ?? hostname
         port = try parsed.int("--port", default: port, in: 0...65_535)
         data = parsed.value("--data") ?? data
+        dashboardToken = parsed.value("--dashboard-token")
     }
 }
