@@ -24,6 +24,12 @@ enum Bench {
                     + "several, comma-separated (observer-1$,mailbox-1$)"
             ),
             OptionSpec(
+                "--retention",
+                value: "EVENTS",
+                help: "instead of the rows: carry EVENTS events through a PostgreSQL consumer group and print its "
+                    + "tables' sizes after 100,000 and every million (needs EVENTBUS_POSTGRES_URL; not in CI)"
+            ),
+            OptionSpec(
                 "--dir",
                 value: "PATH",
                 help: "directory for the durable rows, each removing its mailbox (default: a scratch one under $TMPDIR)"
@@ -73,6 +79,16 @@ enum Bench {
         let countAllocations = parsed.has("--allocations")
         if countAllocations, let reason = AllocationCounter.prepare() {
             throw BenchFailure(reason)
+        }
+        if let text = parsed.value("--retention") {
+            guard let events = Int(text.replacingOccurrences(of: "_", with: "")), events > 0 else {
+                throw BenchFailure("--retention takes a number of events, not \"\(text)\"")
+            }
+            switch PostgresBench.fromEnvironment(scale: 1) {
+            case .success(let bench): try await RetentionMode(bench: bench, events: events).run()
+            case .failure(let reason): throw BenchFailure(reason.text)
+            }
+            return
         }
         let filter = parsed.value("--filter")
         // Durable rows write into `--dir`, else into a scratch directory removed at the end.
