@@ -21,51 +21,13 @@
             uncertain: Bool = false,
             _ body: @escaping @Sendable (PostgresConnection) async throws -> T
         ) async throws -> T {
-            let bound = timeout ?? options.operationTimeout
-            let attempt = BoundedAttempt<T>()
             let client = self.client
-            let server = options.server
-            do {
-                return try await withTaskCancellationHandler {
-                    try await withCheckedThrowingContinuation { continuation in
-                        attempt.start(continuation)
-                        attempt.add(
-                            Task {
-                                do {
-                                    let value = try await client.withConnection { connection in
-                                        guard attempt.lease(connection) else { throw CancellationError() }
-                                        return try await body(connection)
-                                    }
-                                    attempt.finish(.success(value))
-                                } catch {
-                                    attempt.finish(.failure(error))
-                                }
-                            }
-                        )
-                        attempt.add(
-                            Task {
-                                // Halfway without a connection: ask the network why, meanwhile.
-                                guard (try? await Task.sleep(for: bound / 2)) != nil else { return }
-                                if !attempt.hasConnection, let server {
-                                    attempt.probing(Task { await NetworkProbe.probe(server, timeout: bound / 2) })
-                                }
-                                guard (try? await Task.sleep(for: bound / 2)) != nil else { return }
-                                attempt.timeOut()
-                            }
-                        )
-                    }
-                } onCancel: {
-                    attempt.finish(.failure(CancellationError()))
+            return try await race(operation, bound: timeout ?? options.operationTimeout, uncertain: uncertain) {
+                attempt in
+                try await client.withConnection { connection in
+                    guard attempt.lease(connection) else { throw CancellationError() }
+                    return try await body(connection)
                 }
-            } catch {
-                throw await failure(
-                    error,
-                    operation: operation,
-                    bound: bound,
-                    leased: attempt.hasConnection,
-                    uncertain: uncertain,
-                    probe: attempt.probe
-                )
             }
         }
 
@@ -78,40 +40,60 @@
             timeout: Duration? = nil,
             _ body: @escaping @Sendable (PostgresConnection) async throws -> T
         ) async throws -> T {
-            let bound = timeout ?? options.operationTimeout
+            try await race(operation, bound: timeout ?? options.operationTimeout, uncertain: false, probing: false) {
+                attempt in
+                guard attempt.lease(connection) else { throw CancellationError() }
+                return try await body(connection)
+            }
+        }
+
+        /// `work` against the bound: the first to end answers the caller, who is never kept past
+        /// the bound (nor past its own cancellation). Halfway without a connection, a probe of the
+        /// server's address (`probing`) asks the network why, meanwhile.
+        private func race<T: Sendable>(
+            _ operation: String,
+            bound: Duration,
+            uncertain: Bool,
+            probing: Bool = true,
+            _ work: @escaping @Sendable (BoundedAttempt<T>) async throws -> T
+        ) async throws -> T {
             let attempt = BoundedAttempt<T>()
+            let server = probing ? options.server : nil
             do {
                 return try await withTaskCancellationHandler {
                     try await withCheckedThrowingContinuation { continuation in
-                        attempt.start(continuation)
-                        attempt.add(
+                        attempt.race.start(continuation)
+                        attempt.race.add(
                             Task {
                                 do {
-                                    guard attempt.lease(connection) else { throw CancellationError() }
-                                    attempt.finish(.success(try await body(connection)))
+                                    attempt.race.finish(.success(try await work(attempt)))
                                 } catch {
-                                    attempt.finish(.failure(error))
+                                    attempt.race.finish(.failure(error))
                                 }
                             }
                         )
-                        attempt.add(
+                        attempt.race.add(
                             Task {
-                                guard (try? await Task.sleep(for: bound)) != nil else { return }
+                                guard (try? await Task.sleep(for: bound / 2)) != nil else { return }
+                                if !attempt.hasConnection, let server {
+                                    attempt.probing(Task { await NetworkProbe.probe(server, timeout: bound / 2) })
+                                }
+                                guard (try? await Task.sleep(for: bound / 2)) != nil else { return }
                                 attempt.timeOut()
                             }
                         )
                     }
                 } onCancel: {
-                    attempt.finish(.failure(CancellationError()))
+                    attempt.race.finish(.failure(CancellationError()))
                 }
             } catch {
                 throw await failure(
                     error,
                     operation: operation,
                     bound: bound,
-                    leased: true,
-                    uncertain: false,
-                    probe: nil
+                    leased: attempt.hasConnection,
+                    uncertain: uncertain,
+                    probe: attempt.probe
                 )
             }
         }
@@ -269,42 +251,24 @@
     /// The bound of ``PostgresGroupStore/run(_:timeout:uncertain:_:)`` passed.
     struct BoundTimedOut: Error {}
 
-    /// One bounded statement: the caller's continuation, the tasks that race for it (the work and
-    /// the timer), the connection the work leased (closed when the bound passes), and the probe.
+    /// One bounded statement: the race of its work and its timer for the caller (`Race`), the
+    /// connection the work leased (closed when the bound passes), and the probe.
     final class BoundedAttempt<T: Sendable>: Sendable {
         private struct State {
-            var continuation: CheckedContinuation<T, any Error>?
-            var result: Result<T, any Error>?
-            var tasks: [Task<Void, Never>] = []
             var connection: PostgresConnection?
             var leased = false
+            /// The bound passed: no connection may be used from now on.
+            var timedOut = false
             var probe: Task<NetworkProbe.Outcome, Never>?
         }
 
+        let race = Race<T>()
         private let state = Locked(State())
 
-        func start(_ continuation: CheckedContinuation<T, any Error>) {
-            let early = state.withLock { state -> Result<T, any Error>? in
-                if let result = state.result { return result }
-                state.continuation = continuation
-                return nil
-            }
-            if let early { continuation.resume(with: early) }
-        }
-
-        func add(_ task: Task<Void, Never>) {
-            let finished = state.withLock { state -> Bool in
-                if state.result != nil { return true }
-                state.tasks.append(task)
-                return false
-            }
-            if finished { task.cancel() }
-        }
-
-        /// The work got its connection; false when the bound passed meanwhile (it must not run).
+        /// The work got its connection; false when the race is over (it must not run).
         func lease(_ connection: PostgresConnection) -> Bool {
             state.withLock { state in
-                guard state.result == nil else { return false }
+                guard !state.timedOut, !race.isFinished else { return false }
                 state.connection = connection
                 state.leased = true
                 return true
@@ -322,24 +286,12 @@
         /// The bound passed: the caller gets ``BoundTimedOut``, and the connection the work holds
         /// (stuck behind the network) is closed, so that the pool discards it.
         func timeOut() {
-            let connection = state.withLock { $0.result == nil ? $0.connection : nil }
-            finish(.failure(BoundTimedOut()))
-            connection?.close().whenComplete { _ in }
-        }
-
-        func finish(_ result: Result<T, any Error>) {
-            let (continuation, tasks) = state.withLock {
-                state -> (CheckedContinuation<T, any Error>?, [Task<Void, Never>]) in
-                guard state.result == nil else { return (nil, []) }
-                state.result = result
-                defer {
-                    state.continuation = nil
-                    state.tasks = []
-                }
-                return (state.continuation, state.tasks)
+            let connection = state.withLock { state -> PostgresConnection? in
+                state.timedOut = true
+                return race.isFinished ? nil : state.connection
             }
-            for task in tasks { task.cancel() }
-            continuation?.resume(with: result)
+            race.finish(.failure(BoundTimedOut()))
+            connection?.close().whenComplete { _ in }
         }
     }
 #endif
