@@ -234,21 +234,6 @@
             }
         }
 
-        /// Renews every lease `owner` holds in `group`.
-        func extendLeases(group: String, owner: String) async throws -> Int {
-            let schema = try self.schema()
-            let lease = Self.seconds(options.lease)
-            return try await count(
-                "renew leases in group \(group)",
-                """
-                UPDATE \(unescaped: schema.deliveries)
-                SET lease_expires_at = now() + \(lease) * interval '1 second'
-                WHERE group_name = \(group) AND lease_owner = \(owner)
-                RETURNING 1
-                """
-            )
-        }
-
         /// Renews the leases `owner` holds on `ids` in `group` — only those: rows a claim leased
         /// without its answer arriving are not kept alive by a heartbeat.
         func extendLeases(group: String, owner: String, ids: [String]) async throws -> Int {

@@ -66,9 +66,6 @@ package protocol GroupStore: Sendable {
     func remaining(group: String, owners: [String]) async throws -> Int
     /// The dead letters of `group`, oldest first (at most `limit`, nil: all).
     func deadLetters(group: String, limit: Int?) async throws -> [GroupDeadLetter]
-    /// Renews every lease `owner` holds in `group` for another lease period (a heartbeat while a
-    /// batch is handled); how many it renewed.
-    func extendLeases(group: String, owner: String) async throws -> Int
     /// Renews the leases `owner` holds on the events `ids` of `group` (only those: a claim whose
     /// answer never came may have leased others, which are left to expire); how many it renewed.
     func extendLeases(group: String, owner: String, ids: [String]) async throws -> Int
