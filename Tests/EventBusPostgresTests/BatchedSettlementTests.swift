@@ -162,6 +162,45 @@
             }
         }
 
+        @Test func aManualAckWaitsForItsStatementAndReportsALostLease() async throws {
+            try await PostgresTestSupport.withClient { (client, schema) async throws in
+                let shared = DurableStore.postgres(client, schema: schema)
+                let bus = Bus()
+                let deliveries = try await bus.subscribe(
+                    OrderPlaced.self,
+                    mailbox: .durable(name: "manual", store: shared),
+                    acknowledgement: .manual(visibilityTimeout: nil)
+                )
+                try await bus.publish(contentsOf: [OrderPlaced(id: 1), OrderPlaced(id: 2)])
+                var iterator = deliveries.makeAsyncIterator()
+                let first = try #require(try await iterator.next())
+                let second = try #require(try await iterator.next())
+                // The first one's lease ran out and another instance claimed it.
+                try await client.query(
+                    """
+                    UPDATE \(unescaped: schema).deliveries SET lease_owner = 'another instance'
+                    WHERE group_name = 'manual' AND event_id = \(first.metadata.id.description)
+                    """
+                )
+                await #expect {
+                    try await first.ack()
+                } throws: { error in
+                    guard case BusError.alreadySettled = error else { return false }
+                    return true
+                }
+                // The other one's ack returns once its statement committed: the row is gone then.
+                try await second.ack()
+                var left: [String] = []
+                for try await id in try await client.query(
+                    "SELECT event_id FROM \(unescaped: schema).deliveries WHERE group_name = 'manual'"
+                ).decode(String.self) {
+                    left.append(id)
+                }
+                #expect(left == [first.metadata.id.description])
+                await bus.shutdown(draining: .zero)
+            }
+        }
+
         @Test func aStaleLeasesBatchedAcknowledgementsAreRefusedForTheirRowsOnly() async throws {
             try await PostgresTestSupport.withClient { (client, schema) async throws in
                 // Nothing is written before the consumer stops (an hour's delay, room for 100).
