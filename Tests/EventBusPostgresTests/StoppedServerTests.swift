@@ -29,19 +29,30 @@
         static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent(".ci/postgres").path
 
-        /// Runs `.ci/postgres verb` for the cluster on `port` (no pooler), its output in a file. With
-        /// `system` on a thread of its own: Foundation's `Process` did not see the script end here
-        /// (and a pipe for its output would stay open in the server it starts).
+        /// Runs `.ci/postgres verb` for the cluster on `port` (no pooler).
         static func cluster(_ verb: String, port: Int) async throws {
-            let log = "/tmp/eventbus-cluster-\(port).log"
-            let command =
-                "EVENTBUS_POSTGRES_PORT=\(port) EVENTBUS_POSTGRES_POOLER=0 bash '\(script)' \(verb) >> \(log) 2>&1"
+            try await shell(
+                "EVENTBUS_POSTGRES_PORT=\(port) EVENTBUS_POSTGRES_POOLER=0 bash '\(script)' \(verb)",
+                log: "cluster-\(port)"
+            )
+        }
+
+        /// Runs `command` with bash, its output in /tmp/eventbus-`log`.log. With `system` on a thread
+        /// of its own: Foundation's `Process` did not see a script that started a server end here
+        /// (and a pipe for its output would stay open in the server).
+        static func shell(_ command: String, log: String) async throws {
+            let path = "/tmp/eventbus-\(log).log"
+            let script = "/tmp/eventbus-\(log)-\(UInt64.random(in: 0...UInt64.max)).sh"
+            try command.write(toFile: script, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: script) }
             let status = await withCheckedContinuation { continuation in
-                DispatchQueue.global().async { continuation.resume(returning: system(command)) }
+                DispatchQueue.global().async {
+                    continuation.resume(returning: system("bash '\(script)' >> '\(path)' 2>&1"))
+                }
             }
             guard status == 0 else {
-                let said = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-                throw PostgresStoreError.database(".ci/postgres \(verb) failed (\(status)): \(said)")
+                let said = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+                throw PostgresStoreError.database("\(command) failed (\(status)): \(said.suffix(2_000))")
             }
         }
 
