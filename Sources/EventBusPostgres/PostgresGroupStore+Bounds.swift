@@ -226,6 +226,11 @@
                 let state = error.serverInfo?[.sqlState] ?? ""
                 guard state.hasPrefix("57P") || state == "08006" || state == "08003" else { return nil }
                 return .closedByServer(error.serverInfo?[.message] ?? state)
+            case .clientClosedConnection:
+                // Closed on this side while the statement waited: the store closes a connection that
+                // stopped answering (another statement's bound passed on it), so that the pool
+                // discards it.
+                return .other("the connection stopped answering and was closed by the store")
             case .serverClosedConnection, .uncleanShutdown:
                 if let underlying = error.underlying, let inner = networkCause(of: underlying) { return inner }
                 return .closedByServer("")

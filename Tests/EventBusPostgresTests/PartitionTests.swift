@@ -207,9 +207,28 @@
                 "iptables -D OUTPUT -o \(network.host(1)) -j DROP && iptables -D INPUT -i \(network.host(1)) -j DROP",
                 log: "partition"
             )
+            var lifted = ""
+            for try await now in try await clients[1].query("SELECT now()::text").decode(String.self) { lifted = now }
             // The cut-off instance's consumer resumes by itself (no restart).
             try await buses[1].publish(ParcelShipped(id: 1))
             try await PostgresTestSupport.eventually { await resumed.ids.contains(1) }
+            // And its LISTEN connection is made again (the one from before stays silent until the
+            // server's TCP gives up on it).
+            let instanceAddress = "10.\(network.octet).1.1"
+            let since = lifted
+            try await PostgresTestSupport.eventually {
+                var listening = 0
+                for try await count in try await clients[1].query(
+                    """
+                    SELECT count(*)::bigint FROM pg_stat_activity
+                    WHERE client_addr = \(instanceAddress)::inet AND query LIKE 'LISTEN%'
+                        AND backend_start > \(since)::timestamptz
+                    """
+                ).decode(Int64.self) {
+                    listening = Int(count)
+                }
+                return listening > 0
+            }
             stop.withLock { $0 = true }
             for publisher in publishers { await publisher.value }
 
