@@ -227,7 +227,7 @@ public final class Bus: Sendable {
         }
         if failed {
             if !tally.gone.isEmpty { router.remove(tally.gone) }
-            throw BusError.notStored(
+            throw BusError.storeFailed(
                 StoreReport(eventName: route.eventName, route: route, eventID: metadata.id, results: results)
             )
         }

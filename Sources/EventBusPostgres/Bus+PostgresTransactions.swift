@@ -173,8 +173,8 @@
                 }
                 throw PostgresStoreError.notPostgres("mailbox \(name)")
             }
-            let client = postgres.client
             let logger = postgres.logger
+            let lease = postgres.options.lease
             return try await consumeGroup(
                 E.self,
                 mailbox: mailbox,
@@ -187,8 +187,12 @@
                 guard let claim = GroupClaim.current else {
                     preconditionFailure("a consumer group's loop runs its handlers with their claim")
                 }
-                do {
-                    try await client.withTransaction(logger: logger) { connection in
+                // Bounded by the lease: past it the acknowledgement could not count anyway, and a
+                // transaction stuck behind a dropped link is closed (the server rolls it back).
+                // Rolled back, the handler's own error is the failure (or the lost lease); otherwise
+                // BEGIN or COMMIT failed (the network's or the server's error).
+                try await postgres.run("your transaction with the acknowledgement", timeout: lease) { connection in
+                    try await connection.withTransaction(logger: logger) { connection in
                         try await handler(event, connection)
                         guard
                             try await postgres.acknowledge(
@@ -199,10 +203,6 @@
                             )
                         else { throw GroupClaimLost(group: claim.group) }
                     }
-                } catch let error as PostgresTransactionError {
-                    // Rolled back: the handler's own error is the failure (or the lost lease);
-                    // otherwise BEGIN or COMMIT failed.
-                    throw error.closureError ?? error
                 }
             }
         }

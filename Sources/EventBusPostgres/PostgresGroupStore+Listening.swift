@@ -85,6 +85,9 @@
                                         }
                                         if first { store()?.selfTest(token: token, channel: schema.channel) }
                                         store()?.transportReceives()
+                                        // Listening (again): consumers that backed off while the
+                                        // server was away look for work now.
+                                        if !first { store()?.wakeUps.wakeAll() }
                                     }
                                     for try await notification in notifications {
                                         store()?.dispatch(
@@ -97,7 +100,20 @@
                                 }
                             }
                         }
-                        // One channel's listening ended: the connection is gone; make it again.
+                        // A dropped link leaves LISTEN silent, not broken: a statement on the
+                        // connection every bound, itself bounded, closes it when no answer comes.
+                        group.addTask {
+                            while let store = store() {
+                                let interval = store.options.operationTimeout
+                                try await Task.sleep(for: interval)
+                                try await store.bounded("check the LISTEN connection", on: connection) {
+                                    [logger = store.logger] connection in
+                                    _ = try await connection.query("SELECT 1", logger: logger)
+                                }
+                            }
+                        }
+                        // One channel's listening ended, or the check failed: the connection is
+                        // gone (closed); make it again.
                         try await group.next()
                         group.cancelAll()
                     }
@@ -135,11 +151,9 @@
 
         /// Sends the self-test's NOTIFY, then falls back to polling unless it came back in time.
         private func selfTest(token: String, channel: String) {
-            let client = self.client
-            let logger = self.logger
             let wait = max(options.pollInterval * 2, .seconds(2))
             Task { [weak self] in
-                _ = try? await client.query("SELECT pg_notify(\(channel), \(token))", logger: logger)
+                try? await self?.execute("send the LISTEN self-test", "SELECT pg_notify(\(channel), \(token))")
                 try? await Task.sleep(for: wait)
                 self?.listenSilent()
             }

@@ -55,9 +55,9 @@
                 if state.transport?.instance == instance { state.transport = nil }
             }
             guard let schema = try? self.schema() else { return }
-            _ = try? await client.query(
-                "DELETE FROM \(unescaped: schema.responders) WHERE instance_id = \(instance)",
-                logger: logger
+            try? await execute(
+                "unregister the responders of this instance",
+                "DELETE FROM \(unescaped: schema.responders) WHERE instance_id = \(instance)"
             )
         }
 
@@ -81,44 +81,49 @@
 
         func register(responders names: [String], instance: String) async throws {
             let schema = try await prepare()
-            try await client.query(
+            try await execute(
+                "register responders",
                 """
                 INSERT INTO \(unescaped: schema.responders) (request_name, instance_id)
                 SELECT unnest(\(names)::text[]), \(instance)
                 ON CONFLICT (request_name, instance_id) DO UPDATE SET heartbeat_at = now()
-                """,
-                logger: logger
+                """
             )
             // Upkeep with the heartbeat: payloads nobody can still need, responders long dead.
-            try await client.query(
-                "DELETE FROM \(unescaped: schema.messages) WHERE created_at < now() - interval '10 minutes'",
-                logger: logger
+            try await execute(
+                "prune transport messages",
+                "DELETE FROM \(unescaped: schema.messages) WHERE created_at < now() - interval '10 minutes'"
             )
-            try await client.query(
-                "DELETE FROM \(unescaped: schema.responders) WHERE heartbeat_at < now() - interval '1 day'",
-                logger: logger
+            try await execute(
+                "prune dead responders",
+                "DELETE FROM \(unescaped: schema.responders) WHERE heartbeat_at < now() - interval '1 day'"
             )
         }
 
         func unregister(responder name: String, instance: String) async throws {
             let schema = try await prepare()
-            try await client.query(
+            try await execute(
+                "unregister responder \(name)",
                 """
                 DELETE FROM \(unescaped: schema.responders)
                 WHERE request_name = \(name) AND instance_id = \(instance)
-                """,
-                logger: logger
+                """
             )
         }
 
         func fetch(reference: Int64) async throws -> [UInt8] {
             let schema = try await prepare()
-            let rows = try await client.query(
-                "SELECT payload FROM \(unescaped: schema.messages) WHERE id = \(reference)",
-                logger: logger
-            )
-            for try await payload in rows.decode(ByteBuffer.self) { return Array(payload.readableBytesView) }
-            throw TransportFailure("message \(reference) is gone (older than ten minutes?)")
+            let logger = self.logger
+            let payload = try await run("read transport message \(reference)") { connection -> [UInt8]? in
+                let rows = try await connection.query(
+                    "SELECT payload FROM \(unescaped: schema.messages) WHERE id = \(reference)",
+                    logger: logger
+                )
+                for try await payload in rows.decode(ByteBuffer.self) { return Array(payload.readableBytesView) }
+                return nil
+            }
+            guard let payload else { throw TransportFailure("message \(reference) is gone (older than ten minutes?)") }
+            return payload
         }
 
         /// Where a notification goes: a channel, or the channel of a live responder of a request.
@@ -143,31 +148,27 @@
             let template = fits ? inline : try TransportWire.encode(message, reference: 0)
             let body = ByteBuffer(bytes: message.body)
             let expiry = Self.seconds(heartbeat.expiry)
-            let rows: PostgresRowSequence
+            let query: PostgresQuery
             switch (channel, fits) {
             case (.literal(let name), true):
-                rows = try await client.query("SELECT \(name), pg_notify(\(name), \(inline))", logger: logger)
+                query = "SELECT \(name), pg_notify(\(name), \(inline))"
             case (.literal(let name), false):
-                rows = try await client.query(
+                query =
                     """
                     WITH m AS (INSERT INTO \(unescaped: schema.messages) (payload) VALUES (\(body)) RETURNING id)
                     SELECT \(name), pg_notify(\(name), replace(\(template), '"r":0', '"r":' || m.id::text)) FROM m
-                    """,
-                    logger: logger
-                )
+                    """
             case (.responder(let request), true):
-                rows = try await client.query(
+                query =
                     """
                     WITH r AS (
                         SELECT instance_id FROM \(unescaped: schema.responders)
                         WHERE request_name = \(request) AND heartbeat_at > now() - \(expiry) * interval '1 second'
                         ORDER BY random() LIMIT 1)
                     SELECT r.instance_id, pg_notify('eventbus_i_' || r.instance_id, \(inline)) FROM r
-                    """,
-                    logger: logger
-                )
+                    """
             case (.responder(let request), false):
-                rows = try await client.query(
+                query =
                     """
                     WITH r AS (
                         SELECT instance_id FROM \(unescaped: schema.responders)
@@ -177,12 +178,18 @@
                     SELECT r.instance_id, pg_notify('eventbus_i_' || r.instance_id,
                         replace(\(template), '"r":0', '"r":' || m.id::text))
                     FROM r, m
-                    """,
-                    logger: logger
-                )
+                    """
             }
-            var target: String?
-            for try await (destination, _) in rows.decode((String, String).self) { target = destination }
+            let logger = self.logger
+            let target = try await run("send a transport message") { connection in
+                var target: String?
+                for try await (destination, _) in try await connection.query(query, logger: logger).decode(
+                    (String, String).self
+                ) {
+                    target = destination
+                }
+                return target
+            }
             return target
         }
     }

@@ -125,6 +125,10 @@
             (options.batchSize, options.lease, options.pollInterval)
         }
 
+        var settling: (batch: Int, delay: Duration) {
+            (options.settleBatchSize, options.settleDelay)
+        }
+
         /// How consumers are woken now.
         var wakeMode: WakeMode { state.withLock { $0.mode } }
 
@@ -140,7 +144,7 @@
         func prepare() async throws -> PostgresSchema {
             let schema = try self.schema()
             if state.withLock({ $0.migrated }) { return schema }
-            try await schema.migrate(client, logger: logger)
+            try await schema.migrate(self)
             state.withLock { $0.migrated = true }
             return schema
         }
@@ -167,7 +171,7 @@
         func purge(group: String) async throws -> PurgeReport {
             let schema = try await prepare()
             let logger = self.logger
-            return try await client.withTransaction(logger: logger) { connection in
+            return try await transaction("purge group \(group)") { connection in
                 func deleted(_ query: PostgresQuery) async throws -> Int {
                     var count = 0
                     for try await value in try await connection.query(query, logger: logger).decode(Int64.self) {
@@ -193,12 +197,12 @@
 
         func declare(group: String, eventName: String) async throws {
             let schema = try await prepare()
-            try await client.query(
+            try await execute(
+                "declare group \(group)",
                 """
                 INSERT INTO \(unescaped: schema.groups) (group_name, event_name) VALUES (\(group), \(eventName))
                 ON CONFLICT DO NOTHING
-                """,
-                logger: logger
+                """
             )
         }
 
@@ -229,17 +233,21 @@
         /// leased) is due; nil when none waits.
         private func untilDue(group: String) async throws -> Duration? {
             let schema = try self.schema()
-            let rows = try await client.query(
-                """
-                SELECT extract(epoch FROM least(
-                    min(visible_at) FILTER (WHERE lease_owner IS NULL AND visible_at > now() AND acked_at IS NULL),
-                    min(lease_expires_at) FILTER (WHERE lease_owner IS NOT NULL)) - now())::float8
-                FROM \(unescaped: schema.deliveries) WHERE group_name = \(group)
-                """,
-                logger: logger
-            )
-            var seconds: Double?
-            for try await value in rows.decode(Double?.self) { seconds = value }
+            let logger = self.logger
+            let seconds = try await run("look for due events of group \(group)") { connection in
+                let rows = try await connection.query(
+                    """
+                    SELECT extract(epoch FROM least(
+                        min(visible_at) FILTER (WHERE lease_owner IS NULL AND visible_at > now() AND acked_at IS NULL),
+                        min(lease_expires_at) FILTER (WHERE lease_owner IS NOT NULL)) - now())::float8
+                    FROM \(unescaped: schema.deliveries) WHERE group_name = \(group)
+                    """,
+                    logger: logger
+                )
+                var seconds: Double?
+                for try await value in rows.decode(Double?.self) { seconds = value }
+                return seconds
+            }
             return seconds.map { .milliseconds(max(0, Int64($0 * 1000)) + 1) }
         }
 

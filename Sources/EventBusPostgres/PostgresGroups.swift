@@ -9,13 +9,14 @@
     public struct PostgresGroups: Sendable {
         let store: PostgresGroupStore
 
-        /// The groups of `schema`, through `client` (running).
-        public init(_ client: PostgresClient, schema: String = "eventbus") {
-            store = PostgresGroupStore(
-                client: client,
-                schema: schema,
-                options: PostgresStoreOptions(listen: false)
-            )
+        /// The groups of `schema`, through `client` (running). `options` bound each operation
+        /// (``PostgresStoreOptions/operationTimeout``: raise it for a purge or removal of a large
+        /// group) and name the server in errors (``PostgresStoreOptions/server``); LISTEN is never
+        /// used here.
+        public init(_ client: PostgresClient, schema: String = "eventbus", options: PostgresStoreOptions = .init()) {
+            var options = options
+            options.listen = false
+            store = PostgresGroupStore(client: client, schema: schema, options: options)
         }
 
         /// Applies the schema's migrations (idempotent; consumers and publishers also do at
@@ -23,7 +24,7 @@
         @discardableResult
         public func migrate() async throws -> Int {
             let schema = try store.schema()
-            return try await schema.migrate(store.client, logger: store.logger)
+            return try await schema.migrate(store)
         }
 
         /// The version ``migrate()`` brings a schema to: how many migrations this build has.
@@ -34,20 +35,24 @@
         /// declared in it).
         /// - Throws: ``PostgresStoreError/invalidSchema(_:)``, or postgres-nio's errors.
         public func schemaVersion() async throws -> Int? {
-            try await store.schema().appliedVersion(store.client, logger: store.logger)
+            try await store.schema().appliedVersion(store)
         }
 
         /// Every declared group and the event names it takes, sorted.
         public func declared() async throws -> [(group: String, eventName: String)] {
             let schema = try await store.prepare()
-            let rows = try await store.client.query(
-                "SELECT group_name, event_name FROM \(unescaped: schema.groups) ORDER BY 1, 2",
-                logger: store.logger
-            )
-            var result: [(group: String, eventName: String)] = []
-            for try await (group, eventName) in rows.decode((String, String).self) {
-                result.append((group, eventName))
-            }
+            let logger = store.logger
+            let result = try await store.run("list the declared groups") { connection in
+                let rows = try await connection.query(
+                    "SELECT group_name, event_name FROM \(unescaped: schema.groups) ORDER BY 1, 2",
+                    logger: logger
+                )
+                var result: [Declared] = []
+                for try await (group, eventName) in rows.decode((String, String).self) {
+                    result.append(Declared(group: group, eventName: eventName))
+                }
+                return result
+            }.map { (group: $0.group, eventName: $0.eventName) }
             return result
         }
 
@@ -55,6 +60,7 @@
         public func pending(group: String) async throws -> Int {
             let schema = try await store.prepare()
             return try await scalar(
+                "count the pending events of group \(group)",
                 """
                 SELECT count(*)::bigint FROM \(unescaped: schema.deliveries)
                 WHERE group_name = \(group) AND acked_at IS NULL
@@ -65,24 +71,28 @@
         /// The dead letters of `group`, oldest first.
         public func deadLetters(group: String) async throws -> [PostgresDeadLetter] {
             let schema = try await store.prepare()
-            let rows = try await store.client.query(
-                """
-                SELECT event_id, event_name, attempts, reason FROM \(unescaped: schema.deadLetters)
-                WHERE group_name = \(group) ORDER BY dead_at, event_id
-                """,
-                logger: store.logger
-            )
-            var letters: [PostgresDeadLetter] = []
-            for try await (id, eventName, attempts, reason) in rows.decode((String, String, Int32, String).self) {
-                letters.append(
-                    PostgresDeadLetter(
-                        group: group,
-                        eventID: id,
-                        eventName: eventName,
-                        attempts: Int(attempts),
-                        reason: DeadLetterReason(storedText: reason).description
-                    )
+            let logger = store.logger
+            let letters = try await store.run("list the dead letters of group \(group)") { connection in
+                let rows = try await connection.query(
+                    """
+                    SELECT event_id, event_name, attempts, reason FROM \(unescaped: schema.deadLetters)
+                    WHERE group_name = \(group) ORDER BY dead_at, event_id
+                    """,
+                    logger: logger
                 )
+                var letters: [PostgresDeadLetter] = []
+                for try await (id, eventName, attempts, reason) in rows.decode((String, String, Int32, String).self) {
+                    letters.append(
+                        PostgresDeadLetter(
+                            group: group,
+                            eventID: id,
+                            eventName: eventName,
+                            attempts: Int(attempts),
+                            reason: DeadLetterReason(storedText: reason).description
+                        )
+                    )
+                }
+                return letters
             }
             return letters
         }
@@ -126,15 +136,15 @@
         public func remove(group: String) async throws -> (pending: Int, deadLetters: Int) {
             let schema = try await store.prepare()
             // Undeclared first, so that no publish stores for it while it is purged.
-            try await store.client.query(
-                "DELETE FROM \(unescaped: schema.groups) WHERE group_name = \(group)",
-                logger: store.logger
+            try await store.execute(
+                "undeclare group \(group)",
+                "DELETE FROM \(unescaped: schema.groups) WHERE group_name = \(group)"
             )
             let purged = try await purge(group: group)
             // And the ids it remembered for its dedup window.
-            try await store.client.query(
-                "DELETE FROM \(unescaped: schema.acknowledged) WHERE group_name = \(group)",
-                logger: store.logger
+            try await store.execute(
+                "forget the acknowledged ids of group \(group)",
+                "DELETE FROM \(unescaped: schema.acknowledged) WHERE group_name = \(group)"
             )
             return purged
         }
@@ -146,11 +156,21 @@
             return try await store.reapExpiredLeases()
         }
 
-        private func scalar(_ query: PostgresQuery) async throws -> Int {
-            let rows = try await store.client.query(query, logger: store.logger)
-            var value = 0
-            for try await count in rows.decode(Int64.self) { value = Int(count) }
-            return value
+        private func scalar(_ operation: String, _ query: PostgresQuery) async throws -> Int {
+            let logger = store.logger
+            return try await store.run(operation) { connection in
+                var value = 0
+                for try await count in try await connection.query(query, logger: logger).decode(Int64.self) {
+                    value = Int(count)
+                }
+                return value
+            }
+        }
+
+        /// A row of ``declared()``, Sendable across the bound.
+        private struct Declared: Sendable {
+            let group: String
+            let eventName: String
         }
     }
 #endif

@@ -179,13 +179,16 @@
         /// the schema's advisory lock (instances starting together apply each once). Idempotent.
         /// - Returns: the schema's version after.
         @discardableResult
-        func migrate(_ client: PostgresClient, logger: Logger) async throws -> Int {
+        func migrate(_ store: PostgresGroupStore) async throws -> Int {
             let steps = self.steps
             // Up to date (the usual case): no transaction, no lock, no DDL, so that a role that
             // may only read and write the tables can use them.
-            if try await appliedVersion(client, logger: logger) == steps.count { return steps.count }
+            if try await appliedVersion(store) == steps.count { return steps.count }
             let lockKey = "eventbus migrate \(name)"
-            return try await client.withTransaction(logger: logger) { connection in
+            let logger = store.logger
+            let migrations = self.migrations
+            let quoted = self.quoted
+            return try await store.transaction("migrate schema \(name)") { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(lockKey)))", logger: logger)
                 try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: quoted)", logger: logger)
                 try await connection.query(
@@ -217,21 +220,25 @@
 
         /// The version of the migrations applied to the schema, applying none; nil when it has no
         /// migrations table (no migration was ever applied, or the schema does not exist).
-        func appliedVersion(_ client: PostgresClient, logger: Logger) async throws -> Int? {
-            let exists = try await client.query(
-                "SELECT to_regclass(\(migrations)) IS NOT NULL",
-                logger: logger
-            )
-            var found = false
-            for try await value in exists.decode(Bool.self) { found = value }
-            guard found else { return nil }
-            let rows = try await client.query(
-                "SELECT coalesce(max(version), 0)::integer FROM \(unescaped: migrations)",
-                logger: logger
-            )
-            var version = 0
-            for try await value in rows.decode(Int32.self) { version = Int(value) }
-            return version
+        func appliedVersion(_ store: PostgresGroupStore) async throws -> Int? {
+            let migrations = self.migrations
+            let logger = store.logger
+            return try await store.run("read the schema version of \(name)") { connection in
+                let exists = try await connection.query(
+                    "SELECT to_regclass(\(migrations)) IS NOT NULL",
+                    logger: logger
+                )
+                var found = false
+                for try await value in exists.decode(Bool.self) { found = value }
+                guard found else { return nil }
+                let rows = try await connection.query(
+                    "SELECT coalesce(max(version), 0)::integer FROM \(unescaped: migrations)",
+                    logger: logger
+                )
+                var version = 0
+                for try await value in rows.decode(Int32.self) { version = Int(value) }
+                return version
+            }
         }
     }
 #endif

@@ -32,6 +32,32 @@
         /// How often a transport's responders renew their registration (`Transport.postgres`);
         /// one not renewed for three of these is dead, and gets no requests. Default 5 seconds.
         public var responderHeartbeat: Duration
+        /// The bound of every operation of the store — each statement or transaction, with the wait
+        /// for a connection of the client: declaring, publishing, sending, claiming, settling,
+        /// heartbeats, ``PostgresGroups`` — measured by the store itself (postgres-nio bounds
+        /// connects, not statements). Past it the operation throws
+        /// ``PostgresStoreError/unreachable(server:operation:cause:)`` (or, for a write that was
+        /// sent, ``PostgresStoreError/outcomeUnknown(server:operation:cause:)``), and a connection that
+        /// waited is closed, so that the pool discards it rather than keep it stuck behind a dropped
+        /// link. Consumers retry by themselves. Longer than your slowest statement (a purge of a
+        /// large group). Default 5 seconds.
+        public var operationTimeout: Duration
+        /// The server's address as the store names it in its errors, and probes it when the client
+        /// gives no connection in time (to tell a refused connection from a dropped link):
+        /// `"host:port"`, `"[v6]:port"` or `"host"` (port 5432). Never credentials. The store cannot
+        /// read it from a `PostgresClient`; nil: errors name the cause without the address, and a
+        /// client that gives no connection is reported as timed out. Default nil.
+        public var server: String?
+        /// How many acknowledgements and retries of a `consume` loop are written together, in one
+        /// statement: they are flushed when this many have gathered, when the oldest has waited
+        /// ``settleDelay``, and before the loop waits for work or stops. A crash loses at most these
+        /// (their events are delivered again after the lease: at least once). 1: one statement per
+        /// event. `subscribe` and `receive` do not wait: an `ack()` returns once its own statement
+        /// committed, shared with the acknowledgements that came meanwhile. Default 32.
+        public var settleBatchSize: Int
+        /// How long a `consume` loop's oldest unwritten acknowledgement or retry waits for others
+        /// to share its statement (see ``settleBatchSize``). Default 10 milliseconds.
+        public var settleDelay: Duration
 
         /// The defaults.
         public init(
@@ -42,8 +68,16 @@
             listen: Bool = true,
             logger: Logger? = nil,
             newerVersionTimeout: Duration = .seconds(900),
-            responderHeartbeat: Duration = .seconds(5)
+            responderHeartbeat: Duration = .seconds(5),
+            operationTimeout: Duration = .seconds(5),
+            server: String? = nil,
+            settleBatchSize: Int = 32,
+            settleDelay: Duration = .milliseconds(10)
         ) {
+            self.operationTimeout = operationTimeout > .zero ? operationTimeout : .seconds(5)
+            self.server = server
+            self.settleBatchSize = max(1, settleBatchSize)
+            self.settleDelay = settleDelay
             self.responderHeartbeat = responderHeartbeat
             self.batchSize = max(1, batchSize)
             self.lease = lease

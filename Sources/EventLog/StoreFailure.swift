@@ -98,6 +98,14 @@ public indirect enum StoreFailure: Error, Sendable, Hashable, CustomStringConver
         }
     }
 
+    /// Whether the store sent a write but heard no answer (the connection dropped, or its bound
+    /// passed): it may or may not have taken effect. A shared store (PostgreSQL) says so; the file
+    /// log always knows.
+    public var isOutcomeUnknown: Bool {
+        guard case .other(let error) = self, let uncertain = error as? any UncertainStoreError else { return false }
+        return uncertain.outcomeIsUnknown
+    }
+
     /// Checks a mailbox name: `[A-Za-z0-9._-]{1,128}`, no `..`, not `.`.
     public static func validate(name: String) throws(StoreFailure) {
         let allowed = name.utf8.allSatisfy { byte in
@@ -108,6 +116,13 @@ public indirect enum StoreFailure: Error, Sendable, Hashable, CustomStringConver
             throw .invalidName(name)
         }
     }
+}
+
+/// A store's error that can say whether a write it sent may have taken effect without its answer
+/// arriving (``StoreFailure/isOutcomeUnknown``).
+package protocol UncertainStoreError: Error {
+    /// The write was sent and not confirmed.
+    var outcomeIsUnknown: Bool { get }
 }
 
 #if canImport(Glibc)

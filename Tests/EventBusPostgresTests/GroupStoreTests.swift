@@ -203,7 +203,8 @@
                 try await client.query(
                     "UPDATE \(unescaped: schema).deliveries SET lease_expires_at = now() - interval '1 second'"
                 )
-                #expect(try await store.extendLeases(group: "g", owner: "one") == 1)
+                // "b" is "two"'s: naming it renews nothing of "two"'s.
+                #expect(try await store.extendLeases(group: "g", owner: "one", ids: ["a", "b"]) == 1)
                 // "one" kept its lease; "two"'s expired and is claimable.
                 #expect(try await store.claim(group: "g", owner: "three", limit: 10).map(\.id) == ["b"])
             }

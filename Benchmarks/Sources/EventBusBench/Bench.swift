@@ -24,6 +24,12 @@ enum Bench {
                     + "several, comma-separated (observer-1$,mailbox-1$)"
             ),
             OptionSpec(
+                "--retention",
+                value: "EVENTS",
+                help: "instead of the rows: carry EVENTS events through a PostgreSQL consumer group and print its "
+                    + "tables' sizes after 100,000 and every million (needs EVENTBUS_POSTGRES_URL; not in CI)"
+            ),
+            OptionSpec(
                 "--dir",
                 value: "PATH",
                 help: "directory for the durable rows, each removing its mailbox (default: a scratch one under $TMPDIR)"
@@ -73,6 +79,16 @@ enum Bench {
         let countAllocations = parsed.has("--allocations")
         if countAllocations, let reason = AllocationCounter.prepare() {
             throw BenchFailure(reason)
+        }
+        if let text = parsed.value("--retention") {
+            guard let events = Int(text.replacingOccurrences(of: "_", with: "")), events > 0 else {
+                throw BenchFailure("--retention takes a number of events, not \"\(text)\"")
+            }
+            switch PostgresBench.fromEnvironment(scale: 1) {
+            case .success(let bench): try await RetentionMode(bench: bench, events: events).run()
+            case .failure(let reason): throw BenchFailure(reason.text)
+            }
+            return
         }
         let filter = parsed.value("--filter")
         // Durable rows write into `--dir`, else into a scratch directory removed at the end.
@@ -296,6 +312,24 @@ enum Bench {
                 goal("\(bus) ≥ 70% of \(raw) (events/s)", rate(bus), 0.7 * floor, atMost: false)
             }
         }
+        // Issue 29: settled in batches, against the batch-ack floor and one statement per event.
+        if let floor = rate("pg-raw-claim-batch-ack-4") {
+            goal(
+                "pg-group-4-instances ≥ 70% of pg-raw-claim-batch-ack-4 (events/s)",
+                rate("pg-group-4-instances"),
+                0.7 * floor,
+                atMost: false
+            )
+        }
+        if let before = rate("pg-group-4-instances-settle-1") {
+            goal(
+                "pg-group-4-instances ≥ 3 × pg-group-4-instances-settle-1 (events/s)",
+                rate("pg-group-4-instances"),
+                3 * before,
+                atMost: false
+            )
+        }
+        goal("pg-publish-batched ≥ 10,000 events/s", rate("pg-publish-batched"), 10_000, atMost: false)
         if let hop = ns("baseline-actor-hop") {
             lines.append("floors (the least the row's work costs, from the floor-* rows of this run):")
             func floor(_ row: String, limit: Double, under floorRow: String, perDelivery: Double = 1) {
@@ -312,6 +346,8 @@ enum Bench {
             ("pg-publish-batched", "pg-raw-insert-batched"),
             ("pg-group-1-instance", "pg-raw-claim-ack-1"), ("pg-group-1-instance", "pg-raw-claim-batch-ack-1"),
             ("pg-group-4-instances", "pg-raw-claim-ack-4"), ("pg-group-4-instances", "pg-raw-claim-batch-ack-4"),
+            ("pg-group-1-instance", "pg-group-1-instance-settle-1"),
+            ("pg-group-4-instances", "pg-group-4-instances-settle-1"),
         ].compactMap { bus, raw -> String? in
             guard let busRate = rate(bus), let rawRate = rate(raw) else { return nil }
             return String(

@@ -77,6 +77,7 @@ struct PostgresBench: Sendable {
         [
             "pg-publish-batched", "pg-raw-insert-batched",
             "pg-group-1-instance", "pg-group-4-instances",
+            "pg-group-1-instance-settle-1", "pg-group-4-instances-settle-1",
             "pg-raw-claim-ack-1", "pg-raw-claim-ack-4",
             "pg-raw-claim-batch-ack-1", "pg-raw-claim-batch-ack-4",
             "pg-latency",
@@ -144,6 +145,8 @@ struct PostgresBench: Sendable {
             ("pg-raw-insert-batched", 1, { try await publishRow(raw: true) }),
             ("pg-group-1-instance", 1, { try await groupRow(instances: 1) }),
             ("pg-group-4-instances", 1, { try await groupRow(instances: 4) }),
+            ("pg-group-1-instance-settle-1", 1, { try await groupRow(instances: 1, settleBatchSize: 1) }),
+            ("pg-group-4-instances-settle-1", 1, { try await groupRow(instances: 4, settleBatchSize: 1) }),
             ("pg-raw-claim-ack-1", 1, { try await rawClaimRow(workers: 1, batchAck: false) }),
             ("pg-raw-claim-ack-4", 1, { try await rawClaimRow(workers: 4, batchAck: false) }),
             ("pg-raw-claim-batch-ack-1", 1, { try await rawClaimRow(workers: 1, batchAck: true) }),
@@ -155,8 +158,10 @@ struct PostgresBench: Sendable {
     // MARK: Rows
 
     /// `events` published by one instance with `publish(contentsOf:)` in batches of
-    /// ``publishBatch`` (one transaction each: one `INSERT … SELECT` per event, one NOTIFY), or
-    /// (`raw`) the same statements written against postgres-nio with the bus's stored body.
+    /// ``publishBatch`` (one statement each: an `INSERT … SELECT` from `unnest` of the batch, its
+    /// NOTIFY in the same statement), or (`raw`) what the store wrote before (issue 29): one
+    /// `INSERT … SELECT` per event and one NOTIFY per transaction of ``publishBatch``, written
+    /// against postgres-nio with the bus's stored body.
     func publishRow(raw: Bool) async throws -> Bench.Row {
         try await withClients(1) { clients in
             let client = clients[0]
@@ -185,16 +190,23 @@ struct PostgresBench: Sendable {
             try await Self.drop(schema, client)
             let note =
                 raw
-                ? "floor: the store's INSERT … SELECT per event + one NOTIFY per transaction of "
+                ? "the statements before issue 29: INSERT … SELECT per event + one NOTIFY per transaction of "
                     + "\(Self.publishBatch), postgres-nio, the bus's body bytes"
-                : "1 publisher, publish(contentsOf:) × \(Self.publishBatch) (one transaction each), JSON included"
+                : "1 publisher, publish(contentsOf:) × \(Self.publishBatch) (one statement each), JSON included"
             return Bench.Row(name: "", nsPerEvent: Self.perEvent(elapsed, events), deliveries: 1, note: note)
         }
     }
 
     /// `events` preloaded (not timed), then drained by `instances` consumer buses, each with its
     /// own client and store; timed from the first `consume` until the last event was handled.
-    func groupRow(instances: Int) async throws -> Bench.Row {
+    /// Settlements are written `settleBatchSize` at a time (the store's default 32; 1: one
+    /// statement and commit per event, as before issue 29).
+    func groupRow(
+        instances: Int,
+        settleBatchSize: Int = PostgresStoreOptions().settleBatchSize
+    ) async throws
+        -> Bench.Row
+    {
         try await withClients(instances + 1) { clients in
             let schema = Self.freshSchema()
             let publisher = Bus()
@@ -206,7 +218,8 @@ struct PostgresBench: Sendable {
             try await Self.analyze(schema, clients[0])
             let completion = Completion(target: events)
             let consumers = clients.dropFirst().map { _ in Bus() }
-            let stores = clients.dropFirst().map { DurableStore.postgres($0, schema: schema) }
+            let options = PostgresStoreOptions(settleBatchSize: settleBatchSize)
+            let stores = clients.dropFirst().map { DurableStore.postgres($0, schema: schema, options: options) }
             let start = ContinuousClock.now
             for (bus, store) in zip(consumers, stores) {
                 try await bus.consume(GroupBenchEvent.self, mailbox: .durable(name: Self.group, store: store)) {
@@ -220,7 +233,8 @@ struct PostgresBench: Sendable {
             try await Self.drop(schema, clients[0])
             var note =
                 "\(events.formatted()) events preloaded and analyzed, \(instances) instance\(instances == 1 ? "" : "s") "
-                + "(bus + client + store each), claims of \(Self.claimBatch), JSON decode included"
+                + "(bus + client + store each), claims of \(Self.claimBatch), settled \(settleBatchSize) per "
+                + "statement, JSON decode included"
             if !drained { note += "; TIMED OUT after \(completion.count) events" }
             return Bench.Row(
                 name: "",

@@ -32,6 +32,13 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
     /// retries without duplicates by publishing the events again with the same ids (see
     /// Documentation/DurableMailboxes.md, "When a publish throws").
     case notStored(StoreReport)
+    /// A durable store was sent the events but never confirmed them (the connection to a shared
+    /// store dropped, or its bound passed, after the write went out): they may or may not be
+    /// stored — neither a success nor ``notStored(_:)``. Nothing was delivered in memory.
+    /// ``StoreReport/outcomeUnknown`` lists their ids: publishing them again with the same ids is
+    /// safe (a consumer group stores an id once while it is pending, and within its dedup window
+    /// after it was handled). Documentation/ScaleOut.md, "When the server cannot be reached".
+    case outcomeUnknown(StoreReport)
     /// A durable mailbox could not record a delivery's progress (its acknowledgement, retry,
     /// dead letter or requeue): the change holds in this process, and after a restart the
     /// mailbox delivers the event again.
@@ -101,6 +108,11 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
             "invalid name \"\(name)\": use 1 to 128 of A-Z a-z 0-9 . _ - and no \"..\" (and not \".\")"
         case .notStored(let report):
             report.description
+        case .outcomeUnknown(let report):
+            "\(report.outcomeUnknown.count) of \(report.events.count) \(report.eventName) event(s) may or may not be "
+                + "stored (sent, not confirmed): "
+                + Set(report.failures.map { "\($0.mailbox): \($0.cause)" }).sorted().joined(separator: "; ")
+                + "; publish them again with the same ids"
         case .notRecorded(let mailbox, let cause):
             "mailbox \(mailbox) could not record the delivery's progress (\(cause)); it will be delivered again after a restart"
         case .alreadySettled(let mailbox):
@@ -142,13 +154,20 @@ public enum BusError: Error, Sendable, CustomStringConvertible {
         return .rejected(eventName: eventName, mailboxes: [queue], report: report)
     }
 
+    /// ``notStored(_:)`` for a report of durable mailboxes that could not store events — or,
+    /// when a store was sent events without confirming them, ``outcomeUnknown(_:)``.
+    @usableFromInline
+    static func storeFailed(_ report: StoreReport) -> BusError {
+        report.failures.contains { $0.cause.isOutcomeUnknown } ? .outcomeUnknown(report) : .notStored(report)
+    }
+
     /// ``notStored(_:)`` for a durable point-to-point queue that could not store a sent event.
     @usableFromInline
     static func notStoredInQueue(_ eventName: String, queue: String, eventID: EventID, cause: StoreFailure) -> BusError
     {
         var outcome = StoreReport.Outcome(eventID: eventID)
         outcome.failures = [StoreReport.MailboxFailure(mailbox: queue, cause: cause)]
-        return .notStored(StoreReport(eventName: eventName, events: [outcome]))
+        return storeFailed(StoreReport(eventName: eventName, events: [outcome]))
     }
 
     /// What a queue's refusal to settle a delivery (ack, nack, requeue) means for the caller.

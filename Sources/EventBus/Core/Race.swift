@@ -2,8 +2,8 @@ import EventLog
 import EventQueue
 
 /// Resumes one waiting caller with the first result of several tasks (a responder against a timer,
-/// a drain against a deadline) and cancels the others.
-final class Race<Response: Sendable>: Sendable {
+/// a drain against a deadline, a PostgreSQL statement against its bound) and cancels the others.
+package final class Race<Response: Sendable>: Sendable {
     private struct State {
         var continuation: Resumable<Response>?
         var result: Result<Response, any Error>?
@@ -12,11 +12,16 @@ final class Race<Response: Sendable>: Sendable {
 
     private let state = Locked(State())
 
-    func start(_ continuation: CheckedContinuation<Response, any Error>) {
+    /// A race without a result yet.
+    package init() {}
+
+    /// The caller waits here for the first result.
+    package func start(_ continuation: CheckedContinuation<Response, any Error>) {
         start(.throwing(continuation))
     }
 
-    func start(_ continuation: CheckedContinuation<Response, Never>) {
+    /// The caller waits here for the first success.
+    package func start(_ continuation: CheckedContinuation<Response, Never>) {
         start(.nonThrowing(continuation))
     }
 
@@ -30,11 +35,12 @@ final class Race<Response: Sendable>: Sendable {
     }
 
     /// Whether the race has a result (a caller cancelled before the race began has one at once).
-    var isFinished: Bool {
+    package var isFinished: Bool {
         state.withLock { $0.result != nil }
     }
 
-    func add(_ task: Task<Void, Never>) {
+    /// A task of the race (cancelled when the race has a result, at once if it has one).
+    package func add(_ task: Task<Void, Never>) {
         let finished = state.withLock { state -> Bool in
             if state.result != nil { return true }
             state.tasks.append(task)
@@ -43,7 +49,8 @@ final class Race<Response: Sendable>: Sendable {
         if finished { task.cancel() }
     }
 
-    func finish(_ result: Result<Response, any Error>) {
+    /// The first result wins: the caller resumes with it, the other tasks are cancelled.
+    package func finish(_ result: Result<Response, any Error>) {
         let (continuation, tasks) = state.withLock {
             state -> (Resumable<Response>?, [Task<Void, Never>]) in
             guard state.result == nil else { return (nil, []) }

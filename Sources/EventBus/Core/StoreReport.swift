@@ -45,6 +45,12 @@ public struct StoreReport: Sendable, CustomStringConvertible {
     /// Every mailbox failure, event by event.
     public var failures: [MailboxFailure] { events.flatMap(\.failures) }
 
+    /// The ids of the events that a store was sent but did not confirm (``StoreFailure/isOutcomeUnknown``):
+    /// they may be stored. Publish them again with the same ids (see ``BusError/outcomeUnknown(_:)``).
+    public var outcomeUnknown: [EventID] {
+        events.filter { $0.failures.contains { $0.cause.isOutcomeUnknown } }.map(\.eventID)
+    }
+
     /// Creates a report.
     public init(eventName: String, events: [Outcome]) {
         self.eventName = eventName

@@ -11,6 +11,9 @@ final class GroupMailbox: ManagedQueue {
         var draining = false
         /// Stopped at once (the drain's deadline passed, or the mailbox was removed).
         var terminated = false
+        /// Stopped as a crash stops it (a test's simulated crash): consumers write nothing more
+        /// and give nothing back; their leases run out.
+        var crashed = false
         /// The lease owners of this process's running consumer loops, and of those that ran when
         /// the drain began (whose events the shutdown report counts).
         var owners: Set<String> = []
@@ -50,6 +53,10 @@ final class GroupMailbox: ManagedQueue {
     /// Whether the group was stopped at once (the drain's deadline passed, or it was removed):
     /// consumers stop and give back what they hold.
     var isTerminated: Bool { state.withLock { $0.terminated } }
+
+    /// Whether it was stopped as a crash would stop it: consumers neither write their unwritten
+    /// settlements nor give back what they hold.
+    var isCrashed: Bool { state.withLock { $0.crashed } }
 
     /// Counters of this process (deliveries, acknowledgements, retries, dead letters by its
     /// consumers; `handling` and `waitingConsumers` from its loops), and the group-wide `depth`,
@@ -105,6 +112,8 @@ final class GroupMailbox: ManagedQueue {
         let shared = state.withLock { state in
             state.draining = true
             state.terminated = true
+            // Sticky: the route's removal that follows a simulated crash does not undo it.
+            state.crashed = state.crashed || !releasingInFlight
             return state.shared
         }
         shared?.terminate(releasingInFlight: releasingInFlight)
@@ -152,7 +161,7 @@ final class GroupMailbox: ManagedQueue {
             return typed
         }
         loopStarted(owner: owner)
-        let pump = GroupPump(queue: queue, group: self, codec: codec, owner: owner)
+        let pump = GroupPump(queue: queue, storage: storage, group: self, codec: codec, owner: owner)
         Task { await pump.run() }
         return queue
     }

@@ -9,6 +9,8 @@ import EventQueue
 /// has nothing visible or delayed left and the queue's consumers have finished.
 struct GroupPump<E: Event>: Sendable {
     let queue: WorkQueue<Envelope<E>>
+    /// The queue's storage: what the pump claimed and the queue has not settled.
+    let storage: GroupQueueStorage<E>
     let group: GroupMailbox
     let codec: EnvelopeCodec<E>
     /// The lease owner of every claim and settlement (the queue's storage uses it too).
@@ -20,14 +22,19 @@ struct GroupPump<E: Event>: Sendable {
         let store = group.store
         let name = group.name
         let (batch, lease, poll) = store.claiming
-        let heartbeat = Task { [queue, owner] in
+        // Renews the leases of what the queue holds (and only those: rows a claim leased without
+        // its answer arriving are left to expire, or given back below).
+        let heartbeat = Task { [storage, owner] in
             while (try? await Task.sleep(for: lease / 3)) != nil {
-                let metrics = queue.metrics()
-                if metrics.depth + metrics.inFlight > 0 {
-                    _ = try? await store.extendLeases(group: name, owner: owner)
+                let held = storage.heldIDs
+                if !held.isEmpty {
+                    _ = try? await store.extendLeases(group: name, owner: owner, ids: held)
                 }
             }
         }
+        // Claims that failed in a row, and whether rows of an unanswered claim must be given back.
+        var failures = 0
+        var reconcile = false
         // Idle (for `waitUntilIdle`) while it waits for a consumer or for events; busy while it
         // claims and admits.
         var busy = true
@@ -52,6 +59,9 @@ struct GroupPump<E: Event>: Sendable {
             if stopping { break }
             guard queue.waitingConsumers > 0 else { continue }
             working()
+            if reconcile {
+                reconcile = (try? await store.release(group: name, owner: owner, keeping: storage.heldIDs)) == nil
+            }
             let generation = store.wakeGeneration(of: name)
             let wanted = min(batch, max(1, queue.waitingConsumers))
             let claimed: [ClaimedRecord]
@@ -62,9 +72,14 @@ struct GroupPump<E: Event>: Sendable {
                     limit: wanted,
                     readableVersion: E.schemaVersion
                 )
+                failures = 0
             } catch {
+                // Retried with backoff (a wake-up cuts it short); the store logs once.
+                failures += 1
+                reconcile = true
                 idle()
-                await store.waitForWork(group: name, timeout: poll, since: generation)
+                let backoff = poll * Double(1 << min(failures - 1, 3)) * Double.random(in: 0.8...1.2)
+                await store.waitForWork(group: name, timeout: backoff, since: generation)
                 continue
             }
             if claimed.isEmpty {
@@ -108,6 +123,7 @@ struct GroupPump<E: Event>: Sendable {
             if case .failure(let problem) = decoded { await bury(record, reason: problem.reason) }
             return
         }
+        storage.hold(record.id)
         if !queue.admitClaimed(envelope, id: id, priority: record.priority, attempts: record.attempts) {
             try? await group.store.release(group: group.name, owner: owner)
         }

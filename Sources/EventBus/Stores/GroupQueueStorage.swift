@@ -17,6 +17,16 @@ final class GroupQueueStorage<E: Event>: QueueStorage {
     let codec: EnvelopeCodec<E>
     /// Told of dead letters the store's keep limit deleted (the group's `deadLettersDiscarded`).
     let discarded: @Sendable (Int) -> Void
+    /// The events the pump claimed and the queue has not settled: the heartbeat renews their
+    /// leases (and only theirs).
+    private let held = Locked<Set<String>>([])
+    /// Settlements waiting for the write in progress (a group commit).
+    private let commits = Locked(Commits())
+
+    private struct Commits {
+        var pending: [(GroupSettlement, SettleWaiter)] = []
+        var writing = false
+    }
 
     init(
         store: any GroupStore,
@@ -63,33 +73,74 @@ final class GroupQueueStorage<E: Event>: QueueStorage {
     /// The claim counted the attempt already.
     func recordAttempts(_ attempts: [(id: EventID, attempt: Int)]) async throws {}
 
-    /// Deletes the handled row; a lease lost meanwhile (it expired, another claimant has the
+    /// The pump claimed `id` (its lease is renewed until the queue settles it).
+    func hold(_ id: String) {
+        _ = held.withLock { $0.insert(id) }
+    }
+
+    /// What the pump claimed and the queue has not settled.
+    var heldIDs: [String] { held.withLock { Array($0) } }
+
+    /// Deletes the handled row, after the statement committed (an `ack()` waits for it, so that
+    /// it can tell a lost lease): acknowledgements that come while one is written share the next
+    /// statement (a group commit). A lease lost meanwhile (it expired, another claimant has the
     /// event) is ``GroupClaimLost``, which the bus reports as `BusError.alreadySettled`.
     func acknowledge(_ id: EventID) async throws {
-        let settled: Bool
-        do {
-            settled = try await store.acknowledge(group: group, id: id.description, owner: owner)
-        } catch {
-            throw store.failure(error)
-        }
+        let settled = try await settle(GroupSettlement(id: id.description, kind: .acknowledge))
         if !settled { throw GroupClaimLost(group: group) }
     }
 
-    /// The failed attempt goes back to the store, visible again at `notBefore`.
+    /// The failed attempt goes back to the store, visible again at `notBefore` (written as
+    /// acknowledgements are).
     func reschedule(_ id: EventID, notBefore: WallClockInstant?) async throws {
         let delay = notBefore.map { wall -> Duration in
             .nanoseconds(max(0, wall.nanosecondsSinceEpoch - WallClockInstant.now().nanosecondsSinceEpoch))
         }
-        do {
-            _ = try await store.retry(
-                group: group,
-                id: id.description,
-                owner: owner,
-                after: delay ?? .zero,
-                reason: "failed attempt"
-            )
-        } catch {
-            throw store.failure(error)
+        let retry = GroupSettlement(id: id.description, kind: .retry(after: delay ?? .zero, reason: "failed attempt"))
+        _ = try await settle(retry)
+    }
+
+    /// Writes `settlement` with those that wait meanwhile, in one statement; whether it counted.
+    /// The first caller writes (its own and what came meanwhile); the others wait for it; what comes
+    /// during a write goes into the next, written by a task of its own.
+    private func settle(_ settlement: GroupSettlement) async throws -> Bool {
+        let waiter = SettleWaiter()
+        let leads = commits.withLock { commits -> Bool in
+            commits.pending.append((settlement, waiter))
+            guard !commits.writing else { return false }
+            commits.writing = true
+            return true
+        }
+        if leads, await writeCommits() {
+            // More came during the write: a task of its own writes them (the leader is done).
+            Task {
+                while await self.writeCommits() {}
+            }
+        }
+        let settled = try await waiter.value.get()
+        _ = held.withLock { $0.remove(settlement.id) }
+        return settled
+    }
+
+    /// Writes what waits, in one statement (the caller holds `writing`); true when more came
+    /// meanwhile (`writing` stays held for the caller's next write), false when it let go.
+    private func writeCommits() async -> Bool {
+        let batch = commits.withLock { commits -> [(GroupSettlement, SettleWaiter)] in
+            defer { commits.pending = [] }
+            return commits.pending
+        }
+        if !batch.isEmpty {
+            do {
+                let settled = try await store.settle(group: group, owner: owner, batch.map(\.0))
+                for (settlement, waiter) in batch { waiter.resolve(.success(settled.contains(settlement.id))) }
+            } catch {
+                let failure = store.failure(error)
+                for (_, waiter) in batch { waiter.resolve(.failure(failure)) }
+            }
+        }
+        return commits.withLock { commits in
+            if commits.pending.isEmpty { commits.writing = false }
+            return commits.writing
         }
     }
 
@@ -100,6 +151,7 @@ final class GroupQueueStorage<E: Event>: QueueStorage {
     /// Into the group's dead letters with the keep limit (in the same transaction), or — under
     /// `.discard` — deleted.
     func deadLetter(_ id: EventID, reason: String, policy: DeadLetterPolicy) async throws {
+        _ = held.withLock { $0.remove(id.description) }
         do {
             switch policy {
             case .discard:
@@ -142,10 +194,44 @@ final class GroupQueueStorage<E: Event>: QueueStorage {
         let store = self.store
         let group = self.group
         let owner = self.owner
+        held.withLock { $0.removeAll() }
         Task { try? await store.release(group: group, owner: owner) }
     }
 
     /// Stopped as a crash would stop it: what the pump holds stays leased until the leases
     /// expire, and each such claim counts as a crash.
     func close() {}
+}
+
+/// One settlement's result in a group commit of ``GroupQueueStorage``: resolved by whoever wrote
+/// its statement, awaited by the caller.
+final class SettleWaiter: Sendable {
+    private struct State {
+        var result: Result<Bool, any Error>?
+        var continuation: CheckedContinuation<Result<Bool, any Error>, Never>?
+    }
+
+    private let state = Locked(State())
+
+    func resolve(_ result: Result<Bool, any Error>) {
+        let continuation = state.withLock { state -> CheckedContinuation<Result<Bool, any Error>, Never>? in
+            state.result = result
+            defer { state.continuation = nil }
+            return state.continuation
+        }
+        continuation?.resume(returning: result)
+    }
+
+    var value: Result<Bool, any Error> {
+        get async {
+            await withCheckedContinuation { continuation in
+                let ready = state.withLock { state -> Result<Bool, any Error>? in
+                    if let result = state.result { return result }
+                    state.continuation = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        }
+    }
 }

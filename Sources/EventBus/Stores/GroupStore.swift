@@ -37,6 +37,11 @@ package protocol GroupStore: Sendable {
     func claim(group: String, owner: String, limit: Int, readableVersion: Int) async throws -> [ClaimedRecord]
     /// Deletes a handled event. False when `owner` no longer holds its lease.
     func acknowledge(group: String, id: String, owner: String) async throws -> Bool
+    /// Writes settlements of events `owner` claimed, together (one statement, one commit):
+    /// acknowledgements and retries, each only while `owner` still holds the event's lease.
+    /// Returns the ids that counted — a lease that ran out is refused for exactly its events.
+    /// Writing the same settlements again after an unanswered attempt changes nothing more.
+    func settle(group: String, owner: String, _ settlements: [GroupSettlement]) async throws -> Set<String>
     /// Counts a failed attempt and makes the event visible again after `delay`.
     func retry(group: String, id: String, owner: String, after delay: Duration, reason: String) async throws -> Bool
     /// Counts a failed attempt (unless `countsAsAttempt` is false) and moves the event to the
@@ -61,11 +66,14 @@ package protocol GroupStore: Sendable {
     func remaining(group: String, owners: [String]) async throws -> Int
     /// The dead letters of `group`, oldest first (at most `limit`, nil: all).
     func deadLetters(group: String, limit: Int?) async throws -> [GroupDeadLetter]
-    /// Renews every lease `owner` holds in `group` for another lease period (a heartbeat while a
-    /// batch is handled); how many it renewed.
-    func extendLeases(group: String, owner: String) async throws -> Int
+    /// Renews the leases `owner` holds on the events `ids` of `group` (only those: a claim whose
+    /// answer never came may have leased others, which are left to expire); how many it renewed.
+    func extendLeases(group: String, owner: String, ids: [String]) async throws -> Int
     /// Gives back every event `owner` holds in `group` unhandled: a clean stop, not an attempt.
     func release(group: String, owner: String) async throws
+    /// Gives back what `owner` holds in `group` except `ids`, not counted as a claim: after a
+    /// claim whose answer never came, the events it may have leased that the claimant never saw.
+    func release(group: String, owner: String, keeping ids: [String]) async throws
     /// Returns the events of every expired lease to their groups; how many.
     func reapExpiredLeases() async throws -> Int
     /// Moves dead letters of `group` back (all, or those with the given ids), attempts reset.
@@ -85,6 +93,9 @@ package protocol GroupStore: Sendable {
     func failure(_ error: any Error) -> any Error
     /// What a mailbox of this store claims per batch, and how long a lease lasts.
     var claiming: (batch: Int, lease: Duration, poll: Duration) { get }
+    /// How many settlements a `consume` loop writes together at most, and how long the oldest
+    /// waits for others (``GroupSettlements``).
+    var settling: (batch: Int, delay: Duration) { get }
 }
 
 extension GroupStore {

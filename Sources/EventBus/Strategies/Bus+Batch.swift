@@ -202,7 +202,7 @@ extension Bus {
         }
         if failed {
             // Nobody receives any event of the batch: the caller retries the batch's events.
-            throw BusError.notStored(
+            throw BusError.storeFailed(
                 StoreReport(eventName: route.eventName, ids: items.map(\.id), entries: storing, results: stored)
             )
         }
@@ -293,13 +293,13 @@ extension Bus {
         guard let rejection else { return try result.get() }
         for middleware in chain { middleware.didPublish(rejection.envelope, result: .failure(rejection.error)) }
         switch result {
-        case .failure(BusError.notStored(let report)):
+        case .failure(BusError.notStored(let report)), .failure(BusError.outcomeUnknown(let report)):
             // The events from the refused one on were not tried: listed as not published.
             var outcomes = report.events
             while outcomes.count < events.count {
                 outcomes.append(StoreReport.Outcome(eventID: metadata[outcomes.count].id))
             }
-            throw BusError.notStored(StoreReport(eventName: route.eventName, events: outcomes))
+            throw BusError.storeFailed(StoreReport(eventName: route.eventName, events: outcomes))
         case .failure(let error) where !isRejectedInBatch(error):
             throw error
         default:

@@ -72,7 +72,8 @@ struct GroupLoop<E: Event>: Sendable {
 
     private var stopping: Bool { stop.withLock { $0 } || group.isTerminated || Task.isCancelled }
 
-    /// Runs until the consumer is cancelled or the group closed, then gives back what it holds.
+    /// Runs until the consumer is cancelled or the group closed, then writes its settlements and
+    /// gives back what it holds.
     func run(
         middlewares: MiddlewareStack,
         handler: @escaping @Sendable (E) async throws -> Void,
@@ -80,7 +81,13 @@ struct GroupLoop<E: Event>: Sendable {
     ) async {
         let store = group.store
         let (batch, _, poll) = store.claiming
+        let settlements = makeSettlements()
         var busy = true
+        // Claims that fail in a row (the store cannot be reached): the wait before the next grows.
+        var failures = 0
+        // After a failed claim, rows the claim may have leased without its answer arriving are
+        // given back before the next claim (the heartbeat renews only what this loop knows of).
+        var reconcile = false
         // Every ten polls: forget acknowledged ids that left the group's dedup window, and read
         // the group's counts for its metrics.
         var nextUpkeep = ContinuousClock.now
@@ -94,6 +101,10 @@ struct GroupLoop<E: Event>: Sendable {
                 group.setBusy(true)
                 busy = true
             }
+            if reconcile {
+                reconcile =
+                    (try? await store.release(group: group.name, owner: owner, keeping: settlements.unwritten)) == nil
+            }
             // Read before the claim: a wake-up that comes between the claim and the wait is kept.
             let generation = store.wakeGeneration(of: group.name)
             let claimed: [ClaimedRecord]
@@ -104,13 +115,25 @@ struct GroupLoop<E: Event>: Sendable {
                     limit: batch,
                     readableVersion: E.schemaVersion
                 )
+                failures = 0
             } catch {
+                // The store says so once on its logger; this loop retries with backoff and resumes
+                // by itself (a wake-up, e.g. LISTEN coming back, cuts the wait short).
+                failures += 1
+                reconcile = true
                 group.setBusy(false)
                 busy = false
-                await store.waitForWork(group: group.name, timeout: poll, since: generation)
+                await settlements.write()
+                await store.waitForWork(group: group.name, timeout: backoff(poll, failures), since: generation)
                 continue
             }
             if claimed.isEmpty {
+                // Nothing waits for long: what is unwritten is written before the loop waits — and
+                // when there was something, the loop claims again at once (an acknowledgement frees
+                // the next event of its ordering key).
+                if !settlements.unwritten.isEmpty {
+                    if await settlements.write() { continue }
+                }
                 // Expired leases of crashed instances come back here too (the claim takes them).
                 if let reaped = try? await store.reapExpiredLeases(), reaped > 0 { continue }
                 // A shutdown's drain ends here when nothing is left that this loop could claim (as a
@@ -126,37 +149,80 @@ struct GroupLoop<E: Event>: Sendable {
                 continue
             }
             group.count { $0.delivered += UInt64(claimed.count) }
-            // While the batch is handled, its leases are renewed every third of a lease: only a
-            // claimant that stopped (crashed, or hangs without yielding) loses them.
+            // While the batch is handled, the leases of its events and of the settlements not yet
+            // written are renewed every third of a lease: only a claimant that stopped (crashed,
+            // or hangs without yielding) loses them.
+            let ids = claimed.map(\.id)
             let heartbeat = Task { [group, owner] in
                 let (_, lease, _) = group.store.claiming
-                while (try? await Task.sleep(for: lease / 3)) != nil {
-                    _ = try? await group.store.extendLeases(group: group.name, owner: owner)
+                // A crashed process renews nothing.
+                while (try? await Task.sleep(for: lease / 3)) != nil, !group.isCrashed {
+                    _ = try? await group.store.extendLeases(
+                        group: group.name,
+                        owner: owner,
+                        ids: ids + settlements.unwritten
+                    )
                 }
             }
             for record in claimed {
                 if stopping { break }
-                await handle(record, middlewares: middlewares, handler: handler, report: report)
+                await handle(
+                    record,
+                    settlements: settlements,
+                    middlewares: middlewares,
+                    handler: handler,
+                    report: report
+                )
             }
             heartbeat.cancel()
         }
-        // A clean stop: what this loop holds unhandled goes back, not counted as an attempt. In a
-        // task of its own, which a cancelled consumer's cancellation does not reach.
         let group = self.group
         let owner = self.owner
-        await Task { try? await group.store.release(group: group.name, owner: owner) }.value
+        if group.isCrashed {
+            // As a crash: nothing written, nothing given back; the leases run out.
+            settlements.abandon()
+        } else {
+            // A clean stop: the settlements are written, then what this loop holds unhandled goes
+            // back, not counted as an attempt. In a task of its own, which a cancelled consumer's
+            // cancellation does not reach.
+            await Task {
+                await settlements.write()
+                try? await group.store.release(group: group.name, owner: owner)
+            }.value
+        }
         if !busy { group.setBusy(true) }
         group.loopEnded(owner: owner)
+    }
+
+    /// The loop's settlements: written together (``GroupSettlements``), or — for a handler that
+    /// acknowledges in its own transaction — only its failures, each at once.
+    private func makeSettlements() -> GroupSettlements {
+        let (batch, delay) = group.store.settling
+        return GroupSettlements(
+            store: group.store,
+            group: group.name,
+            owner: owner,
+            limit: acknowledgesInHandler ? 1 : batch,
+            delay: delay
+        ) { [group] acknowledged in
+            group.count { $0.acked += UInt64(acknowledged) }
+        }
+    }
+
+    /// The wait after `failures` failed claims in a row: the poll, doubling up to eight polls,
+    /// ±20 %.
+    private func backoff(_ poll: Duration, _ failures: Int) -> Duration {
+        poll * Double(1 << min(max(0, failures - 1), 3)) * Double.random(in: 0.8...1.2)
     }
 
     /// Handles one claimed event and settles it.
     private func handle(
         _ record: ClaimedRecord,
+        settlements: GroupSettlements,
         middlewares: MiddlewareStack,
         handler: @escaping @Sendable (E) async throws -> Void,
         report: @escaping @Sendable (HandlerFailure) async -> Void
     ) async {
-        let store = group.store
         let name = group.name
         let decoded = record.decoded(as: E.self, codec: codec, maxCrashes: retry.maxCrashes, group: "group \(name)")
         guard case .success(let (id, envelope)) = decoded else {
@@ -194,10 +260,11 @@ struct GroupLoop<E: Event>: Sendable {
             return
         }
         guard let error else {
-            // Refused when the lease was lost (it expired and another claimant has the event): that
-            // claimant delivers it again, as at-least-once allows.
-            if (try? await store.acknowledge(group: name, id: record.id, owner: owner)) == true {
-                group.count { $0.acked += 1 }
+            // Written with others (counted then); refused when the lease was lost (it expired and
+            // another claimant has the event): that claimant delivers it again, as at-least-once
+            // allows.
+            await settlements.add(GroupSettlement(id: record.id, kind: .acknowledge)) { [stop, group] in
+                stop.withLock { $0 } || group.isTerminated
             }
             return
         }
@@ -211,7 +278,11 @@ struct GroupLoop<E: Event>: Sendable {
             await bury(record, reason: "\(error)", countsAsAttempt: true)
         } else {
             let delay = retry.delay(afterAttempt: attempt, unit: Double.random(in: 0..<1))
-            _ = try? await store.retry(group: name, id: record.id, owner: owner, after: delay, reason: "\(error)")
+            await settlements.add(
+                GroupSettlement(id: record.id, kind: .retry(after: delay, reason: "\(error)"))
+            ) { [stop, group] in
+                stop.withLock { $0 } || group.isTerminated
+            }
             group.count { $0.retried += 1 }
         }
         await report(

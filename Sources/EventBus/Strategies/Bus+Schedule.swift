@@ -53,7 +53,7 @@ extension Bus {
             if case .rejected(let name) = result { report.rejectedBy.append(name) }
         }
         if !outcome.failures.isEmpty {
-            throw BusError.notStored(StoreReport(eventName: route.eventName, events: [outcome]))
+            throw BusError.storeFailed(StoreReport(eventName: route.eventName, events: [outcome]))
         }
         if !report.rejectedBy.isEmpty {
             throw BusError.rejected(eventName: route.eventName, mailboxes: report.rejectedBy, report: report)
