@@ -102,13 +102,18 @@
                         }
                         // A dropped link leaves LISTEN silent, not broken: a statement on the
                         // connection every bound, itself bounded, closes it when no answer comes.
+                        // Its text names it, so that `pg_stat_activity` (whose `query` shows a
+                        // connection's last statement) tells the LISTEN connection from the pool's.
                         group.addTask {
                             while let store = store() {
                                 let interval = store.options.operationTimeout
                                 try await Task.sleep(for: interval)
                                 try await store.bounded("check the LISTEN connection", on: connection) {
                                     [logger = store.logger] connection in
-                                    _ = try await connection.query("SELECT 1", logger: logger)
+                                    _ = try await connection.query(
+                                        "SELECT 1 -- eventbus: LISTEN connection check",
+                                        logger: logger
+                                    )
                                 }
                             }
                         }

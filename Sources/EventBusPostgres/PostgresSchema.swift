@@ -188,7 +188,12 @@
             let logger = store.logger
             let migrations = self.migrations
             let quoted = self.quoted
-            return try await store.transaction("migrate schema \(name)") { connection in
+            // DDL under the schema's lock waits for the instances starting beside it and for the
+            // catalog: its bound is twelve operations' (a minute by default), not one's.
+            return try await store.transaction(
+                "migrate schema \(name)",
+                timeout: store.options.operationTimeout * 12
+            ) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(lockKey)))", logger: logger)
                 try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: quoted)", logger: logger)
                 try await connection.query(

@@ -40,7 +40,9 @@
         /// sent, ``PostgresStoreError/outcomeUnknown(server:operation:cause:)``), and a connection that
         /// waited is closed, so that the pool discards it rather than keep it stuck behind a dropped
         /// link. Consumers retry by themselves. Longer than your slowest statement (a purge of a
-        /// large group). Default 5 seconds.
+        /// large group). A schema migration (on a schema's first use by a new build: DDL that waits
+        /// for the schema's lock while other instances start) is bounded by twelve times this.
+        /// Default 5 seconds.
         public var operationTimeout: Duration
         /// The server's address as the store names it in its errors, and probes it when the client
         /// gives no connection in time (to tell a refused connection from a dropped link):

@@ -226,7 +226,8 @@
                     try await client.query(
                         """
                         SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                        WHERE application_name = \(schema) AND query ILIKE 'LISTEN%'
+                        WHERE application_name = \(schema)
+                            AND (query ILIKE 'LISTEN%' OR query LIKE 'SELECT 1 -- eventbus: LISTEN%')
                         """
                     )
                     // Either the cut is seen (a typed error, never a hang) or the connection is
