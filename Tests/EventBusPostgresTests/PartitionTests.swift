@@ -114,7 +114,7 @@
             let network = Network(port: try FailureBoundTests.closedPort())
             try await StoppedServerTests.shell(network.up, log: "partition-\(network.port)")
             do {
-                try await exercise(network)
+                try await withClients(network) { clients in try await partition(network, clients: clients) }
             } catch {
                 try? await StoppedServerTests.shell(network.down, log: "partition-\(network.port)")
                 throw error
@@ -249,27 +249,6 @@
                 #expect(!error.contains("Generic description"), "\(error)")
             }
             for bus in buses { await bus.shutdown(draining: .zero) }
-        }
-
-        private func exercise(_ network: Network) async throws {
-            let configuration = try PostgresTestSupport.configuration()
-            let clients = (1...3).map { link in
-                PostgresClient(
-                    configuration: PostgresClient.Configuration(
-                        host: network.server(link),
-                        port: network.port,
-                        username: configuration.username,
-                        password: nil,
-                        database: configuration.database,
-                        tls: .disable
-                    )
-                )
-            }
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for client in clients { group.addTask { await client.run() } }
-                defer { group.cancelAll() }
-                try await partition(network, clients: clients)
-            }
         }
 
         private func partition(_ network: Network, clients: [PostgresClient]) async throws {
